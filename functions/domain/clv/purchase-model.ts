@@ -1,0 +1,70 @@
+import type { CustomerSummary, SummaryTable } from "./customer-summary.js";
+
+export type PurchaseModelName = "bg-nbd" | "mbg-nbd" | "pareto-nbd";
+export const purchaseModelNames: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd"];
+
+/** Parameters by name; every parameter of these models is positive. */
+export type ModelParams = Record<string, number>;
+
+/**
+ * The one surface every "buy till you die" purchase model offers (as lifetimes does), so the
+ * nightly job can fit several, compare them on a holdout and swap them.
+ */
+export interface PurchaseModel<P extends ModelParams = ModelParams> {
+  readonly name: PurchaseModelName;
+  /** Order of the parameter vector used by `tableLogLikelihood` and the optimizer. */
+  readonly parameterNames: readonly (keyof P & string)[];
+  /** Starting points for the optimizer, one parameter vector each (in parameterNames order). */
+  readonly starts: readonly (readonly number[])[];
+  /** One contact's log-likelihood (the paper's equation, in log space). */
+  logLikelihood(params: P, s: CustomerSummary): number;
+  /**
+   * Σ weight × log-likelihood over a table. When `gradient` is given and the model has an analytic
+   * gradient, it is filled with ∂/∂θ in parameterNames order and the function returns true in
+   * `hasGradient`; otherwise the optimizer differentiates numerically.
+   */
+  tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number;
+  readonly hasGradient: boolean;
+  /** E[X(T, T + t) | history]: expected purchases in the next t time units. */
+  expectedPurchases(params: P, s: CustomerSummary, t: number): number;
+  /** P(alive at T | history). */
+  probabilityAlive(params: P, s: CustomerSummary): number;
+  /** E[X(t)] for a new customer: expected repeat purchases in (0, t]. */
+  expectedPurchasesUnconditional(params: P, t: number): number;
+  /**
+   * P(no purchase in (T, T + horizon] | history). With the likelihood of a summary being the
+   * probability of its history, this is L(x, tₓ, T + horizon) / L(x, tₓ, T).
+   */
+  probabilityNoPurchase(params: P, s: CustomerSummary, horizon: number): number;
+}
+
+export interface FitOptions {
+  /** Extra starting points tried after the model's own. */
+  starts?: readonly (readonly number[])[];
+  maxIterations?: number;
+  /** Stop when the gradient's largest component (log-parameter space) falls below this. */
+  gradientTolerance?: number;
+}
+
+export interface ModelFit<P extends ModelParams = ModelParams> {
+  model: string;
+  params: P;
+  logLikelihood: number;
+  /** Number of contacts (total weight) the fit saw. */
+  customers: number;
+  converged: boolean;
+  iterations: number;
+  /** Asymptotic standard errors from the observed information matrix, by parameter. */
+  standardErrors: P;
+}
+
+/** A fit that could not produce trustworthy parameters: the reason is for the store's engineer. */
+export class ModelFitError extends Error {
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`${model}: fit failed: ${reason}`);
+    this.name = "ModelFitError";
+  }
+}
