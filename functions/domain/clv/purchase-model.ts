@@ -68,3 +68,26 @@ export class ModelFitError extends Error {
     this.name = "ModelFitError";
   }
 }
+
+/**
+ * P(no purchase in (T, T + horizon] | history) = L(x, tₓ, T + horizon) / L(x, tₓ, T): each model's
+ * likelihood is the probability of the observed purchase times and of none after tₓ up to T, so
+ * stretching T by the horizon multiplies in exactly the event "no purchase in the horizon".
+ */
+export function probabilityNoPurchaseByLikelihoodRatio<P extends ModelParams>(
+  logLikelihood: (params: P, s: CustomerSummary) => number,
+  params: P,
+  s: CustomerSummary,
+  horizon: number,
+): number {
+  if (horizon <= 0) return 1;
+  const ratio = Math.exp(logLikelihood(params, { ...s, T: s.T + horizon }) - logLikelihood(params, s));
+  return Math.min(1, Math.max(0, ratio));
+}
+
+/** Parameter object from a vector in the model's parameterNames order. */
+export function paramsFromVector<P extends ModelParams>(names: readonly (keyof P & string)[], theta: ArrayLike<number>): P {
+  const params = {} as Record<string, number>;
+  names.forEach((name, i) => (params[name] = theta[i]!));
+  return params as P;
+}

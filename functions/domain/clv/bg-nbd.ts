@@ -1,0 +1,161 @@
+import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
+import { logHyp2f1 } from "../numeric/hypergeometric.js";
+import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
+import { probabilityNoPurchaseByLikelihoodRatio, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
+
+/**
+ * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") and MBG/NBD
+ * (Batislam, Denizel & Filiztekin 2007). Both: purchases at Poisson rate λ ~ Gamma(r, α) while
+ * alive; after each repeat purchase the customer drops out with probability p ~ Beta(a, b).
+ * MBG/NBD also lets the customer drop out right after the first purchase, so a one-time buyer is not
+ * certain to be alive. Every formula below is written once with k = 0 (BG/NBD) or k = 1 (MBG/NBD):
+ * the dropout chances a customer with x repeats has had are x + k.
+ */
+export interface BgNbdParams {
+  r: number;
+  alpha: number;
+  a: number;
+  b: number;
+}
+
+function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNbdParams> {
+  /** Whether a customer with x repeats may already have dropped out (the likelihood's second term). */
+  const mayHaveDroppedOut = (x: number) => x > 0 || k === 1;
+
+  /**
+   * Per-customer log-likelihood: FHL (2005) eq. 6; Batislam et al. (2007) eq. 8 for k = 1.
+   * L = B(a, b+x+k)/B(a, b) · Γ(r+x) αʳ / Γ(r) · [(α+T)^−(r+x) + δ · a/(b+x−1+k) · (α+tₓ)^−(r+x)]
+   */
+  function logLikelihood({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
+    const common = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + logBeta(a, b + x + k) - logBeta(a, b);
+    const alive = -(r + x) * Math.log(alpha + T);
+    if (!mayHaveDroppedOut(x)) return common + alive;
+    const droppedOut = Math.log(a) - Math.log(b + x - 1 + k) - (r + x) * Math.log(alpha + tx);
+    return common + logAddExp(alive, droppedOut);
+  }
+
+  /** Σ weight · eq. 6 and its analytic gradient, with every term that depends only on x, T or tₓ computed once per distinct value. */
+  function tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number {
+    const r = theta[0]!;
+    const alpha = theta[1]!;
+    const a = theta[2]!;
+    const b = theta[3]!;
+    const index = tableIndex(table);
+    const nx = index.frequencies.length;
+    const common = new Float64Array(nx);
+    const logDropWeight = new Float64Array(nx);
+    const dCommonDr = new Float64Array(nx);
+    const dCommonDa = new Float64Array(nx);
+    const dCommonDb = new Float64Array(nx);
+    const logAlpha = Math.log(alpha);
+    const lgR = logGamma(r);
+    const psiR = digamma(r);
+    const logBetaAB = logBeta(a, b);
+    const psiAB = digamma(a + b);
+    const psiB = digamma(b);
+    for (let j = 0; j < nx; j++) {
+      const x = index.frequencies[j]!;
+      common[j] = logGamma(r + x) - lgR + r * logAlpha + logBeta(a, b + x + k) - logBetaAB;
+      logDropWeight[j] = mayHaveDroppedOut(x) ? Math.log(a) - Math.log(b + x - 1 + k) : -Infinity;
+      if (gradient) {
+        dCommonDr[j] = digamma(r + x) - psiR + logAlpha;
+        const psiABX = digamma(a + b + x + k);
+        dCommonDa[j] = psiAB - psiABX;
+        dCommonDb[j] = digamma(b + x + k) - psiABX - psiB + psiAB;
+      }
+    }
+    const logAlphaT = index.Ts.map((T) => Math.log(alpha + T));
+    const logAlphaTx = index.recencies.map((tx) => Math.log(alpha + tx));
+    let total = 0;
+    let gr = 0;
+    let gAlpha = 0;
+    let ga = 0;
+    let gb = 0;
+    const { frequency, weight, recency, T } = table;
+    for (let i = 0; i < table.length; i++) {
+      const j = index.frequencyOf[i]!;
+      const x = frequency[i]!;
+      const w = weight[i]!;
+      const rx = r + x;
+      const lT = logAlphaT[index.TOf[i]!]!;
+      const lTx = logAlphaTx[index.recencyOf[i]!]!;
+      const alive = -rx * lT;
+      const dropped = logDropWeight[j]! - rx * lTx;
+      let mix: number;
+      let shareDropped: number;
+      if (dropped === -Infinity) {
+        mix = alive;
+        shareDropped = 0;
+      } else if (alive >= dropped) {
+        const e = Math.exp(dropped - alive);
+        mix = alive + Math.log1p(e);
+        shareDropped = e / (1 + e);
+      } else {
+        const e = Math.exp(alive - dropped);
+        mix = dropped + Math.log1p(e);
+        shareDropped = 1 / (1 + e);
+      }
+      total += w * (common[j]! + mix);
+      if (gradient) {
+        const shareAlive = 1 - shareDropped;
+        gr += w * (dCommonDr[j]! - shareAlive * lT - shareDropped * lTx);
+        gAlpha += w * (r / alpha - rx * (shareAlive / (alpha + T[i]!) + shareDropped / (alpha + recency[i]!)));
+        ga += w * (dCommonDa[j]! + shareDropped / a);
+        gb += w * (dCommonDb[j]! - shareDropped / (b + x - 1 + k));
+      }
+    }
+    if (gradient) {
+      gradient[0] = gr;
+      gradient[1] = gAlpha;
+      gradient[2] = ga;
+      gradient[3] = gb;
+    }
+    return total;
+  }
+
+  /** log of δ · a/(b+x−1+k) · ((α+T)/(α+tₓ))^(r+x), the odds of having dropped out versus being alive. */
+  function logOddsDroppedOut({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
+    if (!mayHaveDroppedOut(x)) return -Infinity;
+    return Math.log(a) - Math.log(b + x - 1 + k) + (r + x) * (Math.log(alpha + T) - Math.log(alpha + tx));
+  }
+
+  /**
+   * E[Y(t) | x, tₓ, T]: FHL (2005) eq. 10; Batislam et al. (2007) eq. 13 for k = 1.
+   * (a+b+x−1+k)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) · ₂F₁(r+x, b+x+k; a+b+x−1+k; t/(α+T+t))] / (1 + odds)
+   */
+  function expectedPurchases(params: BgNbdParams, s: CustomerSummary, t: number): number {
+    if (t <= 0) return 0;
+    const { r, alpha, a, b } = params;
+    const x = s.frequency;
+    const z = t / (alpha + s.T + t);
+    const logTail = (r + x) * Math.log((alpha + s.T) / (alpha + s.T + t)) + logHyp2f1(r + x, b + x + k, a + b + x - 1 + k, z);
+    // 1 − tail changes sign with a − 1; -expm1 keeps precision when the tail is close to 1.
+    const bracket = -Math.expm1(logTail);
+    const value = ((a + b + x - 1 + k) / (a - 1)) * bracket;
+    const odds = Math.exp(logOddsDroppedOut(params, s));
+    return Math.max(0, value / (1 + odds));
+  }
+
+  return {
+    name,
+    parameterNames: ["r", "alpha", "a", "b"],
+    starts: [
+      [1, 1, 1, 1],
+      [0.5, 5, 0.8, 2.5],
+      [0.25, 20, 0.5, 5],
+      [2, 50, 2, 10],
+    ],
+    hasGradient: true,
+    logLikelihood,
+    tableLogLikelihood,
+    expectedPurchases,
+    /** P(alive | x, tₓ, T) = 1 / (1 + odds): Fader, Hardie & Lee (2008) note, eq. 2; Batislam et al. (2007) eq. 12. */
+    probabilityAlive: (params, s) => 1 / (1 + Math.exp(logOddsDroppedOut(params, s))),
+    /** E[X(t)] for a customer who has just made the first purchase: the conditional expectation at x = tₓ = T = 0 (FHL 2005 eq. 9). */
+    expectedPurchasesUnconditional: (params, t) => expectedPurchases(params, { frequency: 0, recency: 0, T: 0 }, t),
+    probabilityNoPurchase: (params, s, horizon) => probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+  };
+}
+
+export const bgNbd = betaGeometricNbd("bg-nbd", 0);
+export const mbgNbd = betaGeometricNbd("mbg-nbd", 1);

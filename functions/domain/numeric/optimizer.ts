@@ -1,0 +1,300 @@
+/**
+ * Maximum likelihood over positive parameters: BFGS (Nocedal & Wright 2006, Algorithm 6.1) on
+ * φ = log θ, so every step stays positive and the scale of each parameter stops mattering. The
+ * line search backtracks until the Armijo condition holds; the inverse-Hessian update is skipped
+ * when the curvature condition fails. Several starts guard against a poor local optimum; a start
+ * that does not meet the gradient tolerance is not converged, and the caller decides what to do.
+ */
+
+/** Σ log-likelihood at θ; fills ∂/∂θ into `gradient` when it is non-null. */
+export type LogLikelihoodFunction = (theta: Float64Array, gradient: Float64Array | null) => number;
+
+export interface MaximizeOptions {
+  starts: readonly (readonly number[])[];
+  /** Whether `logLikelihood` fills the gradient; otherwise central differences in φ are used. */
+  analyticGradient: boolean;
+  /** Divides the objective so tolerances do not depend on the number of contacts. */
+  scale?: number;
+  maxIterations?: number;
+  /** On the scaled objective's gradient in φ (its largest component). */
+  gradientTolerance?: number;
+}
+
+export interface Maximum {
+  theta: number[];
+  logLikelihood: number;
+  converged: boolean;
+  iterations: number;
+  evaluations: number;
+  /** Why the best start stopped: "gradient below tolerance", "no further progress", … */
+  message: string;
+  /** Every start's end, for diagnosing multimodal likelihoods. */
+  runs: { start: number[]; theta: number[]; logLikelihood: number; converged: boolean; iterations: number; message: string }[];
+}
+
+/** |φ| beyond this means a parameter runs off to 0 or ∞: the data do not identify it. */
+const LOG_PARAMETER_BOUND = 30;
+
+export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options: MaximizeOptions): Maximum {
+  const scale = options.scale ?? 1;
+  const maxIterations = options.maxIterations ?? 500;
+  const tolerance = options.gradientTolerance ?? 1e-7;
+  const n = options.starts[0]?.length ?? 0;
+  let evaluations = 0;
+  const theta = new Float64Array(n);
+  const gTheta = new Float64Array(n);
+
+  /** −scaled log-likelihood at φ, and its φ-gradient into g. */
+  function objective(phi: Float64Array, g: Float64Array | null): number {
+    evaluations++;
+    for (let i = 0; i < n; i++) theta[i] = Math.exp(phi[i]!);
+    if (!g) return -logLikelihood(theta, null) / scale;
+    if (options.analyticGradient) {
+      const value = -logLikelihood(theta, gTheta) / scale;
+      for (let i = 0; i < n; i++) g[i] = (-gTheta[i]! * theta[i]!) / scale;
+      return value;
+    }
+    const value = -logLikelihood(theta, null) / scale;
+    const probe = Float64Array.from(phi);
+    for (let i = 0; i < n; i++) {
+      const h = 1e-5 * Math.max(1, Math.abs(phi[i]!));
+      probe[i] = phi[i]! + h;
+      const up = objective(probe, null);
+      probe[i] = phi[i]! - h;
+      const down = objective(probe, null);
+      probe[i] = phi[i]!;
+      g[i] = (up - down) / (2 * h);
+    }
+    for (let i = 0; i < n; i++) theta[i] = Math.exp(phi[i]!);
+    return value;
+  }
+
+  const runs: Maximum["runs"] = [];
+  let best: (Maximum["runs"][number] & { iterationsTotal: number }) | undefined;
+  for (const start of options.starts) {
+    const run = bfgs(objective, start.map(Math.log), maxIterations, tolerance);
+    const result = {
+      start: [...start],
+      theta: run.phi.map(Math.exp),
+      logLikelihood: -run.value * scale,
+      converged: run.converged,
+      iterations: run.iterations,
+      message: run.message,
+    };
+    runs.push(result);
+    const better =
+      !best ||
+      (result.converged && !best.converged) ||
+      (result.converged === best.converged && result.logLikelihood > best.logLikelihood);
+    if (Number.isFinite(result.logLikelihood) && better) best = { ...result, iterationsTotal: run.iterations };
+  }
+  if (!best) {
+    return { theta: [], logLikelihood: Number.NaN, converged: false, iterations: 0, evaluations, message: "the likelihood is not finite at any start", runs };
+  }
+  return {
+    theta: best.theta,
+    logLikelihood: best.logLikelihood,
+    converged: best.converged,
+    iterations: best.iterations,
+    evaluations,
+    message: best.message,
+    runs,
+  };
+}
+
+interface BfgsRun {
+  phi: number[];
+  value: number;
+  converged: boolean;
+  iterations: number;
+  message: string;
+}
+
+function bfgs(
+  objective: (phi: Float64Array, g: Float64Array | null) => number,
+  start: number[],
+  maxIterations: number,
+  tolerance: number,
+): BfgsRun {
+  const n = start.length;
+  let phi = Float64Array.from(start);
+  let g = new Float64Array(n);
+  let value = objective(phi, g);
+  if (!Number.isFinite(value) || g.some((v) => !Number.isFinite(v))) {
+    return { phi: [...phi], value: Infinity, converged: false, iterations: 0, message: "the likelihood is not finite at the start" };
+  }
+  // Inverse Hessian approximation, row-major; starts as the identity.
+  let H = identity(n);
+  const direction = new Float64Array(n);
+  const trial = new Float64Array(n);
+  const trialGradient = new Float64Array(n);
+  const s = new Float64Array(n);
+  const y = new Float64Array(n);
+  let stalled = 0;
+  for (let iteration = 1; iteration <= maxIterations; iteration++) {
+    if (maxAbs(g) < tolerance) return { phi: [...phi], value, converged: true, iterations: iteration - 1, message: "gradient below tolerance" };
+    for (let i = 0; i < n; i++) {
+      let d = 0;
+      for (let j = 0; j < n; j++) d -= H[i * n + j]! * g[j]!;
+      direction[i] = d;
+    }
+    let slope = dot(direction, g);
+    if (!(slope < 0)) {
+      // Not a descent direction: the approximation went bad; restart from steepest descent.
+      H = identity(n);
+      for (let i = 0; i < n; i++) direction[i] = -g[i]!;
+      slope = dot(direction, g);
+    }
+    // Keep a step from jumping more than a factor e^5 in any parameter.
+    let step = Math.min(1, 5 / Math.max(maxAbs(direction), 1e-300));
+    let trialValue = Infinity;
+    let accepted = false;
+    for (let tries = 0; tries < 60; tries++) {
+      for (let i = 0; i < n; i++) trial[i] = phi[i]! + step * direction[i]!;
+      trialValue = objective(trial, trialGradient);
+      if (Number.isFinite(trialValue) && trialValue <= value + 1e-4 * step * slope && trialGradient.every(Number.isFinite)) {
+        accepted = true;
+        break;
+      }
+      step *= Number.isFinite(trialValue) ? 0.5 : 0.1;
+    }
+    if (!accepted) {
+      return { phi: [...phi], value, converged: maxAbs(g) < tolerance * 100, iterations: iteration, message: "the line search found no better point" };
+    }
+    for (let i = 0; i < n; i++) {
+      s[i] = trial[i]! - phi[i]!;
+      y[i] = trialGradient[i]! - g[i]!;
+    }
+    const improvement = value - trialValue;
+    phi = Float64Array.from(trial);
+    g = Float64Array.from(trialGradient);
+    value = trialValue;
+    if (phi.some((v) => Math.abs(v) > LOG_PARAMETER_BOUND)) {
+      return { phi: [...phi], value, converged: false, iterations: iteration, message: "a parameter runs off to 0 or infinity: the data do not identify it" };
+    }
+    stalled = improvement < 1e-15 * Math.max(1, Math.abs(value)) ? stalled + 1 : 0;
+    if (stalled >= 5) {
+      return { phi: [...phi], value, converged: maxAbs(g) < tolerance * 100, iterations: iteration, message: "no further progress" };
+    }
+    const sy = dot(s, y);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) updateInverseHessian(H, s, y, sy, n);
+  }
+  return { phi: [...phi], value, converged: maxAbs(g) < tolerance, iterations: maxIterations, message: "iteration limit reached" };
+}
+
+/** H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ, ρ = 1 / yᵀs (Nocedal & Wright eq. 6.17). */
+function updateInverseHessian(H: Float64Array, s: Float64Array, y: Float64Array, sy: number, n: number): void {
+  const rho = 1 / sy;
+  const Hy = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    for (let j = 0; j < n; j++) v += H[i * n + j]! * y[j]!;
+    Hy[i] = v;
+  }
+  const yHy = dot(y, Hy);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      H[i * n + j] = H[i * n + j]! - rho * (Hy[i]! * s[j]! + s[i]! * Hy[j]!) + (rho * rho * yHy + rho) * s[i]! * s[j]!;
+    }
+  }
+}
+
+/**
+ * Observed information −∂²ℓ/∂θ² by central differences of the gradient (or of the function when
+ * there is no analytic gradient), inverted: the asymptotic covariance of the maximum-likelihood estimate.
+ */
+export function standardErrors(logLikelihood: LogLikelihoodFunction, theta: readonly number[], analyticGradient: boolean): number[] {
+  const n = theta.length;
+  const hessian = new Float64Array(n * n);
+  const point = Float64Array.from(theta);
+  const gradientAt = (p: Float64Array): Float64Array => {
+    const g = new Float64Array(n);
+    if (analyticGradient) {
+      logLikelihood(p, g);
+      return g;
+    }
+    const q = Float64Array.from(p);
+    for (let i = 0; i < n; i++) {
+      const h = 1e-4 * p[i]!;
+      q[i] = p[i]! + h;
+      const up = logLikelihood(q, null);
+      q[i] = p[i]! - h;
+      const down = logLikelihood(q, null);
+      q[i] = p[i]!;
+      g[i] = (up - down) / (2 * h);
+    }
+    return g;
+  };
+  for (let j = 0; j < n; j++) {
+    const h = (analyticGradient ? 1e-5 : 1e-3) * theta[j]!;
+    point[j] = theta[j]! + h;
+    const up = gradientAt(point);
+    point[j] = theta[j]! - h;
+    const down = gradientAt(point);
+    point[j] = theta[j]!;
+    for (let i = 0; i < n; i++) hessian[i * n + j] = -(up[i]! - down[i]!) / (2 * h);
+  }
+  // Symmetrize what the differences left slightly asymmetric.
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const m = (hessian[i * n + j]! + hessian[j * n + i]!) / 2;
+      hessian[i * n + j] = m;
+      hessian[j * n + i] = m;
+    }
+  }
+  const covariance = invert(hessian, n);
+  return Array.from({ length: n }, (_, i) => {
+    const v = covariance ? covariance[i * n + i]! : Number.NaN;
+    return v > 0 ? Math.sqrt(v) : Number.NaN;
+  });
+}
+
+/** Gauss–Jordan inversion with partial pivoting; null when singular. */
+function invert(m: Float64Array, n: number): Float64Array | null {
+  const a = Float64Array.from(m);
+  const inv = identity(n);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * n + c]!) > Math.abs(a[pivot * n + c]!)) pivot = r;
+    if (Math.abs(a[pivot * n + c]!) < 1e-300) return null;
+    if (pivot !== c) {
+      for (let k = 0; k < n; k++) {
+        [a[c * n + k], a[pivot * n + k]] = [a[pivot * n + k]!, a[c * n + k]!];
+        [inv[c * n + k], inv[pivot * n + k]] = [inv[pivot * n + k]!, inv[c * n + k]!];
+      }
+    }
+    const p = a[c * n + c]!;
+    for (let k = 0; k < n; k++) {
+      a[c * n + k] = a[c * n + k]! / p;
+      inv[c * n + k] = inv[c * n + k]! / p;
+    }
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = a[r * n + c]!;
+      if (f === 0) continue;
+      for (let k = 0; k < n; k++) {
+        a[r * n + k] = a[r * n + k]! - f * a[c * n + k]!;
+        inv[r * n + k] = inv[r * n + k]! - f * inv[c * n + k]!;
+      }
+    }
+  }
+  return inv;
+}
+
+function identity(n: number): Float64Array {
+  const m = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) m[i * n + i] = 1;
+  return m;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v += a[i]! * b[i]!;
+  return v;
+}
+
+function maxAbs(a: ArrayLike<number>): number {
+  let v = 0;
+  for (let i = 0; i < a.length; i++) v = Math.max(v, Math.abs(a[i]!));
+  return v;
+}
