@@ -1,0 +1,22 @@
+import { fitModel } from "../../domain/clv/fit.js";
+import { SummaryRow } from "../../domain/clv/csv-rows.js";
+import { summaryTable } from "../../domain/clv/customer-summary.js";
+import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
+import { purchaseModels } from "../../domain/clv/model-run.js";
+import type { ModelFit } from "../../domain/clv/purchase-model.js";
+import type { RowError } from "../../domain/input/row-errors.js";
+import { readRows } from "./read-rows.js";
+
+export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "gamma-gamma"] as const;
+export type FittableModel = (typeof fittableModels)[number];
+
+/** Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0. */
+export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
+  const { rows, errors } = await readRows(path, SummaryRow, options);
+  const summaries = rows.map((r) => r.summary);
+  if (model === "gamma-gamma") {
+    if (!rows.some((r) => r.summary.monetaryValue !== undefined)) throw new Error(`gamma-gamma needs a monetary_value column in ${path}`);
+    return { fit: fitModel(gammaGamma, spendTable(summaries)), errors };
+  }
+  return { fit: fitModel(purchaseModels[model], summaryTable(summaries)), errors };
+}

@@ -1,0 +1,31 @@
+import type { ModelRun } from "../../domain/clv/model-run.js";
+
+const fixed = (n: number | undefined, digits = 3) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
+const percent = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : `${n >= 0 ? "+" : ""}${(n * 100).toFixed(1)} %`);
+const params = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k} = ${fixed(v, 4)}`).join(", ");
+
+/** The model run as lines a store's engineer reads: eligibility, holdout comparison, chosen model. */
+export function modelRunText(run: ModelRun): string[] {
+  const lines = [`Model run as of ${run.asOf} (${run.contacts} contacts with orders, time unit: ${run.unit})`];
+  lines.push(`  Eligible for predictions: ${run.eligibility.eligible ? "yes" : "no"}`);
+  for (const check of run.eligibility.checks) lines.push(`    ${check.met ? "✓" : "✗"} ${check.message}`);
+  if (run.holdout) {
+    const h = run.holdout;
+    lines.push(`  Holdout: fitted to ${h.calibrationEnd}, compared over the ${h.holdoutDays} days to ${h.holdoutEnd} (${h.contacts} contacts)`);
+    for (const c of h.candidates) {
+      lines.push(
+        c.error
+          ? `    ${c.model.padEnd(10)} not fitted: ${c.error}`
+          : `    ${c.model.padEnd(10)} MAE/contact ${fixed(c.meanAbsoluteError)}  purchases predicted ${fixed(c.predictedPurchases, 0)} vs actual ${c.actualPurchases} (${percent(c.totalError)})  LL ${fixed(c.fit?.logLikelihood, 1)}`,
+      );
+    }
+  }
+  if (run.purchaseModel) {
+    const m = run.purchaseModel;
+    lines.push(`  Chosen: ${m.model}, refitted on all data: ${params(m.params)}; log-likelihood ${fixed(m.logLikelihood, 2)}; ${m.iterations} iterations`);
+  }
+  if (run.spendModel) lines.push(`  Spend: gamma-gamma ${params(run.spendModel.params)} on ${run.spendModel.customers} repeat buyers`);
+  if (run.spendModelError) lines.push(`  Spend model not fitted (${run.spendModelError}); predicted CLV uses each contact's average order value`);
+  for (const reason of run.reasons) lines.push(`  No predictions: ${reason}`);
+  return lines;
+}
