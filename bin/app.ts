@@ -1,0 +1,12 @@
+import { App } from "aws-cdk-lib";
+import { ClvStack } from "../lib/clv-stack.js";
+
+const app = new App();
+new ClvStack(app, "ClvReactivation", {
+  // An explicit environment so `cdk synth` works offline; set CDK_DEFAULT_ACCOUNT/REGION to deploy.
+  env: {
+    account: process.env.CDK_DEFAULT_ACCOUNT ?? "123456789012",
+    region: process.env.CDK_DEFAULT_REGION ?? "eu-west-1",
+  },
+});
+app.synth();

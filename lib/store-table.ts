@@ -1,0 +1,27 @@
+import { RemovalPolicy } from "aws-cdk-lib";
+import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Construct } from "constructs";
+
+/**
+ * The store's one DynamoDB table (DESIGN.md, "Data"): contacts with their running order summary,
+ * orders, e-mail events, scores, segments, coupons, model runs and workflow enrolments, keyed by
+ * PK/SK. On demand, with point-in-time recovery, encrypted, and a stream of new and old images for
+ * the contact-change flow.
+ */
+export class StoreTable extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: { removalPolicy?: RemovalPolicy } = {}) {
+    super(scope, id);
+    this.table = new TableV2(this, "Table", {
+      partitionKey: { name: "PK", type: AttributeType.STRING },
+      sortKey: { name: "SK", type: AttributeType.STRING },
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryptionV2.awsManagedKey(),
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
+      // A store's customer data outlives a stack update or deletion by mistake.
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}
