@@ -33,11 +33,11 @@ export async function readRows<S extends z.ZodType>(path: string, schema: S, opt
         }
       : undefined;
   try {
-    for await (const { row, record } of csvRecords(path, onProgress)) {
-      const parsed = schema.safeParse(record);
-      if (parsed.success) rows.push(parsed.data);
+    for await (const { row, record, problem } of csvRecords(path, onProgress)) {
+      const parsed = problem ? undefined : schema.safeParse(record);
+      if (parsed?.success) rows.push(parsed.data);
       else {
-        errors.push(...rowErrors(parsed.error, row));
+        errors.push(...(parsed ? rowErrors(parsed.error, row) : [{ row, field: "", message: problem! }]));
         if (options.strict) throw new InvalidInputError(errors);
       }
     }

@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { scoreContacts } from "../../functions/domain/clv/contact-scores.js";
+import { defaultEligibilityRules } from "../../functions/domain/clv/eligibility.js";
+import { defaultModelRunOptions, runModels } from "../../functions/domain/clv/model-run.js";
+import { contactHistories, dayNumber, purchasesBetween } from "../../functions/domain/clv/order-history.js";
+import { cdnowMasterOrders } from "../support/cdnow.js";
+
+/**
+ * Churn risk means what it says: the full CDNOW cohort (CDNOW_master.txt, 23,570 customers who first
+ * bought in Q1 1997) scored as of 1997-04-01, against who really ordered nothing in the next 90 days.
+ * The cohort has only 90 days of history then, so the 180-day eligibility rule is relaxed for this test;
+ * every other step is the nightly path (holdout selection included).
+ */
+describe("churn risk on the CDNOW cohort as of 1997-04-01", () => {
+  const orders = cdnowMasterOrders();
+  const asOf = Date.parse("1997-04-01T00:00:00Z");
+  const asOfDay = dayNumber(asOf);
+  const known = contactHistories(orders, asOf);
+  const everything = new Map(contactHistories(orders, Date.parse("1998-06-30T00:00:00Z")).map((h) => [h.contactId, h]));
+  const run = runModels(known, asOf, { ...defaultModelRunOptions, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });
+  const scores = scoreContacts(known, asOf, run);
+  const risk = scores.map((s) => s.churnRisk!);
+  const orderedNothing = scores.map((s) => (purchasesBetween(everything.get(s.contactId)!, asOfDay, asOfDay + 90) === 0 ? 1 : 0));
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  it("scores every customer of the cohort with a model", () => {
+    expect(known).toHaveLength(23_570);
+    expect(run.purchaseModel, run.reasons.join("; ")).toBeDefined();
+    expect(risk.every((r) => r >= 0 && r <= 1)).toBe(true);
+  });
+
+  it("the mean churn risk is within 0.03 of the share who ordered nothing in the next 90 days", () => {
+    expect(Math.abs(mean(risk) - mean(orderedNothing))).toBeLessThan(0.03);
+  });
+
+  it("so is each decile of customers ranked by churn risk", () => {
+    const ranked = risk.map((_, i) => i).sort((a, b) => risk[a]! - risk[b]!);
+    const deciles = Array.from({ length: 10 }, (_, k) => ranked.slice(Math.floor((k * ranked.length) / 10), Math.floor(((k + 1) * ranked.length) / 10)));
+    const gaps = deciles.map((members) => Math.abs(mean(members.map((i) => risk[i]!)) - mean(members.map((i) => orderedNothing[i]!))));
+    expect(Math.max(...gaps), `gaps by decile: ${gaps.map((g) => g.toFixed(3)).join(" ")} (model ${run.purchaseModel?.model})`).toBeLessThan(0.03);
+  });
+});
