@@ -101,7 +101,8 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
         gr += w * (dCommonDr[j]! - shareAlive * lT - shareDropped * lTx);
         gAlpha += w * (r / alpha - rx * (shareAlive / (alpha + T[i]!) + shareDropped / (alpha + recency[i]!)));
         ga += w * (dCommonDa[j]! + shareDropped / a);
-        gb += w * (dCommonDb[j]! - shareDropped / (b + x - 1 + k));
+        // A customer who cannot have dropped out has no dropout term (and b + x − 1 may be 0 there).
+        gb += w * (dCommonDb[j]! - (shareDropped > 0 ? shareDropped / (b + x - 1 + k) : 0));
       }
     }
     if (gradient) {
