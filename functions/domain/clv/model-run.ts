@@ -40,6 +40,8 @@ export interface HoldoutEvaluation {
   actualPurchases?: number;
   /** (predicted − actual) / actual, on the total. */
   totalError?: number;
+  /** Mean log loss of P(no purchase in the holdout) against who really bought nothing: how well churn risk scored. */
+  churnLogLoss?: number;
 }
 
 export interface ModelRun {
@@ -73,7 +75,7 @@ export function defaultHoldoutDays(historyDays: number): number {
 
 /**
  * The nightly model run: eligibility → fit each purchase model on the calibration window → compare
- * them on the holdout → refit the best on all data → fit Gamma-Gamma on all repeat buyers.
+ * them on the holdout (rankCandidates) → refit the best on all data → fit Gamma-Gamma on all repeat buyers.
  */
 export function runModels(histories: readonly ContactHistory[], asOf: number, options: ModelRunOptions = defaultModelRunOptions): ModelRun {
   const asOfDay = dayNumber(asOf);
@@ -98,7 +100,7 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
   });
   run.holdout = { calibrationEnd: isoDay(calibrationEndDay), holdoutEnd: isoDay(asOfDay), holdoutDays, contacts: split.length, candidates };
 
-  const ranked = candidates.filter((c) => c.meanAbsoluteError !== undefined).sort((x, y) => x.meanAbsoluteError! - y.meanAbsoluteError!);
+  const ranked = rankCandidates(candidates);
   const summaries = histories.map((h) => summarize(h, asOfDay, options.unit)!);
   for (const candidate of ranked) {
     try {
@@ -123,18 +125,39 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
   return run;
 }
 
+/** Models whose per-contact error is within this share of the best one's count as equally good at counts. */
+const NEAR_TIE = 0.01;
+
+/**
+ * Best first: by mean absolute error per contact; among models within NEAR_TIE of the best, by churn
+ * log loss, since churn risk is the other figure a marketer acts on and a near-tie on counts says
+ * nothing about it.
+ */
+export function rankCandidates(candidates: readonly HoldoutEvaluation[]): HoldoutEvaluation[] {
+  const evaluated = candidates.filter((c) => c.meanAbsoluteError !== undefined).sort((x, y) => x.meanAbsoluteError! - y.meanAbsoluteError!);
+  const best = evaluated[0]?.meanAbsoluteError;
+  if (best === undefined) return [];
+  const nearTie = evaluated.filter((c) => c.meanAbsoluteError! <= best * (1 + NEAR_TIE)).sort((x, y) => x.churnLogLoss! - y.churnLogLoss!);
+  return [...nearTie, ...evaluated.filter((c) => !nearTie.includes(c))];
+}
+
 /** Per-contact and total error of a model's holdout forecast; identical summaries are predicted once. */
 function holdoutError(model: PurchaseModel, params: Record<string, number>, split: readonly { calibration: CustomerSummary; holdoutPurchases: number }[], horizon: number) {
-  const cache = new Map<string, number>();
+  const cache = new Map<string, { purchases: number; none: number }>();
   let absolute = 0;
+  let logLoss = 0;
   let predictedPurchases = 0;
   let actualPurchases = 0;
   for (const { calibration: s, holdoutPurchases } of split) {
     const key = `${s.frequency}|${s.recency}|${s.T}`;
     let predicted = cache.get(key);
-    if (predicted === undefined) cache.set(key, (predicted = model.expectedPurchases(params, s, horizon)));
-    absolute += Math.abs(predicted - holdoutPurchases);
-    predictedPurchases += predicted;
+    if (predicted === undefined) {
+      predicted = { purchases: model.expectedPurchases(params, s, horizon), none: model.probabilityNoPurchase(params, s, horizon) };
+      cache.set(key, predicted);
+    }
+    absolute += Math.abs(predicted.purchases - holdoutPurchases);
+    logLoss -= Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
+    predictedPurchases += predicted.purchases;
     actualPurchases += holdoutPurchases;
   }
   return {
@@ -142,5 +165,6 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, spli
     predictedPurchases,
     actualPurchases,
     totalError: actualPurchases > 0 ? (predictedPurchases - actualPurchases) / actualPurchases : Number.NaN,
+    churnLogLoss: logLoss / split.length,
   };
 }

@@ -32,8 +32,11 @@ export interface Maximum {
   runs: { start: number[]; theta: number[]; logLikelihood: number; converged: boolean; iterations: number; message: string }[];
 }
 
-/** |φ| beyond this means a parameter runs off to 0 or ∞: the data do not identify it. */
-const LOG_PARAMETER_BOUND = 30;
+/**
+ * |φ| beyond this (a parameter below 1e-6 or above 1e6 in days or weeks) means it runs off
+ * to 0 or ∞: the data do not identify it (Pareto/NBD's s and β do, together, on a short history).
+ */
+const LOG_PARAMETER_BOUND = 14;
 
 export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options: MaximizeOptions): Maximum {
   const scale = options.scale ?? 1;
