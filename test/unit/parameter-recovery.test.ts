@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bgNbd } from "../../functions/domain/clv/bg-nbd.js";
+import { bgNbd, type BgNbdParams } from "../../functions/domain/clv/bg-nbd.js";
 import { summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel } from "../../functions/domain/clv/fit.js";
 import { fitGammaGamma } from "../../functions/domain/clv/gamma-gamma.js";
@@ -19,7 +19,7 @@ describe("parameter recovery on 50,000 simulated contacts", () => {
   const summaries = customers.map((c) => c.summary);
 
   it("recovers BG/NBD r, α, a, b", () => {
-    const fit = fitModel(bgNbd, summaryTable(summaries));
+    const fit = fitModel<BgNbdParams>(bgNbd, summaryTable(summaries));
     for (const name of ["r", "alpha", "a", "b"] as const) {
       const se = fit.standardErrors[name];
       expect(se, name).toBeGreaterThan(0);

@@ -11,12 +11,12 @@ import { probabilityNoPurchaseByLikelihoodRatio, type PurchaseModel, type Purcha
  * certain to be alive. Every formula below is written once with k = 0 (BG/NBD) or k = 1 (MBG/NBD):
  * the dropout chances a customer with x repeats has had are x + k.
  */
-export interface BgNbdParams {
+export type BgNbdParams = {
   r: number;
   alpha: number;
   a: number;
   b: number;
-}
+};
 
 function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNbdParams> {
   /** Whether a customer with x repeats may already have dropped out (the likelihood's second term). */
@@ -137,8 +137,43 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
     return Math.max(0, value / (1 + odds));
   }
 
+  /**
+   * Predictions for many contacts: eq. 10's ₂F₁ term depends on x and T only, so it is computed once
+   * per (x, T) — a few thousand pairs for a million contacts at daily resolution — and P(no purchase)
+   * is the likelihood ratio with the terms that cancel left out.
+   */
+  function predictor(params: BgNbdParams, t: number, horizon: number) {
+    const { r, alpha, a, b } = params;
+    const bracketByFrequency = new Map<number, Map<number, number>>();
+    return (s: CustomerSummary) => {
+      const x = s.frequency;
+      let byT = bracketByFrequency.get(x);
+      if (!byT) bracketByFrequency.set(x, (byT = new Map()));
+      let bracket = byT.get(s.T);
+      if (bracket === undefined) {
+        const z = t / (alpha + s.T + t);
+        const logTail = (r + x) * Math.log((alpha + s.T) / (alpha + s.T + t)) + logHyp2f1(r + x, b + x + k, a + b + x - 1 + k, z);
+        bracket = t > 0 ? ((a + b + x - 1 + k) / (a - 1)) * -Math.expm1(logTail) : 0;
+        byT.set(s.T, bracket);
+      }
+      const logOdds = logOddsDroppedOut(params, s);
+      const odds = Math.exp(logOdds);
+      const alive = -(r + x) * Math.log(alpha + s.T);
+      const aliveLater = -(r + x) * Math.log(alpha + s.T + horizon);
+      // log L(T + h) − log L(T): the dropped-out term is alive + logOdds and does not move with T.
+      const dropped = alive + logOdds;
+      const noPurchase = horizon > 0 ? Math.exp(logAddExp(aliveLater, dropped) - logAddExp(alive, dropped)) : 1;
+      return {
+        expectedPurchases: Math.max(0, bracket / (1 + odds)),
+        probabilityAlive: 1 / (1 + odds),
+        probabilityNoPurchase: Math.min(1, Math.max(0, noPurchase)),
+      };
+    };
+  }
+
   return {
     name,
+    predictor,
     parameterNames: ["r", "alpha", "a", "b"],
     starts: [
       [1, 1, 1, 1],

@@ -1,9 +1,11 @@
 import { expectedOrderValue } from "./gamma-gamma.js";
 import { purchaseModels, type ModelRun } from "./model-run.js";
+import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
-import { rfmScores, type RfmGroup, type RfmScore } from "./rfm.js";
+import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
+import { rfmGroup, rfmScoreColumns, type RfmGroup, type RfmScore } from "./rfm.js";
 
-/** Every figure of a contact (DESIGN.md, "The contact's figures"). Dates are ISO strings. */
+/** Every figure of a contact (DESIGN.md, "The contact's figures"). Times are ISO strings; expectedNextOrderAt is a date (YYYY-MM-DD). */
 export interface ContactScores {
   contactId: string;
   orderCount: number;
@@ -43,108 +45,159 @@ export interface ScoringOptions {
 
 export const defaultScoringOptions: ScoringOptions = { predictionDays: 365, churnHorizonDays: 90, annualDiscountRate: 0 };
 
-interface Prediction {
-  predictedOrders: number;
-  /** Σ over months of the expected orders that month discounted to today, ÷ undiscounted: 1 without discount. */
-  discountFactor: number;
-  pAlive: number;
-  churnRisk: number;
-  /** Days from the last order to the median next order; null without repeat purchases. */
-  medianDaysToNextOrder: number | null;
+/**
+ * Every contact's figures as columns, aligned with the histories: a million contacts are scored into
+ * typed arrays without a million objects. NaN stands for "no value" (no prediction, fewer than two
+ * orders). `contactScores` turns one row into the ContactScores a store reads.
+ */
+export interface ScoreColumns {
+  readonly length: number;
+  readonly contactIds: readonly string[];
+  readonly orderCount: Float64Array;
+  /** Epoch ms. */
+  readonly firstOrderAt: Float64Array;
+  readonly lastOrderAt: Float64Array;
+  readonly historicClv: Float64Array;
+  readonly averageOrderValue: Float64Array;
+  readonly averageDaysBetweenOrders: Float64Array;
+  readonly predictedOrders12m: Float64Array;
+  readonly predictedClv12m: Float64Array;
+  readonly pAlive: Float64Array;
+  readonly churnRisk: Float64Array;
+  /** Day number (days since 1970-01-01 UTC). */
+  readonly expectedNextOrderDay: Float64Array;
+  readonly rfmRecency: Uint8Array;
+  readonly rfmFrequency: Uint8Array;
+  readonly rfmMonetary: Uint8Array;
 }
 
 /**
- * Scores every contact as of `asOf` with the run's models. Contacts who share a summary share one
- * model evaluation (at daily resolution most do), which is what makes a million contacts cheap.
+ * Scores every contact as of `asOf` with the run's models. The model's predictor shares work between
+ * contacts with the same history shape, which is what makes a million contacts cheap.
  */
-export function scoreContacts(histories: readonly ContactHistory[], asOf: number, run: ModelRun, options: ScoringOptions = defaultScoringOptions): ContactScores[] {
+export function scoreColumns(histories: readonly ContactHistory[], asOf: number, run: ModelRun, options: ScoringOptions = defaultScoringOptions): ScoreColumns {
   const asOfDay = dayNumber(asOf);
   const unitDays = DAYS_PER_UNIT[run.unit];
   const fit = run.purchaseModel;
   const model = fit ? purchaseModels[fit.model] : undefined;
-  const cache = new Map<string, Prediction>();
-  const storeAverageOrderValue = averageOf(histories.map((h) => h.revenue / h.orderCount));
-
-  const predict = (h: ContactHistory): { prediction: Prediction; orderValue: number } | undefined => {
-    if (!fit || !model) return undefined;
-    const s = summarize(h, asOfDay, run.unit)!;
-    const key = `${s.frequency}|${s.recency}|${s.T}`;
-    let prediction = cache.get(key);
-    if (!prediction) {
-      const params = fit.params;
-      const t = options.predictionDays / unitDays;
-      const predictedOrders = model.expectedPurchases(params, s, t);
-      prediction = {
-        predictedOrders,
-        discountFactor: options.annualDiscountRate > 0 ? discountFactor((u) => model.expectedPurchases(params, s, u), t, options.annualDiscountRate, options.predictionDays) : 1,
-        pAlive: model.probabilityAlive(params, s),
-        churnRisk: model.probabilityNoPurchase(params, s, options.churnHorizonDays / unitDays),
-        // Posterior purchase rate at the last purchase is Gamma(r + x, α + tₓ): the wait to the next
-        // purchase is Lomax, whose median is (α + tₓ)(2^(1/(r+x)) − 1).
-        medianDaysToNextOrder:
-          s.frequency > 0 ? (params.alpha! + s.recency) * (Math.pow(2, 1 / (params.r! + s.frequency)) - 1) * unitDays : null,
-      };
-      cache.set(key, prediction);
-    }
-    const orderValue = run.spendModel
-      ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
-      : h.orderCount > 0 && h.revenue > 0
-        ? h.revenue / h.orderCount
-        : storeAverageOrderValue;
-    return { prediction, orderValue };
+  const t = options.predictionDays / unitDays;
+  const predict = fit && model ? predictorOf(model, fit.params, t, options.churnHorizonDays / unitDays) : undefined;
+  const discountFactor =
+    fit && model && options.annualDiscountRate > 0 ? discountFactorOf(model, fit.params, t, options.annualDiscountRate, options.predictionDays) : undefined;
+  const n = histories.length;
+  const column = () => new Float64Array(n).fill(Number.NaN);
+  const columns = {
+    length: n,
+    contactIds: histories.map((h) => h.contactId),
+    orderCount: column(),
+    firstOrderAt: column(),
+    lastOrderAt: column(),
+    historicClv: column(),
+    averageOrderValue: column(),
+    averageDaysBetweenOrders: column(),
+    predictedOrders12m: column(),
+    predictedClv12m: column(),
+    pAlive: column(),
+    churnRisk: column(),
+    expectedNextOrderDay: column(),
   };
+  const daysSince = new Float64Array(n);
+  let averageSum = 0;
+  for (let i = 0; i < n; i++) {
+    const h = histories[i]!;
+    const average = h.revenue / h.orderCount;
+    columns.orderCount[i] = h.orderCount;
+    columns.firstOrderAt[i] = h.firstOrderAt;
+    columns.lastOrderAt[i] = h.lastOrderAt;
+    columns.historicClv[i] = h.revenue;
+    columns.averageOrderValue[i] = average;
+    if (h.orderCount > 1) columns.averageDaysBetweenOrders[i] = (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1);
+    daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
+    averageSum += average;
+  }
+  const storeAverageOrderValue = n > 0 ? averageSum / n : 0;
+  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue);
+  if (predict && fit) {
+    const { r, alpha } = fit.params as { r: number; alpha: number };
+    for (let i = 0; i < n; i++) {
+      const h = histories[i]!;
+      const s = summarize(h, asOfDay, run.unit)!;
+      const p = predict(s);
+      const average = columns.averageOrderValue[i]!;
+      const orderValue = run.spendModel
+        ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
+        : average > 0
+          ? average
+          : storeAverageOrderValue;
+      columns.predictedOrders12m[i] = p.expectedPurchases;
+      columns.predictedClv12m[i] = p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
+      columns.pAlive[i] = p.probabilityAlive;
+      columns.churnRisk[i] = p.probabilityNoPurchase;
+      if (s.frequency > 0) {
+        // The posterior purchase rate at the last purchase is Gamma(r + x, α + tₓ), so the wait to the
+        // next purchase is Lomax(r + x, α + tₓ), whose median is (α + tₓ)(2^(1/(r+x)) − 1).
+        const medianWait = (alpha + s.recency) * (Math.pow(2, 1 / (r + s.frequency)) - 1) * unitDays;
+        columns.expectedNextOrderDay[i] = dayNumber(h.lastOrderAt + medianWait * MS_PER_DAY);
+      }
+    }
+  }
+  return { ...columns, rfmRecency: rfm.recency, rfmFrequency: rfm.frequency, rfmMonetary: rfm.monetary };
+}
 
-  const rfm = rfmScores(
-    histories.map((h) => ({
-      daysSinceLastOrder: asOfDay - dayNumber(h.lastOrderAt),
-      orderCount: h.orderCount,
-      averageOrderValue: h.revenue / h.orderCount,
-    })),
-  );
+const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+const isoDay = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
 
-  return histories.map((h, i) => {
-    const predicted = predict(h);
-    const p = predicted?.prediction;
-    const predictedClv12m = p ? p.predictedOrders * predicted.orderValue * p.discountFactor : null;
-    return {
-      contactId: h.contactId,
-      orderCount: h.orderCount,
-      firstOrderAt: new Date(h.firstOrderAt).toISOString(),
-      lastOrderAt: new Date(h.lastOrderAt).toISOString(),
-      historicClv: h.revenue,
-      averageOrderValue: h.revenue / h.orderCount,
-      averageDaysBetweenOrders: h.orderCount > 1 ? (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1) : null,
-      predictedOrders12m: p ? p.predictedOrders : null,
-      predictedClv12m,
-      totalClv: predictedClv12m === null ? null : h.revenue + predictedClv12m,
-      pAlive: p ? p.pAlive : null,
-      churnRisk: p ? p.churnRisk : null,
-      churnBand: p ? churnBand(p.churnRisk) : null,
-      expectedNextOrderAt:
-        p && p.medianDaysToNextOrder !== null ? new Date(h.lastOrderAt + p.medianDaysToNextOrder * MS_PER_DAY).toISOString() : null,
-      ...rfm[i]!,
-    };
-  });
+/** One contact's figures from the columns, as the store reads them (dates as ISO strings). */
+export function contactScores(columns: ScoreColumns, i: number): ContactScores {
+  const historicClv = columns.historicClv[i]!;
+  const predictedClv12m = orNull(columns.predictedClv12m[i]!);
+  const churnRisk = orNull(columns.churnRisk[i]!);
+  const expectedNextOrderDay = columns.expectedNextOrderDay[i]!;
+  const rfmRecency = columns.rfmRecency[i] as RfmScore;
+  const rfmFrequency = columns.rfmFrequency[i] as RfmScore;
+  const rfmMonetary = columns.rfmMonetary[i] as RfmScore;
+  return {
+    contactId: columns.contactIds[i]!,
+    orderCount: columns.orderCount[i]!,
+    firstOrderAt: new Date(columns.firstOrderAt[i]!).toISOString(),
+    lastOrderAt: new Date(columns.lastOrderAt[i]!).toISOString(),
+    historicClv,
+    averageOrderValue: columns.averageOrderValue[i]!,
+    averageDaysBetweenOrders: orNull(columns.averageDaysBetweenOrders[i]!),
+    predictedOrders12m: orNull(columns.predictedOrders12m[i]!),
+    predictedClv12m,
+    totalClv: predictedClv12m === null ? null : historicClv + predictedClv12m,
+    pAlive: orNull(columns.pAlive[i]!),
+    churnRisk,
+    churnBand: churnRisk === null ? null : churnBand(churnRisk),
+    expectedNextOrderAt: Number.isNaN(expectedNextOrderDay) ? null : isoDay(expectedNextOrderDay),
+    rfmRecency,
+    rfmFrequency,
+    rfmMonetary,
+    rfmGroup: rfmGroup(rfmRecency, rfmFrequency, rfmMonetary),
+  };
+}
+
+/** Every contact's figures as objects: scoreColumns, then contactScores for each row. */
+export function scoreContacts(histories: readonly ContactHistory[], asOf: number, run: ModelRun, options: ScoringOptions = defaultScoringOptions): ContactScores[] {
+  const columns = scoreColumns(histories, asOf, run, options);
+  return Array.from({ length: columns.length }, (_, i) => contactScores(columns, i));
 }
 
 /**
  * Discounted share of the horizon's expected orders: orders expected in each month, valued at
  * (1 + annual rate)^(−month end in years), summed and divided by the undiscounted total.
  */
-function discountFactor(expectedUpTo: (t: number) => number, t: number, annualRate: number, predictionDays: number): number {
+function discountFactorOf(model: PurchaseModel, params: ModelParams, t: number, annualRate: number, predictionDays: number): (s: CustomerSummary) => number {
   const months = 12;
-  let discounted = 0;
-  let previous = 0;
-  for (let m = 1; m <= months; m++) {
-    const cumulative = expectedUpTo((t * m) / months);
-    discounted += (cumulative - previous) / Math.pow(1 + annualRate, (predictionDays * m) / months / 365);
-    previous = cumulative;
-  }
-  return previous > 0 ? discounted / previous : 1;
-}
-
-function averageOf(values: readonly number[]): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return values.length > 0 ? sum / values.length : 0;
+  return (s) => {
+    let discounted = 0;
+    let previous = 0;
+    for (let m = 1; m <= months; m++) {
+      const cumulative = model.expectedPurchases(params, s, (t * m) / months);
+      discounted += (cumulative - previous) / Math.pow(1 + annualRate, (predictionDays * m) / months / 365);
+      previous = cumulative;
+    }
+    return previous > 0 ? discounted / previous : 1;
+  };
 }

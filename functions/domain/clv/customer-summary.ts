@@ -26,39 +26,88 @@ export interface SummaryTable {
   readonly weight: Float64Array;
 }
 
-/** Folds identical (frequency, recency, T, monetaryValue) rows into one weighted row. */
-export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Iterable<number>): SummaryTable {
-  const index = new Map<string, number>();
-  const frequency: number[] = [];
-  const recency: number[] = [];
-  const T: number[] = [];
-  const monetaryValue: number[] = [];
-  const weight: number[] = [];
-  const weightIterator = weights?.[Symbol.iterator]();
-  for (const s of summaries) {
-    const w = weightIterator ? Number(weightIterator.next().value ?? 1) : 1;
-    const m = s.monetaryValue ?? 0;
-    const key = `${s.frequency}|${s.recency}|${s.T}|${m}`;
-    const at = index.get(key);
-    if (at === undefined) {
-      index.set(key, frequency.length);
-      frequency.push(s.frequency);
-      recency.push(s.recency);
-      T.push(s.T);
-      monetaryValue.push(m);
-      weight.push(w);
-    } else {
-      weight[at] = (weight[at] ?? 0) + w;
+/**
+ * Folds identical (frequency, recency, T, monetaryValue) rows into one weighted row. Open addressing
+ * on a hash of the four doubles' bits: a million contacts fold in tens of milliseconds, where string
+ * keys in a Map would take seconds.
+ */
+export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Iterable<number>, options: { ignoreMonetaryValue?: boolean } = {}): SummaryTable {
+  const ignoreMonetary = options.ignoreMonetaryValue ?? false;
+  const rows = Array.isArray(summaries) ? (summaries as CustomerSummary[]) : [...summaries];
+  const weightList = weights ? Float64Array.from(weights) : undefined;
+  let capacity = 16;
+  while (capacity < rows.length * 2) capacity *= 2;
+  const slots = new Int32Array(capacity).fill(-1);
+  const frequency = new Float64Array(rows.length);
+  const recency = new Float64Array(rows.length);
+  const T = new Float64Array(rows.length);
+  const monetaryValue = new Float64Array(rows.length);
+  const weight = new Float64Array(rows.length);
+  const bits = new Float64Array(4);
+  const words = new Int32Array(bits.buffer);
+  let length = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const s = rows[i]!;
+    const x = s.frequency;
+    const tx = s.recency;
+    const t = s.T;
+    const m = ignoreMonetary ? 0 : (s.monetaryValue ?? 0);
+    bits[0] = x;
+    bits[1] = tx;
+    bits[2] = t;
+    bits[3] = m;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < 8; k++) h = Math.imul(h ^ words[k]!, 0x01000193);
+    let slot = (h ^ (h >>> 15)) & (capacity - 1);
+    for (;;) {
+      const at = slots[slot]!;
+      if (at < 0) {
+        slots[slot] = length;
+        frequency[length] = x;
+        recency[length] = tx;
+        T[length] = t;
+        monetaryValue[length] = m;
+        weight[length] = weightList ? weightList[i]! : 1;
+        length++;
+        break;
+      }
+      if (frequency[at] === x && recency[at] === tx && T[at] === t && monetaryValue[at] === m) {
+        weight[at]! += weightList ? weightList[i]! : 1;
+        break;
+      }
+      slot = (slot + 1) & (capacity - 1);
     }
   }
   return {
-    length: frequency.length,
-    frequency: Float64Array.from(frequency),
-    recency: Float64Array.from(recency),
-    T: Float64Array.from(T),
-    monetaryValue: Float64Array.from(monetaryValue),
-    weight: Float64Array.from(weight),
+    length,
+    frequency: frequency.slice(0, length),
+    recency: recency.slice(0, length),
+    T: T.slice(0, length),
+    monetaryValue: monetaryValue.slice(0, length),
+    weight: weight.slice(0, length),
   };
+}
+
+/** The table purchase models fit on: spend plays no part there, so rows differing only in it fold together. */
+export function purchaseTable(summaries: Iterable<CustomerSummary>): SummaryTable {
+  return summaryTable(summaries, undefined, { ignoreMonetaryValue: true });
+}
+
+/**
+ * Every k-th row of a table with its weight multiplied by k: a cheap stand-in of the same shape, on
+ * which to try starting points before polishing the best on the whole table.
+ */
+export function thinnedTable(table: SummaryTable, rows: number): SummaryTable {
+  const step = Math.max(1, Math.floor(table.length / rows));
+  const pick = (column: Float64Array) => column.filter((_, i) => i % step === 0);
+  const thinned = {
+    frequency: pick(table.frequency),
+    recency: pick(table.recency),
+    T: pick(table.T),
+    monetaryValue: pick(table.monetaryValue),
+    weight: pick(table.weight).map((w) => w * step),
+  };
+  return { length: thinned.frequency.length, ...thinned };
 }
 
 /** Total weight (number of contacts) of a table. */

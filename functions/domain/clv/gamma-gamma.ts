@@ -8,11 +8,11 @@ import type { FitOptions, ModelFit } from "./purchase-model.js";
  * "The Gamma-Gamma model of monetary value"): each order's value is Gamma(p, ν), ν ~ Gamma(q, γ)
  * across customers, independent of the purchase process. Fitted on repeat buyers' mean repeat value.
  */
-export interface GammaGammaParams {
+export type GammaGammaParams = {
   p: number;
   q: number;
   gamma: number;
-}
+};
 
 /**
  * log f(m̄ₓ | x; p, q, γ), Fader & Hardie (2013) eq. 3 (the density of the mean of x order values):

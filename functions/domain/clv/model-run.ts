@@ -1,5 +1,5 @@
 import { bgNbd, mbgNbd } from "./bg-nbd.js";
-import { summaryTable, type CustomerSummary } from "./customer-summary.js";
+import { purchaseTable, type CustomerSummary } from "./customer-summary.js";
 import { checkEligibility, defaultEligibilityRules, type Eligibility, type EligibilityRules } from "./eligibility.js";
 import { fitModel } from "./fit.js";
 import { fitGammaGamma, type GammaGammaParams } from "./gamma-gamma.js";
@@ -87,7 +87,7 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
   const holdoutDays = options.holdoutDays ?? defaultHoldoutDays(asOfDay - firstDay);
   const calibrationEndDay = asOfDay - holdoutDays;
   const split = calibrationHoldout(histories, calibrationEndDay, asOfDay, options.unit);
-  const calibration = summaryTable(split.map((c) => c.calibration));
+  const calibration = purchaseTable(split.map((c) => c.calibration));
   const horizon = holdoutDays / DAYS_PER_UNIT[options.unit];
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
@@ -102,9 +102,10 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
 
   const ranked = rankCandidates(candidates);
   const summaries = histories.map((h) => summarize(h, asOfDay, options.unit)!);
+  const allData = purchaseTable(summaries);
   for (const candidate of ranked) {
     try {
-      run.purchaseModel = { ...fitModel(purchaseModels[candidate.model], summaryTable(summaries)), model: candidate.model };
+      run.purchaseModel = { ...fitModel(purchaseModels[candidate.model], allData), model: candidate.model };
       break;
     } catch (error) {
       run.reasons.push(`${candidate.model} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);

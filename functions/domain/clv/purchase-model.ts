@@ -36,6 +36,39 @@ export interface PurchaseModel<P extends ModelParams = ModelParams> {
    * probability of its history, this is L(x, tₓ, T + horizon) / L(x, tₓ, T).
    */
   probabilityNoPurchase(params: P, s: CustomerSummary, horizon: number): number;
+  /**
+   * All three predictions for many contacts at fixed parameters and horizons. A model may share work
+   * between contacts here (BG/NBD's ₂F₁ depends on x and T only); without it each is computed alone.
+   */
+  predictor?(params: P, t: number, horizon: number): Predictor;
+}
+
+/** E[purchases in the next t], P(alive) and P(no purchase in the horizon) of one contact. */
+export interface ContactPrediction {
+  expectedPurchases: number;
+  probabilityAlive: number;
+  probabilityNoPurchase: number;
+}
+export type Predictor = (s: CustomerSummary) => ContactPrediction;
+
+/** The predictor of a model: its own, or the three methods called one by one. */
+export function predictorOf<P extends ModelParams>(model: PurchaseModel<P>, params: P, t: number, horizon: number): Predictor {
+  if (model.predictor) return model.predictor(params, t, horizon);
+  // Contacts with the same summary share one prediction (at daily resolution many do).
+  const cache = new Map<string, ContactPrediction>();
+  return (s) => {
+    const key = `${s.frequency}|${s.recency}|${s.T}`;
+    let prediction = cache.get(key);
+    if (!prediction) {
+      prediction = {
+        expectedPurchases: model.expectedPurchases(params, s, t),
+        probabilityAlive: model.probabilityAlive(params, s),
+        probabilityNoPurchase: model.probabilityNoPurchase(params, s, horizon),
+      };
+      cache.set(key, prediction);
+    }
+    return prediction;
+  };
 }
 
 export interface FitOptions {

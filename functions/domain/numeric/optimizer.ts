@@ -180,7 +180,11 @@ function bfgs(
       return { phi: [...phi], value, converged: maxAbs(g) < tolerance * 100, iterations: iteration, message: "no further progress" };
     }
     const sy = dot(s, y);
-    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) updateInverseHessian(H, s, y, sy, n);
+    if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
+      // Before the first update, scale the identity to the curvature just seen (Nocedal & Wright eq. 6.20).
+      if (iteration === 1) H = identity(n, sy / dot(y, y));
+      updateInverseHessian(H, s, y, sy, n);
+    }
   }
   return { phi: [...phi], value, converged: maxAbs(g) < tolerance, iterations: maxIterations, message: "iteration limit reached" };
 }
@@ -284,9 +288,9 @@ function invert(m: Float64Array, n: number): Float64Array | null {
   return inv;
 }
 
-function identity(n: number): Float64Array {
+function identity(n: number, scale = 1): Float64Array {
   const m = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) m[i * n + i] = 1;
+  for (let i = 0; i < n; i++) m[i * n + i] = scale;
   return m;
 }
 

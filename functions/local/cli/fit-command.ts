@@ -1,6 +1,6 @@
 import { fitModel } from "../../domain/clv/fit.js";
 import { SummaryRow } from "../../domain/clv/csv-rows.js";
-import { summaryTable } from "../../domain/clv/customer-summary.js";
+import { purchaseTable } from "../../domain/clv/customer-summary.js";
 import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
 import { purchaseModels } from "../../domain/clv/model-run.js";
 import type { ModelFit } from "../../domain/clv/purchase-model.js";
@@ -18,5 +18,5 @@ export async function fitSummaryFile(path: string, model: FittableModel, options
     if (!rows.some((r) => r.summary.monetaryValue !== undefined)) throw new Error(`gamma-gamma needs a monetary_value column in ${path}`);
     return { fit: fitModel(gammaGamma, spendTable(summaries)), errors };
   }
-  return { fit: fitModel(purchaseModels[model], summaryTable(summaries)), errors };
+  return { fit: fitModel(purchaseModels[model], purchaseTable(summaries)), errors };
 }

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { summaryTable, type CustomerSummary } from "../../functions/domain/clv/customer-summary.js";
+import { fitModel } from "../../functions/domain/clv/fit.js";
+import { paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pareto-nbd.js";
+import { logGamma } from "../../functions/domain/numeric/log-gamma.js";
+import { cdnowPublishedSummary } from "../support/cdnow.js";
+
+// Published figures: ../shared/data/README.md of this project, "Published figures on the sample"
+// (CDNOW 1/10 sample, 2,357 customers, weeks, calibration 39 weeks; cdnow_customers_summary.csv).
+const summaries = [...cdnowPublishedSummary().values()];
+const table = summaryTable(summaries);
+const published: ParetoNbdParams = { r: 0.553, alpha: 10.58, s: 0.606, beta: 11.656 };
+const thetaOf = (p: ParetoNbdParams) => Float64Array.of(p.r, p.alpha, p.s, p.beta);
+
+/** Composite Simpson's rule with n (even) panels. */
+function simpson(f: (u: number) => number, from: number, to: number, n = 20_000): number {
+  const h = (to - from) / n;
+  let sum = f(from) + f(to);
+  for (let i = 1; i < n; i++) sum += (i % 2 === 1 ? 4 : 2) * f(from + i * h);
+  return (sum * h) / 3;
+}
+
+/**
+ * The likelihood from first principles, without 2F1: alive at T with no purchase after tₓ, or died at
+ * some τ in (tₓ, T]. Integrating λ ~ Gamma(r, α) and μ ~ Gamma(s, β) out of
+ * λˣ e^−(λ+μ)T + ∫ λˣ e^−λτ μ e^−μτ dτ gives (Fader & Hardie 2005 note, §3)
+ *   Γ(r+x)αʳβˢ/Γ(r) · [(α+T)^−(r+x) (β+T)^−s + s ∫_{tₓ}^{T} (α+τ)^−(r+x) (β+τ)^−(s+1) dτ],
+ * whose τ-integral is done here numerically.
+ */
+function likelihoodByQuadrature({ r, alpha, s, beta }: ParetoNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
+  const common = Math.exp(logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + s * Math.log(beta));
+  const alive = Math.pow(alpha + T, -(r + x)) * Math.pow(beta + T, -s);
+  // In v = log((m + τ)/(m + tₓ)), m = min(α, β), so a small β's peak at τ = tₓ is spread out.
+  const m = Math.min(alpha, beta);
+  const integrand = (v: number) => {
+    const u = (m + tx) * Math.exp(v) - m;
+    return Math.pow(alpha + u, -(r + x)) * Math.pow(beta + u, -(s + 1)) * (m + u);
+  };
+  const died = T > tx ? s * simpson(integrand, 0, Math.log((m + T) / (m + tx))) : 0;
+  return common * (alive + died);
+}
+
+describe("Pareto/NBD on the CDNOW sample", () => {
+  it("reproduces the published log-likelihood at the published parameters", () => {
+    expect(table.length).toBeLessThan(summaries.length);
+    const ll = paretoNbd.tableLogLikelihood(thetaOf(published), table, null);
+    expect(Math.abs(ll - -9595.0)).toBeLessThan(0.5); // Fader, Hardie & Lee (2005), Marketing Science 24(2); BTYD vignette
+  });
+
+  it("the per-customer likelihood sums to the table likelihood", () => {
+    for (const params of [published, { r: 0.8, alpha: 4, s: 1.3, beta: 40 }, { r: 0.3, alpha: 30, s: 0.4, beta: 2 }, { r: 1, alpha: 7, s: 1, beta: 7 }]) {
+      const perCustomer = summaries.reduce((sum, s) => sum + paretoNbd.logLikelihood(params, s), 0);
+      expect(Math.abs(paretoNbd.tableLogLikelihood(thetaOf(params), table, null) - perCustomer)).toBeLessThan(1e-8 * Math.abs(perCustomer));
+    }
+  });
+
+  it("spot check: customer (x = 26, tₓ = 30.86, T = 31)", () => {
+    const customer = { frequency: 26, recency: 30.86, T: 31 };
+    // ../shared/data/README.md spot check (Pareto/NBD with the published parameters)
+    expect(Math.abs(paretoNbd.expectedPurchases(published, customer, 52) - 25.46)).toBeLessThan(0.01);
+    expect(Math.abs(paretoNbd.probabilityAlive(published, customer) - 0.998)).toBeLessThan(0.001);
+  });
+
+  it("has an analytic gradient that matches central differences", () => {
+    // α > β, α < β, α = β, and α ≫ β, where z = (α−β)/(α+tₓ) passes 0.995 and Φ's a- and b-derivatives
+    // are themselves differences of logHyp2f1.
+    for (const params of [published, { r: 0.8, alpha: 4, s: 1.3, beta: 40 }, { r: 1, alpha: 7, s: 1, beta: 7 }, { r: 0.4, alpha: 500, s: 2.5, beta: 0.05 }]) {
+      const theta = thetaOf(params);
+      const gradient = new Float64Array(4);
+      const value = paretoNbd.tableLogLikelihood(theta, table, gradient);
+      expect(value).toBe(paretoNbd.tableLogLikelihood(theta, table, null));
+      for (let i = 0; i < 4; i++) {
+        // Fourth-order central differences in log θ: truncation ~h⁴, rounding ~1e-12·|ℓ|/h.
+        const h = 1e-3;
+        const at = (step: number) => {
+          const probe = Float64Array.from(theta);
+          probe[i] = theta[i]! * Math.exp(step);
+          return paretoNbd.tableLogLikelihood(probe, table, null);
+        };
+        const numeric = (8 * (at(h) - at(-h)) - (at(2 * h) - at(-2 * h))) / (12 * h * theta[i]!);
+        expect(Math.abs(gradient[i]! - numeric), `${JSON.stringify(params)} ∂/∂θ${i}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+      }
+    }
+  });
+
+  it("fits the published parameters and log-likelihood", () => {
+    const fit = fitModel<ParetoNbdParams>(paretoNbd, table);
+    expect(fit.converged).toBe(true);
+    expect(fit.customers).toBe(2357);
+    // Fader, Hardie & Lee (2005); BTYD vignette: r = 0.553, α = 10.580, s = 0.606, β = 11.656, LL −9,595.0
+    expect(Math.abs(fit.params.r / published.r - 1)).toBeLessThan(0.02);
+    expect(Math.abs(fit.params.alpha / published.alpha - 1)).toBeLessThan(0.02);
+    expect(Math.abs(fit.params.s / published.s - 1)).toBeLessThan(0.02);
+    expect(Math.abs(fit.params.beta / published.beta - 1)).toBeLessThan(0.02);
+    expect(Math.abs(fit.logLikelihood - -9595.0)).toBeLessThan(0.5);
+    for (const se of Object.values(fit.standardErrors)) expect(se).toBeGreaterThan(0);
+  });
+});
+
+describe("Pareto/NBD likelihood against quadrature", () => {
+  const customers: CustomerSummary[] = [
+    { frequency: 0, recency: 0, T: 38.86 },
+    { frequency: 2, recency: 30.43, T: 38.86 },
+    { frequency: 7, recency: 5.5, T: 32 },
+    { frequency: 26, recency: 30.86, T: 31 },
+  ];
+  // α > β, α < β, α = β (the 2F1 argument is then 0), α ≫ β (argument near 1), and α/β = 10¹⁶, where
+  // the argument (α−β)/α rounds to 1 and only its complement β/α is exact.
+  const parameterSets: ParetoNbdParams[] = [
+    published,
+    { r: 0.8, alpha: 4, s: 1.3, beta: 40 },
+    { r: 1.2, alpha: 9, s: 0.7, beta: 9 },
+    { r: 0.4, alpha: 500, s: 2.5, beta: 0.05 },
+    { r: 0.5, alpha: 1e8, s: 0.8, beta: 1e-8 },
+  ];
+
+  it("matches eq. 22 in every branch", () => {
+    for (const params of parameterSets) {
+      for (const customer of customers) {
+        const expected = Math.log(likelihoodByQuadrature(params, customer));
+        expect(Math.abs(paretoNbd.logLikelihood(params, customer) - expected), `${JSON.stringify(params)} ${JSON.stringify(customer)}`).toBeLessThan(1e-9);
+      }
+    }
+  });
+
+  it("gives a one-time buyer's P(no purchase) and P(alive) as the quadrature does", () => {
+    const oneTimer = { frequency: 0, recency: 0, T: 30 };
+    for (const params of parameterSets) {
+      for (const horizon of [1, 13, 52]) {
+        const expected = likelihoodByQuadrature(params, { ...oneTimer, T: oneTimer.T + horizon }) / likelihoodByQuadrature(params, oneTimer);
+        expect(Math.abs(paretoNbd.probabilityNoPurchase(params, oneTimer, horizon) - expected)).toBeLessThan(1e-9);
+      }
+      const { r, alpha, s, beta } = params;
+      // P(alive) is the alive term's share of the likelihood; for x = 0 its common factor is αʳβˢ.
+      const aliveShare = (Math.pow(alpha / (alpha + 30), r) * Math.pow(beta / (beta + 30), s)) / likelihoodByQuadrature(params, oneTimer);
+      expect(Math.abs(paretoNbd.probabilityAlive(params, oneTimer) - aliveShare)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe("Pareto/NBD predictions", () => {
+  it("E[X(t)] for a new customer starts at 0 and increases", () => {
+    expect(paretoNbd.expectedPurchasesUnconditional(published, 0)).toBe(0);
+    let previous = 0;
+    for (const t of [1, 5, 13, 26, 39, 52, 78, 104, 520]) {
+      const value = paretoNbd.expectedPurchasesUnconditional(published, t);
+      expect(value).toBeGreaterThan(previous);
+      previous = value;
+    }
+    // Small t: E[X(t)] ≈ E[λ] t = (r/α) t.
+    expect(paretoNbd.expectedPurchasesUnconditional(published, 1e-6) / 1e-6).toBeCloseTo(published.r / published.alpha, 6);
+  });
+
+  it("E[X(t)] at s = 1 is the limit (rβ/α) log(1 + t/β), continuous on both sides", () => {
+    const atOne = { ...published, s: 1 };
+    const limit = (published.r / published.alpha) * published.beta * Math.log1p(52 / published.beta);
+    expect(paretoNbd.expectedPurchasesUnconditional(atOne, 52)).toBeCloseTo(limit, 12);
+    for (const ds of [-1e-9, 1e-9, -1e-5, 1e-5]) {
+      expect(paretoNbd.expectedPurchasesUnconditional({ ...published, s: 1 + ds }, 52)).toBeCloseTo(limit, 3);
+    }
+    const customer = { frequency: 3, recency: 20, T: 39 };
+    const conditionalAtOne = paretoNbd.expectedPurchases(atOne, customer, 52);
+    expect(paretoNbd.expectedPurchases({ ...atOne, s: 1 + 1e-9 }, customer, 52)).toBeCloseTo(conditionalAtOne, 7);
+  });
+
+  it("conditional expectations are positive, grow with the horizon, and are below the alive rate times t", () => {
+    const customer = { frequency: 4, recency: 25, T: 39 };
+    const alive = paretoNbd.probabilityAlive(published, customer);
+    expect(alive).toBeGreaterThan(0);
+    expect(alive).toBeLessThan(1);
+    let previous = 0;
+    for (const t of [1, 13, 26, 52]) {
+      const value = paretoNbd.expectedPurchases(published, customer, t);
+      expect(value).toBeGreaterThan(previous);
+      // E[λ | x, T] = (r+x)/(α+T) bounds the rate of a customer who is alive for the whole horizon.
+      expect(value).toBeLessThan(((published.r + 4) / (published.alpha + 39)) * t);
+      previous = value;
+    }
+    expect(paretoNbd.expectedPurchases(published, customer, 0)).toBe(0);
+  });
+
+  it("P(no purchase) is 1 at horizon 0, within [0, 1] and decreasing in the horizon", () => {
+    for (const customer of [
+      { frequency: 0, recency: 0, T: 39 },
+      { frequency: 2, recency: 30.43, T: 38.86 },
+      { frequency: 26, recency: 30.86, T: 31 },
+      { frequency: 1, recency: 2, T: 38 },
+    ]) {
+      expect(paretoNbd.probabilityNoPurchase(published, customer, 0)).toBe(1);
+      let previous = 1;
+      for (const horizon of [1, 4, 13, 26, 52, 104]) {
+        const p = paretoNbd.probabilityNoPurchase(published, customer, horizon);
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThan(previous);
+        previous = p;
+      }
+    }
+  });
+
+  it("a recent frequent buyer is more likely alive and buys more than one who stopped long ago", () => {
+    const recent = { frequency: 10, recency: 38, T: 39 };
+    const lapsed = { frequency: 10, recency: 5, T: 39 };
+    expect(paretoNbd.probabilityAlive(published, recent)).toBeGreaterThan(paretoNbd.probabilityAlive(published, lapsed));
+    expect(paretoNbd.expectedPurchases(published, recent, 52)).toBeGreaterThan(paretoNbd.expectedPurchases(published, lapsed, 52));
+    expect(paretoNbd.probabilityNoPurchase(published, recent, 13)).toBeLessThan(paretoNbd.probabilityNoPurchase(published, lapsed, 13));
+  });
+});
