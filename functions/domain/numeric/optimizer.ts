@@ -58,16 +58,7 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
       return value;
     }
     const value = -logLikelihood(theta, null) / scale;
-    const probe = Float64Array.from(phi);
-    for (let i = 0; i < n; i++) {
-      const h = 1e-5 * Math.max(1, Math.abs(phi[i]!));
-      probe[i] = phi[i]! + h;
-      const up = objective(probe, null);
-      probe[i] = phi[i]! - h;
-      const down = objective(probe, null);
-      probe[i] = phi[i]!;
-      g[i] = (up - down) / (2 * h);
-    }
+    g.set(centralDifferences((p) => objective(p, null), phi, (v) => 1e-5 * Math.max(1, Math.abs(v))));
     for (let i = 0; i < n; i++) theta[i] = Math.exp(phi[i]!);
     return value;
   }
@@ -220,17 +211,7 @@ export function standardErrors(logLikelihood: LogLikelihoodFunction, theta: read
       logLikelihood(p, g);
       return g;
     }
-    const q = Float64Array.from(p);
-    for (let i = 0; i < n; i++) {
-      const h = 1e-4 * p[i]!;
-      q[i] = p[i]! + h;
-      const up = logLikelihood(q, null);
-      q[i] = p[i]! - h;
-      const down = logLikelihood(q, null);
-      q[i] = p[i]!;
-      g[i] = (up - down) / (2 * h);
-    }
-    return g;
+    return centralDifferences((q) => logLikelihood(q, null), p, (v) => 1e-4 * v);
   };
   for (let j = 0; j < n; j++) {
     const h = (analyticGradient ? 1e-5 : 1e-3) * theta[j]!;
@@ -254,6 +235,23 @@ export function standardErrors(logLikelihood: LogLikelihoodFunction, theta: read
     const v = covariance ? covariance[i * n + i]! : Number.NaN;
     return v > 0 ? Math.sqrt(v) : Number.NaN;
   });
+}
+
+/** ∂f/∂xᵢ by central differences with step `stepOf(xᵢ)`. */
+function centralDifferences(f: (x: Float64Array) => number, x: ArrayLike<number>, stepOf: (v: number) => number): Float64Array {
+  const probe = Float64Array.from(x);
+  const gradient = new Float64Array(probe.length);
+  for (let i = 0; i < probe.length; i++) {
+    const v = x[i]!;
+    const h = stepOf(v);
+    probe[i] = v + h;
+    const up = f(probe);
+    probe[i] = v - h;
+    const down = f(probe);
+    probe[i] = v;
+    gradient[i] = (up - down) / (2 * h);
+  }
+  return gradient;
 }
 
 /** Gauss–Jordan inversion with partial pivoting; null when singular. */
