@@ -1,0 +1,59 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import type { z } from "zod";
+
+/** Bodies above this are refused before parsing: no order or contact is that large. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.error ?? status));
+  }
+}
+
+export function json(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode: status, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/** The request body as text, whatever API Gateway did to it (base64 for binary media types). */
+export function bodyText(event: Pick<APIGatewayProxyEventV2, "body" | "isBase64Encoded">): string {
+  const raw = event.body ?? "";
+  const text = event.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, { error: `body is larger than ${MAX_BODY_BYTES} bytes` });
+  return text;
+}
+
+/**
+ * Parses a JSON body with a zod schema; a bad body is a 400 that names each field and says what is
+ * wrong with it: `{"error":"invalid body","fields":[{"field":"total","message":"must be a number"}]}`.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, event: Pick<APIGatewayProxyEventV2, "body" | "isBase64Encoded">): z.output<S> {
+  const text = bodyText(event);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { error: "body is not JSON" });
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    throw new HttpError(400, {
+      error: "invalid body",
+      fields: parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(body)", message: issue.message })),
+    });
+  }
+  return parsed.data;
+}
+
+/** Runs a route; an HttpError becomes its response, anything else a 500 that leaks nothing. */
+export async function respond(route: () => Promise<APIGatewayProxyStructuredResultV2>): Promise<APIGatewayProxyStructuredResultV2> {
+  try {
+    return await route();
+  } catch (error) {
+    if (error instanceof HttpError) return json(error.status, error.body);
+    console.error(JSON.stringify({ level: "ERROR", message: "request failed", error: error instanceof Error ? error.message : String(error) }));
+    return json(500, { error: "internal error" });
+  }
+}

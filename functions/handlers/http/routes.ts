@@ -1,0 +1,69 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { ContactId, ContactInput } from "../../domain/store/contact.js";
+import { EmailEventInput } from "../../domain/store/email-event.js";
+import { orderInput } from "../../domain/store/order.js";
+import type { StoreData } from "../../domain/store/ports.js";
+import { verifyUnsubscribeToken } from "../../domain/store/unsubscribe-token.js";
+import { bodyText, HttpError, json, parseBody, respond } from "./http-json.js";
+
+export interface HttpDependencies {
+  store: StoreData;
+  clock: () => number;
+  unsubscribeSecret: () => Promise<string>;
+}
+
+type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** PUT /contacts/{id}: create or replace a contact's profile. */
+export const putContact: Route = (event, { store }) =>
+  respond(async () => {
+    const id = ContactId.safeParse(event.pathParameters?.id);
+    if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
+    const contact = parseBody(ContactInput, event);
+    return json(200, await store.putContact(id.data, contact));
+  });
+
+/** POST /orders: an order, or its cancellation or refund; re-sending is safe (200 instead of 201). */
+export const postOrder: Route = (event, { store, clock }) =>
+  respond(async () => {
+    const order = parseBody(orderInput(clock), event);
+    const outcome = await store.recordOrder(order);
+    return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome });
+  });
+
+/** POST /events: an e-mail was sent, opened, clicked, bounced or complained about. */
+export const postEvent: Route = (event, { store }) =>
+  respond(async () => {
+    const emailEvent = parseBody(EmailEventInput, event);
+    await store.recordEmailEvent(emailEvent);
+    // A hard bounce or a complaint means: never mail this address again.
+    if (emailEvent.type === "bounced" || emailEvent.type === "complained") await store.setSubscription(emailEvent.contactId, "unsubscribed", emailEvent.at);
+    return json(202, { accepted: true });
+  });
+
+/**
+ * POST /unsubscribe?token=…: RFC 8058 one-click unsubscribe. The mail client posts
+ * `List-Unsubscribe=One-Click`; the signed token, not an API key, says who.
+ */
+export const postUnsubscribe: Route = (event, { store, clock, unsubscribeSecret }) =>
+  respond(async () => {
+    const token = event.queryStringParameters?.token;
+    if (!token) throw new HttpError(400, { error: "missing token" });
+    const body = bodyText(event);
+    if (body && !/(^|&)List-Unsubscribe=One-Click(&|$)/.test(body)) throw new HttpError(400, { error: "expected List-Unsubscribe=One-Click" });
+    const check = verifyUnsubscribeToken(token, clock(), { secret: await unsubscribeSecret() });
+    if (!check.valid) throw new HttpError(403, { error: check.reason });
+    await store.setSubscription(check.contactId, "unsubscribed", new Date(clock()).toISOString());
+    return json(200, { unsubscribed: true });
+  });
+
+/** The routes by API Gateway route key. */
+export const routes: Record<string, Route> = {
+  "PUT /contacts/{id}": putContact,
+  "POST /orders": postOrder,
+  "POST /events": postEvent,
+  "POST /unsubscribe": postUnsubscribe,
+};
+
+/** The routes that a signed token protects instead of an API key. */
+export const publicRoutes = new Set(["POST /unsubscribe"]);
