@@ -1,7 +1,13 @@
 #!/usr/bin/env -S npx tsx
-import { Command, InvalidArgumentError, Option } from "commander";
+import { randomBytes } from "node:crypto";
+import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseDate } from "../functions/domain/clv/order-history.js";
 import { InvalidInputError } from "../functions/domain/input/row-errors.js";
+import { hashApiKey } from "../functions/domain/store/api-keys.js";
+import { signUnsubscribeToken } from "../functions/domain/store/unsubscribe-token.js";
+import { importContacts, importOrders } from "../functions/local/import/import-csv.js";
+import { startLocalApi } from "../functions/local/http-server.js";
+import { openLocalStore } from "../functions/local/local-store.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
 import { modelRunText } from "../functions/local/cli/model-run-text.js";
@@ -11,6 +17,14 @@ const asOfDate = (text: string): number => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || !Number.isFinite(parseDate(text))) throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${text}"`);
   return parseDate(text);
 };
+
+// The AWS SDK warns on every run that it will want Node 22 from 2027; the Lambdas run on 22 already.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const name = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+  if (name === "NodeVersionSupportWarning") return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 const program = new Command("clv")
   .description("Customer lifetime value, churn risk and RFM for an online store, from its orders.")
@@ -59,6 +73,65 @@ program
   .option("--out <file>", "where to write every contact's figures", ".out/online-retail-scores.csv")
   .action(async (options: { out: string }) => {
     await runDemo(options.out);
+  });
+
+program
+  .command("import")
+  .description("import a contacts or orders CSV into the store's table (start `npm run serve` first, or give --endpoint)")
+  .addArgument(new Argument("<kind>", "what the file holds").choices(["contacts", "orders"]))
+  .argument("<file>", "the CSV file")
+  .option("--endpoint <url>", "the DynamoDB endpoint", process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000")
+  .option("--table <name>", "the table", process.env.TABLE_NAME ?? "clv-store")
+  .action(async (kind: "contacts" | "orders", file: string, options: { endpoint: string; table: string }) => {
+    const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
+    try {
+      const started = performance.now();
+      const report = kind === "orders" ? await importOrders(local.store, file, { progress: true }) : await importContacts(local.store, file, { progress: true });
+      for (const line of rowErrorLines(report.errors, 50)) console.error(line);
+      for (const note of report.notes) console.log(note);
+      console.log(
+        `${file}: ${report.rows} rows, ${report.imported} imported, ${report.duplicates} already there, ${report.removed} removed, ${report.rejected} rejected (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      );
+      if (report.rejected > 0) process.exitCode = 2;
+    } finally {
+      await local.close();
+    }
+  });
+
+program
+  .command("serve")
+  .description("keep DynamoDB (dynalite) and the HTTP API up on localhost, for trying the API with curl")
+  .option("--port <port>", "the HTTP API's port", "3000")
+  .option("--dynamo-port <port>", "dynalite's port", "8000")
+  .action(async (options: { port: string; dynamoPort: string }) => {
+    const local = await openLocalStore({ port: Number(options.dynamoPort) });
+    const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
+    const secret = process.env.CLV_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString("hex");
+    const server = await startLocalApi({ store: local.store, clock: Date.now, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] }, Number(options.port));
+    const api = `http://127.0.0.1:${options.port}`;
+    console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
+    console.log(`HTTP API:            ${api}`);
+    console.log(`API key:             ${apiKey}`);
+    console.log(`Unsubscribe link for contact c-1: ${api}/unsubscribe?token=${signUnsubscribeToken("c-1", Date.now(), secret)}`);
+    console.log("Try it (see README.md):");
+    console.log(`  curl -X PUT ${api}/contacts/c-1 -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -d '{"email":"ann@example.com","subscription":"subscribed","consentAt":"2024-05-01T09:00:00Z"}'`);
+    console.log("Ctrl-C stops both.");
+    const stop = async () => {
+      server.close();
+      await local.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+
+program
+  .command("api-key")
+  .description("make a new API key and print it with the SHA-256 hash to deploy (cdk deploy -c apiKeyHashes=HASH)")
+  .action(() => {
+    const key = randomBytes(24).toString("base64url");
+    console.log(`API key (give it to the store's platform; it is not stored anywhere): ${key}`);
+    console.log(`Its hash (deploy this):                                             ${hashApiKey(key)}`);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,13 +1,21 @@
 import { Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { IngestionApi } from "./ingestion-api.js";
 import { StoreTable } from "./store-table.js";
 
 /** The whole system on the store's AWS account; each capability is one construct composed here. */
+export interface ClvStackProps extends StackProps {
+  /** SHA-256 hashes of the store's API keys (context `apiKeyHashes`, comma-separated). */
+  apiKeyHashes?: readonly string[];
+}
+
 export class ClvStack extends Stack {
   readonly store: StoreTable;
+  readonly ingestion: IngestionApi;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props: ClvStackProps = {}) {
     super(scope, id, props);
     this.store = new StoreTable(this, "Store");
+    this.ingestion = new IngestionApi(this, "Ingestion", { table: this.store.table, apiKeyHashes: props.apiKeyHashes ?? [] });
   }
 }

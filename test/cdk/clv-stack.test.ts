@@ -24,3 +24,26 @@ describe("ClvStack", () => {
     expect(Object.values(tables).every((t) => t.DeletionPolicy === "Retain")).toBe(true);
   });
 });
+
+describe("the ingestion API", () => {
+  const template = Template.fromStack(new ClvStack(new App(), "Api", { env: { account: "123456789012", region: "eu-west-1" }, apiKeyHashes: ["ab".repeat(32)] }));
+
+  it("puts every route but unsubscribe behind the API key authorizer", () => {
+    const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties as { RouteKey: string; AuthorizationType?: string });
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(["POST /events", "POST /orders", "POST /unsubscribe", "PUT /contacts/{id}"]);
+    for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey === "POST /unsubscribe" ? "NONE" : "CUSTOM");
+    template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerType: "REQUEST", EnableSimpleResponses: true, IdentitySource: ["$request.header.x-api-key"] });
+  });
+
+  it("keeps the API keys only as hashes in SSM, and the unsubscribe secret in Secrets Manager", () => {
+    template.hasResourceProperties("AWS::SSM::Parameter", { Value: "ab".repeat(32) });
+    template.resourceCountIs("AWS::SecretsManager::Secret", 1);
+  });
+
+  it("runs its Lambdas on Node.js 22", () => {
+    const functions = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => f.Properties as { Runtime?: string; Handler?: string });
+    const ours = functions.filter((f) => f.Handler === "index.handler");
+    expect(ours).toHaveLength(2);
+    for (const f of ours) expect(f.Runtime).toBe("nodejs22.x");
+  });
+});

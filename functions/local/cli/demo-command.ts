@@ -2,27 +2,82 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
+import { scoreContacts } from "../../domain/clv/contact-scores.js";
+import { runModels, type ModelRun } from "../../domain/clv/model-run.js";
+import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
+import { demoContacts } from "../import/demo-contacts.js";
+import { importOrders, type ImportReport } from "../import/import-csv.js";
+import { openLocalStore } from "../local-store.js";
 import { modelRunText } from "./model-run-text.js";
-import { rowErrorLines, scoreOrdersFile, writeScoresCsv } from "./score-command.js";
+import { rowErrorLines, writeScoresCsv } from "./score-command.js";
 
 export const DEMO_ORDERS = fileURLToPath(new URL("../../../data/online-retail/orders.csv", import.meta.url));
+export const DEMO_CANCELLATIONS = fileURLToPath(new URL("../../../data/online-retail/cancellations.csv", import.meta.url));
 /** The day of the demo store's last order: the night we score it. */
 export const DEMO_AS_OF = "2011-12-09";
 
 const money = (n: number) => `£${Math.round(n).toLocaleString("en-GB")}`;
+const count = (n: number) => n.toLocaleString("en-GB");
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** `npm start`: scores the demo store and tells its marketer what the figures say. */
+/**
+ * `npm start`: loads the demo store (Online Retail) into DynamoDB — dynalite in this process — as a
+ * store's platform would send it, scores every contact from the table, writes the scores back, and
+ * tells the store's marketer what the figures say.
+ */
 export async function runDemo(outPath: string, log: (line: string) => void = console.log): Promise<ContactScores[]> {
   const started = performance.now();
-  const result = await scoreOrdersFile(DEMO_ORDERS, Date.parse(`${DEMO_AS_OF}T00:00:00Z`));
-  const { run, scores } = result;
-  log(`Demo store: Online Retail, a UK online gift shop (UCI Machine Learning Repository), scored as of ${DEMO_AS_OF}`);
-  log(`  ${result.orders.toLocaleString("en-GB")} orders of ${scores.length.toLocaleString("en-GB")} contacts${result.errors.length ? `; ${result.errors.length} rows skipped:` : ""}`);
-  for (const line of rowErrorLines(result.errors, 5)) log(`    ${line}`);
-  log("");
-  for (const line of modelRunText(run)) log(line);
-  log("");
+  const local = await openLocalStore();
+  try {
+    log(`Demo store: Online Retail, a UK online gift shop (UCI Machine Learning Repository), scored as of ${DEMO_AS_OF}`);
+    log(`Loading it into DynamoDB (dynalite in this process, ${local.endpoint}, table ${local.tableName})`);
+    let step = performance.now();
+    const orders = await importOrders(local.store, DEMO_ORDERS, { progress: true });
+    logImport(log, "orders", orders, performance.now() - step);
+    step = performance.now();
+    const cancellations = await importOrders(local.store, DEMO_CANCELLATIONS, { progress: true });
+    logImport(log, "cancellations", cancellations, performance.now() - step);
+
+    step = performance.now();
+    const histories: ContactHistory[] = [];
+    for await (const page of local.store.scanHistories()) histories.push(...page);
+    const contacts = await local.store.putContacts(demoContacts(histories.map((h) => h.contactId)));
+    const subscribed = demoContacts(histories.map((h) => h.contactId)).filter((c) => c.contact.subscription === "subscribed").length;
+    log(`  contacts: ${count(contacts.length)} made up from the customer ids (e-mail, first name; ${count(subscribed)} subscribed) in ${seconds(performance.now() - step)}`);
+    log("");
+
+    step = performance.now();
+    const asOf = Date.parse(`${DEMO_AS_OF}T00:00:00Z`);
+    const run = runModels(histories, asOf);
+    const scores = scoreContacts(histories, asOf, run);
+    await local.store.putScores(scores);
+    for (const line of modelRunText(run)) log(line);
+    log(`  Scored ${count(scores.length)} contacts from the table and wrote their scores back in ${seconds(performance.now() - step)}`);
+    log("");
+    for (const line of storeReport(run, scores)) log(line);
+    mkdirSync(dirname(outPath), { recursive: true });
+    writeScoresCsv(outPath, scores);
+    log("");
+    log(`Every contact's figures: ${outPath}`);
+    log(`Done in ${seconds(performance.now() - started)}.`);
+    return scores;
+  } finally {
+    await local.close();
+  }
+}
+
+function logImport(log: (line: string) => void, what: string, report: ImportReport, ms: number): void {
+  log(
+    `  ${what}: ${count(report.rows)} rows, ${count(report.imported)} counted, ${count(report.removed)} cancellations kept aside, ${count(report.rejected)} rejected in ${seconds(ms)} (${count(Math.round((report.rows / ms) * 1000))} rows/s)`,
+  );
+  for (const note of report.notes) log(`    ${note}`);
+  for (const line of rowErrorLines(report.errors, 5)) log(`    ${line}`);
+}
+
+/** What a marketer wants to read: churn bands, next year's revenue, the RFM groups. */
+export function storeReport(run: ModelRun, scores: readonly ContactScores[]): string[] {
+  const lines: string[] = [];
   if (run.purchaseModel) {
     const bands = { low: 0, medium: 0, high: 0 };
     let predictedRevenue = 0;
@@ -33,23 +88,17 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
       predictedOrders += s.predictedOrders12m ?? 0;
     }
     const share = (n: number) => `${((100 * n) / scores.length).toFixed(0)} %`;
-    log("What the figures say");
-    log(`  Churn risk (no order in the next 90 days): ${bands.high} contacts high (${share(bands.high)}), ${bands.medium} medium, ${bands.low} low`);
-    log(`  Predicted revenue in the next 12 months: ${money(predictedRevenue)} from ${Math.round(predictedOrders).toLocaleString("en-GB")} expected orders`);
+    lines.push("What the figures say");
+    lines.push(`  Churn risk (no order in the next 90 days): ${count(bands.high)} contacts high (${share(bands.high)}), ${count(bands.medium)} medium, ${count(bands.low)} low`);
+    lines.push(`  Predicted revenue in the next 12 months: ${money(predictedRevenue)} from ${count(Math.round(predictedOrders))} expected orders`);
   }
-  log("  RFM groups                  contacts   avg historic CLV   avg predicted CLV 12m");
+  lines.push("  RFM groups                  contacts   avg historic CLV   avg predicted CLV 12m");
   for (const group of rfmGroups) {
     const members = scores.filter((s) => s.rfmGroup === group);
     if (members.length === 0) continue;
     const avg = (f: (s: ContactScores) => number) => members.reduce((sum, s) => sum + f(s), 0) / members.length;
-    log(
-      `    ${group.padEnd(24)} ${String(members.length).padStart(8)}   ${money(avg((s) => s.historicClv)).padStart(16)}   ${run.purchaseModel ? money(avg((s) => s.predictedClv12m ?? 0)).padStart(21) : "—".padStart(21)}`,
-    );
+    const predicted = run.purchaseModel ? money(avg((s) => s.predictedClv12m ?? 0)) : "—";
+    lines.push(`    ${group.padEnd(24)} ${String(members.length).padStart(8)}   ${money(avg((s) => s.historicClv)).padStart(16)}   ${predicted.padStart(21)}`);
   }
-  mkdirSync(dirname(outPath), { recursive: true });
-  writeScoresCsv(outPath, scores);
-  log("");
-  log(`Every contact's figures: ${outPath}`);
-  log(`Done in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
-  return scores;
+  return lines;
 }

@@ -1,0 +1,37 @@
+import type { OrderStatus } from "./order.js";
+import type { OrderOutcome } from "./ports.js";
+
+/**
+ * What an order, as sent, asks of the contact's running summary, given the status the store already
+ * has for it (undefined: never seen).
+ *
+ * - `count`: a placed order, new or stored as placed, belongs in the figures. Counting is a no-op when
+ *   it already is, and refused when it was taken out before (a placed order never comes back after a
+ *   cancellation: webhooks arrive out of order, and "placed" after "refunded" is the late one).
+ * - `uncount`: a cancellation or refund takes the order out of the figures and marks it so that it is
+ *   never counted again. `markStatus`: the stored order is still placed and takes the new status. A
+ *   placed order that the store has as cancelled or refunded is also an `uncount`: the order stays
+ *   out, and a removal that a crash cut short is finished.
+ */
+export type OrderStep = { kind: "count" } | { kind: "uncount"; markStatus: boolean };
+
+export function orderStep(stored: OrderStatus | undefined, incoming: OrderStatus): OrderStep {
+  if (incoming === "placed") return stored === undefined || stored === "placed" ? { kind: "count" } : { kind: "uncount", markStatus: false };
+  return { kind: "uncount", markStatus: stored === "placed" };
+}
+
+/** Why the summary did not take an order it was asked to count. */
+export type NotCounted = "already-counted" | "removed-before";
+
+/** The outcome of a `count` step: counted now, or the reason it was not. */
+export function countOutcome(notCounted?: NotCounted): OrderOutcome {
+  return notCounted === undefined ? "recorded" : notCounted === "already-counted" ? "duplicate" : "already-removed";
+}
+
+/**
+ * The outcome of an `uncount` step: "removed" when it changed anything (a new cancelled order stored,
+ * a status changed, the order taken out of the figures), "already-removed" when it changed nothing.
+ */
+export function uncountOutcome(changed: boolean): OrderOutcome {
+  return changed ? "removed" : "already-removed";
+}

@@ -1,0 +1,58 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { z } from "zod";
+import { storeClient } from "../../adapters/dynamodb/store-client.js";
+import { DynamoDbStore } from "../../adapters/dynamodb/dynamodb-store.js";
+import type { HttpDependencies } from "./routes.js";
+
+/**
+ * What a handler reads from its environment, parsed with zod so a mis-deployed function fails at
+ * cold start with the variable's name rather than on the first request.
+ */
+const HandlerEnvironment = z.object({
+  TABLE_NAME: z.string().min(1, "TABLE_NAME is not set"),
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  UNSUBSCRIBE_SECRET_ARN: z.string().min(1).optional(),
+  /** Local runs only: the secret itself. */
+  UNSUBSCRIBE_SECRET: z.string().min(16).optional(),
+  API_KEY_HASHES_PARAMETER: z.string().min(1).optional(),
+  /** Local runs only: comma-separated SHA-256 hashes. */
+  API_KEY_HASHES: z.string().optional(),
+});
+
+export function handlerEnvironment(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = HandlerEnvironment.safeParse(env);
+  if (!parsed.success) throw new Error(`bad environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+/** Cached across invocations of a warm Lambda: one client, one secret fetch. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => (value ??= make().catch((error: unknown) => ((value = undefined), Promise.reject(error))));
+}
+
+export function httpDependencies(env = handlerEnvironment()): HttpDependencies {
+  const client = storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  return {
+    store: new DynamoDbStore(client, env.TABLE_NAME),
+    clock: Date.now,
+    unsubscribeSecret: once(async () => {
+      if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
+      if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
+      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.UNSUBSCRIBE_SECRET_ARN }));
+      if (!secret.SecretString) throw new Error("the unsubscribe secret is empty");
+      return secret.SecretString;
+    }),
+  };
+}
+
+/** The stored API key hashes: an SSM parameter on AWS (a StringList of SHA-256 hex digests), an env variable locally. */
+export function apiKeyHashes(env = handlerEnvironment()): () => Promise<string[]> {
+  return once(async () => {
+    if (env.API_KEY_HASHES !== undefined) return env.API_KEY_HASHES.split(",").filter(Boolean);
+    if (!env.API_KEY_HASHES_PARAMETER) throw new Error("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
+    const parameter = await new SSMClient({}).send(new GetParameterCommand({ Name: env.API_KEY_HASHES_PARAMETER }));
+    return (parameter.Parameter?.Value ?? "").split(",").filter(Boolean);
+  });
+}

@@ -1,0 +1,229 @@
+import { statSync } from "node:fs";
+import { basename } from "node:path";
+import { SingleBar } from "cli-progress";
+import { CsvError } from "csv-parse";
+import type { z } from "zod";
+import type { ContactOutcome } from "../../adapters/dynamodb/dynamodb-store.js";
+import { csvRecords } from "../../adapters/csv/csv-records.js";
+import { numberCell } from "../../domain/input/csv-fields.js";
+import type { RowError } from "../../domain/input/row-errors.js";
+import { ContactId, ContactInput } from "../../domain/store/contact.js";
+import { orderInput, type OrderInput } from "../../domain/store/order.js";
+import type { OrderOutcome } from "../../domain/store/ports.js";
+
+/** A contact as a row of a contacts file gives it. */
+export interface ContactRow {
+  contactId: string;
+  contact: ContactInput;
+}
+
+/** What importing orders needs of the store: many orders a call (DynamoDbStore.recordOrders). */
+export interface OrderImportStore {
+  recordOrders(orders: readonly OrderInput[]): Promise<OrderOutcome[]>;
+}
+
+/** What importing contacts needs of the store: many profiles a call, unchanged ones left alone (DynamoDbStore.putContacts). */
+export interface ContactImportStore {
+  putContacts(contacts: readonly ContactRow[]): Promise<ContactOutcome[]>;
+}
+
+export interface ImportOptions {
+  /**
+   * Rows validated and written together. It bounds memory (a 500,000-row file is never held whole),
+   * and a contact's orders within one chunk share one summary write, so larger chunks write less.
+   */
+  chunkRows?: number;
+  /** Show a progress bar on stderr when it is a terminal. */
+  progress?: boolean;
+  /** The clock that judges order dates "in the future". */
+  now?: () => number;
+}
+
+export interface ImportReport {
+  /** Data rows read (the header not counted). */
+  rows: number;
+  /** Rows that changed the store: orders now counted, contacts created or changed. */
+  imported: number;
+  /** Rows the store already had; importing the same file again reports every good row here. */
+  duplicates: number;
+  /** Cancellations and refunds that took an order out of the figures or were stored as such. */
+  removed: number;
+  /** Rows not imported because of errors; each has one or more entries in `errors`. */
+  rejected: number;
+  /** Of the good rows: cancellation rows without their order (see `notes`). */
+  cancellations: number;
+  errors: RowError[];
+  /** How rows were read where a person might expect otherwise. */
+  notes: string[];
+}
+
+export const DEFAULT_CHUNK_ROWS = 10_000;
+
+/**
+ * Imports an orders CSV: `order_id,customer_id,created_at,total,currency[,status]`; other columns are
+ * ignored. Every row is checked before anything of its chunk is written, so a bad row is reported
+ * (by row number and column) and never half-written, and the good rows are kept. Each write is safe
+ * to repeat: importing the same file again changes nothing and reports every row as a duplicate.
+ *
+ * A row with a negative total and an id starting with "C" is a cancellation as the Online Retail data
+ * set writes them (its cancellations.csv). It names no original order, only the customer, so it cannot
+ * take a particular order out of the figures: it is stored as its own order with status cancelled (and
+ * the total as a positive amount) and counted nowhere. Any other negative total is a row error.
+ */
+export async function importOrders(store: OrderImportStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const parseRow = orderRow(orderInput(options.now));
+  const report = await importFile(path, "orders", options, parseRow, async (rows, report) => {
+    const outcomes = await store.recordOrders(rows.map((r) => r.order));
+    for (const outcome of outcomes) {
+      if (outcome === "recorded") report.imported++;
+      else if (outcome === "removed") report.removed++;
+      else report.duplicates++;
+    }
+    for (const r of rows) if (r.cancellation) report.cancellations++;
+  });
+  if (report.cancellations > 0) {
+    report.notes.push(
+      `${report.cancellations} row(s) with a negative total and an order id starting with "C" were read as cancellations ` +
+        `(as the Online Retail data writes them). They name no original order, so each is stored as its own order ` +
+        `with status cancelled and is not counted in any figure.`,
+    );
+  }
+  return report;
+}
+
+/**
+ * Imports a contacts CSV: `id,email,first_name,subscription,consent_at,country`; empty cells mean
+ * "not given". A row replaces the stored profile (never the contact's orders); a row that says what the
+ * store already has is a duplicate and writes nothing.
+ */
+export async function importContacts(store: ContactImportStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+  return importFile(path, "contacts", options, contactRow, async (rows, report) => {
+    for (const outcome of await store.putContacts(rows)) {
+      if (outcome === "unchanged") report.duplicates++;
+      else report.imported++;
+    }
+  });
+}
+
+type ParsedRow<T> = { value: T } | { errors: RowError[] };
+
+/** Reads the file in chunks of good rows, writes each chunk, and reports every bad row. */
+async function importFile<T>(
+  path: string,
+  label: string,
+  options: ImportOptions,
+  parseRow: (record: Record<string, string>, row: number) => ParsedRow<T>,
+  write: (rows: T[], report: ImportReport) => Promise<void>,
+): Promise<ImportReport> {
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  const report: ImportReport = { rows: 0, imported: 0, duplicates: 0, removed: 0, rejected: 0, cancellations: 0, errors: [], notes: [] };
+  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% | {rows} rows`, stream: process.stderr, hideCursor: true }) : undefined;
+  bar?.start(statSync(path).size, 0, { rows: 0 });
+  let chunk: T[] = [];
+  let lastRow = 1;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const rows = chunk;
+    chunk = [];
+    try {
+      await write(rows, report);
+    } catch (error) {
+      throw new Error(
+        `writing the rows up to row ${lastRow} of ${basename(path)} failed: ${error instanceof Error ? error.message : String(error)}. ` +
+          `Importing the file again is safe: rows already written are skipped as duplicates.`,
+        { cause: error },
+      );
+    }
+    bar?.update({ rows: report.rows });
+  };
+  try {
+    for await (const { row, record, problem } of csvRecords(path, bar && ((read) => bar.update(read)))) {
+      report.rows++;
+      lastRow = row;
+      const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
+      if ("errors" in parsed) {
+        report.rejected++;
+        report.errors.push(...parsed.errors);
+        continue;
+      }
+      chunk.push(parsed.value);
+      if (chunk.length >= chunkRows) await flush();
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    // Broken quoting leaves the parser no way to tell where the next row starts: the rows read so far
+    // are imported, the break is reported, and the rest waits for a fixed file.
+    const row = typeof error.lines === "number" ? error.lines : lastRow + 1;
+    report.errors.push({
+      row,
+      field: "",
+      message: `${error.message}; the rows after it were not read: fix the quoting and import the file again (rows already imported are skipped)`,
+    });
+    report.rejected++;
+  }
+  await flush();
+  bar?.stop();
+  return report;
+}
+
+// ---- orders ----
+
+/** Where each order field comes from in the file, so that an error names the column a person sees. */
+const ORDER_COLUMNS: Record<string, string> = { id: "order_id", contactId: "customer_id", createdAt: "created_at", total: "total", currency: "currency", status: "status" };
+
+interface OrderRow {
+  order: OrderInput;
+  cancellation: boolean;
+}
+
+function orderRow(schema: ReturnType<typeof orderInput>) {
+  return (record: Record<string, string>, row: number): ParsedRow<OrderRow> => {
+    const errors: RowError[] = [];
+    const total = numberCell.safeParse(record.total);
+    if (!total.success) errors.push(...fieldErrors(total.error, row, () => "total"));
+    const amount = total.success ? total.data : 0;
+    const cancellation = amount < 0 && /^\s*C/i.test(record.order_id ?? "");
+    const status = record.status?.trim() || (cancellation ? "cancelled" : undefined);
+    if (cancellation && status === "placed") {
+      errors.push({ row, field: "status", message: 'is "placed" but the row is a cancellation (negative total, id starting with C)' });
+    }
+    const parsed = schema.safeParse({
+      id: record.order_id,
+      contactId: record.customer_id,
+      createdAt: record.created_at?.trim(),
+      total: cancellation ? -amount : amount,
+      currency: record.currency?.trim().toUpperCase(),
+      ...(status && { status }),
+    });
+    if (!parsed.success) errors.push(...fieldErrors(parsed.error, row, (field) => ORDER_COLUMNS[field] ?? field));
+    return errors.length > 0 || !parsed.success ? { errors } : { value: { order: parsed.data, cancellation } };
+  };
+}
+
+// ---- contacts ----
+
+const CONTACT_COLUMNS: Record<string, string> = { email: "email", firstName: "first_name", subscription: "subscription", consentAt: "consent_at", country: "country" };
+
+function contactRow(record: Record<string, string>, row: number): ParsedRow<ContactRow> {
+  const cell = (column: string) => {
+    const text = record[column]?.trim();
+    return text ? text : undefined;
+  };
+  const errors: RowError[] = [];
+  const id = ContactId.safeParse(record.id);
+  if (!id.success) errors.push(...fieldErrors(id.error, row, () => "id"));
+  const contact = ContactInput.safeParse({
+    email: cell("email"),
+    firstName: cell("first_name"),
+    subscription: cell("subscription"),
+    consentAt: cell("consent_at"),
+    country: cell("country"),
+  });
+  if (!contact.success) errors.push(...fieldErrors(contact.error, row, (field) => CONTACT_COLUMNS[field] ?? field));
+  return id.success && contact.success ? { value: { contactId: id.data, contact: contact.data } } : { errors };
+}
+
+/** One RowError per zod issue, named by the file's column. */
+function fieldErrors(error: z.ZodError, row: number, column: (field: string) => string): RowError[] {
+  return error.issues.map((issue) => ({ row, field: column(issue.path.map(String).join(".")), message: issue.message }));
+}

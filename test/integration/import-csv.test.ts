@@ -1,0 +1,244 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { OrderRow } from "../../functions/domain/clv/csv-rows.js";
+import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
+import { ContactInput } from "../../functions/domain/store/contact.js";
+import { readRows } from "../../functions/local/cli/read-rows.js";
+import { DEMO_CONSENT_AT, demoContacts } from "../../functions/local/import/demo-contacts.js";
+import { importContacts, importOrders } from "../../functions/local/import/import-csv.js";
+
+const onlineRetail = (name: string) => fileURLToPath(new URL(`../../data/online-retail/${name}`, import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "clv-import-"));
+const file = (name: string, lines: string[]) => {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join("\n") + "\n");
+  return path;
+};
+
+let local: LocalDynamo;
+let client: DynamoDBDocumentClient;
+let tables = 0;
+
+beforeAll(async () => {
+  local = await startLocalDynamo();
+  client = storeClient({ endpoint: local.endpoint });
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await local?.close();
+});
+
+async function newStore(): Promise<DynamoDbStore> {
+  const tableName = `import-${++tables}`;
+  await createStoreTable(client, tableName);
+  return new DynamoDbStore(client, tableName);
+}
+
+async function allHistories(store: DynamoDbStore): Promise<Map<string, ContactHistory>> {
+  const histories = new Map<string, ContactHistory>();
+  for await (const page of store.scanHistories()) for (const h of page) histories.set(h.contactId, h);
+  return histories;
+}
+
+describe("importOrders: the Online Retail store", () => {
+  let store: DynamoDbStore;
+  let first: Awaited<ReturnType<typeof importOrders>>;
+
+  beforeAll(async () => {
+    store = await newStore();
+    first = await importOrders(store, onlineRetail("orders.csv"));
+  });
+
+  it("imports every order, and the summaries equal the histories the models read from the file", async () => {
+    expect(first).toMatchObject({ rows: 18_536, imported: 18_536, duplicates: 0, removed: 0, rejected: 0, errors: [] });
+    const stored = await allHistories(store);
+    expect(stored.size).toBe(4_339);
+    const { rows } = await readRows(onlineRetail("orders.csv"), OrderRow);
+    const expected = contactHistories(rows, Number.POSITIVE_INFINITY);
+    expect(expected).toHaveLength(4_339);
+    for (const want of expected) {
+      const got = stored.get(want.contactId)!;
+      expect({ ...got, revenue: 0, dayRevenue: [] }).toEqual({ ...want, revenue: 0, dayRevenue: [] });
+      // Orders of one contact at the same minute may be added up in another order: equal up to rounding.
+      expect(got.revenue).toBeCloseTo(want.revenue, 6);
+      got.dayRevenue.forEach((r, i) => expect(r).toBeCloseTo(want.dayRevenue[i]!, 6));
+    }
+  });
+
+  it("reports every row of a second import as a duplicate, and changes nothing", async () => {
+    const second = await importOrders(store, onlineRetail("orders.csv"));
+    expect(second).toMatchObject({ rows: 18_536, imported: 0, duplicates: 18_536, removed: 0, rejected: 0, errors: [] });
+    let orders = 0;
+    for (const h of (await allHistories(store)).values()) orders += h.orderCount;
+    expect(orders).toBe(18_536);
+  });
+
+  it("stores the cancellations as cancelled orders of their own, counted nowhere", async () => {
+    const before = await store.getContact("14527");
+    const report = await importOrders(store, onlineRetail("cancellations.csv"));
+    expect(report).toMatchObject({ rows: 3_654, imported: 0, duplicates: 0, removed: 3_654, cancellations: 3_654, errors: [] });
+    expect(report.notes.join(" ")).toMatch(/3654 row\(s\) with a negative total .* not counted/);
+    expect((await store.getOrder("14527", "C536379"))?.status).toBe("cancelled");
+    expect((await store.getOrder("14527", "C536379"))?.total).toBe(27.5);
+    expect((await store.getContact("14527"))?.history).toEqual(before?.history);
+
+    const again = await importOrders(store, onlineRetail("cancellations.csv"));
+    expect(again).toMatchObject({ rows: 3_654, imported: 0, duplicates: 3_654, removed: 0, cancellations: 3_654 });
+  });
+
+  it("gives the demo store's customers made-up profiles, leaving their orders alone", async () => {
+    const ids: string[] = [];
+    for await (const page of store.listContacts()) ids.push(...page.map((c) => c.contactId));
+    expect(ids).toHaveLength(4_339);
+    const contacts = demoContacts(ids.slice(0, 300));
+    expect(new Set(await store.putContacts(contacts))).toEqual(new Set(["created"]));
+    expect(new Set(await store.putContacts(contacts))).toEqual(new Set(["unchanged"]));
+    const contact = await store.getContact(ids[0]!);
+    expect(contact?.profile?.email).toBe(`customer-${ids[0]}@example.com`);
+    expect(contact?.history?.orderCount).toBeGreaterThan(0);
+  });
+});
+
+describe("importOrders: bad rows", () => {
+  const header = "order_id,customer_id,created_at,total,currency,status,country";
+  const rows: [string, string | null][] = [
+    // [row, the column its error names (null: a good row)]
+    ["G1,cust-1,2011-01-05T10:00:00Z,12.50,GBP,,United Kingdom", null],
+    ['B01,cust-1,2011-01-05T10:00:00Z,"12,50",GBP,,', "total"], // decimal comma
+    ["B02,cust-1,2011-01-05T10:00:00Z,abc,GBP,,", "total"],
+    ["B03,cust-1,2011-01-05T10:00:00Z,,GBP,,", "total"], // empty
+    ["B04,,2011-01-05T10:00:00Z,1,GBP,,", "customer_id"], // empty id
+    [",cust-1,2011-01-05T10:00:00Z,1,GBP,,", "order_id"], // empty id
+    ["B#06,cust-1,2011-01-05T10:00:00Z,1,GBP,,", "order_id"], // '#' would break the item keys
+    ["B07,cust#1,2011-01-05T10:00:00Z,1,GBP,,", "customer_id"],
+    ["B08,cust-1,2011-01-05T10:00:00Z,1,XYZ,,", "currency"], // unknown currency
+    ["B09,cust-1,2999-01-01T00:00:00Z,1,GBP,,", "created_at"], // future date
+    ["B10,cust-1,yesterday,1,GBP,,", "created_at"],
+    ["B11,cust-1,2011-01-05,1,GBP,,", "created_at"], // a date without its time
+    ["B12,cust-1,2011-01-05T10:00:00Z,-5,GBP,,", "total"], // negative, not a cancellation
+    ["B13,cust-1,2011-01-05T10:00:00Z,1,GBP,shipped,", "status"], // unknown status
+    ['"B14\u0007x",cust-1,2011-01-05T10:00:00Z,1,GBP,,', "order_id"], // control character
+    ['B15,"cust\t1",2011-01-05T10:00:00Z,1,GBP,,', "customer_id"], // tab inside quotes
+    ['B16,"cust\n1",2011-01-05T10:00:00Z,1,GBP,,', "customer_id"], // line break inside quotes
+    ["B17,cust-1,2011-01-05T10:00:00Z,1,GBP,,UK,extra", ""], // an extra cell: the row's shape is wrong
+    ["B18,cust-1,2011-01-05T10:00:00Z,1", "currency"], // cells missing
+    ["B19,cust-1,2011-01-05T10:00:00Z,1e12,GBP,,", "total"], // implausibly large
+    ["B20,cust-1,2011-01-05T10:00:00Z,1e999,GBP,,", "total"], // infinite
+    [`${"B".repeat(129)},cust-1,2011-01-05T10:00:00Z,1,GBP,,`, "order_id"], // too long
+    ["B22,   ,2011-01-05T10:00:00Z,1,GBP,,", "customer_id"], // blank
+    ["C23,cust-1,2011-01-05T10:00:00Z,-3.5,GBP,placed,", "status"], // a cancellation said to be placed
+    ["G2,cust-2,2011-01-06T10:00:00+01:00,0.99,gbp,,", null], // currency case and a time offset are fine
+    ["C900,cust-1,2011-01-07T10:00:00Z,-3.50,GBP,,", null], // an Online Retail cancellation
+    ['"G3 with ""quotes""",cust-3,2011-01-08T10:00:00Z,5,EUR,placed,', null], // quotes escaped as CSV has them
+  ];
+  const bad = rows.map(([, field], i) => ({ row: i + 2, field })).filter((r) => r.field !== null);
+  let store: DynamoDbStore;
+  let report: Awaited<ReturnType<typeof importOrders>>;
+
+  beforeAll(async () => {
+    store = await newStore();
+    // The line break inside quotes makes that record two lines long: rows after it are a line further down.
+    report = await importOrders(store, file("bad-orders.csv", [header, ...rows.map(([line]) => line)]), { now: () => Date.parse("2024-06-01T00:00:00Z") });
+  });
+
+  it("reports each bad row by row number and column, and keeps the good ones", () => {
+    expect(bad.length).toBeGreaterThanOrEqual(15);
+    const lineOf = (i: number) => i + 2 + (i > 16 ? 1 : 0); // row index → the line it ends on
+    const expected = rows.flatMap(([, field], i) => (field === null ? [] : [{ row: lineOf(i), field }]));
+    expect(report.errors.map((e) => ({ row: e.row, field: e.field }))).toEqual(expected);
+    for (const e of report.errors) expect(e.message.length).toBeGreaterThan(5);
+    expect(report).toMatchObject({ rows: rows.length, imported: 2, removed: 1, duplicates: 0, rejected: bad.length, cancellations: 1 });
+  });
+
+  it("says what is wrong in words a person can act on", () => {
+    const message = (row: number) => report.errors.find((e) => e.row === row)?.message;
+    expect(message(3)).toBe('expected a number, got "12,50"');
+    expect(message(10)).toMatch(/not a currency we know/);
+    expect(message(11)).toBe("is in the future");
+    expect(message(14)).toMatch(/must not be negative/);
+    expect(message(19)).toMatch(/has 8 cells but the header has 7/);
+    expect(message(20)).toBe("is missing");
+  });
+
+  it("writes nothing of a bad row", async () => {
+    for (const id of ["B01", "B02", "B08", "B09", "B11", "B12", "B13", "B17", "B18", "B19"]) expect(await store.getOrder("cust-1", id)).toBeUndefined();
+    const contact = await store.getContact("cust-1");
+    expect(contact?.history?.orderCount).toBe(1);
+    expect(contact?.revenue).toBe(12.5);
+    expect((await store.getOrder("cust-3", 'G3 with "quotes"'))?.total).toBe(5);
+  });
+
+  it("stops at broken quoting, which leaves no way to find the next row, with the rows before it kept", async () => {
+    const broken = await importOrders(
+      await newStore(),
+      file("broken-quote.csv", [header, "G1,cust-1,2011-01-05T10:00:00Z,1,GBP,,", 'B2,"cust-2"x,2011-01-05T10:00:00Z,1,GBP,,', "G3,cust-3,2011-01-05T10:00:00Z,1,GBP,,"]),
+    );
+    expect(broken).toMatchObject({ rows: 1, imported: 1, rejected: 1 });
+    expect(broken.errors).toEqual([{ row: 3, field: "", message: expect.stringMatching(/Invalid Closing Quote.*rows after it were not read/) }]);
+  });
+});
+
+describe("importContacts", () => {
+  const header = "id,email,first_name,subscription,consent_at,country";
+  const good = ["k1,ana@example.com,Ana,subscribed,2024-01-01T00:00:00Z,es", "k7,,,,,"];
+  const badRows = [
+    "k2,not-an-email,Bo,never_subscribed,,", // email
+    "k3,cy@example.com,Cy,subscribed,,", // consent_at: required with subscribed
+    "k4,di@example.com,Di,never_subscribed,,United Kingdom", // country
+    "k5,ed@example.com,Ed,yes,,", // subscription
+    ",fa@example.com,Fa,never_subscribed,,", // id
+    "k#6,gu@example.com,Gu,never_subscribed,,", // id
+  ];
+
+  it("imports good rows, reports bad ones by column, and a second import changes nothing", async () => {
+    const store = await newStore();
+    const path = file("contacts.csv", [header, good[0]!, ...badRows, good[1]!]);
+    const report = await importContacts(store, path);
+    expect(report).toMatchObject({ rows: 8, imported: 2, duplicates: 0, rejected: 6 });
+    expect(report.errors.map((e) => [e.row, e.field])).toEqual([
+      [3, "email"],
+      [4, "consent_at"],
+      [5, "country"],
+      [6, "subscription"],
+      [7, "id"],
+      [8, "id"],
+    ]);
+    expect((await store.getContact("k1"))?.profile).toMatchObject({ email: "ana@example.com", firstName: "Ana", subscription: "subscribed", country: "ES" });
+    expect((await store.getContact("k7"))?.profile?.subscription).toBe("never_subscribed");
+    expect(await store.getContact("k2")).toBeUndefined();
+
+    expect(await importContacts(store, path)).toMatchObject({ rows: 8, imported: 0, duplicates: 2, rejected: 6 });
+    const changed = file("contacts-changed.csv", [header, "k1,ana@example.com,Ana,unsubscribed,2024-02-01T00:00:00Z,ES", good[1]!]);
+    expect(await importContacts(store, changed)).toMatchObject({ rows: 2, imported: 1, duplicates: 1 });
+    expect((await store.getContact("k1"))?.profile?.subscription).toBe("unsubscribed");
+  });
+});
+
+describe("demoContacts", () => {
+  const ids = Array.from({ length: 4_000 }, (_, i) => String(12_346 + i));
+
+  it("makes the same valid contacts from the same ids", () => {
+    const contacts = demoContacts(ids);
+    expect(demoContacts([...ids, ids[0]!])).toEqual(contacts); // deterministic, one per distinct id
+    expect(contacts[0]).toEqual({ contactId: "12346", contact: expect.objectContaining({ email: "customer-12346@example.com" }) });
+    for (const { contact } of contacts) expect(ContactInput.safeParse(contact).success).toBe(true);
+    expect(new Set(contacts.map((c) => c.contact.firstName)).size).toBeGreaterThan(20);
+  });
+
+  it("subscribes about 80 %, with consent on record", () => {
+    const contacts = demoContacts(ids);
+    const subscribed = contacts.filter((c) => c.contact.subscription === "subscribed");
+    expect(subscribed.length / contacts.length).toBeGreaterThan(0.75);
+    expect(subscribed.length / contacts.length).toBeLessThan(0.85);
+    expect(subscribed.every((c) => c.contact.consentAt === DEMO_CONSENT_AT)).toBe(true);
+    const others = new Set(contacts.filter((c) => c.contact.subscription !== "subscribed").map((c) => c.contact.subscription));
+    expect(others).toEqual(new Set(["never_subscribed", "unsubscribed"]));
+  });
+});

@@ -1,0 +1,207 @@
+import { Readable } from "node:stream";
+import { BatchGetCommand, BatchWriteCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { DynamoDbStore, UnprocessedItemsError, decimalSum } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { STORE_MAX_ATTEMPTS, storeClient } from "../../functions/adapters/dynamodb/store-client.js";
+import type { ContactScores } from "../../functions/domain/clv/contact-scores.js";
+import type { OrderInput } from "../../functions/domain/store/order.js";
+
+const TABLE = "store";
+
+function scores(n: number): ContactScores[] {
+  return Array.from({ length: n }, (_, i) => ({
+    contactId: `c-${i}`,
+    orderCount: 1,
+    firstOrderAt: "2024-01-01T00:00:00.000Z",
+    lastOrderAt: "2024-01-01T00:00:00.000Z",
+    historicClv: 10,
+    averageOrderValue: 10,
+    averageDaysBetweenOrders: null,
+    predictedOrders12m: null,
+    predictedClv12m: null,
+    totalClv: null,
+    pAlive: null,
+    churnRisk: null,
+    churnBand: null,
+    expectedNextOrderAt: null,
+    rfmRecency: 1,
+    rfmFrequency: 1,
+    rfmMonetary: 1,
+    rfmGroup: "Lost",
+  }));
+}
+
+/** A store over a mocked client, whose waits between batch tries are recorded instead of waited. */
+function mockedStore() {
+  const client = storeClient({ region: "eu-west-1" });
+  const mock = mockClient(client);
+  const waits: number[] = [];
+  const store = new DynamoDbStore(client, TABLE, () => Date.parse("2024-06-01T00:00:00Z"), {
+    sleep: async (ms) => void waits.push(ms),
+    random: () => 0.5,
+  });
+  return { mock, store, waits };
+}
+
+type PutItems = { PutRequest: { Item: Record<string, unknown> } }[];
+const writtenIds = (input: { RequestItems?: Record<string, unknown> }) => ((input.RequestItems?.[TABLE] ?? []) as PutItems).map((r) => r.PutRequest.Item.contactId);
+
+describe("batch writes", () => {
+  it("retries unprocessed items, and only them, until all are written", async () => {
+    const { mock, store, waits } = mockedStore();
+    const all = scores(30);
+    const unprocessed = (ids: number[]) => ({ UnprocessedItems: { [TABLE]: ids.map((i) => ({ PutRequest: { Item: { PK: `CONTACT#c-${i}`, SK: "SCORES", contactId: `c-${i}` } } })) } });
+    mock
+      .on(BatchWriteCommand)
+      .resolvesOnce(unprocessed([3, 7, 20])) // first batch of 25: three come back
+      .resolvesOnce({}) // second batch of 5
+      .resolvesOnce(unprocessed([7])) // retry of the three: one comes back again
+      .resolves({});
+    await store.putScores(all);
+    const calls = mock.commandCalls(BatchWriteCommand).map((c) => writtenIds(c.args[0].input));
+    expect(calls.map((ids) => ids.length).sort((a, b) => a - b)).toEqual([1, 3, 5, 25]);
+    expect(calls).toContainEqual(["c-3", "c-7", "c-20"]);
+    expect(calls).toContainEqual(["c-7"]);
+    // Exponential backoff with jitter: 0.5 × 50 ms × 2^attempt.
+    expect(waits).toEqual([50, 100]);
+  });
+
+  it("gives up with a clear error when items stay unprocessed", async () => {
+    const { mock, store, waits } = mockedStore();
+    mock.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown> }) => ({ UnprocessedItems: input.RequestItems }));
+    const error = await store.putScores(scores(3)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnprocessedItemsError);
+    expect((error as Error).message).toMatch(/BatchWriteItem on table store still had 3 unprocessed item\(s\) after 8 tries.*safe to repeat/);
+    expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(8);
+    expect(waits).toEqual([50, 100, 200, 400, 800, 1600, 2500]); // capped at 5 s before jitter
+  });
+
+  it("retries unprocessed keys of a batch read", async () => {
+    const { mock, store } = mockedStore();
+    const orders: OrderInput[] = Array.from({ length: 30 }, (_, i) => ({
+      id: `o-${i}`,
+      contactId: "c-1",
+      createdAt: "2024-01-01T00:00:00Z",
+      total: 5,
+      currency: "EUR",
+      status: "placed",
+    }));
+    const keys = orders.map((o) => ({ PK: "CONTACT#c-1", SK: `ORDER#${o.id}` }));
+    mock
+      .on(BatchGetCommand)
+      .resolvesOnce({ Responses: { [TABLE]: [] }, UnprocessedKeys: { [TABLE]: { Keys: keys.slice(0, 10) } } })
+      .resolves({ Responses: { [TABLE]: [] } });
+    mock.on(BatchWriteCommand).resolves({});
+    mock.on(UpdateCommand).resolves({});
+    expect(await store.recordOrders(orders)).toEqual(orders.map(() => "recorded"));
+    const reads = mock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.Keys?.length);
+    expect(reads).toEqual([30, 10]);
+    // The 30 orders of one contact: one summary write per 40 orders.
+    expect(mock.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+});
+
+describe("scanHistories", () => {
+  it("pages through LastEvaluatedKey and passes its segment on", async () => {
+    const { mock, store } = mockedStore();
+    const profile = (id: string, orders: Record<string, { at: number; total: number }>) => ({ PK: `CONTACT#${id}`, SK: "PROFILE", orderCount: Object.keys(orders).length, ...orders });
+    mock
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [profile("a", { "o#1": { at: Date.UTC(2024, 0, 1), total: 5 } })], LastEvaluatedKey: { PK: "CONTACT#a", SK: "PROFILE" } })
+      .resolvesOnce({ Items: [] , LastEvaluatedKey: { PK: "CONTACT#x", SK: "PROFILE" } })
+      .resolvesOnce({ Items: [profile("b", { "o#2": { at: Date.UTC(2024, 0, 1), total: 5 }, "o#3": { at: Date.UTC(2024, 0, 3), total: 7 } })] });
+    const pages: string[][] = [];
+    for await (const page of store.scanHistories(2, 4)) pages.push(page.map((h) => `${h.contactId}:${h.orderCount}`));
+    expect(pages).toEqual([["a:1"], ["b:2"]]);
+    const inputs = mock.commandCalls(ScanCommand).map((c) => c.args[0].input);
+    expect(inputs.map((i) => [i.Segment, i.TotalSegments])).toEqual([[2, 4], [2, 4], [2, 4]]);
+    expect(inputs.map((i) => i.ExclusiveStartKey?.PK)).toEqual([undefined, "CONTACT#a", "CONTACT#x"]);
+  });
+
+  it("refuses a segment outside the scan", async () => {
+    const { store } = mockedStore();
+    await expect(store.scanHistories(4, 4)[Symbol.asyncIterator]().next()).rejects.toThrow(/expected 0 ≤ segment < totalSegments/);
+  });
+});
+
+describe("throttling", () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it("the client retries in adaptive mode, up to STORE_MAX_ATTEMPTS tries", async () => {
+    const client = storeClient({ region: "eu-west-1" });
+    expect(await client.config.maxAttempts()).toBe(STORE_MAX_ATTEMPTS);
+    const retryMode = client.config.retryMode;
+    expect(typeof retryMode === "function" ? await retryMode() : retryMode).toBe("adaptive");
+  });
+
+  /**
+   * A transport that answers the first `failures` requests with DynamoDB's throttling error, then
+   * succeeds: the SDK's own retry (configured by storeClient) does the rest.
+   */
+  function throttlingTransport(errorType: string, failures: number) {
+    const requests: string[] = [];
+    const handle = async (request: { headers: Record<string, string> }) => {
+      requests.push(request.headers["x-amz-target"] ?? "");
+      const failing = requests.length <= failures;
+      const body = failing ? { __type: `com.amazonaws.dynamodb.v20120810#${errorType}`, message: "Rate of requests exceeds the allowed throughput." } : {};
+      return {
+        response: {
+          statusCode: failing ? 400 : 200,
+          headers: { "content-type": "application/x-amz-json-1.0", "x-amzn-requestid": `r${requests.length}` },
+          body: Readable.from([Buffer.from(JSON.stringify(body))]),
+        },
+      };
+    };
+    return { requests, requestHandler: { handle } as never };
+  }
+
+  /** Runs `send` with fake time passing a second at a step, the real event loop turning in between for the SDK's I/O. */
+  async function inFakeTime(send: () => Promise<unknown>): Promise<unknown> {
+    vi.useFakeTimers({ toFake: ["setTimeout", "Date"] });
+    const sent = send();
+    let settled = false;
+    void sent.finally(() => (settled = true)).catch(() => {});
+    for (let second = 0; second < 600 && !settled; second++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return sent;
+  }
+
+  it("hands the throttling error on after STORE_MAX_ATTEMPTS tries", async () => {
+    const { requests, requestHandler } = throttlingTransport("ThrottlingException", 1_000);
+    const store = new DynamoDbStore(storeClient({ region: "eu-west-1", endpoint: "http://127.0.0.1:9", requestHandler }), TABLE);
+    const error = await inFakeTime(() => store.putContact("c-1", { subscription: "never_subscribed" })).catch((e: unknown) => e);
+    expect((error as Error).name).toBe("ThrottlingException");
+    expect(requests).toHaveLength(STORE_MAX_ATTEMPTS);
+  });
+
+  it.each([
+    ["ProvisionedThroughputExceededException", "UpdateItem"],
+    ["ThrottlingException", "UpdateItem"],
+    ["ThrottlingException", "PutItem"],
+  ])("a %s on %s is retried until it succeeds", async (errorType, operation) => {
+    // The SDK waits between tries (backoff, and the adaptive mode's slower sending rate after a
+    // throttle): seconds of fake time.
+    const { requests, requestHandler } = throttlingTransport(errorType, 2);
+    const store = new DynamoDbStore(storeClient({ region: "eu-west-1", endpoint: "http://127.0.0.1:9", requestHandler }), TABLE);
+    await inFakeTime(() =>
+      operation === "UpdateItem"
+        ? store.putContact("c-1", { subscription: "never_subscribed" })
+        : store.recordEmailEvent({ contactId: "c-1", type: "sent", at: "2024-06-01T00:00:00Z" }),
+    );
+    expect(requests).toEqual(Array(3).fill(`DynamoDB_20120810.${operation}`));
+  });
+});
+
+describe("decimalSum", () => {
+  it("adds totals as DynamoDB does, in decimal", () => {
+    expect(decimalSum([139.12, 22.2]).value).toBe("161.32");
+    expect(decimalSum([0.1, 0.2]).value).toBe("0.3");
+    expect(decimalSum([1e-7, 2]).value).toBe("2.0000001");
+    expect(decimalSum([1e21, 1.5]).value).toBe("1000000000000000000001.5");
+    expect(decimalSum([5, -7.25]).value).toBe("-2.25");
+    expect(decimalSum([0]).value).toBe("0");
+  });
+});
