@@ -1,4 +1,5 @@
 #!/usr/bin/env -S npx tsx
+import "./quiet-sdk-warning.js";
 import { randomBytes } from "node:crypto";
 import { Argument, Command, InvalidArgumentError, Option } from "commander";
 import { parseDate } from "../functions/domain/clv/order-history.js";
@@ -17,14 +18,6 @@ const asOfDate = (text: string): number => {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text) || !Number.isFinite(parseDate(text))) throw new InvalidArgumentError(`expected a date as YYYY-MM-DD, got "${text}"`);
   return parseDate(text);
 };
-
-// The AWS SDK warns on every run that it will want Node 22 from 2027; the Lambdas run on 22 already.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  const name = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-  if (name === "NodeVersionSupportWarning") return;
-  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
 
 const program = new Command("clv")
   .description("Customer lifetime value, churn risk and RFM for an online store, from its orders.")

@@ -19,8 +19,11 @@ export function orderInput(now: () => number = Date.now) {
   return z.strictObject({
     id: z.string({ error: "is missing" }).trim().min(1, "is empty").max(128).refine((s) => !/[\u0000-\u001f\u007f#]/.test(s), 'contains control characters or "#"'),
     contactId: ContactId,
-    createdAt: z.iso
-      .datetime({ offset: true, error: "must be an ISO 8601 time like 2024-05-31T14:03:00Z" })
+    // A date alone (2024-05-31) means midnight UTC, as in a spreadsheet export.
+    createdAt: z
+      .union([z.iso.datetime({ offset: true }), z.iso.date().transform((d) => `${d}T00:00:00Z`)], {
+        error: "must be an ISO 8601 time like 2024-05-31T14:03:00Z",
+      })
       .refine((s) => Date.parse(s) <= now() + FUTURE_TOLERANCE_MS, "is in the future"),
     total: z.number({ error: "must be a number" }).finite().min(0, "must not be negative: send a refund as status refunded").max(1e9, "is implausibly large"),
     currency: z.enum(currencies, { error: "is not a currency we know (ISO 4217, such as EUR)" }),
