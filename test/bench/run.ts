@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: fit and scoring figures, printed, never asserted. Targets from issue #3 (one core):
+ * `npm run bench [cdnow|million|import]`: fit, scoring and import figures, printed, never asserted. Targets from issue #3 (one core):
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
- * Nelder-Mead on the same likelihood.
+ * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { purchaseModels, runModels } from "../../functions/domain/clv/model-run.
 import { MS_PER_DAY, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { purchaseModelNames } from "../../functions/domain/clv/purchase-model.js";
 import { cdnowSummaries } from "../support/cdnow.js";
+import { benchImport } from "./import.js";
 import { simulateBgNbd } from "../support/simulate.js";
 
 const only = process.argv.slice(2);
@@ -118,3 +119,5 @@ if (wanted("million")) {
   line("contactScores: all rows as objects with ISO dates", ms(objectsMs), "(output formatting; the nightly job formats only changed scores)");
   line("throughput, scoring and formatting every contact", `${Math.round((count / (scoreMs + objectsMs)) * 1000).toLocaleString("en")}/s`);
 }
+
+if (wanted("import")) await benchImport();

@@ -112,6 +112,13 @@ interface SummaryEntry {
   total: number;
 }
 
+/** What a contact's summary says about some of its orders. */
+interface Summary {
+  counted: Map<string, SummaryEntry>;
+  /** Orders marked removed. */
+  removed: Set<string>;
+}
+
 /** An order on its way through recordOrders. */
 interface Pending {
   order: OrderInput;
@@ -286,10 +293,28 @@ export class DynamoDbStore implements StoreData {
       if (!contact) byContact.set(p.order.contactId, (contact = { counts: [], uncounts: [] }));
       (orderStep(p.stored, p.order.status).kind === "count" ? contact.counts : contact.uncounts).push(p);
     }
+    const read = await this.readSummaries([...byContact].filter(([, c]) => [...c.counts, ...c.uncounts].some((p) => p.stored !== undefined)).map(([id]) => id), pending.length);
     await inParallel([...byContact], this.concurrency, async ([contactId, { counts, uncounts }]) => {
-      for (const [p, notCounted] of await this.countInSummary(contactId, counts)) outcomes[p.index] = countOutcome(notCounted);
-      for (const p of await this.uncountInSummary(contactId, uncounts)) outcomes[p.index] = uncountOutcome(p.changed);
+      const summary = read.get(contactId);
+      for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary)) outcomes[p.index] = countOutcome(notCounted);
+      for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = uncountOutcome(p.changed);
     });
+  }
+
+  /**
+   * The summaries of contacts whose orders the store had already (re-sent orders, refunds), read in
+   * one BatchGetItem per 100 contacts when the call is a batch. The reads are hints that spare
+   * refused writes: every write that follows is still conditional.
+   */
+  private async readSummaries(contactIds: string[], orders: number): Promise<Map<string, Summary>> {
+    const summaries = new Map<string, Summary>();
+    if (orders < BATCH_ORDERS_MIN || contactIds.length === 0) return summaries;
+    for (const id of contactIds) summaries.set(id, { counted: new Map(), removed: new Set() });
+    for (const item of await this.getItems(contactIds.map((id) => ({ PK: contactPk(id), SK: PROFILE })))) {
+      const contactId = contactIdOf(String(item.PK));
+      summaries.set(contactId, summaryIn(item, contactId));
+    }
+    return summaries;
   }
 
   /** Writes the order items of new orders, and sets `stored` on each order the store already had. */
@@ -355,7 +380,7 @@ export class DynamoDbStore implements StoreData {
    * order conditional on being neither counted nor removed. When a group is refused, one read tells
    * which of its orders were already there; the rest try again.
    */
-  private async countInSummary(contactId: string, counts: Pending[]): Promise<[Pending, NotCounted | undefined][]> {
+  private async countInSummary(contactId: string, counts: Pending[], read?: Summary): Promise<[Pending, NotCounted | undefined][]> {
     const results: [Pending, NotCounted | undefined][] = [];
     let todo = counts.filter((p) => p.stored === undefined);
     // Orders the store had are mostly re-sent ones, already counted: one read finds them, where a
@@ -363,7 +388,7 @@ export class DynamoDbStore implements StoreData {
     // write lost to a crash) is counted now.
     const resent = counts.filter((p) => p.stored !== undefined);
     if (resent.length > 0) {
-      const summary = await this.summaryOf(contactId, resent);
+      const summary = read ?? (await this.summaryOf(contactId, resent));
       for (const p of resent) {
         if (summary.counted.has(p.order.id)) results.push([p, "already-counted"]);
         else if (summary.removed.has(p.order.id)) results.push([p, "removed-before"]);
@@ -419,7 +444,7 @@ export class DynamoDbStore implements StoreData {
    * by an UpdateItem conditional on it still being there, with its stored total; one never counted
    * only gets the mark, conditional on it not having been counted meanwhile.
    */
-  private async uncountInSummary(contactId: string, uncounts: Pending[]): Promise<Pending[]> {
+  private async uncountInSummary(contactId: string, uncounts: Pending[], read?: Summary): Promise<Pending[]> {
     const now = this.clock();
     // A new order item means the order was never counted, and no other sender can count it from now
     // on (they find it stored as cancelled), so it needs no read.
@@ -427,7 +452,7 @@ export class DynamoDbStore implements StoreData {
     let todo = uncounts.filter((p) => p.stored !== undefined);
     for (let round = 0; todo.length + unread.length > 0; round++) {
       if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were removed; sending them again is safe`);
-      const summary = todo.length ? await this.summaryOf(contactId, todo) : { counted: new Map<string, SummaryEntry>(), removed: new Set<string>() };
+      const summary: Summary = todo.length === 0 ? { counted: new Map(), removed: new Set() } : round === 0 && read ? read : await this.summaryOf(contactId, todo);
       const toMark: Pending[] = [...unread];
       unread = [];
       await inParallel(todo, 4, async (p) => {
@@ -493,7 +518,7 @@ export class DynamoDbStore implements StoreData {
   }
 
   /** The summary's entries for these orders, read consistently. */
-  private async summaryOf(contactId: string, pending: Pending[]): Promise<{ counted: Map<string, SummaryEntry>; removed: Set<string> }> {
+  private async summaryOf(contactId: string, pending: Pending[]): Promise<Summary> {
     const names: Record<string, string> = {};
     const projection: string[] = [];
     pending.forEach((p, i) => {
@@ -510,13 +535,7 @@ export class DynamoDbStore implements StoreData {
         ExpressionAttributeNames: names,
       }),
     );
-    const counted = new Map<string, SummaryEntry>();
-    const removed = new Set<string>();
-    for (const [name, value] of Object.entries(Item ?? {})) {
-      if (name.startsWith(COUNTED)) counted.set(name.slice(COUNTED.length), summaryEntry(value, contactId, name));
-      else if (name.startsWith(REMOVED)) removed.add(name.slice(REMOVED.length));
-    }
-    return { counted, removed };
+    return summaryIn(Item ?? {}, contactId);
   }
 
   // ---- e-mail events ----
@@ -603,17 +622,19 @@ export class DynamoDbStore implements StoreData {
     });
   }
 
-  /** BatchGetItem, 100 keys a request, consistent reads, retrying unprocessed keys. */
-  private async getItems(keys: readonly Record<string, string>[], attributes: readonly string[]): Promise<Record<string, unknown>[]> {
+  /** BatchGetItem (whole items unless `attributes`), 100 keys a request, consistent reads, retrying unprocessed keys. */
+  private async getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
-    const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
-    const projection = attributes.map((_, i) => `#a${i}`).join(", ");
+    const projection = attributes && {
+      ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
+      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+    };
     await inParallel(chunks(keys, BATCH_GET_MAX), this.concurrency, async (chunk) => {
       let Keys = chunk as Record<string, unknown>[];
       for (let attempt = 1; ; attempt++) {
         const { Responses, UnprocessedKeys } = await this.client.send(
           new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys, ConsistentRead: true, ProjectionExpression: projection, ExpressionAttributeNames: names } },
+            RequestItems: { [this.tableName]: { Keys, ConsistentRead: true, ...projection } },
           }),
         );
         found.push(...(Responses?.[this.tableName] ?? []));
@@ -730,6 +751,16 @@ function summaryEntry(value: unknown, contactId: string, name: string): SummaryE
     throw new Error(`the summary of contact ${contactId} has a bad entry ${name}: expected {at, total} numbers, got ${JSON.stringify(value)}`);
   }
   return entry as SummaryEntry;
+}
+
+function summaryIn(item: Record<string, unknown>, contactId: string): Summary {
+  const counted = new Map<string, SummaryEntry>();
+  const removed = new Set<string>();
+  for (const name in item) {
+    if (name.startsWith(COUNTED)) counted.set(name.slice(COUNTED.length), summaryEntry(item[name], contactId, name));
+    else if (name.startsWith(REMOVED)) removed.add(name.slice(REMOVED.length));
+  }
+  return { counted, removed };
 }
 
 function statusIn(value: unknown): OrderStatus | undefined {

@@ -57,7 +57,7 @@ export interface ImportReport {
   notes: string[];
 }
 
-export const DEFAULT_CHUNK_ROWS = 10_000;
+export const DEFAULT_CHUNK_ROWS = 20_000;
 
 /**
  * Imports an orders CSV: `order_id,customer_id,created_at,total,currency[,status]`; other columns are
@@ -117,8 +117,8 @@ async function importFile<T>(
 ): Promise<ImportReport> {
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const report: ImportReport = { rows: 0, imported: 0, duplicates: 0, removed: 0, rejected: 0, cancellations: 0, errors: [], notes: [] };
-  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% | {rows} rows`, stream: process.stderr, hideCursor: true }) : undefined;
-  bar?.start(statSync(path).size, 0, { rows: 0 });
+  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% read | {done} rows done`, stream: process.stderr, hideCursor: true }) : undefined;
+  bar?.start(statSync(path).size, 0, { done: 0 });
   let chunk: T[] = [];
   let lastRow = 1;
   const flush = async () => {
@@ -134,35 +134,39 @@ async function importFile<T>(
         { cause: error },
       );
     }
-    bar?.update({ rows: report.rows });
+    bar?.update({ done: report.rows });
   };
   try {
-    for await (const { row, record, problem } of csvRecords(path, bar && ((read) => bar.update(read)))) {
-      report.rows++;
-      lastRow = row;
-      const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
-      if ("errors" in parsed) {
-        report.rejected++;
-        report.errors.push(...parsed.errors);
-        continue;
+    try {
+      for await (const { row, record, problem } of csvRecords(path, bar && ((read) => bar.update(read)))) {
+        report.rows++;
+        lastRow = row;
+        const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
+        if ("errors" in parsed) {
+          report.rejected++;
+          report.errors.push(...parsed.errors);
+          continue;
+        }
+        chunk.push(parsed.value);
+        if (chunk.length >= chunkRows) await flush();
       }
-      chunk.push(parsed.value);
-      if (chunk.length >= chunkRows) await flush();
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      // Broken quoting leaves the parser no way to tell where the next row starts, so the file cannot
+      // be read past it. The rows handed over before the break are imported; a fixed file imports the
+      // rest, and what was imported already counts as duplicates. The break counts as one rejected row.
+      report.errors.push({
+        row: typeof error.lines === "number" ? error.lines : lastRow + 1,
+        field: "",
+        message: `${error.message}; the file could not be read past this row: fix the quoting and import it again (rows already imported are skipped)`,
+      });
+      report.rows++;
+      report.rejected++;
     }
-  } catch (error) {
-    if (!(error instanceof CsvError)) throw error;
-    // Broken quoting leaves the parser no way to tell where the next row starts: the rows read so far
-    // are imported, the break is reported, and the rest waits for a fixed file.
-    const row = typeof error.lines === "number" ? error.lines : lastRow + 1;
-    report.errors.push({
-      row,
-      field: "",
-      message: `${error.message}; the rows after it were not read: fix the quoting and import the file again (rows already imported are skipped)`,
-    });
-    report.rejected++;
+    await flush();
+  } finally {
+    bar?.stop();
   }
-  await flush();
-  bar?.stop();
   return report;
 }
 
@@ -170,6 +174,8 @@ async function importFile<T>(
 
 /** Where each order field comes from in the file, so that an error names the column a person sees. */
 const ORDER_COLUMNS: Record<string, string> = { id: "order_id", contactId: "customer_id", createdAt: "created_at", total: "total", currency: "currency", status: "status" };
+
+const REQUIRED_ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total", "currency"];
 
 interface OrderRow {
   order: OrderInput;
@@ -195,7 +201,12 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
       currency: record.currency?.trim().toUpperCase(),
       ...(status && { status }),
     });
-    if (!parsed.success) errors.push(...fieldErrors(parsed.error, row, (field) => ORDER_COLUMNS[field] ?? field));
+    if (!parsed.success) {
+      // A cell the row does not have at all is "missing", whatever the column's own rule would say of it.
+      const missing = new Set(REQUIRED_ORDER_COLUMNS.filter((column) => record[column] === undefined && column !== "total"));
+      for (const column of missing) errors.push({ row, field: column, message: "is missing" });
+      errors.push(...fieldErrors(parsed.error, row, (field) => ORDER_COLUMNS[field] ?? field).filter((e) => !missing.has(e.field)));
+    }
     return errors.length > 0 || !parsed.success ? { errors } : { value: { order: parsed.data, cancellation } };
   };
 }
