@@ -6,7 +6,7 @@ import { parseDate } from "../functions/domain/clv/order-history.js";
 import { InvalidInputError } from "../functions/domain/input/row-errors.js";
 import { hashApiKey } from "../functions/domain/store/api-keys.js";
 import { signUnsubscribeToken } from "../functions/domain/store/unsubscribe-token.js";
-import { importContacts, importOrders } from "../functions/local/import/import-csv.js";
+import { importContacts, importOrders } from "../functions/adapters/csv/import-csv.js";
 import { startLocalApi } from "../functions/local/http-server.js";
 import { openLocalStore } from "../functions/local/local-store.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";

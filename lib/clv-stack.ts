@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
+import { BulkImport } from "./bulk-import.js";
 import { IngestionApi } from "./ingestion-api.js";
 import { StoreTable } from "./store-table.js";
 
@@ -12,10 +13,12 @@ export interface ClvStackProps extends StackProps {
 export class ClvStack extends Stack {
   readonly store: StoreTable;
   readonly ingestion: IngestionApi;
+  readonly bulkImport: BulkImport;
 
   constructor(scope: Construct, id: string, props: ClvStackProps = {}) {
     super(scope, id, props);
     this.store = new StoreTable(this, "Store");
     this.ingestion = new IngestionApi(this, "Ingestion", { table: this.store.table, apiKeyHashes: props.apiKeyHashes ?? [] });
+    this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
   }
 }

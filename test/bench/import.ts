@@ -12,7 +12,7 @@ import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { createStoreTable, startLocalDynamo, storeClient } from "../../functions/adapters/dynamodb/store-client.js";
-import { importOrders, type ImportReport } from "../../functions/local/import/import-csv.js";
+import { importOrders, type ImportReport } from "../../functions/adapters/csv/import-csv.js";
 
 const ORDERS = fileURLToPath(new URL("../../data/online-retail/orders.csv", import.meta.url));
 

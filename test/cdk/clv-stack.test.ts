@@ -41,9 +41,21 @@ describe("the ingestion API", () => {
   });
 
   it("runs its Lambdas on Node.js 22", () => {
-    const functions = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => f.Properties as { Runtime?: string; Handler?: string });
-    const ours = functions.filter((f) => f.Handler === "index.handler");
-    expect(ours).toHaveLength(2);
+    const functions = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => f.Properties as { Runtime?: string; Environment?: { Variables?: Record<string, unknown> } });
+    const ours = functions.filter((f) => f.Environment?.Variables?.TABLE_NAME !== undefined);
+    expect(ours).toHaveLength(3);
     for (const f of ours) expect(f.Runtime).toBe("nodejs22.x");
+  });
+
+  it("imports uploads from an encrypted, private bucket, one prefix per kind", () => {
+    template.hasResourceProperties("AWS::S3::Bucket", {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+    });
+    const notifications = Object.values(template.findResources("Custom::S3BucketNotifications"))[0]!.Properties as {
+      NotificationConfiguration: { LambdaFunctionConfigurations: { Filter: { Key: { FilterRules: { Name: string; Value: string }[] } } }[] };
+    };
+    const prefixes = notifications.NotificationConfiguration.LambdaFunctionConfigurations.map((c) => c.Filter.Key.FilterRules.find((r) => r.Name === "prefix")!.Value);
+    expect(prefixes.sort()).toEqual(["imports/contacts/", "imports/orders/"]);
   });
 });

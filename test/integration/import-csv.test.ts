@@ -11,7 +11,7 @@ import { contactHistories, type ContactHistory } from "../../functions/domain/cl
 import { ContactInput } from "../../functions/domain/store/contact.js";
 import { readRows } from "../../functions/local/cli/read-rows.js";
 import { DEMO_CONSENT_AT, demoContacts } from "../../functions/local/import/demo-contacts.js";
-import { importContacts, importOrders } from "../../functions/local/import/import-csv.js";
+import { importContacts, importOrders } from "../../functions/adapters/csv/import-csv.js";
 
 const onlineRetail = (name: string) => fileURLToPath(new URL(`../../data/online-retail/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "clv-import-"));

@@ -32,7 +32,7 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (value ??= make().catch((error: unknown) => ((value = undefined), Promise.reject(error))));
 }
 
-export function httpDependencies(env = handlerEnvironment()): HttpDependencies {
+export function httpDependencies(env = handlerEnvironment()): HttpDependencies & { store: DynamoDbStore } {
   const client = storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
   return {
     store: new DynamoDbStore(client, env.TABLE_NAME),

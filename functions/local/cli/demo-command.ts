@@ -7,7 +7,7 @@ import { runModels, type ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
 import { demoContacts } from "../import/demo-contacts.js";
-import { importOrders, type ImportReport } from "../import/import-csv.js";
+import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
 import { openLocalStore } from "../local-store.js";
 import { modelRunText } from "./model-run-text.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";

@@ -1,5 +1,5 @@
 import { ContactInput } from "../../domain/store/contact.js";
-import type { ContactRow } from "./import-csv.js";
+import type { ContactRow } from "../../adapters/csv/import-csv.js";
 
 /**
  * Made-up profiles for the demo store, whose order data (Online Retail) has customer ids and nothing

@@ -1,10 +1,8 @@
-import { statSync } from "node:fs";
-import { basename } from "node:path";
 import { SingleBar } from "cli-progress";
 import { CsvError } from "csv-parse";
 import type { z } from "zod";
-import type { ContactOutcome } from "../../adapters/dynamodb/dynamodb-store.js";
-import { csvRecords } from "../../adapters/csv/csv-records.js";
+import type { ContactOutcome } from "../dynamodb/dynamodb-store.js";
+import { csvRecords, fileSource, type CsvSource } from "./csv-records.js";
 import { numberCell } from "../../domain/input/csv-fields.js";
 import type { RowError } from "../../domain/input/row-errors.js";
 import { ContactId, ContactInput } from "../../domain/store/contact.js";
@@ -70,7 +68,7 @@ export const DEFAULT_CHUNK_ROWS = 20_000;
  * take a particular order out of the figures: it is stored as its own order with status cancelled (and
  * the total as a positive amount) and counted nowhere. Any other negative total is a row error.
  */
-export async function importOrders(store: OrderImportStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importOrders(store: OrderImportStore, path: string | CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   const parseRow = orderRow(orderInput(options.now));
   const report = await importFile(path, "orders", options, parseRow, async (rows, report) => {
     const outcomes = await store.recordOrders(rows.map((r) => r.order));
@@ -96,7 +94,7 @@ export async function importOrders(store: OrderImportStore, path: string, option
  * "not given". A row replaces the stored profile (never the contact's orders); a row that says what the
  * store already has is a duplicate and writes nothing.
  */
-export async function importContacts(store: ContactImportStore, path: string, options: ImportOptions = {}): Promise<ImportReport> {
+export async function importContacts(store: ContactImportStore, path: string | CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   return importFile(path, "contacts", options, contactRow, async (rows, report) => {
     for (const outcome of await store.putContacts(rows)) {
       if (outcome === "unchanged") report.duplicates++;
@@ -109,7 +107,7 @@ type ParsedRow<T> = { value: T } | { errors: RowError[] };
 
 /** Reads the file in chunks of good rows, writes each chunk, and reports every bad row. */
 async function importFile<T>(
-  path: string,
+  input: string | CsvSource,
   label: string,
   options: ImportOptions,
   parseRow: (record: Record<string, string>, row: number) => ParsedRow<T>,
@@ -118,7 +116,8 @@ async function importFile<T>(
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const report: ImportReport = { rows: 0, imported: 0, duplicates: 0, removed: 0, rejected: 0, cancellations: 0, errors: [], notes: [] };
   const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% read | {done} rows done`, stream: process.stderr, hideCursor: true }) : undefined;
-  bar?.start(statSync(path).size, 0, { done: 0 });
+  const source = typeof input === "string" ? fileSource(input) : input;
+  bar?.start(source.size ?? 0, 0, { done: 0 });
   let chunk: T[] = [];
   let lastRow = 1;
   const flush = async () => {
@@ -129,7 +128,7 @@ async function importFile<T>(
       await write(rows, report);
     } catch (error) {
       throw new Error(
-        `writing the rows up to row ${lastRow} of ${basename(path)} failed: ${error instanceof Error ? error.message : String(error)}. ` +
+        `writing the rows up to row ${lastRow} of ${source.name} failed: ${error instanceof Error ? error.message : String(error)}. ` +
           `Importing the file again is safe: rows already written are skipped as duplicates.`,
         { cause: error },
       );
@@ -138,7 +137,7 @@ async function importFile<T>(
   };
   try {
     try {
-      for await (const { row, record, problem } of csvRecords(path, bar && ((read) => bar.update(read)))) {
+      for await (const { row, record, problem } of csvRecords(source, bar && ((read) => bar.update(read)))) {
         report.rows++;
         lastRow = row;
         const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
