@@ -1,32 +1,15 @@
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
-import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { useDynalite } from "../support/dynalite.js";
 import type { ContactScores } from "../../functions/domain/clv/contact-scores.js";
 import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
 import type { OrderOutcome } from "../../functions/domain/store/ports.js";
 
-let local: LocalDynamo;
-let client: DynamoDBDocumentClient;
-let tables = 0;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  client = storeClient({ endpoint: local.endpoint });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await local?.close();
-});
-
-/** A store on a table of its own, so tests do not see each other's contacts. */
-async function newStore(): Promise<{ store: DynamoDbStore; tableName: string }> {
-  const tableName = `store-${++tables}`;
-  await createStoreTable(client, tableName);
-  return { store: new DynamoDbStore(client, tableName), tableName };
-}
+const dynalite = useDynalite("store");
+const newStore = dynalite.newStore;
+const client = { send: ((command: never) => dynalite.client().send(command)) as DynamoDBDocumentClient["send"] };
 
 const order = (id: string, total: number, over: Partial<OrderInput> = {}): OrderInput => ({
   id,

@@ -2,10 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
-import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { useDynalite } from "../support/dynalite.js";
 import { OrderRow } from "../../functions/domain/clv/csv-rows.js";
 import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { ContactInput } from "../../functions/domain/store/contact.js";
@@ -21,25 +20,8 @@ const file = (name: string, lines: string[]) => {
   return path;
 };
 
-let local: LocalDynamo;
-let client: DynamoDBDocumentClient;
-let tables = 0;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-  client = storeClient({ endpoint: local.endpoint });
-});
-
-afterAll(async () => {
-  client?.destroy();
-  await local?.close();
-});
-
-async function newStore(): Promise<DynamoDbStore> {
-  const tableName = `import-${++tables}`;
-  await createStoreTable(client, tableName);
-  return new DynamoDbStore(client, tableName);
-}
+const dynalite = useDynalite("import");
+const newStore = async () => (await dynalite.newStore()).store;
 
 async function allHistories(store: DynamoDbStore): Promise<Map<string, ContactHistory>> {
   const histories = new Map<string, ContactHistory>();
