@@ -3,6 +3,7 @@
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite.
  */
+import "../../bin/quiet-sdk-warning.js";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { bgNbd } from "../../functions/domain/clv/bg-nbd.js";
