@@ -42,8 +42,9 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     step = performance.now();
     const histories: ContactHistory[] = [];
     for await (const page of local.store.scanHistories()) histories.push(...page);
-    const contacts = await local.store.putContacts(demoContacts(histories.map((h) => h.contactId)));
-    const subscribed = demoContacts(histories.map((h) => h.contactId)).filter((c) => c.contact.subscription === "subscribed").length;
+    const made = demoContacts(histories.map((h) => h.contactId));
+    const contacts = await local.store.putContacts(made);
+    const subscribed = made.filter((c) => c.contact.subscription === "subscribed").length;
     log(`  contacts: ${count(contacts.length)} made up from the customer ids (e-mail, first name; ${count(subscribed)} subscribed) in ${seconds(performance.now() - step)}`);
     log("");
 
