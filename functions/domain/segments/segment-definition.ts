@@ -90,9 +90,41 @@ export type Condition =
   | ConditionGroup;
 export type ConditionGroup = { all: Condition[] } | { any: Condition[] };
 
+/**
+ * A condition is told apart by its keys (a group, an activity, or a field and which kind of field), and
+ * then parsed by that kind's schema alone, so an error says what is wrong with it — `field: "ltv" is
+ * not a field` — instead of "matches none of five shapes".
+ */
 const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
-  z.union([GroupSchema, NumericCondition, TextCondition, HasEmailCondition, ActivityCondition], {
-    error: "expected a condition on a field (field, op, value), an activity, or a group { all: [...] } / { any: [...] }",
+  z.unknown().transform((value, ctx): Condition => {
+    const shape = typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+    const schema: z.ZodType | undefined = !shape
+      ? undefined
+      : "all" in shape || "any" in shape
+        ? GroupSchema
+        : "activity" in shape
+          ? ActivityCondition
+          : shape.field === "hasEmail"
+            ? HasEmailCondition
+            : (numericFields as readonly unknown[]).includes(shape.field)
+              ? NumericCondition
+              : (textFields as readonly unknown[]).includes(shape.field)
+                ? TextCondition
+                : undefined;
+    if (!schema) {
+      const message =
+        shape && "field" in shape
+          ? `"${String(shape.field)}" is not a field; the fields are hasEmail, ${[...textFields, ...numericFields].join(", ")}`
+          : "expected a condition on a field { field, op, value }, an activity { activity, … }, or a group { all: [...] } / { any: [...] }";
+      ctx.addIssue({ code: "custom", message, path: shape && "field" in shape ? ["field"] : [] });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    return parsed.data as Condition;
   }),
 );
 // One object with `all` or `any` (not a union of two), so an error inside a group keeps its path.
