@@ -146,3 +146,14 @@ describe("segment analytics", () => {
     expect(averages.historicClv).toBe(120);
   });
 });
+
+describe("segment contacts from what the store keeps", () => {
+  it("counts purchase days as orders for activity conditions", async () => {
+    const { segmentContact, segmentMembers } = await import("../../functions/domain/segments/segment-membership.js");
+    const history = { contactId: "h", orderCount: 3, revenue: 90, firstOrderAt: NOW - 100 * DAY, lastOrderAt: NOW - 2 * DAY, purchaseDays: [Math.floor((NOW - 100 * DAY) / DAY), Math.floor((NOW - 2 * DAY) / DAY)], dayRevenue: [30, 60] };
+    const c = segmentContact("h", { profile: { subscription: "subscribed" }, scores: scores({ contactId: "h" }), history });
+    expect(c.orderTimes).toHaveLength(2);
+    const recentBuyers = within({ activity: "placedOrders", days: 7, op: "gte", value: 1 });
+    expect(segmentMembers(recentBuyers, [c, contact({ orderTimes: [] })], context).map((m) => m.contactId)).toEqual(["h"]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { ContactScores } from "../clv/contact-scores.js";
+import type { ContactHistory } from "../clv/order-history.js";
 import type { SubscriptionStatus } from "../store/contact.js";
 import type { EmailEventType } from "../store/email-event.js";
 import { numericFields, type Condition, type ConditionGroup, type NumericField, type SegmentDefinition, type TextField, type Threshold } from "./segment-definition.js";
@@ -120,4 +121,26 @@ export function storeAverages(scores: readonly ContactScores[], now: number): Pa
     if (n > 0) averages[field] = sum / n;
   }
   return averages;
+}
+
+/** The members of a segment among the contacts. */
+export function segmentMembers(definition: SegmentDefinition, contacts: readonly SegmentContact[], context: SegmentContext): SegmentContact[] {
+  return contacts.filter((c) => isMember(definition, c, context));
+}
+
+/**
+ * A contact as segments see it, from what the store keeps: the profile, the scores and the order
+ * history (purchase days stand for order times: "orders in the last D days" counts purchase days).
+ */
+export function segmentContact(
+  contactId: string,
+  parts: { profile?: SegmentContact["profile"]; scores?: ContactScores; history?: ContactHistory; emailEvents?: SegmentContact["emailEvents"] },
+): SegmentContact {
+  return {
+    contactId,
+    ...(parts.profile && { profile: parts.profile }),
+    ...(parts.scores && { scores: parts.scores }),
+    orderTimes: parts.history ? parts.history.purchaseDays.map((day) => day * MS_PER_DAY) : [],
+    emailEvents: parts.emailEvents ?? [],
+  };
 }

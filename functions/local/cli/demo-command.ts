@@ -6,6 +6,10 @@ import { scoreContacts } from "../../domain/clv/contact-scores.js";
 import { runModels, type ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
+import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
+import { segmentContact, segmentMembers, storeAverages } from "../../domain/segments/segment-membership.js";
+import { segmentTemplates } from "../../domain/segments/segment-templates.js";
+import type { ContactRecord } from "../../adapters/dynamodb/dynamodb-store.js";
 import { demoContacts } from "../import/demo-contacts.js";
 import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
 import { openLocalStore } from "../local-store.js";
@@ -57,6 +61,10 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     log(`  Scored ${count(scores.length)} contacts from the table and wrote their scores back in ${seconds(performance.now() - step)}`);
     log("");
     for (const line of storeReport(run, scores)) log(line);
+    log("");
+    const records: ContactRecord[] = [];
+    for await (const page of local.store.listContacts()) records.push(...page);
+    for (const line of segmentReport(records, scores, asOf)) log(line);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores);
     log("");
@@ -100,6 +108,29 @@ export function storeReport(run: ModelRun, scores: readonly ContactScores[]): st
     const avg = (f: (s: ContactScores) => number) => members.reduce((sum, s) => sum + f(s), 0) / members.length;
     const predicted = run.purchaseModel ? money(avg((s) => s.predictedClv12m ?? 0)) : "—";
     lines.push(`    ${group.padEnd(24)} ${String(members.length).padStart(8)}   ${money(avg((s) => s.historicClv)).padStart(16)}   ${predicted.padStart(21)}`);
+  }
+  return lines;
+}
+
+/** Each shipped segment with its analytics, as a segment list shows them. */
+export function segmentReport(contacts: readonly ContactRecord[], scores: readonly ContactScores[], now: number): string[] {
+  const scoresOf = new Map(scores.map((s) => [s.contactId, s]));
+  const segmentContacts = contacts.map((c) =>
+    segmentContact(c.contactId, { ...(c.profile && { profile: c.profile }), ...(scoresOf.has(c.contactId) && { scores: scoresOf.get(c.contactId)! }), ...(c.history && { history: c.history }) }),
+  );
+  const context = { now, storeAverages: storeAverages(scores, now) };
+  const lines = ["Segments                                   members   avg CLV 12m   predicted revenue   expected to return   top RFM groups"];
+  for (const definition of segmentTemplates) {
+    const members = segmentMembers(definition, segmentContacts, context).map((c) => c.scores).filter((s): s is ContactScores => s !== undefined);
+    const a = segmentAnalytics(members);
+    const top = Object.entries(a.rfmMix)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([group, n]) => `${group} ${n}`)
+      .join(", ");
+    lines.push(
+      `  ${definition.name.padEnd(38)} ${String(a.size).padStart(8)}   ${(a.averagePredictedClv12m === null ? "—" : money(a.averagePredictedClv12m)).padStart(11)}   ${money(a.predictedRevenue12m).padStart(17)}   ${(a.expectedReturningCustomers === null ? "—" : count(Math.round(a.expectedReturningCustomers))).padStart(18)}   ${top}`,
+    );
   }
   return lines;
 }
