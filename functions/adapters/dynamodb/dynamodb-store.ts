@@ -5,6 +5,7 @@ import {
   GetCommand,
   NumberValue,
   PutCommand,
+  QueryCommand,
   ScanCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -18,6 +19,8 @@ import type { EmailEventInput } from "../../domain/store/email-event.js";
 import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome, StoreData, StoredContact } from "../../domain/store/ports.js";
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
+import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
+import type { Membership, MembershipChanges } from "../../domain/segments/segment-membership.js";
 
 /*
  * Items (DESIGN.md, "Data"), all under the contact's partition:
@@ -36,6 +39,7 @@ import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../
  */
 const PROFILE = "PROFILE";
 const SCORES = "SCORES";
+const SEGMENTS = "SEGMENTS";
 const COUNTED = "o#";
 const REMOVED = "x#";
 const contactPk = (contactId: string) => `CONTACT#${contactId}`;
@@ -584,6 +588,60 @@ export class DynamoDbStore implements StoreData {
     if (!Item) return undefined;
     const { PK: _pk, SK: _sk, ...scores } = Item;
     return parseStored(StoredScoresItem, scores, `scores of contact ${contactId}`);
+  }
+
+  // ---- segments ----
+  // Definitions share one partition, so listing them is a Query, never a scan of the table; members
+  // live under SEGMENT#<id> (DESIGN.md), active ones with `active = true`.
+
+  async putSegmentDefinition(definition: SegmentDefinition): Promise<void> {
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { PK: SEGMENTS, SK: `DEFINITION#${definition.id}`, definition, updatedAt: new Date(this.clock()).toISOString() } }),
+    );
+  }
+
+  async listSegmentDefinitions(): Promise<SegmentDefinition[]> {
+    const definitions: SegmentDefinition[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :definition)",
+          ExpressionAttributeValues: { ":pk": SEGMENTS, ":definition": "DEFINITION#" },
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) definitions.push(parseSegmentDefinition(item.definition));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return definitions;
+  }
+
+  /** The segment's current members by contact id. */
+  async activeSegmentMembers(segmentId: string): Promise<Map<string, Membership>> {
+    const members = new Map<string, Membership>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
+          FilterExpression: "active = :yes",
+          ExpressionAttributeValues: { ":pk": `SEGMENT#${segmentId}`, ":contact": "CONTACT#", ":yes": true },
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return members;
+  }
+
+  /** Writes only what changed: entered members (active) and left ones (inactive, with leftAt). */
+  async applyMembershipChanges(segmentId: string, changes: MembershipChanges): Promise<void> {
+    const item = (m: Membership, active: boolean) => ({ PK: `SEGMENT#${segmentId}`, SK: contactPk(m.contactId), ...m, active });
+    await this.writeItems([...changes.entered.map((m) => item(m, true)), ...changes.left.map((m) => item(m, false))]);
   }
 
   // ---- batches ----

@@ -144,3 +144,32 @@ export function segmentContact(
     emailEvents: parts.emailEvents ?? [],
   };
 }
+
+/** A stored membership: when the contact entered, and left if it has. */
+export interface Membership {
+  contactId: string;
+  enteredAt: string;
+  leftAt?: string;
+}
+
+export interface MembershipChanges {
+  /** New members: each is an "entered segment" event a workflow can start from. */
+  entered: Membership[];
+  /** Members that no longer match: kept with their leftAt, so the history stays. */
+  left: Membership[];
+  stayed: number;
+}
+
+/** What to write after recomputing a segment: only the contacts whose membership changed. */
+export function membershipChanges(active: ReadonlyMap<string, Membership>, members: Iterable<string>, at: string): MembershipChanges {
+  const current = new Set(members);
+  const entered: Membership[] = [];
+  const left: Membership[] = [];
+  let stayed = 0;
+  for (const contactId of current) {
+    if (active.has(contactId)) stayed++;
+    else entered.push({ contactId, enteredAt: at });
+  }
+  for (const [contactId, membership] of active) if (!current.has(contactId)) left.push({ ...membership, leftAt: at });
+  return { entered, left, stayed };
+}
