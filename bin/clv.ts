@@ -8,7 +8,8 @@ import { hashApiKey } from "../functions/domain/store/api-keys.js";
 import { signUnsubscribeToken } from "../functions/domain/store/unsubscribe-token.js";
 import { importContacts, importOrders } from "../functions/adapters/csv/import-csv.js";
 import { startLocalApi } from "../functions/local/http-server.js";
-import { openLocalStore } from "../functions/local/local-store.js";
+import { openLocalStore, type LocalStore } from "../functions/local/local-store.js";
+import { createSegment, exportSegment, listSegments, showSegment } from "../functions/local/cli/segment-commands.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
 import { modelRunText } from "../functions/local/cli/model-run-text.js";
@@ -90,6 +91,53 @@ program
       await local.close();
     }
   });
+
+const endpointOption = new Option("--endpoint <url>", "the DynamoDB endpoint (`npm run serve` keeps one up)").default(process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000");
+const tableOption = new Option("--table <name>", "the table").default(process.env.TABLE_NAME ?? "clv-store");
+async function withStore(options: { endpoint: string; table: string }, use: (local: LocalStore) => Promise<void>): Promise<void> {
+  const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
+  try {
+    await use(local);
+  } finally {
+    await local.close();
+  }
+}
+
+program
+  .command("segments")
+  .description("list the store's segments and their sizes")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((options: { endpoint: string; table: string }) => withStore(options, async ({ store }) => console.log((await listSegments(store)).join("\n"))));
+
+const segment = program.command("segment").description("show or create a segment");
+segment
+  .command("show")
+  .argument("<id>", "the segment's id")
+  .description("a segment's definition and analytics, as JSON")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((id: string, options: { endpoint: string; table: string }) => withStore(options, async ({ store }) => console.log(await showSegment(store, id))));
+segment
+  .command("create")
+  .argument("<file>", "a segment definition as JSON (see functions/domain/segments/segment-templates.ts)")
+  .description("create or replace a segment")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((file: string, options: { endpoint: string; table: string }) =>
+    withStore(options, async ({ store }) => console.log(`segment ${(await createSegment(store, file)).id} saved; the next nightly run fills it`)),
+  );
+
+program
+  .command("export")
+  .argument("<id>", "the segment's id")
+  .argument("<file>", "where to write the CSV")
+  .description("export a segment's members with e-mail and every figure as CSV")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((id: string, file: string, options: { endpoint: string; table: string }) =>
+    withStore(options, async ({ store }) => console.log(`${await exportSegment(store, id, file)} members written to ${file}`)),
+  );
 
 program
   .command("serve")

@@ -7,7 +7,8 @@ import { runModels, type ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
 import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
-import { segmentContact, segmentMembers, storeAverages } from "../../domain/segments/segment-membership.js";
+import { recomputeSegments, type RecomputedSegment } from "../../domain/segments/recompute-segments.js";
+import { segmentContact, type SegmentContact } from "../../domain/segments/segment-membership.js";
 import { segmentTemplates } from "../../domain/segments/segment-templates.js";
 import type { ContactRecord } from "../../adapters/dynamodb/dynamodb-store.js";
 import { demoContacts } from "../import/demo-contacts.js";
@@ -62,9 +63,13 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     log("");
     for (const line of storeReport(run, scores)) log(line);
     log("");
+    step = performance.now();
     const records: ContactRecord[] = [];
     for await (const page of local.store.listContacts()) records.push(...page);
-    for (const line of segmentReport(records, scores, asOf)) log(line);
+    for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
+    const segments = await recomputeSegments(local.store, segmentContacts(records, scores), scores, asOf);
+    for (const line of segmentReport(segments)) log(line);
+    log(`  Segments recomputed and their memberships written in ${seconds(performance.now() - step)}`);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores);
     log("");
@@ -112,17 +117,20 @@ export function storeReport(run: ModelRun, scores: readonly ContactScores[]): st
   return lines;
 }
 
-/** Each shipped segment with its analytics, as a segment list shows them. */
-export function segmentReport(contacts: readonly ContactRecord[], scores: readonly ContactScores[], now: number): string[] {
+/** The store's contacts as segments see them: profile, scores, order history. */
+function segmentContacts(records: readonly ContactRecord[], scores: readonly ContactScores[]): SegmentContact[] {
   const scoresOf = new Map(scores.map((s) => [s.contactId, s]));
-  const segmentContacts = contacts.map((c) =>
-    segmentContact(c.contactId, { ...(c.profile && { profile: c.profile }), ...(scoresOf.has(c.contactId) && { scores: scoresOf.get(c.contactId)! }), ...(c.history && { history: c.history }) }),
-  );
-  const context = { now, storeAverages: storeAverages(scores, now) };
+  return records.map((c) => {
+    const contactScores = scoresOf.get(c.contactId);
+    return segmentContact(c.contactId, { ...(c.profile && { profile: c.profile }), ...(contactScores && { scores: contactScores }), ...(c.history && { history: c.history }) });
+  });
+}
+
+/** Each segment with its analytics, as a segment list shows them. */
+export function segmentReport(segments: readonly RecomputedSegment[]): string[] {
   const lines = ["Segments                                   members   avg CLV 12m   predicted revenue   expected to return   top RFM groups"];
-  for (const definition of segmentTemplates) {
-    const members = segmentMembers(definition, segmentContacts, context).map((c) => c.scores).filter((s): s is ContactScores => s !== undefined);
-    const a = segmentAnalytics(members);
+  for (const { definition, members } of segments) {
+    const a = segmentAnalytics(members.map((c) => c.scores).filter((s): s is ContactScores => s !== undefined));
     const top = Object.entries(a.rfmMix)
       .sort((x, y) => y[1] - x[1])
       .slice(0, 3)
