@@ -10,6 +10,8 @@ import { importContacts, importOrders } from "../functions/adapters/csv/import-c
 import { startLocalApi } from "../functions/local/http-server.js";
 import { openLocalStore, type LocalStore } from "../functions/local/local-store.js";
 import { createSegment, exportSegment, listSegments, showSegment } from "../functions/local/cli/segment-commands.js";
+import { runNightlyScoring } from "../functions/domain/nightly/nightly-scoring.js";
+import { segmentTemplates } from "../functions/domain/segments/segment-templates.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
 import { modelRunText } from "../functions/local/cli/model-run-text.js";
@@ -102,6 +104,22 @@ async function withStore(options: { endpoint: string; table: string }, use: (loc
     await local.close();
   }
 }
+
+program
+  .command("nightly")
+  .description("the nightly job against the store's table: score every contact, write changed scores, recompute segments")
+  .option("--as-of <date>", "the night to score, YYYY-MM-DD (default: now)", asOfDate)
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((options: { asOf?: number; endpoint: string; table: string }) =>
+    withStore(options, async ({ store }) => {
+      if ((await store.listSegmentDefinitions()).length === 0) for (const definition of segmentTemplates) await store.putSegmentDefinition(definition);
+      const night = await runNightlyScoring(store, options.asOf ?? Date.now());
+      for (const line of modelRunText(night.run)) console.log(line);
+      console.log(`Scored ${night.scores.length} contacts, wrote ${night.written} changed scores.`);
+      for (const s of night.segments) console.log(`  ${s.definition.id}: ${s.members.length} members (+${s.changes.entered.length}, −${s.changes.left.length})`);
+    }),
+  );
 
 program
   .command("segments")

@@ -590,6 +590,29 @@ export class DynamoDbStore implements StoreData {
     return parseStored(StoredScoresItem, scores, `scores of contact ${contactId}`);
   }
 
+  /** Every contact's stored scores, for writing only what changed. */
+  async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ...(totalSegments > 1 && { Segment: segment, TotalSegments: totalSegments }),
+          FilterExpression: "SK = :scores",
+          ExpressionAttributeValues: { ":scores": SCORES },
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      );
+      if (page.Items?.length) yield page.Items.map(({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }) => scores as ContactScores);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** The night's model run, kept for the report and for rescoring a changed contact with the current model. */
+  async recordModelRun(run: object, at: string): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { PK: "MODELRUN", SK: at, run: JSON.parse(JSON.stringify(run)) } }));
+  }
+
   // ---- segments ----
   // Definitions share one partition, so listing them is a Query, never a scan of the table; members
   // live under SEGMENT#<id> (DESIGN.md), active ones with `active = true`.

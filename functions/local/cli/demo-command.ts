@@ -2,15 +2,13 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { scoreContacts } from "../../domain/clv/contact-scores.js";
-import { runModels, type ModelRun } from "../../domain/clv/model-run.js";
+import type { ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
 import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
-import { recomputeSegments, type RecomputedSegment } from "../../domain/segments/recompute-segments.js";
-import { segmentContact, type SegmentContact } from "../../domain/segments/segment-membership.js";
+import { runNightlyScoring } from "../../domain/nightly/nightly-scoring.js";
+import type { RecomputedSegment } from "../../domain/segments/recompute-segments.js";
 import { segmentTemplates } from "../../domain/segments/segment-templates.js";
-import type { ContactRecord } from "../../adapters/dynamodb/dynamodb-store.js";
 import { demoContacts } from "../import/demo-contacts.js";
 import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
 import { openLocalStore } from "../local-store.js";
@@ -55,21 +53,18 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
 
     step = performance.now();
     const asOf = Date.parse(`${DEMO_AS_OF}T00:00:00Z`);
-    const run = runModels(histories, asOf);
-    const scores = scoreContacts(histories, asOf, run);
-    await local.store.putScores(scores);
+    for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
+    const night = await runNightlyScoring(local.store, asOf);
+    const { run, scores } = night;
     for (const line of modelRunText(run)) log(line);
-    log(`  Scored ${count(scores.length)} contacts from the table and wrote their scores back in ${seconds(performance.now() - step)}`);
+    log(`  Nightly job: scored ${count(scores.length)} contacts from the table, wrote ${count(night.written)} scores, recomputed ${night.segments.length} segments in ${seconds(performance.now() - step)}`);
+    step = performance.now();
+    const again = await runNightlyScoring(local.store, asOf);
+    log(`  The same night again: ${count(again.written)} scores written (only changed scores are), in ${seconds(performance.now() - step)}`);
     log("");
     for (const line of storeReport(run, scores)) log(line);
     log("");
-    step = performance.now();
-    const records: ContactRecord[] = [];
-    for await (const page of local.store.listContacts()) records.push(...page);
-    for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
-    const segments = await recomputeSegments(local.store, segmentContacts(records, scores), scores, asOf);
-    for (const line of segmentReport(segments)) log(line);
-    log(`  Segments recomputed and their memberships written in ${seconds(performance.now() - step)}`);
+    for (const line of segmentReport(night.segments)) log(line);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores);
     log("");
@@ -115,15 +110,6 @@ export function storeReport(run: ModelRun, scores: readonly ContactScores[]): st
     lines.push(`    ${group.padEnd(24)} ${String(members.length).padStart(8)}   ${money(avg((s) => s.historicClv)).padStart(16)}   ${predicted.padStart(21)}`);
   }
   return lines;
-}
-
-/** The store's contacts as segments see them: profile, scores, order history. */
-function segmentContacts(records: readonly ContactRecord[], scores: readonly ContactScores[]): SegmentContact[] {
-  const scoresOf = new Map(scores.map((s) => [s.contactId, s]));
-  return records.map((c) => {
-    const contactScores = scoresOf.get(c.contactId);
-    return segmentContact(c.contactId, { ...(c.profile && { profile: c.profile }), ...(contactScores && { scores: contactScores }), ...(c.history && { history: c.history }) });
-  });
 }
 
 /** Each segment with its analytics, as a segment list shows them. */

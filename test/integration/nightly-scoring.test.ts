@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { runNightlyScoring, scoresChanged } from "../../functions/domain/nightly/nightly-scoring.js";
+import { parseSegmentDefinition } from "../../functions/domain/segments/segment-definition.js";
+import { useDynalite } from "../support/dynalite.js";
+
+const dynalite = useDynalite("nightly");
+const NOW = Date.parse("2024-06-30T00:00:00Z");
+const order = (id: string, contactId: string, createdAt: string, total: number) => ({ id, contactId, createdAt, total, currency: "EUR" as const, status: "placed" as const });
+
+describe("the nightly job on one machine", () => {
+  it("writes every score the first night, none when nothing changed, and only the changed ones after a new order", async () => {
+    const { store } = await dynalite.newStore();
+    await store.recordOrders([order("1", "ann", "2024-05-01T10:00:00Z", 50), order("2", "ann", "2024-06-01T10:00:00Z", 70), order("3", "ben", "2024-03-01T10:00:00Z", 20)]);
+    await store.putSegmentDefinition(parseSegmentDefinition({ id: "repeat", name: "Repeat buyers", match: { all: [{ field: "orderCount", op: "gte", value: 2 }] } }));
+
+    const first = await runNightlyScoring(store, NOW);
+    expect(first.written).toBe(2);
+    expect(first.run.eligibility.eligible).toBe(false);
+    expect(first.segments[0]!.changes.entered.map((m) => m.contactId)).toEqual(["ann"]);
+
+    const again = await runNightlyScoring(store, NOW);
+    expect(again.written).toBe(0);
+    expect(again.segments[0]!.changes).toMatchObject({ entered: [], left: [], stayed: 1 });
+
+    await store.recordOrder(order("4", "ben", "2024-06-20T10:00:00Z", 30));
+    const after = await runNightlyScoring(store, NOW);
+    expect(after.written).toBeGreaterThanOrEqual(1);
+    expect(after.segments[0]!.changes.entered.map((m) => m.contactId)).toEqual(["ben"]);
+    expect((await store.getScores("ben"))!.orderCount).toBe(2);
+  });
+
+  it("a change in the fourth significant digit is not a change", () => {
+    const base = { contactId: "c", orderCount: 2, churnRisk: 0.81234 } as never;
+    expect(scoresChanged(base, { ...(base as object), churnRisk: 0.81249 } as never)).toBe(false);
+    expect(scoresChanged(base, { ...(base as object), churnRisk: 0.8199 } as never)).toBe(true);
+    expect(scoresChanged(undefined, base)).toBe(true);
+  });
+});
