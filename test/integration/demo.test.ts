@@ -1,0 +1,25 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runDemo } from "../../functions/local/cli/demo-command.js";
+
+/** `npm start`'s path end to end: the demo store through dynalite, the nightly job twice, the report. */
+describe("npm start", () => {
+  it("loads Online Retail, scores it from the table, writes only changes the second night, and reports", async () => {
+    const lines: string[] = [];
+    const out = join(mkdtempSync(join(tmpdir(), "clv-demo-")), "scores.csv");
+    const scores = await runDemo(out, (line) => lines.push(line));
+    const text = lines.join("\n");
+    expect(scores).toHaveLength(4339);
+    expect(text).toContain("orders: 18,536 rows, 18,536 counted");
+    expect(text).toContain("cancellations: 3,654 rows, 0 counted, 3,654 cancellations kept aside");
+    expect(text).toContain("Eligible for predictions: yes");
+    expect(text).toMatch(/Chosen: (bg-nbd|mbg-nbd|pareto-nbd), refitted on all data/);
+    expect(text).toContain("wrote 4,339 scores");
+    expect(text).toContain("The same night again: 0 scores written");
+    expect(text).toMatch(/Win-Back\s+\d+/);
+    expect(scores.every((s) => s.churnRisk !== null && s.churnRisk >= 0 && s.churnRisk <= 1)).toBe(true);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(4340);
+  });
+});
