@@ -6,7 +6,9 @@ import {
   NumberValue,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
+  type ScanCommandInput,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
@@ -592,20 +594,8 @@ export class DynamoDbStore implements StoreData {
 
   /** Every contact's stored scores, for writing only what changed. */
   async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ...(totalSegments > 1 && { Segment: segment, TotalSegments: totalSegments }),
-          FilterExpression: "SK = :scores",
-          ExpressionAttributeValues: { ":scores": SCORES },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      if (page.Items?.length) yield page.Items.map(({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }) => scores as ContactScores);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const scan = { ...scanSegment(segment, totalSegments), FilterExpression: "SK = :scores", ExpressionAttributeValues: { ":scores": SCORES } };
+    for await (const items of this.pages("scan", scan)) yield items.map(({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }) => scores as unknown as ContactScores);
   }
 
   /** The night's model run, kept for the report and for rescoring a changed contact with the current model. */
@@ -625,39 +615,22 @@ export class DynamoDbStore implements StoreData {
 
   async listSegmentDefinitions(): Promise<SegmentDefinition[]> {
     const definitions: SegmentDefinition[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :definition)",
-          ExpressionAttributeValues: { ":pk": SEGMENTS, ":definition": "DEFINITION#" },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of page.Items ?? []) definitions.push(parseSegmentDefinition(item.definition));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :definition)", ExpressionAttributeValues: { ":pk": SEGMENTS, ":definition": "DEFINITION#" } };
+    for await (const items of this.pages("query", query)) for (const item of items) definitions.push(parseSegmentDefinition(item.definition));
     return definitions;
   }
 
   /** The segment's current members by contact id. */
   async activeSegmentMembers(segmentId: string): Promise<Map<string, Membership>> {
     const members = new Map<string, Membership>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
-          FilterExpression: "active = :yes",
-          ExpressionAttributeValues: { ":pk": `SEGMENT#${segmentId}`, ":contact": "CONTACT#", ":yes": true },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of page.Items ?? []) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query = {
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
+      FilterExpression: "active = :yes",
+      ExpressionAttributeValues: { ":pk": `SEGMENT#${segmentId}`, ":contact": "CONTACT#", ":yes": true },
+    };
+    for await (const items of this.pages("query", query)) {
+      for (const item of items) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
+    }
     return members;
   }
 
@@ -670,20 +643,22 @@ export class DynamoDbStore implements StoreData {
   // ---- batches ----
 
   private async *scanProfiles(segment: number, totalSegments: number, withOrdersOnly: boolean): AsyncIterable<Record<string, unknown>[]> {
-    if (!Number.isInteger(totalSegments) || totalSegments < 1 || !Number.isInteger(segment) || segment < 0 || segment >= totalSegments) {
-      throw new RangeError(`scan segment ${segment} of ${totalSegments}: expected 0 ≤ segment < totalSegments`);
-    }
+    yield* this.pages("scan", {
+      ...scanSegment(segment, totalSegments),
+      FilterExpression: withOrdersOnly ? "SK = :profile AND orderCount > :none" : "SK = :profile",
+      ExpressionAttributeValues: { ":profile": PROFILE, ...(withOrdersOnly && { ":none": 0 }) },
+    });
+  }
+
+  /** Every page of a Scan or a Query, following LastEvaluatedKey; empty pages (all filtered out) are skipped. */
+  private async *pages(
+    operation: "scan" | "query",
+    input: Omit<ScanCommandInput & QueryCommandInput, "TableName" | "ExclusiveStartKey">,
+  ): AsyncIterable<Record<string, unknown>[]> {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ...(totalSegments > 1 && { Segment: segment, TotalSegments: totalSegments }),
-          FilterExpression: withOrdersOnly ? "SK = :profile AND orderCount > :none" : "SK = :profile",
-          ExpressionAttributeValues: { ":profile": PROFILE, ...(withOrdersOnly && { ":none": 0 }) },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
+      const request = { TableName: this.tableName, ...input, ...(startKey && { ExclusiveStartKey: startKey }) };
+      const page = await this.client.send(operation === "scan" ? new ScanCommand(request) : new QueryCommand(request));
       if (page.Items?.length) yield page.Items;
       startKey = page.LastEvaluatedKey;
     } while (startKey);
@@ -732,6 +707,14 @@ export class DynamoDbStore implements StoreData {
   private backOff(attempt: number): Promise<void> {
     return this.sleep(this.random() * Math.min(5_000, 50 * 2 ** attempt));
   }
+}
+
+/** Segment/TotalSegments of a parallel scan, checked: a wrong pair would silently skip contacts. */
+function scanSegment(segment: number, totalSegments: number): { Segment?: number; TotalSegments?: number } {
+  if (!Number.isInteger(totalSegments) || totalSegments < 1 || !Number.isInteger(segment) || segment < 0 || segment >= totalSegments) {
+    throw new RangeError(`scan segment ${segment} of ${totalSegments}: expected 0 ≤ segment < totalSegments`);
+  }
+  return totalSegments > 1 ? { Segment: segment, TotalSegments: totalSegments } : {};
 }
 
 // ---- reading items (zod where the shape matters to callers; a plain check in the nightly scan's hot loop) ----
