@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quintileScores, rfmGroup, rfmScores } from "../../functions/domain/clv/rfm.js";
+import { quintileScores, rfmGroup, rfmScoreColumns } from "../../functions/domain/clv/rfm.js";
 
 describe("RFM scores", () => {
   it("gives quintiles 1–5 on distinct values", () => {
@@ -16,8 +16,9 @@ describe("RFM scores", () => {
   });
 
   it("scores recency so that the most recent buyers get 5", () => {
-    const contacts = [1, 10, 100, 200, 300].map((days) => ({ daysSinceLastOrder: days, orderCount: 1, averageOrderValue: 10 }));
-    expect(rfmScores(contacts).map((s) => s.rfmRecency)).toEqual([5, 4, 3, 2, 1]);
+    const ones = Float64Array.of(1, 1, 1, 1, 1);
+    const { recency } = rfmScoreColumns(Float64Array.of(1, 10, 100, 200, 300), ones, ones);
+    expect([...recency]).toEqual([5, 4, 3, 2, 1]);
   });
 
   it("a single contact gets a middle score, not an extreme", () => {

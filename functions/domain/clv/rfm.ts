@@ -7,19 +7,6 @@
  */
 export type RfmScore = 1 | 2 | 3 | 4 | 5;
 
-export interface RfmInput {
-  daysSinceLastOrder: number;
-  orderCount: number;
-  averageOrderValue: number;
-}
-
-export interface RfmScores {
-  rfmRecency: RfmScore;
-  rfmFrequency: RfmScore;
-  rfmMonetary: RfmScore;
-  rfmGroup: RfmGroup;
-}
-
 export const rfmGroups = [
   "Champions",
   "Loyal",
@@ -50,21 +37,6 @@ const GROUP_GRID: Record<RfmScore, readonly [RfmGroup, RfmGroup, RfmGroup, RfmGr
 export function rfmGroup(recency: RfmScore, frequency: RfmScore, monetary: RfmScore): RfmGroup {
   const fm = Math.round((frequency + monetary) / 2) as RfmScore;
   return GROUP_GRID[recency][fm - 1]!;
-}
-
-/** Scores every contact; the result is aligned with the input. */
-export function rfmScores(contacts: readonly RfmInput[]): RfmScores[] {
-  const { recency, frequency, monetary } = rfmScoreColumns(
-    Float64Array.from(contacts, (c) => c.daysSinceLastOrder),
-    Float64Array.from(contacts, (c) => c.orderCount),
-    Float64Array.from(contacts, (c) => c.averageOrderValue),
-  );
-  return contacts.map((_, i) => {
-    const r = recency[i] as RfmScore;
-    const f = frequency[i] as RfmScore;
-    const m = monetary[i] as RfmScore;
-    return { rfmRecency: r, rfmFrequency: f, rfmMonetary: m, rfmGroup: rfmGroup(r, f, m) };
-  });
 }
 
 /** The three scores as columns, for scoring a million contacts without a million small objects. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { rfmGroups } from "../clv/rfm.js";
-import { subscriptionStatuses } from "../store/contact.js";
+import type { ContactScores } from "../clv/contact-scores.js";
+import { subscriptionStatuses, type ContactInput } from "../store/contact.js";
 
 /**
  * A dynamic segment as data: conditions on the contact's profile, on every value indicator and on
@@ -24,11 +25,11 @@ export const numericFields = [
   "rfmFrequency",
   "rfmMonetary",
   "daysSinceLastOrder",
-] as const;
+] as const satisfies readonly (keyof ContactScores | "daysSinceLastOrder")[];
 export type NumericField = (typeof numericFields)[number];
 
 /** Text fields: the profile's and the named indicators. */
-export const textFields = ["subscription", "country", "email", "firstName", "churnBand", "rfmGroup"] as const;
+export const textFields = ["subscription", "country", "email", "firstName", "churnBand", "rfmGroup"] as const satisfies readonly (keyof ContactScores | keyof ContactInput)[];
 export type TextField = (typeof textFields)[number];
 
 const allowedText: Partial<Record<TextField, readonly string[]>> = {
