@@ -592,6 +592,22 @@ export class DynamoDbStore implements StoreData {
     return parseStored(StoredScoresItem, scores, `scores of contact ${contactId}`);
   }
 
+  /** Profiles and scores of many contacts in BatchGetItem calls (100 keys each), for exports. */
+  async getContactsWithScores(contactIds: readonly string[]): Promise<Map<string, { contact?: ContactRecord; scores?: StoredScores }>> {
+    const found = new Map<string, { contact?: ContactRecord; scores?: StoredScores }>(contactIds.map((id) => [id, {}]));
+    const keys = contactIds.flatMap((id) => [PROFILE, SCORES].map((SK) => ({ PK: contactPk(id), SK })));
+    for (const item of await this.getItems(keys)) {
+      const contactId = String(item.PK).slice("CONTACT#".length);
+      const entry = found.get(contactId)!;
+      if (item.SK === PROFILE) entry.contact = contactRecord(item);
+      else {
+        const { PK: _pk, SK: _sk, ...scores } = item;
+        entry.scores = parseStored(StoredScoresItem, scores, `scores of contact ${contactId}`);
+      }
+    }
+    return found;
+  }
+
   /** Every contact's stored scores, for writing only what changed. */
   async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
     const scan = { ...scanSegment(segment, totalSegments), FilterExpression: "SK = :scores", ExpressionAttributeValues: { ":scores": SCORES } };

@@ -6,15 +6,14 @@ import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
 import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import { SCORE_COLUMNS } from "./score-command.js";
 
-/** The members of a segment with their scores and e-mail (a read per member: fine for a CLI export). */
+/** The members of a segment with their scores and e-mail, read in batches. */
 async function membersWithScores(store: DynamoDbStore, segmentId: string): Promise<{ email?: string; scores?: ContactScores; contactId: string; enteredAt: string }[]> {
   const members = [...(await store.activeSegmentMembers(segmentId)).values()];
-  return Promise.all(
-    members.map(async (m) => {
-      const [contact, scores] = await Promise.all([store.getContact(m.contactId), store.getScores(m.contactId)]);
-      return { ...m, ...(contact?.profile?.email && { email: contact.profile.email }), ...(scores && { scores }) };
-    }),
-  );
+  const details = await store.getContactsWithScores(members.map((m) => m.contactId));
+  return members.map((m) => {
+    const { contact, scores } = details.get(m.contactId) ?? {};
+    return { ...m, ...(contact?.profile?.email && { email: contact.profile.email }), ...(scores && { scores }) };
+  });
 }
 
 export async function listSegments(store: DynamoDbStore): Promise<string[]> {
