@@ -4,7 +4,7 @@ import { summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel } from "../../functions/domain/clv/fit.js";
 import { cdnowSummaries } from "../support/cdnow.js";
 
-// Published figures: ../shared/data/README.md of this project, "Published figures on the sample"
+// Published figures: test/fixtures/README.md, "Published figures on the sample"
 // (CDNOW 1/10 sample, 2,357 customers, weeks, calibration 39 weeks).
 const table = summaryTable(cdnowSummaries());
 const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { expectedOrderValue, fitGammaGamma } from "../../functions/domain/clv/gamma-gamma.js";
 import { cdnowSummaries } from "../support/cdnow.js";
 
-// Published figures: ../shared/data/README.md (Fader & Hardie 2013, "The Gamma-Gamma model of monetary value").
+// Published figures: test/fixtures/README.md (Fader & Hardie 2013, "The Gamma-Gamma model of monetary value").
 describe("Gamma-Gamma on the CDNOW sample's 946 repeat buyers", () => {
   const summaries = cdnowSummaries();
   const fit = fitGammaGamma(summaries);

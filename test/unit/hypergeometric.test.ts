@@ -1,4 +1,4 @@
-// Reference values: ../shared/data/reference/hyp2f1.csv of the clv-reactivation project, computed with mpmath at 40 significant digits.
+// Reference values: test/fixtures/reference/hyp2f1.csv (origin in test/fixtures/README.md), computed with mpmath at 40 significant digits.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { hyp2f1, logHyp2f1, logHyp2f1Complement } from "../../functions/domain/numeric/hypergeometric.js";

@@ -12,7 +12,7 @@ const order = (contactId: string, createdAt: string, total: number, orderId = `$
 
 describe("summaries from orders", () => {
   it("CDNOW_sample.txt summarized in weeks to 1997-09-30 equals cdnow_customers_summary.csv", () => {
-    // Source: the lifetimes/BTYD summary of the CDNOW sample (../shared/data/README.md).
+    // Source: the lifetimes/BTYD summary of the CDNOW sample (test/fixtures/README.md).
     const histories = contactHistories(cdnowSampleOrders(), day("1998-06-30"));
     const published = cdnowPublishedSummary();
     expect(histories).toHaveLength(published.size);

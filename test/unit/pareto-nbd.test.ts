@@ -5,7 +5,7 @@ import { paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pare
 import { logGamma } from "../../functions/domain/numeric/log-gamma.js";
 import { cdnowPublishedSummary } from "../support/cdnow.js";
 
-// Published figures: ../shared/data/README.md of this project, "Published figures on the sample"
+// Published figures: test/fixtures/README.md, "Published figures on the sample"
 // (CDNOW 1/10 sample, 2,357 customers, weeks, calibration 39 weeks; cdnow_customers_summary.csv).
 const summaries = [...cdnowPublishedSummary().values()];
 const table = summaryTable(summaries);
@@ -56,7 +56,7 @@ describe("Pareto/NBD on the CDNOW sample", () => {
 
   it("spot check: customer (x = 26, tₓ = 30.86, T = 31)", () => {
     const customer = { frequency: 26, recency: 30.86, T: 31 };
-    // ../shared/data/README.md spot check (Pareto/NBD with the published parameters)
+    // test/fixtures/README.md spot check (Pareto/NBD with the published parameters)
     expect(Math.abs(paretoNbd.expectedPurchases(published, customer, 52) - 25.46)).toBeLessThan(0.01);
     expect(Math.abs(paretoNbd.probabilityAlive(published, customer) - 0.998)).toBeLessThan(0.001);
   });
