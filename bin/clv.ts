@@ -115,9 +115,9 @@ program
     withStore(options, async ({ store }) => {
       if ((await store.listSegmentDefinitions()).length === 0) for (const definition of segmentTemplates) await store.putSegmentDefinition(definition);
       const night = await runNightlyScoring(store, options.asOf ?? Date.now());
-      for (const line of modelRunText(night.run)) console.log(line);
-      console.log(`Scored ${night.scores.length} contacts, wrote ${night.written} changed scores.`);
-      for (const s of night.segments) console.log(`  ${s.definition.id}: ${s.members.length} members (+${s.changes.entered.length}, −${s.changes.left.length})`);
+      for (const line of modelRunText(night.plan.run)) console.log(line);
+      console.log(`Scored ${night.summary.contacts} contacts, wrote ${night.summary.scoresWritten} changed scores.`);
+      for (const s of night.summary.segments) console.log(`  ${s.id}: ${s.analytics.size} members (+${s.entered}, −${s.left})`);
     }),
   );
 

@@ -14,18 +14,21 @@ describe("the nightly job on one machine", () => {
     await store.putSegmentDefinition(parseSegmentDefinition({ id: "repeat", name: "Repeat buyers", match: { all: [{ field: "orderCount", op: "gte", value: 2 }] } }));
 
     const first = await runNightlyScoring(store, NOW);
-    expect(first.written).toBe(2);
-    expect(first.run.eligibility.eligible).toBe(false);
-    expect(first.segments[0]!.changes.entered.map((m) => m.contactId)).toEqual(["ann"]);
+    expect(first.summary.scoresWritten).toBe(2);
+    expect(first.plan.run.eligibility.eligible).toBe(false);
+    expect(first.summary.segments[0]).toMatchObject({ id: "repeat", entered: 1, left: 0, analytics: { size: 1, averageHistoricClv: 120 } });
+    expect([...(await store.activeSegmentMembers("repeat")).keys()]).toEqual(["ann"]);
 
     const again = await runNightlyScoring(store, NOW);
-    expect(again.written).toBe(0);
-    expect(again.segments[0]!.changes).toMatchObject({ entered: [], left: [], stayed: 1 });
+    expect(again.summary.scoresWritten).toBe(0);
+    expect(again.summary.segments[0]).toMatchObject({ entered: 0, left: 0, analytics: { size: 1 } });
 
     await store.recordOrder(order("4", "ben", "2024-06-20T10:00:00Z", 30));
     const after = await runNightlyScoring(store, NOW);
-    expect(after.written).toBeGreaterThanOrEqual(1);
-    expect(after.segments[0]!.changes.entered.map((m) => m.contactId)).toEqual(["ben"]);
+    expect(after.summary.scoresWritten).toBeGreaterThanOrEqual(1);
+    expect(after.summary.segments[0]).toMatchObject({ entered: 1, left: 0, analytics: { size: 2 } });
+    expect([...(await store.activeSegmentMembers("repeat")).keys()].sort()).toEqual(["ann", "ben"]);
+    expect(await store.latestNightlySummary()).toMatchObject({ runId: after.plan.runId, contacts: 2 });
     expect((await store.getScores("ben"))!.orderCount).toBe(2);
   });
 

@@ -23,6 +23,8 @@ import type { OrderOutcome, StoreData, StoredContact } from "../../domain/store/
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
 import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership, MembershipChanges } from "../../domain/segments/segment-membership.js";
+import type { ContactMemberships, ContactState, NightlyPlan, NightlySummary } from "../../domain/nightly/nightly-scoring.js";
+import type { EmailEventType } from "../../domain/store/email-event.js";
 
 /*
  * Items (DESIGN.md, "Data"), all under the contact's partition:
@@ -32,6 +34,8 @@ import type { Membership, MembershipChanges } from "../../domain/segments/segmen
  *   ORDER#<orderId>  the order as sent, with its current status.
  *   EVENT#<isoTime>#<type>[#<emailId>]  an e-mail event.
  *   SCORES           the contact's figures from the last scoring.
+ *   MEMBERSHIPS      the segments the contact is in (segment id → entered at), so a scan segment or one
+ *                    changed contact finds its own membership changes without reading whole segments.
  *
  * The `x#` marks are what keeps an order out once removed. Without them a re-sent "placed" that races
  * a refund could count the order again after the refund took it out (the refund's REMOVE leaves no
@@ -42,6 +46,10 @@ import type { Membership, MembershipChanges } from "../../domain/segments/segmen
 const PROFILE = "PROFILE";
 const SCORES = "SCORES";
 const SEGMENTS = "SEGMENTS";
+const MEMBERSHIPS = "MEMBERSHIPS";
+const MODELRUN = "MODELRUN";
+/** Contacts handed to scoring at a time from a scan. */
+const STATE_BATCH = 1000;
 const COUNTED = "o#";
 const REMOVED = "x#";
 const contactPk = (contactId: string) => `CONTACT#${contactId}`;
@@ -608,15 +616,106 @@ export class DynamoDbStore implements StoreData {
     return found;
   }
 
-  /** Every contact's stored scores, for writing only what changed. */
-  async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
-    const scan = { ...scanSegment(segment, totalSegments), FilterExpression: "SK = :scores", ExpressionAttributeValues: { ":scores": SCORES } };
-    for await (const items of this.pages("scan", scan)) yield items.map(({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }) => scores as unknown as ContactScores);
+  // ---- the night's plan and contact states ----
+  // The plan is kept as JSON text in the model run's item: RFM cutoffs may be Infinity, which
+  // DynamoDB numbers cannot hold. `run` is the model run as a map too, for reading it elsewhere.
+
+  async saveNightlyPlan(plan: NightlyPlan): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { PK: MODELRUN, SK: plan.runId, status: "scoring", plan: JSON.stringify(plan, infinityAsText), run: JSON.parse(JSON.stringify(plan.run)) },
+      }),
+    );
   }
 
-  /** The night's model run, kept for the report and for rescoring a changed contact with the current model. */
-  async recordModelRun(run: object, at: string): Promise<void> {
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { PK: "MODELRUN", SK: at, run: JSON.parse(JSON.stringify(run)) } }));
+  async getNightlyPlan(runId: string): Promise<NightlyPlan | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: MODELRUN, SK: runId }, ConsistentRead: true }));
+    return Item ? nightlyPlanOf(Item) : undefined;
+  }
+
+  async completeNightlyRun(runId: string, summary: NightlySummary): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { PK: MODELRUN, SK: runId },
+        ConditionExpression: "attribute_exists(PK)",
+        UpdateExpression: "SET #status = :complete, completedAt = :at, summary = :summary",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":complete": "complete", ":at": summary.completedAt, ":summary": JSON.parse(JSON.stringify(summary)) },
+      }),
+    );
+  }
+
+  /** The newest run that completed: the model a changed contact is rescored with. */
+  async latestCompletedPlan(): Promise<NightlyPlan | undefined> {
+    const item = await this.latestCompletedRunItem();
+    return item && nightlyPlanOf(item);
+  }
+
+  /** The newest completed run's summary (segments' analytics, counts), for the command line and the report. */
+  async latestNightlySummary(): Promise<NightlySummary | undefined> {
+    const item = await this.latestCompletedRunItem();
+    return item?.summary as NightlySummary | undefined;
+  }
+
+  private async latestCompletedRunItem(): Promise<Record<string, unknown> | undefined> {
+    const query = {
+      KeyConditionExpression: "PK = :pk",
+      FilterExpression: "#status = :complete",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: { ":pk": MODELRUN, ":complete": "complete" },
+      ScanIndexForward: false,
+    };
+    for await (const items of this.pages("query", query)) return items[0];
+    return undefined;
+  }
+
+  /**
+   * A scan segment's contacts with everything the night reads of each: profile and order summary,
+   * scores, memberships and e-mail events. A parallel scan splits the table by partition, so a
+   * contact's items all fall in one segment.
+   */
+  async *scanContactStates(segment = 0, totalSegments = 1): AsyncIterable<ContactState[]> {
+    const scan = {
+      ...scanSegment(segment, totalSegments),
+      FilterExpression: "SK IN (:profile, :scores, :memberships) OR begins_with(SK, :event)",
+      ExpressionAttributeValues: { ":profile": PROFILE, ":scores": SCORES, ":memberships": MEMBERSHIPS, ":event": "EVENT#" },
+    };
+    // Items of one partition come together; a contact is yielded once the scan has moved past it.
+    let open: Record<string, unknown>[] = [];
+    let batch: ContactState[] = [];
+    for await (const items of this.pages("scan", scan)) {
+      for (const item of items) {
+        if (open.length > 0 && open[0]!.PK !== item.PK) {
+          batch.push(contactState(open));
+          open = [];
+        }
+        open.push(item);
+      }
+      if (batch.length >= STATE_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (open.length > 0) batch.push(contactState(open));
+    if (batch.length > 0) yield batch;
+  }
+
+  /** The same states for a few contacts by id (a changed contact between nights). */
+  async getContactStates(contactIds: readonly string[]): Promise<ContactState[]> {
+    const items = await this.getItems(contactIds.flatMap((id) => [PROFILE, SCORES, MEMBERSHIPS].map((SK) => ({ PK: contactPk(id), SK }))));
+    const byContact = new Map<string, Record<string, unknown>[]>(contactIds.map((id) => [contactPk(id), []]));
+    for (const item of items) byContact.get(String(item.PK))!.push(item);
+    await inParallel(contactIds, this.concurrency, async (id) => {
+      const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :event)", ExpressionAttributeValues: { ":pk": contactPk(id), ":event": "EVENT#" } };
+      for await (const events of this.pages("query", query)) byContact.get(contactPk(id))!.push(...events);
+    });
+    return [...byContact.values()].filter((items) => items.length > 0).map(contactState);
+  }
+
+  async putContactMemberships(memberships: readonly ContactMemberships[]): Promise<void> {
+    await this.writeItems(memberships.map((m) => ({ PK: contactPk(m.contactId), SK: MEMBERSHIPS, memberships: m.memberships })));
   }
 
   // ---- segments ----
@@ -782,6 +881,36 @@ function parseStored<S extends z.ZodType>(schema: S, value: unknown, what: strin
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`the stored ${what} is not what this code writes: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   return parsed.data;
+}
+
+const infinityAsText = (_key: string, value: unknown) => (value === Infinity ? "Infinity" : value === -Infinity ? "-Infinity" : value);
+const textAsInfinity = (_key: string, value: unknown) => (value === "Infinity" ? Infinity : value === "-Infinity" ? -Infinity : value);
+
+function nightlyPlanOf(item: Record<string, unknown>): NightlyPlan {
+  return JSON.parse(String(item.plan), textAsInfinity) as NightlyPlan;
+}
+
+/** One contact's items (any of PROFILE, SCORES, MEMBERSHIPS, EVENT#…) as the night reads them. */
+function contactState(items: readonly Record<string, unknown>[]): ContactState {
+  const contactId = contactIdOf(String(items[0]!.PK));
+  const state: ContactState = { contactId, memberships: {}, emailEvents: [] };
+  const emailEvents: { type: EmailEventType; at: number; emailId?: string }[] = [];
+  for (const item of items) {
+    if (item.SK === PROFILE) {
+      const record = contactRecord(item);
+      if (record.profile) state.profile = record.profile;
+      if (record.history) state.history = record.history;
+    } else if (item.SK === SCORES) {
+      const { PK: _pk, SK: _sk, scoredAt: _at, ...scores } = item;
+      state.scores = scores as unknown as ContactScores;
+    } else if (item.SK === MEMBERSHIPS) {
+      state.memberships = (item.memberships ?? {}) as Record<string, string>;
+    } else {
+      emailEvents.push({ type: item.type as EmailEventType, at: Date.parse(String(item.at)), ...(typeof item.emailId === "string" && { emailId: item.emailId }) });
+    }
+  }
+  state.emailEvents = emailEvents;
+  return state;
 }
 
 /** The profile part of a PROFILE item; undefined when only orders created the item (no profile yet). */

@@ -3,7 +3,7 @@ import { purchaseModels, type ModelRun } from "./model-run.js";
 import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
 import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
-import { rfmGroup, rfmScoreColumns, type RfmGroup, type RfmScore } from "./rfm.js";
+import { rfmGroup, rfmScale, rfmScoreColumns, type RfmGroup, type RfmScale, type RfmScore } from "./rfm.js";
 
 /** Every figure of a contact (DESIGN.md, "The contact's figures"). Times are ISO strings; expectedNextOrderAt is a date (YYYY-MM-DD). */
 export interface ContactScores {
@@ -46,6 +46,34 @@ export interface ScoringOptions {
 export const defaultScoringOptions: ScoringOptions = { predictionDays: 365, churnHorizonDays: 90, annualDiscountRate: 0 };
 
 /**
+ * What scoring one contact needs to know of all the others: the RFM quintile scale and the store's
+ * average order value (the predicted order value of a contact with no spend model). The nightly run
+ * computes it once over every contact and keeps it with the model run, so a scan segment, or one
+ * contact changed between nights, is scored as if the whole store were scored with it.
+ */
+export interface StorePopulation {
+  averageOrderValue: number;
+  rfm: RfmScale;
+}
+
+export function storePopulation(histories: readonly ContactHistory[], asOf: number): StorePopulation {
+  const asOfDay = dayNumber(asOf);
+  const n = histories.length;
+  const daysSince = new Float64Array(n);
+  const orderCount = new Float64Array(n);
+  const averageOrderValue = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const h = histories[i]!;
+    daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
+    orderCount[i] = h.orderCount;
+    averageOrderValue[i] = h.revenue / h.orderCount;
+    sum += averageOrderValue[i]!;
+  }
+  return { averageOrderValue: n > 0 ? sum / n : 0, rfm: rfmScale(daysSince, orderCount, averageOrderValue) };
+}
+
+/**
  * Every contact's figures as columns, aligned with the histories: a million contacts are scored into
  * typed arrays without a million objects. NaN stands for "no value" (no prediction, fewer than two
  * orders). `contactScores` turns one row into the ContactScores a store reads.
@@ -75,7 +103,13 @@ export interface ScoreColumns {
  * Scores every contact as of `asOf` with the run's models. The model's predictor shares work between
  * contacts with the same history shape, which is what makes a million contacts cheap.
  */
-export function scoreColumns(histories: readonly ContactHistory[], asOf: number, run: ModelRun, options: ScoringOptions = defaultScoringOptions): ScoreColumns {
+export function scoreColumns(
+  histories: readonly ContactHistory[],
+  asOf: number,
+  run: ModelRun,
+  options: ScoringOptions = defaultScoringOptions,
+  population: StorePopulation = storePopulation(histories, asOf),
+): ScoreColumns {
   const asOfDay = dayNumber(asOf);
   const unitDays = DAYS_PER_UNIT[run.unit];
   const fit = run.purchaseModel;
@@ -102,7 +136,6 @@ export function scoreColumns(histories: readonly ContactHistory[], asOf: number,
     expectedNextOrderDay: column(),
   };
   const daysSince = new Float64Array(n);
-  let averageSum = 0;
   for (let i = 0; i < n; i++) {
     const h = histories[i]!;
     const average = h.revenue / h.orderCount;
@@ -113,10 +146,8 @@ export function scoreColumns(histories: readonly ContactHistory[], asOf: number,
     columns.averageOrderValue[i] = average;
     if (h.orderCount > 1) columns.averageDaysBetweenOrders[i] = (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1);
     daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
-    averageSum += average;
   }
-  const storeAverageOrderValue = n > 0 ? averageSum / n : 0;
-  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue);
+  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, population.rfm);
   if (predict && fit) {
     const { r, alpha } = fit.params as { r: number; alpha: number };
     for (let i = 0; i < n; i++) {
@@ -128,7 +159,7 @@ export function scoreColumns(histories: readonly ContactHistory[], asOf: number,
         ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
         : average > 0
           ? average
-          : storeAverageOrderValue;
+          : population.averageOrderValue;
       columns.predictedOrders12m[i] = p.expectedPurchases;
       columns.predictedClv12m[i] = p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
       columns.pAlive[i] = p.probabilityAlive;
@@ -179,8 +210,14 @@ export function contactScores(columns: ScoreColumns, i: number): ContactScores {
 }
 
 /** Every contact's figures as objects: scoreColumns, then contactScores for each row. */
-export function scoreContacts(histories: readonly ContactHistory[], asOf: number, run: ModelRun, options: ScoringOptions = defaultScoringOptions): ContactScores[] {
-  const columns = scoreColumns(histories, asOf, run, options);
+export function scoreContacts(
+  histories: readonly ContactHistory[],
+  asOf: number,
+  run: ModelRun,
+  options: ScoringOptions = defaultScoringOptions,
+  population?: StorePopulation,
+): ContactScores[] {
+  const columns = scoreColumns(histories, asOf, run, options, population);
   return Array.from({ length: columns.length }, (_, i) => contactScores(columns, i));
 }
 

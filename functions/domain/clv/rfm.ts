@@ -39,32 +39,69 @@ export function rfmGroup(recency: RfmScore, frequency: RfmScore, monetary: RfmSc
   return GROUP_GRID[recency][fm - 1]!;
 }
 
-/** The three scores as columns, for scoring a million contacts without a million small objects. */
-export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Float64Array, averageOrderValue: Float64Array) {
-  // Negated so that for all three "higher is better".
+/**
+ * Where each score starts, per figure: the smallest value scoring 2, 3, 4 and 5 (Infinity when no value
+ * does). A night's scale is kept with its model run, so one scan segment, or one contact changed between
+ * nights, is scored on the whole store's quintiles without reading the whole store.
+ */
+export type QuintileCutoffs = readonly [number, number, number, number];
+
+/** The three scales; recency is kept on −days since the last order, so that for all three higher is better. */
+export interface RfmScale {
+  recency: QuintileCutoffs;
+  frequency: QuintileCutoffs;
+  monetary: QuintileCutoffs;
+}
+
+export function rfmScale(daysSinceLastOrder: ArrayLike<number>, orderCount: ArrayLike<number>, averageOrderValue: ArrayLike<number>): RfmScale {
   return {
-    recency: quintileScores(daysSinceLastOrder.map((d) => -d)),
-    frequency: quintileScores(orderCount),
-    monetary: quintileScores(averageOrderValue),
+    recency: quintileCutoffs(Float64Array.from(daysSinceLastOrder, (d) => -d)),
+    frequency: quintileCutoffs(orderCount),
+    monetary: quintileCutoffs(averageOrderValue),
+  };
+}
+
+/** The three scores as columns, on a scale (the store's own by default). */
+export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Float64Array, averageOrderValue: Float64Array, scale = rfmScale(daysSinceLastOrder, orderCount, averageOrderValue)) {
+  return {
+    recency: scoresOnCutoffs(daysSinceLastOrder.map((d) => -d), scale.recency),
+    frequency: scoresOnCutoffs(orderCount, scale.frequency),
+    monetary: scoresOnCutoffs(averageOrderValue, scale.monetary),
   };
 }
 
 /**
- * Quintile score of each value (higher value → higher score): 1 + ⌊5 · (below + tied / 2) / n⌋,
- * where `below` counts strictly lower values and `tied` the block of equal ones. One typed-array sort,
- * one pass over its tied blocks, then a look-up per value.
+ * Quintile cutoffs of the values (higher value → higher score): a value scores
+ * 1 + ⌊5 · (below + tied / 2) / n⌋, where `below` counts strictly lower values and `tied` the block of
+ * equal ones; that score never falls as the value rises, so four cutoffs describe it.
  */
-export function quintileScores(values: ArrayLike<number>): Uint8Array {
+export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
-  const scoreOf = new Map<number, number>();
+  const cutoffs = [Infinity, Infinity, Infinity, Infinity];
   for (let start = 0; start < n; ) {
     let end = start + 1;
     while (end < n && sorted[end] === sorted[start]) end++;
-    scoreOf.set(sorted[start]!, Math.min(5, 1 + Math.floor((5 * (start + (end - start) / 2)) / n)));
+    const score = Math.min(5, 1 + Math.floor((5 * (start + (end - start) / 2)) / n));
+    for (let s = 2; s <= score; s++) cutoffs[s - 2] = Math.min(cutoffs[s - 2]!, sorted[start]!);
     start = end;
   }
-  const scores = new Uint8Array(n);
-  for (let i = 0; i < n; i++) scores[i] = scoreOf.get(values[i]!)!;
+  return cutoffs as unknown as QuintileCutoffs;
+}
+
+export function scoreOnCutoffs(value: number, cutoffs: QuintileCutoffs): RfmScore {
+  let score = 1;
+  for (const cutoff of cutoffs) if (value >= cutoff) score++;
+  return score as RfmScore;
+}
+
+function scoresOnCutoffs(values: ArrayLike<number>, cutoffs: QuintileCutoffs): Uint8Array {
+  const scores = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) scores[i] = scoreOnCutoffs(values[i]!, cutoffs);
   return scores;
+}
+
+/** Quintile score of each value among themselves. */
+export function quintileScores(values: ArrayLike<number>): Uint8Array {
+  return scoresOnCutoffs(values, quintileCutoffs(values));
 }

@@ -1,24 +1,66 @@
-import { scoreContacts, type ContactScores } from "../clv/contact-scores.js";
+import { scoreContacts, storePopulation, type ContactScores, type StorePopulation } from "../clv/contact-scores.js";
 import { runModels, type ModelRun } from "../clv/model-run.js";
 import type { ContactHistory } from "../clv/order-history.js";
-import { recomputeSegments, type RecomputedSegment, type SegmentStore } from "../segments/recompute-segments.js";
-import { segmentContact, type SegmentContact } from "../segments/segment-membership.js";
-import type { StoredContact } from "../store/ports.js";
+import { analyticsOfTally, emptyTally, mergeTallies, tallyMember, type SegmentAnalytics, type SegmentTally } from "../segments/segment-analytics.js";
+import type { NumericField, SegmentDefinition } from "../segments/segment-definition.js";
+import { isMember, segmentContact, storeAverages, type MembershipChanges, type SegmentContact } from "../segments/segment-membership.js";
+import type { ContactProfile } from "../store/contact.js";
 
-/** What the nightly job needs of the store. */
-export interface NightlyStore extends SegmentStore {
-  listContacts(): AsyncIterable<(StoredContact & { contactId: string })[]>;
-  listScores(): AsyncIterable<ContactScores[]>;
-  putScores(scores: readonly ContactScores[]): Promise<void>;
-  recordModelRun(run: ModelRun, at: string): Promise<void>;
+/**
+ * The night's plan, made once over every contact and kept with the model run (PK MODELRUN): the
+ * fitted models, the store's RFM scale and averages. Each scan segment is then scored on its own
+ * (a Distributed Map on AWS), and a contact changed between nights is rescored with the latest
+ * completed plan, so every contact is scored against the same store-wide figures.
+ */
+export interface NightlyPlan {
+  /** ISO time the night started: the model run's key. */
+  runId: string;
+  asOf: number;
+  run: ModelRun;
+  population: StorePopulation;
+  /** The store's average of each figure, for relative segment thresholds. */
+  storeAverages: Partial<Record<NumericField, number>>;
+  scanSegments: number;
 }
 
-export interface NightlyResult {
-  run: ModelRun;
+/** Everything the night reads of one contact: its partition's profile, scores, memberships and e-mail events. */
+export interface ContactState {
+  contactId: string;
+  profile?: ContactProfile;
+  history?: ContactHistory;
+  scores?: ContactScores;
+  /** Segment id → when the contact entered it, as last written. */
+  memberships: Readonly<Record<string, string>>;
+  emailEvents: SegmentContact["emailEvents"];
+}
+
+export interface ContactMemberships {
+  contactId: string;
+  memberships: Record<string, string>;
+}
+
+/** What to write after rescoring some contacts: only what changed. */
+export interface Rescored {
+  contacts: number;
   scores: ContactScores[];
-  /** Scores written: only those that changed beyond rounding. */
-  written: number;
-  segments: RecomputedSegment[];
+  memberships: ContactMemberships[];
+  /** Per segment id, the contacts that entered and left. */
+  changes: Map<string, MembershipChanges>;
+  /** Per segment id, the members' tally for the night's analytics. */
+  tallies: Map<string, SegmentTally>;
+}
+
+/** What the night needs of the store. DynamoDbStore implements it; the same calls run on AWS and locally. */
+export interface NightlyStore {
+  scanHistories(segment: number, totalSegments: number): AsyncIterable<ContactHistory[]>;
+  scanContactStates(segment: number, totalSegments: number): AsyncIterable<ContactState[]>;
+  saveNightlyPlan(plan: NightlyPlan): Promise<void>;
+  getNightlyPlan(runId: string): Promise<NightlyPlan | undefined>;
+  completeNightlyRun(runId: string, summary: NightlySummary): Promise<void>;
+  listSegmentDefinitions(): Promise<SegmentDefinition[]>;
+  putScores(scores: readonly ContactScores[]): Promise<void>;
+  applyMembershipChanges(segmentId: string, changes: MembershipChanges): Promise<void>;
+  putContactMemberships(memberships: readonly ContactMemberships[]): Promise<void>;
 }
 
 /**
@@ -35,27 +77,204 @@ export function scoresChanged(previous: ContactScores | undefined, next: Contact
   return false;
 }
 
-/**
- * The nightly job on one machine: read every contact (one item each) → eligibility, fit and select the
- * model → score every contact → write the scores that changed → recompute segments → record the run.
- * The Step Functions definition runs the same steps, the scoring split over scan segments.
- */
-export async function runNightlyScoring(store: NightlyStore, now: number): Promise<NightlyResult> {
-  const contacts: (StoredContact & { contactId: string })[] = [];
-  for await (const page of store.listContacts()) contacts.push(...page);
-  const histories = contacts.flatMap((c): ContactHistory[] => (c.history ? [c.history] : []));
+/** Step 1: fit and select the model on every contact's history, and fix the store-wide figures. */
+export function planNightlyRun(histories: readonly ContactHistory[], now: number, scanSegments: number): NightlyPlan {
   const run = runModels(histories, now);
-  const scores = scoreContacts(histories, now, run);
-  const previous = new Map<string, ContactScores>();
-  for await (const page of store.listScores()) for (const s of page) previous.set(s.contactId, s);
-  const changed = scores.filter((s) => scoresChanged(previous.get(s.contactId), s));
-  await store.putScores(changed);
-  const scoresOf = new Map(scores.map((s) => [s.contactId, s]));
-  const segmentContacts: SegmentContact[] = contacts.map((c) => {
-    const contactScores = scoresOf.get(c.contactId);
-    return segmentContact(c.contactId, { ...(c.profile && { profile: c.profile }), ...(contactScores && { scores: contactScores }), ...(c.history && { history: c.history }) });
-  });
-  const segments = await recomputeSegments(store, segmentContacts, scores, now);
-  await store.recordModelRun(run, new Date(now).toISOString());
-  return { run, scores, written: changed.length, segments };
+  const population = storePopulation(histories, now);
+  return {
+    runId: new Date(now).toISOString(),
+    asOf: now,
+    run,
+    population,
+    storeAverages: storeAverages(scoreContacts(histories, now, run, undefined, population), now),
+    scanSegments,
+  };
+}
+
+/**
+ * Step 2, for any set of contacts (a scan segment at night, one contact when it changes): score them
+ * with the plan, decide each segment's membership, and keep only what changed.
+ */
+export function rescoreContacts(contacts: readonly ContactState[], plan: NightlyPlan, definitions: readonly SegmentDefinition[], now: number): Rescored {
+  const withHistory = contacts.filter((c) => c.history);
+  const fresh = scoreContacts(
+    withHistory.map((c) => c.history!),
+    now,
+    plan.run,
+    undefined,
+    plan.population,
+  );
+  const scoresOf = new Map(fresh.map((s) => [s.contactId, s]));
+  const at = new Date(now).toISOString();
+  const context = { now, storeAverages: plan.storeAverages };
+  const result: Rescored = { contacts: contacts.length, scores: [], memberships: [], changes: new Map(), tallies: new Map() };
+  for (const d of definitions) {
+    result.changes.set(d.id, { entered: [], left: [], stayed: 0 });
+    result.tallies.set(d.id, emptyTally());
+  }
+  for (const contact of contacts) {
+    const scores = scoresOf.get(contact.contactId);
+    if (scores && scoresChanged(contact.scores, scores)) result.scores.push(scores);
+    const seen = segmentContact(contact.contactId, {
+      ...(contact.profile && { profile: contact.profile }),
+      ...(scores && { scores }),
+      ...(contact.history && { history: contact.history }),
+      emailEvents: contact.emailEvents,
+    });
+    const memberships: Record<string, string> = {};
+    let changed = false;
+    for (const d of definitions) {
+      const enteredAt = contact.memberships[d.id];
+      const changes = result.changes.get(d.id)!;
+      if (isMember(d, seen, context)) {
+        tallyMember(result.tallies.get(d.id)!, scores);
+        memberships[d.id] = enteredAt ?? at;
+        if (enteredAt === undefined) {
+          changes.entered.push({ contactId: contact.contactId, enteredAt: at });
+          changed = true;
+        } else changes.stayed++;
+      } else if (enteredAt !== undefined) {
+        changes.left.push({ contactId: contact.contactId, enteredAt, leftAt: at });
+        changed = true;
+      }
+    }
+    // Memberships of segments that no longer exist are dropped with the next change.
+    if (changed) result.memberships.push({ contactId: contact.contactId, memberships });
+  }
+  return result;
+}
+
+/**
+ * Writes what rescoring changed. Segment members first, the contact's own list last: if the process
+ * dies in between, the next run sees the old list, finds the same change and writes it again.
+ */
+export async function writeRescored(store: NightlyStore, rescored: Rescored): Promise<void> {
+  await store.putScores(rescored.scores);
+  for (const [segmentId, changes] of rescored.changes) if (changes.entered.length + changes.left.length > 0) await store.applyMembershipChanges(segmentId, changes);
+  await store.putContactMemberships(rescored.memberships);
+}
+
+export interface ScanSegmentTask {
+  runId: string;
+  segment: number;
+  totalSegments: number;
+}
+
+export interface SegmentCounts {
+  entered: number;
+  left: number;
+  tally: SegmentTally;
+}
+
+export interface ScanSegmentResult {
+  segment: number;
+  contacts: number;
+  scoresWritten: number;
+  segments: Record<string, SegmentCounts>;
+}
+
+export class NightlyPlanMissingError extends Error {
+  constructor(runId: string) {
+    super(`no nightly plan for run ${runId}: the plan step must run first`);
+    this.name = "NightlyPlanMissingError";
+  }
+}
+
+/** Step 2 of the night for one scan segment: the Map's item processor. Safe to run again. */
+export async function scoreScanSegment(store: NightlyStore, task: ScanSegmentTask): Promise<ScanSegmentResult> {
+  const plan = await store.getNightlyPlan(task.runId);
+  if (!plan) throw new NightlyPlanMissingError(task.runId);
+  const definitions = await store.listSegmentDefinitions();
+  const result: ScanSegmentResult = { segment: task.segment, contacts: 0, scoresWritten: 0, segments: {} };
+  for (const d of definitions) result.segments[d.id] = { entered: 0, left: 0, tally: emptyTally() };
+  for await (const page of store.scanContactStates(task.segment, task.totalSegments)) {
+    const rescored = rescoreContacts(page, plan, definitions, plan.asOf);
+    await writeRescored(store, rescored);
+    result.contacts += rescored.contacts;
+    result.scoresWritten += rescored.scores.length;
+    for (const d of definitions) {
+      const counts = result.segments[d.id]!;
+      const changes = rescored.changes.get(d.id)!;
+      counts.entered += changes.entered.length;
+      counts.left += changes.left.length;
+      counts.tally = mergeTallies([counts.tally, rescored.tallies.get(d.id)!]);
+    }
+  }
+  return result;
+}
+
+export interface NightlySegmentSummary {
+  id: string;
+  name: string;
+  entered: number;
+  left: number;
+  analytics: SegmentAnalytics;
+}
+
+/** What the night did, kept with the model run. */
+export interface NightlySummary {
+  runId: string;
+  completedAt: string;
+  contacts: number;
+  scoresWritten: number;
+  model: string | null;
+  reasons: string[];
+  segments: NightlySegmentSummary[];
+}
+
+/** Step 3: add up the scan segments' results and mark the run complete (the current model from now on). */
+export async function finishNightlyRun(store: NightlyStore, runId: string, results: readonly ScanSegmentResult[], now: number): Promise<NightlySummary> {
+  const plan = await store.getNightlyPlan(runId);
+  if (!plan) throw new NightlyPlanMissingError(runId);
+  const definitions = await store.listSegmentDefinitions();
+  const summary: NightlySummary = {
+    runId,
+    completedAt: new Date(now).toISOString(),
+    contacts: results.reduce((n, r) => n + r.contacts, 0),
+    scoresWritten: results.reduce((n, r) => n + r.scoresWritten, 0),
+    model: plan.run.purchaseModel?.model ?? null,
+    reasons: plan.run.reasons,
+    segments: definitions.map((d) => {
+      const counts = results.flatMap((r) => (r.segments[d.id] ? [r.segments[d.id]!] : []));
+      return {
+        id: d.id,
+        name: d.name,
+        entered: counts.reduce((n, c) => n + c.entered, 0),
+        left: counts.reduce((n, c) => n + c.left, 0),
+        analytics: analyticsOfTally(mergeTallies(counts.map((c) => c.tally))),
+      };
+    }),
+  };
+  await store.completeNightlyRun(runId, summary);
+  return summary;
+}
+
+/** Step 1 through the store: read every history (scan segments in parallel), plan, keep the plan. */
+export async function startNightlyRun(store: NightlyStore, now: number, scanSegments: number): Promise<NightlyPlan> {
+  const pages = await Promise.all(
+    Array.from({ length: scanSegments }, async (_, segment) => {
+      const histories: ContactHistory[] = [];
+      for await (const page of store.scanHistories(segment, scanSegments)) histories.push(...page);
+      return histories;
+    }),
+  );
+  const plan = planNightlyRun(pages.flat(), now, scanSegments);
+  await store.saveNightlyPlan(plan);
+  return plan;
+}
+
+export interface NightlyResult {
+  plan: NightlyPlan;
+  summary: NightlySummary;
+}
+
+/**
+ * The whole night on one machine: the same three steps the state machine runs (plan → every scan
+ * segment → finish), the segments one after another.
+ */
+export async function runNightlyScoring(store: NightlyStore, now: number, options: { scanSegments?: number } = {}): Promise<NightlyResult> {
+  const plan = await startNightlyRun(store, now, options.scanSegments ?? 4);
+  const results: ScanSegmentResult[] = [];
+  for (let segment = 0; segment < plan.scanSegments; segment++) results.push(await scoreScanSegment(store, { runId: plan.runId, segment, totalSegments: plan.scanSegments }));
+  return { plan, summary: await finishNightlyRun(store, plan.runId, results, now) };
 }

@@ -5,9 +5,7 @@ import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
-import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
-import { runNightlyScoring } from "../../domain/nightly/nightly-scoring.js";
-import type { RecomputedSegment } from "../../domain/segments/recompute-segments.js";
+import { runNightlyScoring, type NightlySegmentSummary } from "../../domain/nightly/nightly-scoring.js";
 import { segmentTemplates } from "../../domain/segments/segment-templates.js";
 import { demoContacts } from "../import/demo-contacts.js";
 import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
@@ -55,16 +53,20 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     const asOf = Date.parse(`${DEMO_AS_OF}T00:00:00Z`);
     for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
     const night = await runNightlyScoring(local.store, asOf);
-    const { run, scores } = night;
+    const { run } = night.plan;
     for (const line of modelRunText(run)) log(line);
-    log(`  Nightly job: scored ${count(scores.length)} contacts from the table, wrote ${count(night.written)} scores, recomputed ${night.segments.length} segments in ${seconds(performance.now() - step)}`);
+    log(
+      `  Nightly job: scored ${count(night.summary.contacts)} contacts from the table, wrote ${count(night.summary.scoresWritten)} scores, recomputed ${night.summary.segments.length} segments in ${seconds(performance.now() - step)}`,
+    );
     step = performance.now();
     const again = await runNightlyScoring(local.store, asOf);
-    log(`  The same night again: ${count(again.written)} scores written (only changed scores are), in ${seconds(performance.now() - step)}`);
+    log(`  The same night again: ${count(again.summary.scoresWritten)} scores written (only changed scores are), in ${seconds(performance.now() - step)}`);
     log("");
+    const scores: ContactScores[] = [];
+    for await (const page of local.store.scanContactStates()) for (const c of page) if (c.scores) scores.push(c.scores);
     for (const line of storeReport(run, scores)) log(line);
     log("");
-    for (const line of segmentReport(night.segments)) log(line);
+    for (const line of segmentReport(night.summary.segments)) log(line);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores);
     log("");
@@ -113,17 +115,16 @@ export function storeReport(run: ModelRun, scores: readonly ContactScores[]): st
 }
 
 /** Each segment with its analytics, as a segment list shows them. */
-export function segmentReport(segments: readonly RecomputedSegment[]): string[] {
+export function segmentReport(segments: readonly NightlySegmentSummary[]): string[] {
   const lines = ["Segments                                   members   avg CLV 12m   predicted revenue   expected to return   top RFM groups"];
-  for (const { definition, members } of segments) {
-    const a = segmentAnalytics(members.map((c) => c.scores).filter((s): s is ContactScores => s !== undefined));
+  for (const { name, analytics: a } of segments) {
     const top = Object.entries(a.rfmMix)
       .sort((x, y) => y[1] - x[1])
       .slice(0, 3)
       .map(([group, n]) => `${group} ${n}`)
       .join(", ");
     lines.push(
-      `  ${definition.name.padEnd(38)} ${String(a.size).padStart(8)}   ${(a.averagePredictedClv12m === null ? "—" : money(a.averagePredictedClv12m)).padStart(11)}   ${money(a.predictedRevenue12m).padStart(17)}   ${(a.expectedReturningCustomers === null ? "—" : count(Math.round(a.expectedReturningCustomers))).padStart(18)}   ${top}`,
+      `  ${name.padEnd(38)} ${String(a.size).padStart(8)}   ${(a.averagePredictedClv12m === null ? "—" : money(a.averagePredictedClv12m)).padStart(11)}   ${money(a.predictedRevenue12m).padStart(17)}   ${(a.expectedReturningCustomers === null ? "—" : count(Math.round(a.expectedReturningCustomers))).padStart(18)}   ${top}`,
     );
   }
   return lines;
