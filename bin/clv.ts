@@ -10,7 +10,7 @@ import { importContacts, importOrders } from "../functions/adapters/csv/import-c
 import { startLocalApi } from "../functions/local/http-server.js";
 import { openLocalStore, type LocalStore } from "../functions/local/local-store.js";
 import { createSegment, exportSegment, listSegments, showSegment } from "../functions/local/cli/segment-commands.js";
-import { runNightlyScoring } from "../functions/domain/nightly/nightly-scoring.js";
+import { runNightlyLocally } from "../functions/local/local-nightly.js";
 import { segmentTemplates } from "../functions/domain/segments/segment-templates.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
@@ -114,8 +114,9 @@ program
   .action((options: { asOf?: number; endpoint: string; table: string }) =>
     withStore(options, async ({ store }) => {
       if ((await store.listSegmentDefinitions()).length === 0) for (const definition of segmentTemplates) await store.putSegmentDefinition(definition);
-      const night = await runNightlyScoring(store, options.asOf ?? Date.now());
-      for (const line of modelRunText(night.plan.run)) console.log(line);
+      const night = await runNightlyLocally(store, options.asOf ?? Date.now());
+      const plan = await store.getNightlyPlan(night.plan.runId);
+      for (const line of modelRunText(plan!.run)) console.log(line);
       console.log(`Scored ${night.summary.contacts} contacts, wrote ${night.summary.scoresWritten} changed scores.`);
       for (const s of night.summary.segments) console.log(`  ${s.id}: ${s.analytics.size} members (+${s.entered}, −${s.left})`);
     }),

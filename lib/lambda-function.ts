@@ -8,6 +8,13 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /**
+ * Context set by the local runner, which synthesizes the stack only for its state machine
+ * definitions: bundling is skipped there, and a fixed asset hash spares hashing the whole project
+ * once per function (seconds each). The definitions do not depend on it.
+ */
+export const LOCAL_SYNTH_CONTEXT = "clv:localSynth";
+
+/**
  * Every Lambda of the system is one file of functions/handlers/, bundled by the local esbuild (no
  * Docker), on Node.js 22 and arm64, with logs kept a month.
  */
@@ -23,7 +30,13 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
     tracing: Tracing.ACTIVE,
     // Its own log group with a retention, rather than logRetention's extra custom-resource Lambda.
     logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
-    bundling: { forceDockerBundling: false, minify: true, sourceMap: true, target: "node22" },
+    bundling: {
+      forceDockerBundling: false,
+      minify: true,
+      sourceMap: true,
+      target: "node22",
+      ...(scope.node.tryGetContext(LOCAL_SYNTH_CONTEXT) === true && { assetHash: `local-synth-${id}` }),
+    },
     ...props,
   });
 }

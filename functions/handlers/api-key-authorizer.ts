@@ -1,6 +1,6 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult } from "aws-lambda";
 import { isKnownApiKey } from "../domain/store/api-keys.js";
-import { apiKeyHashes } from "./http/runtime.js";
+import { apiKeyHashes } from "./runtime.js";
 
 let hashes: (() => Promise<string[]>) | undefined;
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { json } from "./http/http-json.js";
 import { routes, type HttpDependencies } from "./http/routes.js";
-import { httpDependencies } from "./http/runtime.js";
+import { httpDependencies } from "./runtime.js";
 
 let dependencies: HttpDependencies | undefined;
 

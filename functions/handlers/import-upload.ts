@@ -4,7 +4,7 @@ import type { S3Event } from "aws-lambda";
 import { z } from "zod";
 import { importContacts, importOrders, type ImportReport } from "../adapters/csv/import-csv.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
-import { httpDependencies } from "./http/runtime.js";
+import { httpDependencies } from "./runtime.js";
 
 /** Where uploads go and what each prefix holds; the report of `imports/orders/x.csv` is `reports/orders/x.csv.json`. */
 export const IMPORT_PREFIXES = { orders: "imports/orders/", contacts: "imports/contacts/" } as const;

@@ -1,5 +1,5 @@
 import { App } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
+import { Match, Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { ClvStack } from "../../lib/clv-stack.js";
 
@@ -40,10 +40,10 @@ describe("the ingestion API", () => {
     template.resourceCountIs("AWS::SecretsManager::Secret", 1);
   });
 
-  it("runs its Lambdas on Node.js 22", () => {
+  it("runs every Lambda of ours on Node.js 22", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => f.Properties as { Runtime?: string; Environment?: { Variables?: Record<string, unknown> } });
     const ours = functions.filter((f) => f.Environment?.Variables?.TABLE_NAME !== undefined);
-    expect(ours).toHaveLength(3);
+    expect(ours.length).toBeGreaterThanOrEqual(7);
     for (const f of ours) expect(f.Runtime).toBe("nodejs22.x");
   });
 
@@ -57,5 +57,50 @@ describe("the ingestion API", () => {
     };
     const prefixes = notifications.NotificationConfiguration.LambdaFunctionConfigurations.map((c) => c.Filter.Key.FilterRules.find((r) => r.Name === "prefix")!.Value);
     expect(prefixes.sort()).toEqual(["imports/contacts/", "imports/orders/"]);
+  });
+});
+
+describe("the nightly job", () => {
+  const template = Template.fromStack(new ClvStack(new App(), "Night", { env: { account: "123456789012", region: "eu-west-1" }, timeZone: "Europe/Madrid", nightlyHour: 2 }));
+  const policyOf = (functionLogicalIdPrefix: string) => {
+    const roles = Object.entries(template.findResources("AWS::Lambda::Function"))
+      .filter(([id]) => id.startsWith(functionLogicalIdPrefix))
+      .map(([, f]) => (f.Properties.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0]);
+    expect(roles).toHaveLength(1);
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === roles[0]));
+    return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+  };
+
+  it("starts at night in the store's time zone, with the time it fired as input", () => {
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 2 * * ? *)",
+      ScheduleExpressionTimezone: "Europe/Madrid",
+      Target: { Input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }) },
+    });
+  });
+
+  it("is a Standard state machine: plan → Distributed Map over the plan's scan segments → finish", () => {
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")).filter((m) => JSON.stringify(m.Properties.DefinitionString).includes("Plan the night"));
+    const text = JSON.stringify(machine!.Properties.DefinitionString);
+    expect(text).toContain('\\"Mode\\":\\"DISTRIBUTED\\"');
+    expect(text).toContain('\\"ItemsPath\\":\\"$.plan.scanSegments\\"');
+    expect(text).not.toContain("ItemReader");
+    expect(text).toContain("ProvisionedThroughputExceededException");
+  });
+
+  it("rescores a contact from the stream of PROFILE items only, with failed records to a dead-letter queue", () => {
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: ["PROFILE"] } } } }) }] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it("grants each step only the table actions it uses", () => {
+    const table = (actions: string[]) => actions.filter((a) => a.startsWith("dynamodb:")).sort();
+    expect(table(policyOf("NightlyPlan"))).toEqual(["dynamodb:PutItem", "dynamodb:Scan"]);
+    expect(table(policyOf("NightlyFinish"))).toEqual(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect(table(policyOf("NightlyScoreSegment"))).toEqual(["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runNightlyScoring, scoresChanged } from "../../functions/domain/nightly/nightly-scoring.js";
+import { scoresChanged } from "../../functions/domain/nightly/nightly-scoring.js";
+import { runNightlyLocally as runNightlyScoring } from "../../functions/local/local-nightly.js";
 import { parseSegmentDefinition } from "../../functions/domain/segments/segment-definition.js";
 import { useDynalite } from "../support/dynalite.js";
 
@@ -15,7 +16,7 @@ describe("the nightly job on one machine", () => {
 
     const first = await runNightlyScoring(store, NOW);
     expect(first.summary.scoresWritten).toBe(2);
-    expect(first.plan.run.eligibility.eligible).toBe(false);
+    expect(first.plan.eligible).toBe(false);
     expect(first.summary.segments[0]).toMatchObject({ id: "repeat", entered: 1, left: 0, analytics: { size: 1, averageHistoricClv: 120 } });
     expect([...(await store.activeSegmentMembers("repeat")).keys()]).toEqual(["ann"]);
 

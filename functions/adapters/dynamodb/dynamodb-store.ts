@@ -616,6 +616,12 @@ export class DynamoDbStore implements StoreData {
     return found;
   }
 
+  /** Every contact's stored scores, a scan page at a time. */
+  async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
+    const scan = { ...scanSegment(segment, totalSegments), FilterExpression: "SK = :scores", ExpressionAttributeValues: { ":scores": SCORES } };
+    for await (const items of this.pages("scan", scan)) yield items.map(({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }) => scores as unknown as ContactScores);
+  }
+
   // ---- the night's plan and contact states ----
   // The plan is kept as JSON text in the model run's item: RFM cutoffs may be Infinity, which
   // DynamoDB numbers cannot hold. `run` is the model run as a map too, for reading it elsewhere.

@@ -262,19 +262,3 @@ export async function startNightlyRun(store: NightlyStore, now: number, scanSegm
   await store.saveNightlyPlan(plan);
   return plan;
 }
-
-export interface NightlyResult {
-  plan: NightlyPlan;
-  summary: NightlySummary;
-}
-
-/**
- * The whole night on one machine: the same three steps the state machine runs (plan → every scan
- * segment → finish), the segments one after another.
- */
-export async function runNightlyScoring(store: NightlyStore, now: number, options: { scanSegments?: number } = {}): Promise<NightlyResult> {
-  const plan = await startNightlyRun(store, now, options.scanSegments ?? 4);
-  const results: ScanSegmentResult[] = [];
-  for (let segment = 0; segment < plan.scanSegments; segment++) results.push(await scoreScanSegment(store, { runId: plan.runId, segment, totalSegments: plan.scanSegments }));
-  return { plan, summary: await finishNightlyRun(store, plan.runId, results, now) };
-}

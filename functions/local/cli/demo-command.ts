@@ -5,7 +5,8 @@ import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
-import { runNightlyScoring, type NightlySegmentSummary } from "../../domain/nightly/nightly-scoring.js";
+import type { NightlySegmentSummary } from "../../domain/nightly/nightly-scoring.js";
+import { runNightlyLocally } from "../local-nightly.js";
 import { segmentTemplates } from "../../domain/segments/segment-templates.js";
 import { demoContacts } from "../import/demo-contacts.js";
 import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
@@ -52,18 +53,18 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     step = performance.now();
     const asOf = Date.parse(`${DEMO_AS_OF}T00:00:00Z`);
     for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
-    const night = await runNightlyScoring(local.store, asOf);
-    const { run } = night.plan;
+    const night = await runNightlyLocally(local.store, asOf);
+    const { run } = (await local.store.getNightlyPlan(night.plan.runId))!;
     for (const line of modelRunText(run)) log(line);
     log(
       `  Nightly job: scored ${count(night.summary.contacts)} contacts from the table, wrote ${count(night.summary.scoresWritten)} scores, recomputed ${night.summary.segments.length} segments in ${seconds(performance.now() - step)}`,
     );
     step = performance.now();
-    const again = await runNightlyScoring(local.store, asOf);
+    const again = await runNightlyLocally(local.store, asOf);
     log(`  The same night again: ${count(again.summary.scoresWritten)} scores written (only changed scores are), in ${seconds(performance.now() - step)}`);
     log("");
     const scores: ContactScores[] = [];
-    for await (const page of local.store.scanContactStates()) for (const c of page) if (c.scores) scores.push(c.scores);
+    for await (const page of local.store.listScores()) scores.push(...page);
     for (const line of storeReport(run, scores)) log(line);
     log("");
     for (const line of segmentReport(night.summary.segments)) log(line);

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
-import { storeClient } from "../../adapters/dynamodb/store-client.js";
-import { DynamoDbStore } from "../../adapters/dynamodb/dynamodb-store.js";
-import type { HttpDependencies } from "./routes.js";
+import { storeClient } from "../adapters/dynamodb/store-client.js";
+import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import type { HttpDependencies } from "./http/routes.js";
 
 /**
  * What a handler reads from its environment, parsed with zod so a mis-deployed function fails at
@@ -27,15 +27,19 @@ export function handlerEnvironment(env: NodeJS.ProcessEnv = process.env) {
 }
 
 /** Cached across invocations of a warm Lambda: one client, one secret fetch. */
-function once<T>(make: () => Promise<T>): () => Promise<T> {
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
   let value: Promise<T> | undefined;
   return () => (value ??= make().catch((error: unknown) => ((value = undefined), Promise.reject(error))));
 }
 
+/** The store's table as the handlers see it: on AWS by name, locally at DYNAMODB_ENDPOINT. */
+export function tableStore(env = handlerEnvironment()): DynamoDbStore {
+  return new DynamoDbStore(storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), env.TABLE_NAME);
+}
+
 export function httpDependencies(env = handlerEnvironment()): HttpDependencies & { store: DynamoDbStore } {
-  const client = storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
   return {
-    store: new DynamoDbStore(client, env.TABLE_NAME),
+    store: tableStore(env),
     clock: Date.now,
     unsubscribeSecret: once(async () => {
       if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;

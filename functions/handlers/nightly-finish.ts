@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { finishNightlyRun, type NightlyStore, type NightlySummary, type ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
+import { parseEvent } from "./events.js";
+import { once, tableStore } from "./runtime.js";
+
+const Pair = z.tuple([z.number(), z.number()]);
+const Tally = z.object({ size: z.number(), historicClv: Pair, predictedClv12m: Pair, totalClv: Pair, churnRisk: Pair, rfmMix: z.record(z.string(), z.number()) });
+
+export const NightlyFinish = z.object({
+  runId: z.string().min(1),
+  results: z.array(
+    z.object({
+      segment: z.number().int(),
+      contacts: z.number().int(),
+      scoresWritten: z.number().int(),
+      segments: z.record(z.string(), z.object({ entered: z.number().int(), left: z.number().int(), tally: Tally })),
+    }),
+  ),
+});
+
+/** Step 3 of the night: add up the scan segments and mark the run complete. */
+export const finishNight =
+  (deps: { store: () => Promise<NightlyStore>; clock: () => number }) =>
+  async (event: unknown): Promise<NightlySummary> => {
+    const { runId, results } = parseEvent(NightlyFinish, event, "nightly finish");
+    return finishNightlyRun(await deps.store(), runId, results as ScanSegmentResult[], deps.clock());
+  };
+
+export const handler = finishNight({ store: once(async () => tableStore()), clock: Date.now });

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { startNightlyRun, type NightlyStore, type ScanSegmentTask } from "../domain/nightly/nightly-scoring.js";
+import { parseEvent } from "./events.js";
+import { once, tableStore } from "./runtime.js";
+
+/**
+ * The schedule's input: the time it fired (EventBridge Scheduler's <aws.scheduler.scheduled-time>),
+ * so that re-running a night's execution plans the same night under the same run id.
+ */
+export const NightlyStart = z.object({
+  scheduledTime: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time" }).optional(),
+});
+
+const Settings = z.object({
+  SCAN_SEGMENTS: z.coerce.number().int().min(1).max(1000).default(8),
+});
+
+export interface NightlyPlanOutput {
+  runId: string;
+  eligible: boolean;
+  model: string | null;
+  reasons: string[];
+  /** The Map's items: one scan segment each. */
+  scanSegments: ScanSegmentTask[];
+}
+
+export interface NightlyPlanDependencies {
+  store: () => Promise<NightlyStore>;
+  scanSegments: number;
+  clock: () => number;
+}
+
+/** Step 1 of the night: read every history, fit and select the model, keep the plan. */
+export const planNight =
+  (deps: NightlyPlanDependencies) =>
+  async (event: unknown): Promise<NightlyPlanOutput> => {
+  const start = parseEvent(NightlyStart, event, "nightly start");
+  const now = start.scheduledTime ? Date.parse(start.scheduledTime) : deps.clock();
+  const plan = await startNightlyRun(await deps.store(), now, deps.scanSegments);
+  return {
+    runId: plan.runId,
+    eligible: plan.run.eligibility.eligible,
+    model: plan.run.purchaseModel?.model ?? null,
+    reasons: plan.run.reasons,
+    scanSegments: Array.from({ length: plan.scanSegments }, (_, segment) => ({ runId: plan.runId, segment, totalSegments: plan.scanSegments })),
+  };
+};
+
+export const handler = planNight({
+  store: once(async () => tableStore()),
+  scanSegments: parseEvent(Settings, process.env, "environment").SCAN_SEGMENTS,
+  clock: Date.now,
+});

@@ -1,0 +1,40 @@
+import type { NightlyStore, NightlySummary, ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
+import { finishNight } from "../handlers/nightly-finish.js";
+import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
+import { scoreSegment } from "../handlers/nightly-score-segment.js";
+import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
+import { runLocally, synthesizedDefinition, type LocalTaskHandler } from "./state-machines.js";
+
+export interface NightlyExecution {
+  plan: NightlyPlanOutput;
+  results: ScanSegmentResult[];
+  summary: NightlySummary;
+}
+
+export interface LocalNightlyOptions {
+  scanSegments?: number;
+  /** Replaces a Task's handler (tests: inject a fault). */
+  tasks?: Record<string, LocalTaskHandler>;
+}
+
+/**
+ * The nightly state machine exactly as `cdk synth` emits it, run by aws-local-stepfunctions with each
+ * Lambda's handler called in this process against the local table.
+ */
+export async function runNightlyLocally(store: NightlyStore, now: number, options: LocalNightlyOptions = {}): Promise<NightlyExecution> {
+  const deps = { store: async () => store, clock: () => now };
+  return runLocally<NightlyExecution>(
+    synthesizedDefinition("Nightly"),
+    { scheduledTime: new Date(now).toISOString() },
+    {
+      tasks: {
+        [NIGHTLY_STATES.plan]: planNight({ ...deps, scanSegments: options.scanSegments ?? 4 }),
+        [NIGHTLY_STATES.scoreSegment]: scoreSegment(deps),
+        [NIGHTLY_STATES.finish]: finishNight(deps),
+        ...options.tasks,
+      },
+      // Retries wait seconds on AWS; locally a retry follows at once.
+      retryIntervals: Object.fromEntries(Object.values(NIGHTLY_STATES).map((name) => [name, 0])),
+    },
+  );
+}

@@ -1,0 +1,144 @@
+import { Duration, TimeZone } from "aws-cdk-lib";
+import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from "aws-cdk-lib/aws-scheduler";
+import { StepFunctionsStartExecution } from "aws-cdk-lib/aws-scheduler-targets";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
+import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import { handlerFunction } from "./lambda-function.js";
+
+export interface NightlyScoringProps {
+  table: TableV2;
+  /** IANA time zone the schedule's hour is in, e.g. "Europe/Madrid". */
+  timeZone?: string;
+  /** Hour and minute of the night the job starts, in that time zone. */
+  hour?: number;
+  minute?: number;
+  /** Scan segments the contacts are split into, one Map item (and one Lambda) each. */
+  scanSegments?: number;
+  /** Scan segments scored at once: bounds the table's write rate. */
+  maxConcurrency?: number;
+}
+
+/** State names, shared with the local runner, which gives each Task state its local handler. */
+export const NIGHTLY_STATES = {
+  plan: "Plan the night",
+  scoreSegments: "Score every scan segment",
+  scoreSegment: "Score a scan segment",
+  finish: "Finish the night",
+  failed: "Nightly run failed",
+} as const;
+
+/** Errors that say "try again later": throttling and unprocessed batch items after the SDK's own retries. */
+export const TRANSIENT_ERRORS = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "UnprocessedItemsError", "Lambda.TooManyRequestsException"];
+
+/**
+ * The nightly job (DESIGN.md, flow 2) and the contact-change flow (flow 3).
+ * EventBridge Scheduler (cron in the store's time zone) → Step Functions: plan the night (read every
+ * contact's summary, eligibility, fit and select the model, the store's RFM scale and averages) →
+ * a Distributed Map over scan segments whose items come from the plan (not an ItemReader), each
+ * scoring its contacts, writing only changed scores and memberships → finish (segment analytics, the
+ * run marked complete). Every step is safe to repeat, so throttling is retried with backoff and a
+ * failed night leaves the last completed run as the current model.
+ * The table's stream, filtered to PROFILE items (orders and subscriptions change them; the night's own
+ * score and membership writes do not), rescores a changed contact within seconds.
+ */
+export class NightlyScoring extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly schedule: Schedule;
+  readonly planFunction: IFunction;
+  readonly scoreSegmentFunction: IFunction;
+  readonly finishFunction: IFunction;
+  readonly contactChangesFunction: IFunction;
+  readonly contactChangesDeadLetters: Queue;
+
+  constructor(scope: Construct, id: string, props: NightlyScoringProps) {
+    super(scope, id);
+    const { table } = props;
+    const environment = { TABLE_NAME: table.tableName, SCAN_SEGMENTS: String(props.scanSegments ?? 16) };
+
+    // Reading every summary and fitting: the longest step, and the one that needs memory.
+    const plan = handlerFunction(this, "Plan", "nightly-plan.ts", { environment, memorySize: 3008, timeout: Duration.minutes(15) });
+    table.grant(plan, "dynamodb:Scan", "dynamodb:PutItem");
+    const scoreSegment = handlerFunction(this, "ScoreSegment", "nightly-score-segment.ts", { environment, memorySize: 1769, timeout: Duration.minutes(15) });
+    table.grant(scoreSegment, "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchWriteItem");
+    const finish = handlerFunction(this, "Finish", "nightly-finish.ts", { environment, timeout: Duration.minutes(1) });
+    table.grant(finish, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem");
+    this.planFunction = plan;
+    this.scoreSegmentFunction = scoreSegment;
+    this.finishFunction = finish;
+
+    const failed = new Fail(this, "Failed", { stateName: NIGHTLY_STATES.failed, causePath: "$.error.Cause", errorPath: "$.error.Error" });
+    const guarded = <T extends TaskStateBase>(task: T): T => {
+      task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5, });
+      task.addCatch(failed, { resultPath: "$.error" });
+      return task;
+    };
+
+    const planTask = guarded(
+      new LambdaInvoke(this, "PlanTask", {
+        stateName: NIGHTLY_STATES.plan,
+        lambdaFunction: plan,
+        payloadResponseOnly: true,
+        resultPath: "$.plan",
+      }),
+    );
+    const scoreTask = new LambdaInvoke(this, "ScoreSegmentTask", { stateName: NIGHTLY_STATES.scoreSegment, lambdaFunction: scoreSegment, payloadResponseOnly: true });
+    scoreTask.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5 });
+    const scoreSegments = new DistributedMap(this, "ScoreSegments", {
+      stateName: NIGHTLY_STATES.scoreSegments,
+      itemsPath: "$.plan.scanSegments",
+      maxConcurrency: props.maxConcurrency ?? 8,
+      resultPath: "$.results",
+    });
+    scoreSegments.itemProcessor(scoreTask);
+    scoreSegments.addCatch(failed, { resultPath: "$.error" });
+    const finishTask = guarded(
+      new LambdaInvoke(this, "FinishTask", {
+        stateName: NIGHTLY_STATES.finish,
+        lambdaFunction: finish,
+        payloadResponseOnly: true,
+        payload: TaskInput.fromObject({ runId: JsonPath.stringAt("$.plan.runId"), results: JsonPath.objectAt("$.results") }),
+        resultPath: "$.summary",
+      }),
+    );
+
+    this.stateMachine = new StateMachine(this, "StateMachine", {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(planTask.next(scoreSegments).next(finishTask)),
+      timeout: Duration.hours(6),
+      tracingEnabled: true,
+      logs: { destination: new LogGroup(this, "StateMachineLogs", { retention: RetentionDays.ONE_MONTH }), level: LogLevel.ERROR },
+    });
+
+    this.schedule = new Schedule(this, "Schedule", {
+      description: "Scores every contact and recomputes segments, once a night",
+      schedule: ScheduleExpression.cron({ hour: String(props.hour ?? 3), minute: String(props.minute ?? 0), timeZone: TimeZone.of(props.timeZone ?? "Etc/UTC") }),
+      target: new StepFunctionsStartExecution(this.stateMachine, {
+        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
+        retryAttempts: 3,
+      }),
+    });
+
+    const contactChanges = handlerFunction(this, "ContactChanges", "contact-changes.ts", { environment, timeout: Duration.seconds(30) });
+    table.grant(contactChanges, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem");
+    this.contactChangesDeadLetters = new Queue(this, "ContactChangesDeadLetters", { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    contactChanges.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 3,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.contactChangesDeadLetters),
+        filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual("PROFILE") } } } })],
+      }),
+    );
+    this.contactChangesFunction = contactChanges;
+  }
+}
