@@ -3,9 +3,13 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { isKnownApiKey } from "../domain/store/api-keys.js";
 import { MAX_BODY_BYTES } from "../handlers/http/http-json.js";
 import { publicRoutes, routes, type HttpDependencies } from "../handlers/http/routes.js";
+import { renderReport } from "./report/render-report.js";
+import { isReportStore, readReportInput, type ReportOptions } from "./report/store-report.js";
 
 export interface LocalApiOptions extends HttpDependencies {
   apiKeyHashes: readonly string[];
+  /** The report's title, currency and workflow funnels for GET /report. */
+  report?: ReportOptions;
 }
 
 /** Route keys as API Gateway writes them, matched against a method and path. */
@@ -29,6 +33,13 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
     };
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
+      // The report page, read from the store on each request. A local page for a browser, which sends
+      // no API key; it shows aggregates only, no contact's data.
+      if (req.method === "GET" && url.pathname === "/report") {
+        if (!isReportStore(options.store)) return send(404, { message: "this store cannot give a report (it is not the DynamoDB store)" });
+        const input = await readReportInput(options.store, { now: options.clock, ...options.report });
+        return send(200, renderReport(input), { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+      }
       const match = routePatterns.map((r) => ({ r, m: req.method === r.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
       if (!match?.m) return send(404, { message: "Not Found" });
       const { r, m } = match;

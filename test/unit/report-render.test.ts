@@ -1,0 +1,131 @@
+import type { AddressInfo } from "node:net";
+import { parseHTML } from "linkedom";
+import { afterAll, describe, expect, it } from "vitest";
+import { defaultModelRunOptions } from "../../functions/domain/clv/model-run.js";
+import { contactHistories } from "../../functions/domain/clv/order-history.js";
+import type { WorkflowFunnel } from "../../functions/domain/report/workflow-funnel.js";
+import { startLocalApi } from "../../functions/local/http-server.js";
+import { chartMarkSelector, renderReport, reportChartNames, type ReportInput } from "../../functions/local/report/render-report.js";
+import { isReportStore, readReportInput, type ReportStore } from "../../functions/local/report/store-report.js";
+import { reportInputOf } from "../browser/report-input.js";
+import { cdnowSampleOrders } from "../support/cdnow.js";
+
+const asOf = Date.parse("1998-06-30T00:00:00Z");
+const histories = contactHistories(cdnowSampleOrders(), asOf);
+const input = reportInputOf(histories, asOf, { storeName: "CDNOW sample", currency: "USD", run: { ...defaultModelRunOptions, unit: "weeks", holdoutDays: 273 } });
+
+const page = (html: string) => parseHTML(html).document;
+const marks = (html: string, chart: string) => page(html).querySelectorAll(`[data-chart="${chart}"] :is(${chartMarkSelector})`).length;
+const funnel: WorkflowFunnel = { workflowId: "win-back", name: "Win-Back <b>bold</b>", enrolled: 120, couponsAssigned: 115, outOfStock: 5, emailsSent: 110, purchasedInWindow: 14, revenueInWindow: 980.5, reminded: 90 };
+
+describe("renderReport", () => {
+  const html = renderReport(input);
+
+  it("draws every chart, each with marks for its data", () => {
+    for (const name of reportChartNames) expect(marks(html, name), name).toBeGreaterThan(0);
+    const calibrationDots = page(html).querySelectorAll('[data-chart="calibration-holdout"] [aria-label="dot"] circle').length;
+    expect(calibrationDots).toBe(2 * 8); // actual and the chosen model at 0..7 calibration purchases
+    expect(marks(html, "rfm-grid")).toBe(25);
+    expect(marks(html, "churn-risk-histogram")).toBe(20);
+  });
+
+  it("is one self-contained page: no script, nothing loaded from elsewhere", () => {
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\(|src=/i);
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+  });
+
+  it("shows the model run: eligibility, each candidate's holdout error, the chosen model's parameters", () => {
+    const text = page(html).querySelector("#model-run")!.textContent!;
+    expect(text).toContain("Eligibility for predictions: yes");
+    for (const c of input.run!.holdout!.candidates) expect(text).toContain(c.model);
+    expect(text).toContain(`Chosen model: ${input.run!.purchaseModel!.model}, refitted on all data`);
+    expect(text).toContain("Gamma-Gamma");
+  });
+
+  it("lists each segment with its size", () => {
+    const rows = [...page(html).querySelectorAll("#segments tbody tr")];
+    expect(rows).toHaveLength(input.segments.length);
+    input.segments.forEach((s, i) => expect(rows[i]!.textContent).toContain(s.analytics.size.toLocaleString("en-GB")));
+  });
+
+  it("says there are no workflows yet, and draws a workflow's funnel once there is one", () => {
+    expect(page(html).querySelector('[data-empty="workflows"]')).not.toBeNull();
+    const withFunnel = renderReport({ ...input, workflows: [funnel] });
+    expect(marks(withFunnel, "workflow-win-back")).toBe(5);
+    expect(withFunnel).toContain("Win-Back &#60;b&#62;bold&#60;/b&#62;");
+    expect(withFunnel).not.toContain("<b>bold</b>");
+  });
+
+  it("escapes what users named", () => {
+    const named = renderReport({
+      ...input,
+      storeName: `Ann's <script>alert(1)</script>`,
+      segments: [{ definition: { id: "x", name: "<img src=x onerror=alert(1)>", description: '"quoted"' }, analytics: input.segments[0]!.analytics }],
+    });
+    expect(named).not.toMatch(/<script|<img/i);
+  });
+
+  it("renders a store with no model run yet, and one not eligible for predictions, with the reasons", () => {
+    const empty = renderReport({ generatedAt: "2024-01-01T00:00:00.000Z", histories: [], scores: [], segments: [], workflows: [] });
+    expect(empty).toContain("No model run recorded yet");
+    for (const name of ["calibration-holdout", "cumulative-repeat-purchases", "frequency-recency", "distributions", "rfm-grid", "segments", "workflows"]) {
+      expect(page(empty).querySelector(`[data-empty="${name}"]`), name).not.toBeNull();
+    }
+    const small = reportInputOf(histories.slice(0, 200), asOf, { run: { ...defaultModelRunOptions, unit: "weeks" } });
+    const ineligible = renderReport(small);
+    expect(page(ineligible).querySelector(".callout")!.textContent).toContain("200 customers have placed an order; predictions need at least 500");
+    expect(marks(ineligible, "rfm-grid")).toBe(25);
+    expect(page(ineligible).querySelector('[data-empty="calibration-holdout"]')).not.toBeNull();
+  });
+});
+
+/** The input as a store would hand it out: contact states, the completed night's run, segment members. */
+function fakeStore(report: ReportInput): ReportStore {
+  const members = new Map(report.segments.map((s, i) => [s.definition.id, report.scores.filter((_, j) => j % (i + 2) === 0).map((c) => c.contactId)]));
+  return {
+    async *scanContactStates() {
+      yield report.histories.map((history, i) => ({ contactId: history.contactId, history, scores: report.scores[i]!, memberships: {}, emailEvents: [] }));
+    },
+    latestCompletedPlan: async () => (report.run ? { run: report.run } : undefined),
+    listSegmentDefinitions: async () => report.segments.map((s) => ({ ...s.definition, match: { all: [{ field: "orderCount", op: "gte", value: 1 }] } }) as never),
+    activeSegmentMembers: async (id) => new Map((members.get(id) ?? []).map((contactId) => [contactId, { contactId, enteredAt: "2024-01-01T00:00:00Z" }])),
+  };
+}
+
+describe("reading the report from the store", () => {
+  it("takes histories and scores from the contacts, the run of the latest completed night, segment sizes from the members", async () => {
+    const store = fakeStore(input);
+    const read = await readReportInput(store, { now: () => asOf, storeName: "CDNOW sample" });
+    expect(read.histories).toHaveLength(histories.length);
+    expect(read.scores).toHaveLength(histories.length);
+    expect(read.run).toBe(input.run);
+    expect(read.generatedAt).toBe("1998-06-30T00:00:00.000Z");
+    expect(read.segments.map((s) => s.analytics.size)).toEqual(input.segments.map((_, i) => Math.ceil(histories.length / (i + 2))));
+    expect(read.workflows).toEqual([]);
+    expect(isReportStore(store)).toBe(true);
+    expect(isReportStore({ scanHistories() {} })).toBe(false);
+  });
+});
+
+describe("GET /report on the local server", () => {
+  const servers: { close(): void }[] = [];
+  afterAll(() => servers.forEach((s) => s.close()));
+  const serve = async (store: object) => {
+    const server = await startLocalApi({ store: store as never, clock: () => asOf, unsubscribeSecret: async () => "secret", apiKeyHashes: [], report: { storeName: "CDNOW sample" } });
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  it("renders the page from the store on each request, without an API key", async () => {
+    const response = await fetch(`${await serve(fakeStore(input))}/report`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await response.text();
+    for (const name of reportChartNames) expect(marks(html, name), name).toBeGreaterThan(0);
+    expect(html).toContain("CDNOW sample: customer lifetime value report");
+  });
+
+  it("is 404 for a store that cannot give a report", async () => {
+    expect((await fetch(`${await serve({})}/report`)).status).toBe(404);
+  });
+});
