@@ -1,4 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { CouponSetId, couponCodesBody } from "../../domain/coupons/coupon-set.js";
+import { CouponImportBusyError, type CouponSets } from "../../domain/coupons/coupon-sets.js";
 import { ContactId, ContactInput } from "../../domain/store/contact.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
 import { orderInput } from "../../domain/store/order.js";
@@ -10,6 +12,8 @@ export interface HttpDependencies {
   store: StoreData;
   clock: () => number;
   unsubscribeSecret: () => Promise<string>;
+  /** Coupon sets (CouponStore over the same table); without them the coupon routes answer 501. */
+  coupons?: CouponSets;
 }
 
 type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -57,12 +61,33 @@ export const postUnsubscribe: Route = (event, { store, clock, unsubscribeSecret 
     return json(200, { unsubscribed: true });
   });
 
+/**
+ * POST /coupon-sets/{id}/codes: creates the set or changes its expiry (and name, threshold), and adds
+ * codes to it; codes it has already are skipped, so re-sending is safe (200 instead of 201).
+ */
+export const postCouponCodes: Route = (event, { coupons, clock }) =>
+  respond(async () => {
+    if (!coupons) throw new HttpError(501, { error: "coupon sets are not set up in this deployment" });
+    const id = CouponSetId.safeParse(event.pathParameters?.id);
+    if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
+    const { codes, ...definition } = parseBody(couponCodesBody(clock), event);
+    const set = await coupons.createCouponSet({ id: id.data, ...definition });
+    try {
+      const result = await coupons.importCodes(id.data, codes);
+      return json(result.imported > 0 ? 201 : 200, { setId: id.data, set, ...result, stock: await coupons.couponStock(id.data) });
+    } catch (error) {
+      if (error instanceof CouponImportBusyError) throw new HttpError(409, { error: error.message });
+      throw error;
+    }
+  });
+
 /** The routes by API Gateway route key. */
 export const routes: Record<string, Route> = {
   "PUT /contacts/{id}": putContact,
   "POST /orders": postOrder,
   "POST /events": postEvent,
   "POST /unsubscribe": postUnsubscribe,
+  "POST /coupon-sets/{id}/codes": postCouponCodes,
 };
 
 /** The routes that a signed token protects instead of an API key. */

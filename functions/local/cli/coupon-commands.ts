@@ -1,0 +1,208 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { CsvError } from "csv-parse";
+import type { z } from "zod";
+import { csvRecords } from "../../adapters/csv/csv-records.js";
+import { CouponStore } from "../../adapters/dynamodb/coupon-store.js";
+import { storeClient } from "../../adapters/dynamodb/store-client.js";
+import { describeOutcome } from "../../domain/coupons/coupon-assignment.js";
+import { CouponCodeRow, CouponSetId, couponSetInput, expiryInput } from "../../domain/coupons/coupon-set.js";
+import type { CouponSets } from "../../domain/coupons/coupon-sets.js";
+import type { CouponStock } from "../../domain/coupons/coupon-stock.js";
+import { ContactId } from "../../domain/store/contact.js";
+import { rowErrors, type RowError } from "../../domain/input/row-errors.js";
+import { rowErrorLines } from "./score-command.js";
+
+/** Where the commands write, and their clock: the console and now, unless a test says otherwise. */
+export interface CouponCommandsIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** A run with rejected rows ends with exit code 2, as `clv import` does. */
+  setExitCode(code: number): void;
+  clock(): number;
+}
+
+const consoleIo: CouponCommandsIo = {
+  out: (line) => console.log(line),
+  err: (line) => console.error(line),
+  setExitCode: (code) => {
+    process.exitCode = code;
+  },
+  clock: Date.now,
+};
+
+export interface CouponFileReport {
+  /** Data rows read (the header not counted). */
+  rows: number;
+  /** Codes new to the set. */
+  imported: number;
+  /** Codes the set had already, or that the file repeats; importing the same file again reports every good row here. */
+  duplicates: number;
+  /** Rows not imported; each has an entry in `errors`. */
+  rejected: number;
+  errors: RowError[];
+}
+
+/** Codes handed to the store per call: bounds memory, so a file of a million codes is never held whole. */
+export const DEFAULT_CHUNK_CODES = 20_000;
+
+/**
+ * Imports a codes CSV (a `code` column; others are ignored) into an existing set. Every bad row is
+ * reported by row and column and the good ones are kept; codes the set has already are skipped.
+ */
+export async function importCouponFile(store: Pick<CouponSets, "importCodes">, setId: string, file: string, options: { chunkCodes?: number } = {}): Promise<CouponFileReport> {
+  const report: CouponFileReport = { rows: 0, imported: 0, duplicates: 0, rejected: 0, errors: [] };
+  const chunkCodes = options.chunkCodes ?? DEFAULT_CHUNK_CODES;
+  let chunk: string[] = [];
+  let lastRow = 1;
+  const flush = async () => {
+    if (chunk.length === 0) return;
+    const codes = chunk;
+    chunk = [];
+    try {
+      const result = await store.importCodes(setId, codes);
+      report.imported += result.imported;
+      report.duplicates += result.duplicates;
+    } catch (error) {
+      throw new Error(
+        `adding the codes up to row ${lastRow} of ${file} to coupon set ${setId} failed: ${error instanceof Error ? error.message : String(error)}. ` +
+          `Importing the file again is safe: codes already in the set are skipped.`,
+        { cause: error },
+      );
+    }
+  };
+  try {
+    for await (const { row, record, problem } of csvRecords(file)) {
+      report.rows++;
+      lastRow = row;
+      const parsed = problem ? undefined : CouponCodeRow.safeParse(record);
+      if (!parsed?.success) {
+        report.rejected++;
+        report.errors.push(...(parsed ? rowErrors(parsed.error, row) : [{ row, field: "", message: problem! }]));
+        continue;
+      }
+      chunk.push(parsed.data.code);
+      if (chunk.length >= chunkCodes) await flush();
+    }
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    // Broken quoting: the rows before it are imported, and a fixed file imports the rest (see import-csv.ts).
+    report.errors.push({ row: typeof error.lines === "number" ? error.lines : lastRow + 1, field: "", message: `${error.message}; the file could not be read past this row` });
+    report.rows++;
+    report.rejected++;
+  }
+  await flush();
+  return report;
+}
+
+function stockLine(s: CouponStock): string {
+  const flags = [s.expired ? "EXPIRED" : "", s.low ? `LOW (≤ ${s.lowStockThreshold})` : ""].filter(Boolean).join(" ");
+  return `${s.setId.padEnd(24)} ${String(s.stock).padStart(9)} left of ${String(s.codes).padStart(9)}  ${String(s.assigned).padStart(9)} assigned  expires ${s.expiresAt}  ${s.name}${flags ? `  ${flags}` : ""}`;
+}
+
+/** A commander argument parser from a zod schema: a bad value is refused with the schema's message. */
+function parsedWith<S extends z.ZodType>(schema: S) {
+  return (text: string): z.output<S> => {
+    const parsed = schema.safeParse(text);
+    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
+    return parsed.data;
+  };
+}
+
+const lowStock = (text: string): number => {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`expected a whole number of codes, got "${text}"`);
+  return Number(text);
+};
+
+interface StoreOptions {
+  endpoint: string;
+  table: string;
+}
+
+/** `clv coupons import | status | assign`. */
+export function registerCouponCommands(program: Command, io: CouponCommandsIo = consoleIo): Command {
+  const endpointOption = () =>
+    new Option("--endpoint <url>", "the DynamoDB endpoint (`npm run serve` keeps one up)").default(process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000");
+  const tableOption = () => new Option("--table <name>", "the table").default(process.env.TABLE_NAME ?? "clv-store");
+  const withCoupons = async (options: StoreOptions, use: (store: CouponStore) => Promise<void>) => {
+    const client = storeClient({ endpoint: options.endpoint });
+    try {
+      await use(new CouponStore(client, options.table, io.clock));
+    } finally {
+      client.destroy();
+    }
+  };
+
+  const coupons = program.command("coupons").description("coupon sets: single-use codes that reactivation workflows hand out, one per contact");
+
+  coupons
+    .command("import")
+    .description("add the codes of a CSV file (a `code` column) to a coupon set, creating the set if need be; codes it has already are skipped")
+    .argument("<set>", "the set's id", parsedWith(CouponSetId))
+    .argument("<file>", "the CSV file")
+    .option("--expires <date>", "last day the codes are valid, YYYY-MM-DD (through that day, UTC); required for a new set", parsedWith(expiryInput(io.clock)))
+    .option("--low-stock <n>", "flag the set as low from this many codes left (default 0: when empty)", lowStock)
+    .option("--name <text>", "what the set is called (default: its id)")
+    .addOption(endpointOption())
+    .addOption(tableOption())
+    .action((setId: string, file: string, options: StoreOptions & { expires?: string; lowStock?: number; name?: string }) =>
+      withCoupons(options, async (store) => {
+        const current = await store.couponStock(setId);
+        if (!current && options.expires === undefined) throw new Error(`coupon set "${setId}" does not exist yet: give --expires YYYY-MM-DD to create it`);
+        if (!current || options.expires !== undefined || options.lowStock !== undefined || options.name !== undefined) {
+          const definition = couponSetInput(io.clock).safeParse({
+            id: setId,
+            expiresAt: options.expires ?? current!.expiresAt,
+            ...(options.name !== undefined && { name: options.name }),
+            ...(options.lowStock !== undefined && { lowStockThreshold: options.lowStock }),
+          });
+          if (!definition.success) throw new Error(definition.error.issues.map((i) => `${i.path.join(".") === "expiresAt" ? "--expires" : `--${i.path.join(".")}`}: ${i.message}`).join("; "));
+          io.out(`coupon set ${setId} ${await store.createCouponSet(definition.data)}`);
+        } else if (current.expired) io.err(`note: coupon set ${setId} expired at ${current.expiresAt}; it hands out nothing until --expires moves that on`);
+        const report = await importCouponFile(store, setId, file);
+        for (const line of rowErrorLines(report.errors, 50)) io.err(line);
+        const stock = await store.couponStock(setId);
+        io.out(`${file}: ${report.rows} rows, ${report.imported} codes imported, ${report.duplicates} already in the set, ${report.rejected} rejected`);
+        if (stock) io.out(stockLine(stock));
+        if (report.rejected > 0) io.setExitCode(2);
+      }),
+    );
+
+  coupons
+    .command("status")
+    .description("codes left, assigned and expiry of one coupon set, or of all")
+    .argument("[set]", "the set's id")
+    .option("--json", "print JSON")
+    .addOption(endpointOption())
+    .addOption(tableOption())
+    .action((setId: string | undefined, options: StoreOptions & { json?: boolean }) =>
+      withCoupons(options, async (store) => {
+        let stocks: CouponStock[];
+        if (setId !== undefined) {
+          const stock = await store.couponStock(setId);
+          if (!stock) throw new Error(`there is no coupon set "${setId}"`);
+          stocks = [stock];
+        } else stocks = await store.listCouponSets();
+        if (options.json) io.out(JSON.stringify(setId !== undefined ? stocks[0] : stocks));
+        else if (stocks.length === 0) io.out("no coupon sets yet: `clv coupons import SET FILE --expires YYYY-MM-DD`");
+        else for (const s of stocks) io.out(stockLine(s));
+      }),
+    );
+
+  coupons
+    .command("assign")
+    .description("the contact's code from a coupon set (the same one every time), as a workflow would get it")
+    .argument("<set>", "the set's id", parsedWith(CouponSetId))
+    .argument("<contact>", "the contact's id", parsedWith(ContactId))
+    .option("--json", "print the outcome as JSON")
+    .addOption(endpointOption())
+    .addOption(tableOption())
+    .action((setId: string, contactId: string, options: StoreOptions & { json?: boolean }) =>
+      withCoupons(options, async (store) => {
+        const outcome = await store.assignCoupon(setId, contactId, io.clock());
+        io.out(options.json ? JSON.stringify(outcome) : describeOutcome(setId, contactId, outcome));
+        if (outcome.status !== "assigned") io.setExitCode(3);
+      }),
+    );
+
+  return coupons;
+}
