@@ -13,6 +13,9 @@ import { createSegment, exportSegment, listSegments, showSegment } from "../func
 import { runNightlyLocally } from "../functions/local/local-nightly.js";
 import { segmentTemplates } from "../functions/domain/segments/segment-templates.js";
 import { runDemo } from "../functions/local/cli/demo-command.js";
+import { registerCouponCommands } from "../functions/local/cli/coupon-commands.js";
+import { registerReportCommand } from "../functions/local/cli/report-command.js";
+import { CouponStore } from "../functions/adapters/dynamodb/coupon-store.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
 import { modelRunText } from "../functions/local/cli/model-run-text.js";
 import { rowErrorLines, scoreOrdersFile, writeScoresCsv } from "../functions/local/cli/score-command.js";
@@ -167,7 +170,10 @@ program
     const local = await openLocalStore({ port: Number(options.dynamoPort) });
     const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
     const secret = process.env.CLV_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString("hex");
-    const server = await startLocalApi({ store: local.store, clock: Date.now, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] }, Number(options.port));
+    const server = await startLocalApi(
+      { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] },
+      Number(options.port),
+    );
     const api = `http://127.0.0.1:${options.port}`;
     console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
     console.log(`HTTP API:            ${api}`);
@@ -193,6 +199,9 @@ program
     console.log(`API key (give it to the store's platform; it is not stored anywhere): ${key}`);
     console.log(`Its hash (deploy this):                                             ${hashApiKey(key)}`);
   });
+
+registerCouponCommands(program);
+registerReportCommand(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof InvalidInputError) console.error(error.message);

@@ -54,6 +54,7 @@ export class IngestionApi extends Construct {
     this.api.addRoutes({ path: "/contacts/{id}", methods: [HttpMethod.PUT], integration });
     this.api.addRoutes({ path: "/orders", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/events", methods: [HttpMethod.POST], integration });
+    this.api.addRoutes({ path: "/coupon-sets/{id}/codes", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
     new CfnOutput(this, "Url", { value: this.api.apiEndpoint });
   }

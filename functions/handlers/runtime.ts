@@ -3,6 +3,7 @@ import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { z } from "zod";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
 import type { HttpDependencies } from "./http/routes.js";
 
 /**
@@ -40,6 +41,7 @@ export function tableStore(env = handlerEnvironment()): DynamoDbStore {
 export function httpDependencies(env = handlerEnvironment()): HttpDependencies & { store: DynamoDbStore } {
   return {
     store: tableStore(env),
+    coupons: new CouponStore(storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), env.TABLE_NAME),
     clock: Date.now,
     unsubscribeSecret: once(async () => {
       if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;

@@ -1,10 +1,13 @@
 import { createStoreTable, startLocalDynamo, storeClient } from "../adapters/dynamodb/store-client.js";
 import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 export const LOCAL_TABLE = "clv-store";
 
 export interface LocalStore {
   store: DynamoDbStore;
+  /** The document client, for the other repositories over the same table (coupons, enrolments, sends). */
+  client: DynamoDBDocumentClient;
   endpoint: string;
   tableName: string;
   close(): Promise<void>;
@@ -18,13 +21,14 @@ export async function openLocalStore(options: { endpoint?: string; tableName?: s
   const tableName = options.tableName ?? LOCAL_TABLE;
   if (options.endpoint) {
     const client = storeClient({ endpoint: options.endpoint });
-    return { store: new DynamoDbStore(client, tableName), endpoint: options.endpoint, tableName, close: async () => client.destroy() };
+    return { store: new DynamoDbStore(client, tableName), client, endpoint: options.endpoint, tableName, close: async () => client.destroy() };
   }
   const dynamo = await startLocalDynamo(options.port !== undefined ? { port: options.port } : {});
   const client = storeClient({ endpoint: dynamo.endpoint });
   await createStoreTable(client, tableName);
   return {
     store: new DynamoDbStore(client, tableName),
+    client,
     endpoint: dynamo.endpoint,
     tableName,
     close: async () => {

@@ -15,6 +15,19 @@ export const segmentTemplates: readonly SegmentDefinition[] = [
     },
   }),
   parseSegmentDefinition({
+    id: "low-clv-relative",
+    name: "Low CLV, for the store's scale",
+    description:
+      "Low CLV with the threshold relative to the store, as the article also means it: subscribed, CLV (12m) below a quarter of the store's average, fewer than one purchase forecast in 12 months. For stores whose order values make 100 meaningless (wholesalers).",
+    match: {
+      all: [
+        { field: "subscription", op: "is", value: "subscribed" },
+        { field: "predictedClv12m", op: "lt", value: { storeAverageOf: "predictedClv12m", times: 0.25 } },
+        { field: "predictedOrders12m", op: "lt", value: 1 },
+      ],
+    },
+  }),
+  parseSegmentDefinition({
     id: "win-back",
     name: "Win-Back",
     description: "Frequent, high-spending contacts who have not bought lately: RFM frequency and monetary 3–5, recency 1 (Connectif, Win-Back).",
