@@ -3,6 +3,9 @@ import type { Construct } from "constructs";
 import { BulkImport } from "./bulk-import.js";
 import { IngestionApi } from "./ingestion-api.js";
 import { NightlyScoring } from "./nightly-scoring.js";
+import { EmailSending } from "./email-sending.js";
+import { ReactivationWorkflows } from "./reactivation-workflow.js";
+import { lowClvReactivation, type WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import { StoreTable } from "./store-table.js";
 
 /** The whole system on the store's AWS account; each capability is one construct composed here. */
@@ -13,6 +16,16 @@ export interface ClvStackProps extends StackProps {
   timeZone?: string;
   /** Hour of the night the scoring starts, in that time zone (context `nightlyHour`). */
   nightlyHour?: number;
+  /** The store as its e-mails name it, and where their links go (context `storeName`, `storeUrl`, `couponUrl`). */
+  storeName?: string;
+  storeUrl?: string;
+  /** A link that applies a coupon at the store, with {code} where the code goes. */
+  couponUrl?: string;
+  /** The verified SES identity (a domain or an address) and the From of the mail (context `senderIdentity`, `senderAddress`). */
+  senderIdentity?: string;
+  senderAddress?: string;
+  /** The reactivation workflows; the Low CLV workflow by default. */
+  workflows?: readonly WorkflowDefinition[];
 }
 
 export class ClvStack extends Stack {
@@ -20,14 +33,33 @@ export class ClvStack extends Stack {
   readonly ingestion: IngestionApi;
   readonly bulkImport: BulkImport;
   readonly nightly: NightlyScoring;
+  readonly email: EmailSending;
+  readonly workflows: ReactivationWorkflows;
 
   constructor(scope: Construct, id: string, props: ClvStackProps = {}) {
     super(scope, id, props);
     this.store = new StoreTable(this, "Store");
     this.ingestion = new IngestionApi(this, "Ingestion", { table: this.store.table, apiKeyHashes: props.apiKeyHashes ?? [] });
     this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
+    const senderIdentity = props.senderIdentity ?? "shop.example";
+    this.email = new EmailSending(this, "Email", { table: this.store.table, identity: senderIdentity });
+    this.workflows = new ReactivationWorkflows(this, "Workflows", {
+      table: this.store.table,
+      email: this.email,
+      workflows: props.workflows ?? [lowClvReactivation],
+      sender: {
+        from: props.senderAddress ?? `${props.storeName ?? "The shop"} <hello@${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}>`,
+        storeName: props.storeName ?? "The shop",
+        storeUrl: props.storeUrl ?? `https://${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}`,
+        ...(props.couponUrl !== undefined && { couponUrl: props.couponUrl }),
+        ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
+      },
+      unsubscribeUrl: `${this.ingestion.api.apiEndpoint}/unsubscribe`,
+      unsubscribeSecret: this.ingestion.unsubscribeSecret,
+    });
     this.nightly = new NightlyScoring(this, "Nightly", {
       table: this.store.table,
+      enrolFunction: this.workflows.enrolFunction,
       ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
       ...(props.nightlyHour !== undefined && { hour: props.nightlyHour }),
     });

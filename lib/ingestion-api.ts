@@ -21,6 +21,8 @@ export interface IngestionApiProps {
  */
 export class IngestionApi extends Construct {
   readonly api: HttpApi;
+  /** Signs one-click unsubscribe links: the workflows sign with it, the unsubscribe route verifies. */
+  readonly unsubscribeSecret: Secret;
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
@@ -28,10 +30,10 @@ export class IngestionApi extends Construct {
       description: "SHA-256 hashes of the store's API keys, comma-separated",
       stringValue: props.apiKeyHashes.length > 0 ? props.apiKeyHashes.join(",") : "none",
     });
-    const unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
+    const unsubscribeSecret = (this.unsubscribeSecret = new Secret(this, "UnsubscribeSecret", {
       description: "Signs one-click unsubscribe links",
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
-    });
+    }));
 
     const apiFunction = handlerFunction(this, "Handler", "http-api.ts", {
       environment: { TABLE_NAME: props.table.tableName, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn },

@@ -22,6 +22,8 @@ export interface NightlyScoringProps {
   scanSegments?: number;
   /** Scan segments scored at once: bounds the table's write rate. */
   maxConcurrency?: number;
+  /** Enrols segment members in the workflows once the night is complete. */
+  enrolFunction?: IFunction;
 }
 
 /** State names, shared with the local runner, which gives each Task state its local handler. */
@@ -30,6 +32,7 @@ export const NIGHTLY_STATES = {
   scoreSegments: "Score every scan segment",
   scoreSegment: "Score a scan segment",
   finish: "Finish the night",
+  enrol: "Enrol segment members",
   failed: "Nightly run failed",
 } as const;
 
@@ -107,9 +110,23 @@ export class NightlyScoring extends Construct {
       }),
     );
 
+    const night = planTask.next(scoreSegments).next(finishTask);
+    if (props.enrolFunction) {
+      night.next(
+        guarded(
+          new LambdaInvoke(this, "EnrolTask", {
+            stateName: NIGHTLY_STATES.enrol,
+            lambdaFunction: props.enrolFunction,
+            payloadResponseOnly: true,
+            payload: TaskInput.fromObject({ source: "nightly" }),
+            resultPath: "$.enrolments",
+          }),
+        ),
+      );
+    }
     this.stateMachine = new StateMachine(this, "StateMachine", {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(planTask.next(scoreSegments).next(finishTask)),
+      definitionBody: DefinitionBody.fromChainable(night),
       timeout: Duration.hours(6),
       tracingEnabled: true,
       logs: { destination: new LogGroup(this, "StateMachineLogs", { retention: RetentionDays.ONE_MONTH }), level: LogLevel.ERROR },

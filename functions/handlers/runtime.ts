@@ -62,3 +62,12 @@ export function apiKeyHashes(env = handlerEnvironment()): () => Promise<string[]
     return (parameter.Parameter?.Value ?? "").split(",").filter(Boolean);
   });
 }
+
+/**
+ * The Lambda entry point of a handler factory, made on the first invocation: importing a handler
+ * module (the local runner does, for its factory) must not need the Lambda's environment.
+ */
+export function lambdaHandler<E, R>(make: () => (event: E) => Promise<R>): (event: E) => Promise<R> {
+  let handle: ((event: E) => Promise<R>) | undefined;
+  return (event) => (handle ??= make())(event);
+}

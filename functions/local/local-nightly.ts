@@ -1,4 +1,9 @@
-import type { NightlyStore, NightlySummary, ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
+import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import type { NightlySummary, ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
+import type { WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
+import type { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
+import type { WorkflowStarter } from "../domain/workflows/workflow-steps.js";
+import { enrolTask } from "../handlers/workflow-enrol.js";
 import { finishNight } from "../handlers/nightly-finish.js";
 import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
 import { scoreSegment } from "../handlers/nightly-score-segment.js";
@@ -9,10 +14,13 @@ export interface NightlyExecution {
   plan: NightlyPlanOutput;
   results: ScanSegmentResult[];
   summary: NightlySummary;
+  enrolments: { enrolments: WorkflowEnrolment[] };
 }
 
 export interface LocalNightlyOptions {
   scanSegments?: number;
+  /** The workflows members are enrolled in after the night, and what starts their executions; none by default. */
+  workflows?: { definitions: readonly WorkflowDefinition[]; starter: WorkflowStarter };
   /** Replaces a Task's handler (tests: inject a fault). */
   tasks?: Record<string, LocalTaskHandler>;
 }
@@ -21,7 +29,7 @@ export interface LocalNightlyOptions {
  * The nightly state machine exactly as `cdk synth` emits it, run by aws-local-stepfunctions with each
  * Lambda's handler called in this process against the local table.
  */
-export async function runNightlyLocally(store: NightlyStore, now: number, options: LocalNightlyOptions = {}): Promise<NightlyExecution> {
+export async function runNightlyLocally(store: DynamoDbStore, now: number, options: LocalNightlyOptions = {}): Promise<NightlyExecution> {
   const deps = { store: async () => store, clock: () => now };
   return runLocally<NightlyExecution>(
     synthesizedDefinition("Nightly"),
@@ -31,6 +39,13 @@ export async function runNightlyLocally(store: NightlyStore, now: number, option
         [NIGHTLY_STATES.plan]: planNight({ ...deps, scanSegments: options.scanSegments ?? 4 }),
         [NIGHTLY_STATES.scoreSegment]: scoreSegment(deps),
         [NIGHTLY_STATES.finish]: finishNight(deps),
+        [NIGHTLY_STATES.enrol]: enrolTask({
+          workflows: options.workflows?.definitions ?? [],
+          starter: options.workflows?.starter ?? { start: async () => "already-started" },
+          enrolments: store,
+          members: store,
+          clock: () => now,
+        }),
         ...options.tasks,
       },
       // Retries wait seconds on AWS; locally a retry follows at once.

@@ -43,7 +43,7 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
     const map = definition.States[NIGHTLY_STATES.scoreSegments]!;
     expect(map).toMatchObject({ Type: "Map", ItemsPath: "$.plan.scanSegments", ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED" } } });
     expect(map.ItemReader).toBeUndefined();
-    expect(taskStateNames(definition).sort()).toEqual([NIGHTLY_STATES.finish, NIGHTLY_STATES.plan, NIGHTLY_STATES.scoreSegment].sort());
+    expect(taskStateNames(definition).sort()).toEqual([NIGHTLY_STATES.enrol, NIGHTLY_STATES.finish, NIGHTLY_STATES.plan, NIGHTLY_STATES.scoreSegment].sort());
   });
 
   it("scores every contact, fills Win-Back, completes the run; the same night again writes nothing", async () => {

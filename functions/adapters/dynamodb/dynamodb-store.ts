@@ -25,6 +25,7 @@ import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/seg
 import type { Membership, MembershipChanges } from "../../domain/segments/segment-membership.js";
 import type { ContactMemberships, ContactState, NightlyPlan, NightlySummary } from "../../domain/nightly/nightly-scoring.js";
 import type { EmailEventType } from "../../domain/store/email-event.js";
+import type { Enrolment } from "../../domain/workflows/enrolment.js";
 
 /*
  * Items (DESIGN.md, "Data"), all under the contact's partition:
@@ -55,6 +56,8 @@ const REMOVED = "x#";
 const contactPk = (contactId: string) => `CONTACT#${contactId}`;
 const orderSk = (orderId: string) => `ORDER#${orderId}`;
 const contactIdOf = (pk: string) => pk.slice("CONTACT#".length);
+const workflowPk = (workflowId: string) => `WORKFLOW#${workflowId}`;
+const enrolmentOf = ({ PK: _pk, SK: _sk, ...enrolment }: Record<string, unknown>) => enrolment as unknown as Enrolment;
 
 /** Limits DynamoDB sets: BatchWriteItem takes 25 requests, BatchGetItem 100 keys. */
 const BATCH_WRITE_MAX = 25;
@@ -759,6 +762,52 @@ export class DynamoDbStore implements StoreData {
   async applyMembershipChanges(segmentId: string, changes: MembershipChanges): Promise<void> {
     const item = (m: Membership, active: boolean) => ({ PK: `SEGMENT#${segmentId}`, SK: contactPk(m.contactId), ...m, active });
     await this.writeItems([...changes.entered.map((m) => item(m, true)), ...changes.left.map((m) => item(m, false))]);
+  }
+
+  // ---- workflow enrolments (WORKFLOW#<id> / CONTACT#<id>) ----
+
+  async getEnrolment(workflowId: string, contactId: string): Promise<Enrolment | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: workflowPk(workflowId), SK: contactPk(contactId) }, ConsistentRead: true }));
+    return Item && enrolmentOf(Item);
+  }
+
+  async putEnrolment(enrolment: Enrolment, replacing?: Pick<Enrolment, "enrolledAt">): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { PK: workflowPk(enrolment.workflowId), SK: contactPk(enrolment.contactId), ...enrolment },
+          ...(replacing
+            ? { ConditionExpression: "enrolledAt = :previous", ExpressionAttributeValues: { ":previous": replacing.enrolledAt } }
+            : { ConditionExpression: "attribute_not_exists(PK)" }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      throw error;
+    }
+  }
+
+  async updateEnrolment(workflowId: string, contactId: string, fields: Partial<Omit<Enrolment, "workflowId" | "contactId">>): Promise<void> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { PK: workflowPk(workflowId), SK: contactPk(contactId) },
+        // Only an enrolment that exists: a step of an execution whose record is gone writes nothing.
+        ConditionExpression: "attribute_exists(PK)",
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(", ")}`,
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
+  }
+
+  async *listEnrolments(workflowId: string): AsyncIterable<Enrolment[]> {
+    const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)", ExpressionAttributeValues: { ":pk": workflowPk(workflowId), ":contact": "CONTACT#" } };
+    for await (const items of this.pages("query", query)) yield items.map(enrolmentOf);
   }
 
   // ---- batches ----

@@ -1,20 +1,11 @@
-import { readFileSync, writeFileSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
+import { createWriteStream, readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { segmentCsv, segmentMemberPages, SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
 import type { DynamoDbStore } from "../../adapters/dynamodb/dynamodb-store.js";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import { segmentAnalytics } from "../../domain/segments/segment-analytics.js";
 import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
-import { SCORE_COLUMNS } from "./score-command.js";
-
-/** The members of a segment with their scores and e-mail, read in batches. */
-async function membersWithScores(store: DynamoDbStore, segmentId: string): Promise<{ email?: string; scores?: ContactScores; contactId: string; enteredAt: string }[]> {
-  const members = [...(await store.activeSegmentMembers(segmentId)).values()];
-  const details = await store.getContactsWithScores(members.map((m) => m.contactId));
-  return members.map((m) => {
-    const { contact, scores } = details.get(m.contactId) ?? {};
-    return { ...m, ...(contact?.profile?.email && { email: contact.profile.email }), ...(scores && { scores }) };
-  });
-}
 
 export async function listSegments(store: DynamoDbStore): Promise<string[]> {
   const definitions = await store.listSegmentDefinitions();
@@ -25,10 +16,11 @@ export async function listSegments(store: DynamoDbStore): Promise<string[]> {
 
 export async function showSegment(store: DynamoDbStore, segmentId: string): Promise<string> {
   const definition = (await store.listSegmentDefinitions()).find((d) => d.id === segmentId);
-  if (!definition) throw new Error(`no segment "${segmentId}"`);
-  const members = await membersWithScores(store, segmentId);
-  const analytics = segmentAnalytics(members.flatMap((m) => (m.scores ? [m.scores] : [])));
-  return JSON.stringify({ definition, analytics }, null, 2);
+  if (!definition) throw new SegmentNotFoundError(segmentId);
+  const members = [...(await store.activeSegmentMembers(segmentId)).values()];
+  const scores: ContactScores[] = [];
+  for await (const page of segmentMemberPages(store, members)) for (const m of page) if (m.scores) scores.push(m.scores);
+  return JSON.stringify({ definition, analytics: segmentAnalytics(scores) }, null, 2);
 }
 
 export async function createSegment(store: DynamoDbStore, file: string): Promise<SegmentDefinition> {
@@ -43,10 +35,12 @@ export async function createSegment(store: DynamoDbStore, file: string): Promise
   return definition;
 }
 
-/** CSV of the members: e-mail and every figure (churn risk as a number 0–1), as Klaviyo's export gives. */
+/**
+ * `clv export ID FILE.csv`: the segment's export (the same CSV the AWS export puts in S3), streamed to
+ * a file a page of members at a time. Returns the number of members written.
+ */
 export async function exportSegment(store: DynamoDbStore, segmentId: string, file: string): Promise<number> {
-  const members = await membersWithScores(store, segmentId);
-  const rows = members.map((m) => [m.contactId, m.email ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
-  writeFileSync(file, stringify(rows, { header: true, columns: ["customer_id", "email", "enteredSegmentAt", ...SCORE_COLUMNS], cast: { number: (n) => String(n) } }));
-  return rows.length;
+  const csv = await segmentCsv(store, segmentId);
+  await pipeline(Readable.from(csv.chunks), createWriteStream(file));
+  return csv.members;
 }

@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import type { WorkflowFunnel } from "../report/workflow-funnel.js";
+import type { WorkflowDefinition } from "./workflow-definition.js";
+
+/** How an enrolment ended. */
+export const workflowOutcomes = ["not-in-segment", "out-of-coupons", "no-email", "unsubscribed", "left-segment", "purchased", "reminded", "failed"] as const;
+export type WorkflowOutcome = (typeof workflowOutcomes)[number];
+
+/** One contact's passage through one workflow (item WORKFLOW#<id> / CONTACT#<id>). */
+export interface Enrolment {
+  workflowId: string;
+  contactId: string;
+  executionName: string;
+  enrolledAt: string;
+  couponCode?: string;
+  couponExpiresAt?: string;
+  couponEmailSentAt?: string;
+  reminderSentAt?: string;
+  purchasedInWindow?: boolean;
+  ordersInWindow?: number;
+  revenueInWindow?: number;
+  outcome?: WorkflowOutcome;
+  error?: string;
+  finishedAt?: string;
+}
+
+/**
+ * The execution's name: `<workflow>-<contact>-<date>` (DESIGN.md), so that starting the same enrolment
+ * twice is a no-op in Step Functions. Names allow 80 characters of [A-Za-z0-9-_]; a contact id with
+ * other characters, or too long, is replaced by a hash of it.
+ */
+export function executionName(workflowId: string, contactId: string, enrolledAt: string): string {
+  const date = enrolledAt.slice(0, 10);
+  const room = 80 - workflowId.length - date.length - 2;
+  const contact = /^[A-Za-z0-9_-]+$/.test(contactId) && contactId.length <= room ? contactId : createHash("sha256").update(contactId).digest("hex").slice(0, Math.min(32, room));
+  return `${workflowId}-${contact}-${date}`;
+}
+
+/** A contact may enrol if it never has, or, with a cool-down, if its last enrolment is old enough. */
+export function mayEnrol(previous: Pick<Enrolment, "enrolledAt"> | undefined, workflow: Pick<WorkflowDefinition, "reenrolAfterDays">, now: number): boolean {
+  if (!previous) return true;
+  if (workflow.reenrolAfterDays === null) return false;
+  return Date.parse(previous.enrolledAt) <= now - workflow.reenrolAfterDays * 86_400_000;
+}
+
+/** The funnel a marketer reads: enrolled → coupon → e-mail → purchased in the window → reminded. */
+export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name">, enrolments: Iterable<Enrolment>): WorkflowFunnel {
+  const funnel: WorkflowFunnel = { workflowId: workflow.id, name: workflow.name, enrolled: 0, couponsAssigned: 0, outOfStock: 0, emailsSent: 0, purchasedInWindow: 0, revenueInWindow: 0, reminded: 0 };
+  for (const e of enrolments) {
+    funnel.enrolled++;
+    if (e.couponCode) funnel.couponsAssigned++;
+    if (e.outcome === "out-of-coupons") funnel.outOfStock++;
+    if (e.couponEmailSentAt) funnel.emailsSent++;
+    if (e.purchasedInWindow) {
+      funnel.purchasedInWindow++;
+      funnel.revenueInWindow += e.revenueInWindow ?? 0;
+    }
+    if (e.reminderSentAt) funnel.reminded++;
+  }
+  return funnel;
+}

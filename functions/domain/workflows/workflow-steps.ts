@@ -1,0 +1,153 @@
+import { purchasesBetween, dayNumber } from "../clv/order-history.js";
+import type { CouponOutcome } from "../coupons/coupon-assignment.js";
+import { sendWorkflowEmail, type EmailDependencies, type SendOutcome } from "../email/send-workflow-email.js";
+import { workflowTemplate } from "../email/templates/workflow-templates.js";
+import type { StoredContact } from "../store/ports.js";
+import { executionName, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
+import type { WorkflowDefinition } from "./workflow-definition.js";
+
+/** The enrolment records (WORKFLOW#<id> / CONTACT#<id>). */
+export interface EnrolmentStore {
+  getEnrolment(workflowId: string, contactId: string): Promise<Enrolment | undefined>;
+  /**
+   * Writes a new enrolment unless another got there first: conditional on no enrolment, or on the
+   * one read before (`replacing`) still being there. False when the condition failed.
+   */
+  putEnrolment(enrolment: Enrolment, replacing?: Pick<Enrolment, "enrolledAt">): Promise<boolean>;
+  updateEnrolment(workflowId: string, contactId: string, fields: Partial<Omit<Enrolment, "workflowId" | "contactId">>): Promise<void>;
+  listEnrolments(workflowId: string): AsyncIterable<Enrolment[]>;
+}
+
+export interface CouponAssigner {
+  assignCoupon(setId: string, contactId: string, now: number): Promise<CouponOutcome>;
+}
+
+/** What an execution starts with. */
+export interface WorkflowExecutionInput {
+  contactId: string;
+  enrolledAt: string;
+}
+
+/** Starts a workflow's execution under a name; starting the same name again is a no-op. */
+export interface WorkflowStarter {
+  start(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<"started" | "already-started">;
+}
+
+export interface EnrolResult {
+  enrolled: string[];
+  /** Enrolled before and not yet due again (once per workflow, or within the cool-down). */
+  skipped: number;
+}
+
+/**
+ * Enrols contacts (members after the night, or a contact that just entered the segment): an enrolment
+ * record first, then the execution named after it. If the start is lost (a crash in between), the
+ * next enrolment of the same contact finds the record not started and starts it under the same name.
+ */
+export async function enrolContacts(workflow: WorkflowDefinition, contactIds: Iterable<string>, deps: { enrolments: EnrolmentStore; starter: WorkflowStarter }, now: number): Promise<EnrolResult> {
+  const result: EnrolResult = { enrolled: [], skipped: 0 };
+  for (const contactId of contactIds) {
+    const previous = await deps.enrolments.getEnrolment(workflow.id, contactId);
+    let enrolment: Enrolment;
+    if (previous && previous.outcome === undefined && !(previous as { started?: boolean }).started) {
+      enrolment = previous;
+    } else if (mayEnrol(previous, workflow, now)) {
+      const enrolledAt = new Date(now).toISOString();
+      enrolment = { workflowId: workflow.id, contactId, enrolledAt, executionName: executionName(workflow.id, contactId, enrolledAt) };
+      if (!(await deps.enrolments.putEnrolment(enrolment, previous))) {
+        result.skipped++;
+        continue;
+      }
+    } else {
+      result.skipped++;
+      continue;
+    }
+    await deps.starter.start(workflow, enrolment.executionName, { contactId, enrolledAt: enrolment.enrolledAt });
+    await deps.enrolments.updateEnrolment(workflow.id, contactId, { started: true } as Partial<Enrolment>);
+    result.enrolled.push(contactId);
+  }
+  return result;
+}
+
+/** Step "Assign coupon": one code per contact per set; anything but a code ends the workflow, recorded. */
+export async function assignCouponStep(
+  request: { workflowId: string; couponSetId: string; contactId: string },
+  deps: { coupons: CouponAssigner; enrolments: EnrolmentStore },
+  now: number,
+): Promise<CouponOutcome> {
+  const outcome = await deps.coupons.assignCoupon(request.couponSetId, request.contactId, now);
+  await deps.enrolments.updateEnrolment(
+    request.workflowId,
+    request.contactId,
+    outcome.status === "assigned"
+      ? { couponCode: outcome.code, couponExpiresAt: outcome.expiresAt }
+      : { outcome: "out-of-coupons", error: `coupon set ${request.couponSetId}: ${outcome.status}`, finishedAt: new Date(now).toISOString() },
+  );
+  return outcome;
+}
+
+export type EmailStep = "coupon" | "reminder";
+
+/**
+ * Step "Send the coupon e-mail" / "Send the reminder": idempotent per execution and step (the key is
+ * `<execution>#<step>`), so a retried step never sends twice; a contact no longer subscribed, or
+ * without an address, gets nothing and the enrolment says why.
+ */
+export async function sendEmailStep(
+  request: { workflowId: string; step: EmailStep; templateId: string; contactId: string; executionName: string; coupon: { code: string; expiresAt: string } },
+  deps: { email: EmailDependencies; enrolments: EnrolmentStore },
+  now: number,
+): Promise<{ sent: boolean; outcome: SendOutcome["outcome"] }> {
+  const template = workflowTemplate(request.templateId);
+  const sent = await sendWorkflowEmail(
+    {
+      contactId: request.contactId,
+      template,
+      variables: { couponCode: request.coupon.code, couponExpiresAt: request.coupon.expiresAt },
+      idempotencyKey: `${request.executionName}#${request.step}`,
+      workflowId: request.workflowId,
+      now,
+    },
+    deps.email,
+  );
+  const at = new Date(now).toISOString();
+  const delivered = sent.outcome === "sent" || sent.outcome === "already-sent";
+  const skipped: WorkflowOutcome = sent.outcome === "skipped-no-email" ? "no-email" : "unsubscribed";
+  await deps.enrolments.updateEnrolment(
+    request.workflowId,
+    request.contactId,
+    delivered ? (request.step === "coupon" ? { couponEmailSentAt: at } : { reminderSentAt: at, outcome: "reminded", finishedAt: at }) : { outcome: skipped, finishedAt: at },
+  );
+  return { sent: delivered, outcome: sent.outcome };
+}
+
+/** Step "Check purchases": orders in the last `windowDays` days (purchase days, from the contact's summary) and their revenue. */
+export async function checkPurchasesStep(
+  request: { workflowId: string; contactId: string; windowDays: number },
+  deps: { contacts: { getContact(contactId: string): Promise<StoredContact | undefined> }; enrolments: EnrolmentStore },
+  now: number,
+): Promise<{ purchased: boolean; orders: number; revenue: number }> {
+  const history = (await deps.contacts.getContact(request.contactId))?.history;
+  const today = dayNumber(now);
+  const fromDay = today - request.windowDays;
+  let revenue = 0;
+  if (history) history.purchaseDays.forEach((day, i) => day > fromDay && day <= today && (revenue += history.dayRevenue[i]!));
+  const orders = history ? purchasesBetween(history, fromDay, today) : 0;
+  const result = { purchased: orders > 0, orders, revenue };
+  await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, { purchasedInWindow: result.purchased, ordersInWindow: orders, revenueInWindow: revenue });
+  return result;
+}
+
+/** The end of a path that sends nothing more: record how it ended. */
+export async function recordOutcomeStep(
+  request: { workflowId: string; contactId: string; outcome: WorkflowOutcome; error?: string },
+  deps: { enrolments: EnrolmentStore },
+  now: number,
+): Promise<{ outcome: WorkflowOutcome }> {
+  await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, {
+    outcome: request.outcome,
+    finishedAt: new Date(now).toISOString(),
+    ...(request.error !== undefined && { error: request.error.slice(0, 1000) }),
+  });
+  return { outcome: request.outcome };
+}

@@ -1,0 +1,67 @@
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { z } from "zod";
+import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
+import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import { DynamoDbSendLog } from "../adapters/dynamodb/send-log.js";
+import { storeClient } from "../adapters/dynamodb/store-client.js";
+import { SesMailer, sesClient } from "../adapters/ses/ses-mailer.js";
+import { EmailSettings, type EmailDependencies } from "../domain/email/send-workflow-email.js";
+import type { CouponAssigner, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
+import { parseEvent } from "./events.js";
+import { handlerEnvironment, once, tableStore } from "./runtime.js";
+
+/** What every workflow step may need; each Lambda's role grants only what its own step uses. */
+export interface WorkflowStepDependencies {
+  store: DynamoDbStore;
+  enrolments: EnrolmentStore;
+  coupons: CouponAssigner;
+  email: () => Promise<EmailDependencies>;
+  clock: () => number;
+}
+
+const EmailEnvironment = z.object({
+  EMAIL_FROM: z.string().min(1),
+  STORE_NAME: z.string().min(1),
+  STORE_URL: z.string().min(1),
+  COUPON_URL: z.string().optional(),
+  UNSUBSCRIBE_URL: z.string().min(1),
+  UNSUBSCRIBE_SECRET_ARN: z.string().min(1),
+  TIME_ZONE: z.string().default("UTC"),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+});
+
+/** On AWS: the table, SES with the configuration set, the unsubscribe secret from Secrets Manager. */
+export function workflowStepDependencies(env: NodeJS.ProcessEnv = process.env): WorkflowStepDependencies {
+  const table = handlerEnvironment(env);
+  const store = tableStore(table);
+  const client = storeClient(table.DYNAMODB_ENDPOINT ? { endpoint: table.DYNAMODB_ENDPOINT } : {});
+  return {
+    store,
+    enrolments: store,
+    coupons: new CouponStore(client, table.TABLE_NAME),
+    clock: Date.now,
+    email: once(async () => {
+      const e = parseEvent(EmailEnvironment, env, "environment");
+      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: e.UNSUBSCRIBE_SECRET_ARN }));
+      const settings = parseEvent(
+        EmailSettings,
+        {
+          from: e.EMAIL_FROM,
+          storeName: e.STORE_NAME,
+          storeUrl: e.STORE_URL,
+          ...(e.COUPON_URL && { couponUrl: e.COUPON_URL }),
+          unsubscribeUrl: e.UNSUBSCRIBE_URL,
+          unsubscribeSecret: secret.SecretString,
+          timeZone: e.TIME_ZONE,
+        },
+        "e-mail settings",
+      );
+      return {
+        contacts: store,
+        mailer: new SesMailer(sesClient(), e.SES_CONFIGURATION_SET ? { configurationSetName: e.SES_CONFIGURATION_SET } : {}),
+        sendLog: new DynamoDbSendLog(client, table.TABLE_NAME),
+        settings,
+      };
+    }),
+  };
+}

@@ -1,0 +1,127 @@
+import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { CouponStore } from "../adapters/dynamodb/coupon-store.js";
+import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import type { EmailDependencies } from "../domain/email/send-workflow-email.js";
+import type { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
+import type { WorkflowExecutionInput, WorkflowStarter } from "../domain/workflows/workflow-steps.js";
+import { assignCouponTask } from "../handlers/workflow-assign-coupon.js";
+import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
+import { recordOutcomeTask } from "../handlers/workflow-record-outcome.js";
+import { sendEmailTask } from "../handlers/workflow-send-email.js";
+import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
+import { runLocally, synthesizedDefinition, synthesizedResources, type LocalTaskHandler } from "./state-machines.js";
+
+export interface LocalWorkflowDependencies {
+  store: DynamoDbStore;
+  /** The table's client, for the state machine's own DynamoDB GetItem tasks. */
+  client: Pick<DynamoDBClient, "send">;
+  tableName: string;
+  coupons: CouponStore;
+  email: EmailDependencies;
+  /** The time executions start at. */
+  clock: () => number;
+  /**
+   * Called when an execution's Wait ends, before anything after it runs: the demo and the tests do
+   * what happens during the 7 days here (a purchase, an unsubscribe). Locally the Wait itself takes
+   * no time, and the steps after it see the clock moved on by the whole wait.
+   */
+  whenWaitEnds?: (execution: { workflowId: string; contactId: string }) => Promise<void>;
+  /** Replaces a Task's handler (tests: inject a fault). */
+  tasks?: Record<string, LocalTaskHandler>;
+}
+
+export interface LocalExecution {
+  name: string;
+  workflowId: string;
+  contactId: string;
+  status: "succeeded" | "failed";
+  error?: string;
+}
+
+const RETRIED_STATES = Object.values(WORKFLOW_STATES);
+
+/**
+ * Starts workflow executions locally: the state machine `cdk synth` emits for the workflow, under
+ * aws-local-stepfunctions, each Lambda task through its handler in this process, the DynamoDB
+ * GetItem tasks against the local table. A name already started is a no-op, as in Step Functions.
+ */
+export class LocalWorkflows implements WorkflowStarter {
+  private readonly executions = new Map<string, Promise<LocalExecution>>();
+  private readonly resources: ReturnType<typeof synthesizedResources>;
+
+  constructor(
+    readonly workflows: readonly WorkflowDefinition[],
+    private readonly deps: LocalWorkflowDependencies,
+  ) {
+    // The stack synthesized with these workflows, as `cdk deploy` would make their state machines.
+    this.resources = synthesizedResources({ workflows });
+  }
+
+  async start(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<"started" | "already-started"> {
+    if (this.executions.has(name)) return "already-started";
+    this.executions.set(name, this.run(workflow, name, input));
+    return "started";
+  }
+
+  /** Every execution started so far, once each has ended. */
+  async settled(): Promise<LocalExecution[]> {
+    let seen = -1;
+    // Executions may be started while others run; wait until none is added.
+    while (seen !== this.executions.size) {
+      seen = this.executions.size;
+      await Promise.all(this.executions.values());
+    }
+    return Promise.all(this.executions.values());
+  }
+
+  get started(): number {
+    return this.executions.size;
+  }
+
+  private async run(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<LocalExecution> {
+    const start = this.deps.clock();
+    let now = start;
+    const clock = () => now;
+    const { store, coupons, email, tableName } = this.deps;
+    const getItem: LocalTaskHandler = async (request) => {
+      const { Key, ConsistentRead } = request as { Key: Record<string, { S: string }>; ConsistentRead?: boolean };
+      const { Item } = await this.deps.client.send(new GetItemCommand({ TableName: tableName, Key, ...(ConsistentRead !== undefined && { ConsistentRead }) }));
+      return Item ? { Item } : {};
+    };
+    const checkPurchases = checkPurchasesTask({ store, enrolments: store, clock });
+    const record = recordOutcomeTask({ enrolments: store, clock });
+    const send = sendEmailTask({ email: async () => email, enrolments: store, clock });
+    const tasks: Record<string, LocalTaskHandler> = {
+      [WORKFLOW_STATES.checkMembership]: getItem,
+      [WORKFLOW_STATES.recheckMembership]: getItem,
+      [WORKFLOW_STATES.assignCoupon]: assignCouponTask({ coupons, enrolments: store, clock }),
+      [WORKFLOW_STATES.sendCoupon]: send,
+      [WORKFLOW_STATES.sendReminder]: send,
+      [WORKFLOW_STATES.checkPurchases]: async (request) => {
+        now = start + workflow.waitDays * 86_400_000;
+        await this.deps.whenWaitEnds?.({ workflowId: workflow.id, contactId: input.contactId });
+        return checkPurchases(request);
+      },
+      [WORKFLOW_STATES.notInSegment]: record,
+      [WORKFLOW_STATES.leftSegment]: record,
+      [WORKFLOW_STATES.recordPurchased]: record,
+      [WORKFLOW_STATES.recordFailure]: record,
+      ...this.deps.tasks,
+    };
+    const execution = { name, workflowId: workflow.id, contactId: input.contactId };
+    try {
+      await runLocally(synthesizedDefinition(workflowLogicalIdPrefix(workflow.id), this.resources), input, {
+        tasks,
+        executionName: name,
+        waits: { [WORKFLOW_STATES.wait]: 0 },
+        retryIntervals: Object.fromEntries(RETRIED_STATES.map((state) => [state, 0])),
+      });
+      return { ...execution, status: "succeeded" };
+    } catch (error) {
+      return { ...execution, status: "failed", error: String((error as Error).message ?? error) };
+    }
+  }
+}
+
+/** CloudFormation logical ids keep only letters and digits of the construct path (lib/reactivation-workflow.ts). */
+export const workflowLogicalIdPrefix = (workflowId: string) => `WorkflowsWorkflow${workflowId.replace(/[^A-Za-z0-9]/g, "")}StateMachine`;

@@ -1,0 +1,236 @@
+import { Duration, Stack } from "aws-cdk-lib";
+import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+  Wait,
+  WaitTime,
+  type IChainable,
+  type TaskStateBase,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { DynamoAttributeValue, DynamoGetItem, LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
+import type { EmailSending } from "./email-sending.js";
+import { handlerFunction } from "./lambda-function.js";
+import { TRANSIENT_ERRORS } from "./nightly-scoring.js";
+
+/** State names, shared with the local runner, which gives each Task its local handler. */
+export const WORKFLOW_STATES = {
+  checkMembership: "Check segment membership",
+  isInSegment: "Is in segment?",
+  notInSegment: "Record not in segment",
+  assignCoupon: "Assign coupon",
+  hasCoupon: "Has a coupon?",
+  sendCoupon: "Send the coupon e-mail",
+  couponSent: "Coupon e-mail sent?",
+  wait: "Wait",
+  checkPurchases: "Check purchases in the window",
+  recheckMembership: "Check segment membership again",
+  stillInSegment: "Still in segment?",
+  leftSegment: "Record left segment",
+  purchased: "Purchased in the window?",
+  recordPurchased: "Record purchased",
+  sendReminder: "Send the reminder",
+  recordFailure: "Record failure",
+  failed: "Workflow failed",
+  done: "Done",
+} as const;
+
+/** SES answered "try again": a retry goes on past a stale send claim (15 minutes), about 42 minutes in all. */
+const RETRYABLE_SEND = ["RetryableSendError"];
+
+export interface ReactivationWorkflowsProps {
+  table: TableV2;
+  email: EmailSending;
+  workflows: readonly WorkflowDefinition[];
+  /** The store's e-mail settings (EmailSettings): sender, store name and URL, time zone. */
+  sender: { from: string; storeName: string; storeUrl: string; couponUrl?: string; timeZone?: string };
+  /** The API's one-click unsubscribe URL and the secret that signs its tokens. */
+  unsubscribeUrl: string;
+  unsubscribeSecret: ISecret;
+}
+
+/**
+ * The reactivation workflows (DESIGN.md, flow 4): step Lambdas shared by every workflow, one Standard
+ * state machine per workflow definition, and the enrolment Lambda that starts one execution per
+ * contact — after the night (every member) and on "entered segment" (the table's stream, filtered to
+ * membership items turned active).
+ */
+export class ReactivationWorkflows extends Construct {
+  readonly stateMachines = new Map<string, StateMachine>();
+  readonly enrolFunction: IFunction;
+  readonly steps: { assignCoupon: IFunction; sendEmail: IFunction; checkPurchases: IFunction; recordOutcome: IFunction };
+  readonly enrolDeadLetters: Queue;
+  private readonly table: TableV2;
+
+  constructor(scope: Construct, id: string, props: ReactivationWorkflowsProps) {
+    super(scope, id);
+    const { table } = props;
+    this.table = table;
+    const environment = { TABLE_NAME: table.tableName };
+
+    const assignCoupon = handlerFunction(this, "AssignCoupon", "workflow-assign-coupon.ts", { environment });
+    table.grant(assignCoupon, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem");
+    const sendEmail = handlerFunction(this, "SendEmail", "workflow-send-email.ts", {
+      timeout: Duration.seconds(30),
+      environment: {
+        ...props.email.sendingEnvironment,
+        EMAIL_FROM: props.sender.from,
+        STORE_NAME: props.sender.storeName,
+        STORE_URL: props.sender.storeUrl,
+        ...(props.sender.couponUrl && { COUPON_URL: props.sender.couponUrl }),
+        TIME_ZONE: props.sender.timeZone ?? "UTC",
+        UNSUBSCRIBE_URL: props.unsubscribeUrl,
+        UNSUBSCRIBE_SECRET_ARN: props.unsubscribeSecret.secretArn,
+      },
+    });
+    props.email.grantSend(sendEmail);
+    props.unsubscribeSecret.grantRead(sendEmail);
+    const checkPurchases = handlerFunction(this, "CheckPurchases", "workflow-check-purchases.ts", { environment });
+    table.grant(checkPurchases, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    const recordOutcome = handlerFunction(this, "RecordOutcome", "workflow-record-outcome.ts", { environment });
+    table.grant(recordOutcome, "dynamodb:UpdateItem");
+    this.steps = { assignCoupon, sendEmail, checkPurchases, recordOutcome };
+
+    for (const workflow of props.workflows) this.stateMachines.set(workflow.id, this.workflowStateMachine(workflow));
+
+    const enrol = handlerFunction(this, "Enrol", "workflow-enrol.ts", {
+      timeout: Duration.minutes(15),
+      environment: {
+        ...environment,
+        WORKFLOWS: Stack.of(this).toJsonString(props.workflows.map((definition) => ({ definition, stateMachineArn: this.stateMachines.get(definition.id)!.stateMachineArn }))),
+      },
+    });
+    table.grant(enrol, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+    for (const machine of this.stateMachines.values()) machine.grantStartExecution(enrol);
+    this.enrolDeadLetters = new Queue(this, "EnrolDeadLetters", { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    enrol.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        bisectBatchOnError: true,
+        retryAttempts: 3,
+        onFailure: new SqsDlq(this.enrolDeadLetters),
+        // "Entered segment": a membership item whose new image is active.
+        filters: [
+          FilterCriteria.filter({
+            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith("SEGMENT#") }, SK: { S: FilterRule.beginsWith("CONTACT#") } }, NewImage: { active: { BOOL: FilterRule.isEqual(true) } } },
+          }),
+        ],
+      }),
+    );
+    this.enrolFunction = enrol;
+  }
+
+  /**
+   * is in segment (Choice) → assign coupon → send the coupon e-mail → Wait (native) → check purchases
+   * → still in segment (Choice) → purchased in the window (Choice) → if not, send the reminder. Every
+   * task retries what is transient and otherwise records the failure before failing.
+   */
+  private workflowStateMachine(workflow: WorkflowDefinition): StateMachine {
+    const scope = new Construct(this, `Workflow-${workflow.id}`);
+    const { assignCoupon, sendEmail, checkPurchases, recordOutcome } = this.steps;
+    const contact = { workflowId: workflow.id, contactId: JsonPath.stringAt("$.contactId") };
+
+    const recordFailure = new LambdaInvoke(scope, "RecordFailure", {
+      stateName: WORKFLOW_STATES.recordFailure,
+      lambdaFunction: recordOutcome,
+      payloadResponseOnly: true,
+      payload: TaskInput.fromObject({ ...contact, outcome: "failed", error: JsonPath.stringAt("$.error.Cause") }),
+      resultPath: JsonPath.DISCARD,
+    }).next(new Fail(scope, "Failed", { stateName: WORKFLOW_STATES.failed, causePath: "$.error.Cause", errorPath: "$.error.Error" }));
+    const guarded = <T extends TaskStateBase>(task: T, extraRetry: string[] = []): T => {
+      task.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+      if (extraRetry.length > 0) task.addRetry({ errors: extraRetry, interval: Duration.seconds(20), backoffRate: 2, maxAttempts: 7 });
+      task.addCatch(recordFailure, { resultPath: "$.error" });
+      return task;
+    };
+    const lambda = (id: string, stateName: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string) =>
+      guarded(new LambdaInvoke(scope, id, { stateName, lambdaFunction: fn, payloadResponseOnly: true, payload: TaskInput.fromObject(payload), resultPath }), fn === sendEmail ? RETRYABLE_SEND : []);
+    const membership = (id: string, stateName: string) =>
+      guarded(
+        new DynamoGetItem(scope, id, {
+          stateName,
+          table: this.table,
+          key: { PK: DynamoAttributeValue.fromString(`SEGMENT#${workflow.segmentId}`), SK: DynamoAttributeValue.fromString(JsonPath.format("CONTACT#{}", JsonPath.stringAt("$.contactId"))) },
+          consistentRead: true,
+          resultPath: "$.membership",
+        }),
+      );
+    const isMember = Condition.and(Condition.isPresent("$.membership.Item.active"), Condition.booleanEquals("$.membership.Item.active.BOOL", true));
+    const done = new Succeed(scope, "Done", { stateName: WORKFLOW_STATES.done });
+    const record = (id: string, stateName: string, outcome: string) => lambda(id, stateName, recordOutcome, { ...contact, outcome }, JsonPath.DISCARD).next(done);
+    const send = (id: string, stateName: string, step: "coupon" | "reminder") =>
+      lambda(
+        id,
+        stateName,
+        sendEmail,
+        {
+          ...contact,
+          step,
+          templateId: step === "coupon" ? workflow.couponEmail : workflow.reminderEmail,
+          executionName: JsonPath.executionName,
+          coupon: { code: JsonPath.stringAt("$.coupon.code"), expiresAt: JsonPath.stringAt("$.coupon.expiresAt") },
+        },
+        step === "coupon" ? "$.couponEmail" : "$.reminder",
+      );
+
+    const afterWait: IChainable = lambda("CheckPurchases", WORKFLOW_STATES.checkPurchases, checkPurchases, { ...contact, windowDays: workflow.waitDays }, "$.purchases")
+      .next(membership("RecheckMembership", WORKFLOW_STATES.recheckMembership))
+      .next(
+        new Choice(scope, "StillInSegment", { stateName: WORKFLOW_STATES.stillInSegment })
+          .when(
+            isMember,
+            new Choice(scope, "Purchased", { stateName: WORKFLOW_STATES.purchased })
+              .when(Condition.booleanEquals("$.purchases.purchased", true), record("RecordPurchased", WORKFLOW_STATES.recordPurchased, "purchased"))
+              .otherwise(send("SendReminder", WORKFLOW_STATES.sendReminder, "reminder").next(done)),
+          )
+          .otherwise(record("RecordLeftSegment", WORKFLOW_STATES.leftSegment, "left-segment")),
+      );
+    const definition = membership("CheckMembership", WORKFLOW_STATES.checkMembership).next(
+      new Choice(scope, "IsInSegment", { stateName: WORKFLOW_STATES.isInSegment })
+        .when(
+          isMember,
+          lambda("AssignCoupon", WORKFLOW_STATES.assignCoupon, assignCoupon, { ...contact, couponSetId: workflow.couponSetId }, "$.coupon").next(
+            new Choice(scope, "HasCoupon", { stateName: WORKFLOW_STATES.hasCoupon })
+              .when(
+                Condition.stringEquals("$.coupon.status", "assigned"),
+                send("SendCoupon", WORKFLOW_STATES.sendCoupon, "coupon").next(
+                  new Choice(scope, "CouponSent", { stateName: WORKFLOW_STATES.couponSent })
+                    .when(
+                      Condition.booleanEquals("$.couponEmail.sent", true),
+                      new Wait(scope, "Wait", { stateName: WORKFLOW_STATES.wait, time: WaitTime.duration(Duration.days(workflow.waitDays)) }).next(afterWait),
+                    )
+                    // The send step recorded why nothing went (unsubscribed, no address).
+                    .otherwise(done),
+                ),
+              )
+              // The assign step recorded the outcome (out of coupons, expired set).
+              .otherwise(done),
+          ),
+        )
+        .otherwise(record("RecordNotInSegment", WORKFLOW_STATES.notInSegment, "not-in-segment")),
+    );
+    return new StateMachine(scope, "StateMachine", {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(definition),
+      timeout: Duration.days(workflow.waitDays + 2),
+      tracingEnabled: true,
+      logs: { destination: new LogGroup(scope, "Logs", { retention: RetentionDays.ONE_MONTH }), level: LogLevel.ERROR },
+    });
+  }
+}
