@@ -1,10 +1,9 @@
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
-import { ClvStack } from "../../lib/clv-stack.js";
+import { stackTemplate } from "../support/test-stack.js";
 
 describe("ClvStack", () => {
-  const template = Template.fromStack(new ClvStack(new App(), "Test", { env: { account: "123456789012", region: "eu-west-1" } }));
+  const template = stackTemplate("Test");
 
   it("has the store table with recovery, encryption and a stream of both images", () => {
     template.hasResourceProperties("AWS::DynamoDB::GlobalTable", {
@@ -26,7 +25,7 @@ describe("ClvStack", () => {
 });
 
 describe("the ingestion API", () => {
-  const template = Template.fromStack(new ClvStack(new App(), "Api", { env: { account: "123456789012", region: "eu-west-1" }, apiKeyHashes: ["ab".repeat(32)] }));
+  const template = stackTemplate("Api", { apiKeyHashes: ["ab".repeat(32)] });
 
   it("puts every route but unsubscribe behind the API key authorizer", () => {
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties as { RouteKey: string; AuthorizationType?: string });
@@ -61,7 +60,7 @@ describe("the ingestion API", () => {
 });
 
 describe("the nightly job", () => {
-  const template = Template.fromStack(new ClvStack(new App(), "Night", { env: { account: "123456789012", region: "eu-west-1" }, timeZone: "Europe/Madrid", nightlyHour: 2 }));
+  const template = stackTemplate("Night", { timeZone: "Europe/Madrid", nightlyHour: 2 });
   const policyOf = (functionLogicalIdPrefix: string) => {
     const roles = Object.entries(template.findResources("AWS::Lambda::Function"))
       .filter(([id]) => id.startsWith(functionLogicalIdPrefix))

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
+import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { DynamoDbSendLog } from "../../functions/adapters/dynamodb/send-log.js";
+import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { SesMailer, sesClient } from "../../functions/adapters/ses/ses-mailer.js";
+import { RetryableSendError } from "../../functions/domain/email/send-errors.js";
+import type { Mailer } from "../../functions/domain/email/ports.js";
+import { EmailSettings, type EmailDependencies } from "../../functions/domain/email/send-workflow-email.js";
+import { workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
+import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.js";
+import { lowClvReactivation } from "../../functions/domain/workflows/workflow-definition.js";
+import { startLocalMail, type LocalMail } from "../../functions/local/local-mail.js";
+import { LocalWorkflows, type LocalWorkflowDependencies } from "../../functions/local/local-workflows.js";
+import { synthesizedDefinition, taskStateNames } from "../../functions/local/state-machines.js";
+import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
+
+const NOW = Date.parse("2024-06-07T09:00:00Z");
+const DAY = 86_400_000;
+const workflow = lowClvReactivation;
+let dynamo: LocalDynamo;
+let mail: LocalMail;
+let tables = 0;
+
+beforeAll(async () => {
+  [dynamo, mail] = await Promise.all([startLocalDynamo(), startLocalMail()]);
+});
+afterAll(async () => {
+  await mail?.stop();
+  await dynamo?.close();
+});
+
+/** A store with a coupon set of `codes` codes and the contacts, each a Low CLV member unless said otherwise. */
+async function storeWith(
+  contacts: { id: string; subscription?: "subscribed" | "unsubscribed"; member?: boolean }[],
+  codes = 10,
+  overrides: Partial<LocalWorkflowDependencies> = {},
+  mailer: Mailer = new SesMailer(sesClient(mail.endpoint)),
+) {
+  const client = storeClient({ endpoint: dynamo.endpoint });
+  const tableName = `workflow-${++tables}`;
+  await createStoreTable(client, tableName);
+  const store = new DynamoDbStore(client, tableName);
+  const coupons = new CouponStore(client, tableName);
+  await coupons.createCouponSet({ id: workflow.couponSetId, name: "Come back", expiresAt: "2024-07-31T23:59:59Z" });
+  if (codes > 0) await coupons.importCodes(workflow.couponSetId, Array.from({ length: codes }, (_, i) => `BACK-${tableName}-${i}`));
+  for (const c of contacts) {
+    await store.putContact(c.id, { email: `${c.id}@example.com`, firstName: "Ana", subscription: c.subscription ?? "subscribed", consentAt: "2024-01-01T00:00:00Z" });
+    await store.recordOrder({ id: `o-${c.id}`, contactId: c.id, createdAt: "2024-01-10T10:00:00Z", total: 30, currency: "EUR", status: "placed" });
+  }
+  await store.applyMembershipChanges(workflow.segmentId, {
+    entered: contacts.filter((c) => c.member !== false).map((c) => ({ contactId: c.id, enteredAt: new Date(NOW).toISOString() })),
+    left: [],
+    stayed: 0,
+  });
+  const email: EmailDependencies = {
+    contacts: store,
+    mailer,
+    sendLog: new DynamoDbSendLog(client, tableName),
+    settings: EmailSettings.parse({
+      from: "Shop <hola@shop.example>",
+      storeName: "Shop",
+      storeUrl: "https://shop.example/",
+      unsubscribeUrl: "http://127.0.0.1:3000/unsubscribe",
+      unsubscribeSecret: "a-test-secret-of-enough-length",
+    }),
+  };
+  const runner = new LocalWorkflows([workflow], { store, client, tableName, coupons, email, clock: () => NOW, ...overrides });
+  const enrol = (ids: string[]) => enrolContacts(workflow, ids, { enrolments: store, starter: runner }, NOW);
+  const enrolment = async (id: string) => (await store.getEnrolment(workflow.id, id)) as Enrolment;
+  return { store, coupons, runner, enrol, enrolment };
+}
+
+const mailTo = async (id: string) => (await mail.listMail()).filter((m) => m.destination.to.includes(`${id}@example.com`));
+
+describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfunctions", () => {
+  it("has the seed's shape: membership Choice, coupon, e-mail, a native 7-day Wait, the two Choices after it", () => {
+    const definition = synthesizedDefinition("WorkflowsWorkflowlowclvreactivation");
+    expect(definition.States[WORKFLOW_STATES.wait]).toMatchObject({ Type: "Wait", Seconds: 604_800 });
+    for (const choice of [WORKFLOW_STATES.isInSegment, WORKFLOW_STATES.stillInSegment, WORKFLOW_STATES.purchased]) expect(definition.States[choice]!.Type).toBe("Choice");
+    expect(definition.States[WORKFLOW_STATES.checkMembership]!.Resource).toBe("arn:aws:states:::dynamodb:getItem");
+    expect(taskStateNames(definition)).toContain(WORKFLOW_STATES.sendReminder);
+  });
+
+  it("both branches: the buyer gets no reminder, the other one does; the funnel counts both", async () => {
+    let purchases: DynamoDbStore | undefined;
+    const { store, runner, enrol, enrolment } = await storeWith([{ id: "buyer" }, { id: "quiet" }], 10, {
+      // During the 7 days the buyer orders again.
+      whenWaitEnds: async ({ contactId }) => {
+        if (contactId === "buyer") await purchases!.recordOrder({ id: "comeback", contactId, createdAt: new Date(NOW + 3 * DAY).toISOString(), total: 45, currency: "EUR", status: "placed" });
+      },
+    });
+    purchases = store;
+    expect((await enrol(["buyer", "quiet"])).enrolled).toEqual(["buyer", "quiet"]);
+    const executions = await runner.settled();
+    expect(executions.map((e) => e.status)).toEqual(["succeeded", "succeeded"]);
+
+    expect(await enrolment("buyer")).toMatchObject({ purchasedInWindow: true, revenueInWindow: 45, outcome: "purchased" });
+    expect((await enrolment("buyer")).reminderSentAt).toBeUndefined();
+    expect(await enrolment("quiet")).toMatchObject({ purchasedInWindow: false, outcome: "reminded", reminderSentAt: new Date(NOW + 7 * DAY).toISOString() });
+    const buyerCode = (await enrolment("buyer")).couponCode!;
+    expect(buyerCode).toMatch(/^BACK-/);
+    expect((await mailTo("buyer")).map((m) => m.subject)).toHaveLength(1);
+    const quietMail = await mailTo("quiet");
+    expect(quietMail).toHaveLength(2);
+    expect(quietMail.every((m) => m.body.text!.includes((quietMail[0] && m.body.text!.match(/BACK-\S+/)?.[0]) ?? "none"))).toBe(true);
+
+    const enrolments: Enrolment[] = [];
+    for await (const page of store.listEnrolments(workflow.id)) enrolments.push(...page);
+    expect(workflowFunnel(workflow, enrolments)).toMatchObject({ enrolled: 2, couponsAssigned: 2, emailsSent: 2, purchasedInWindow: 1, revenueInWindow: 45, reminded: 1 });
+  });
+
+  it("a contact no longer in the segment when the execution starts gets nothing", async () => {
+    const { runner, enrol, enrolment } = await storeWith([{ id: "gone", member: false }]);
+    await enrol(["gone"]);
+    await runner.settled();
+    expect(await enrolment("gone")).toMatchObject({ outcome: "not-in-segment" });
+    expect((await enrolment("gone")).couponCode).toBeUndefined();
+    expect(await mailTo("gone")).toHaveLength(0);
+  });
+
+  it("a contact who unsubscribes during the wait gets no reminder", async () => {
+    let store: DynamoDbStore | undefined;
+    const made = await storeWith([{ id: "leaver" }], 10, {
+      whenWaitEnds: async ({ contactId }) => store!.setSubscription(contactId, "unsubscribed", new Date(NOW + DAY).toISOString()),
+    });
+    store = made.store;
+    await made.enrol(["leaver"]);
+    await made.runner.settled();
+    expect(await made.enrolment("leaver")).toMatchObject({ outcome: "unsubscribed", purchasedInWindow: false });
+    expect(await mailTo("leaver")).toHaveLength(1);
+  });
+
+  it("out of coupons: the workflow records it and sends nothing", async () => {
+    const { coupons, runner, enrol, enrolment } = await storeWith([{ id: "first" }, { id: "second" }], 1);
+    await enrol(["first"]);
+    await runner.settled();
+    await enrol(["second"]);
+    await runner.settled();
+    expect(await enrolment("second")).toMatchObject({ outcome: "out-of-coupons" });
+    expect(await mailTo("second")).toHaveLength(0);
+    expect(await coupons.couponStock(workflow.couponSetId)).toMatchObject({ stock: 0, assigned: 1 });
+  });
+
+  it("SES failing once is retried, and the mail goes once", async () => {
+    const ses = new SesMailer(sesClient(mail.endpoint));
+    let failures = 0;
+    const flaky: Mailer = {
+      send: async (email) => {
+        if (failures++ === 0) throw new RetryableSendError("Throttling", "SES throttled the send", "no");
+        return ses.send(email);
+      },
+    };
+    const made = await storeWith([{ id: "retry" }], 10, {}, flaky);
+    await made.enrol(["retry"]);
+    const [execution] = await made.runner.settled();
+    expect(execution!.status).toBe("succeeded");
+    expect(failures).toBe(3);
+    const subjects = (await mailTo("retry")).map((m) => m.subject);
+    expect(subjects).toHaveLength(2);
+    expect(new Set(subjects).size).toBe(2);
+    expect(await made.enrolment("retry")).toMatchObject({ outcome: "reminded" });
+  });
+
+  it("a contact enrols once; starting the same enrolment again is a no-op", async () => {
+    const { runner, enrol } = await storeWith([{ id: "once" }]);
+    expect((await enrol(["once"])).enrolled).toEqual(["once"]);
+    expect(await enrol(["once"])).toEqual({ enrolled: [], skipped: 1 });
+    await runner.settled();
+    expect(runner.started).toBe(1);
+    expect(await mailTo("once")).toHaveLength(2);
+  });
+});
