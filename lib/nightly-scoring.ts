@@ -6,7 +6,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from "aws-cdk-lib/aws-scheduler";
 import { StepFunctionsStartExecution } from "aws-cdk-lib/aws-scheduler-targets";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
-import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
+import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Timeout, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { handlerFunction } from "./lambda-function.js";
@@ -87,10 +87,17 @@ export class NightlyScoring extends Construct {
         stateName: NIGHTLY_STATES.plan,
         lambdaFunction: plan,
         payloadResponseOnly: true,
+        taskTimeout: Timeout.duration(Duration.minutes(15)),
         resultPath: "$.plan",
       }),
     );
-    const scoreTask = new LambdaInvoke(this, "ScoreSegmentTask", { stateName: NIGHTLY_STATES.scoreSegment, lambdaFunction: scoreSegment, payloadResponseOnly: true });
+    // A Task's timeout is 60 seconds unless set (the States language's default): each as long as its Lambda may run.
+    const scoreTask = new LambdaInvoke(this, "ScoreSegmentTask", {
+      stateName: NIGHTLY_STATES.scoreSegment,
+      lambdaFunction: scoreSegment,
+      payloadResponseOnly: true,
+      taskTimeout: Timeout.duration(Duration.minutes(15)),
+    });
     scoreTask.addRetry({ errors: TRANSIENT_ERRORS, interval: Duration.seconds(10), backoffRate: 2, maxAttempts: 5 });
     const scoreSegments = new DistributedMap(this, "ScoreSegments", {
       stateName: NIGHTLY_STATES.scoreSegments,
@@ -105,6 +112,7 @@ export class NightlyScoring extends Construct {
         stateName: NIGHTLY_STATES.finish,
         lambdaFunction: finish,
         payloadResponseOnly: true,
+        taskTimeout: Timeout.duration(Duration.minutes(1)),
         payload: TaskInput.fromObject({ runId: JsonPath.stringAt("$.plan.runId"), results: JsonPath.objectAt("$.results") }),
         resultPath: "$.summary",
       }),
@@ -118,6 +126,7 @@ export class NightlyScoring extends Construct {
             stateName: NIGHTLY_STATES.enrol,
             lambdaFunction: props.enrolFunction,
             payloadResponseOnly: true,
+            taskTimeout: Timeout.duration(Duration.minutes(15)),
             payload: TaskInput.fromObject({ source: "nightly" }),
             resultPath: "$.enrolments",
           }),

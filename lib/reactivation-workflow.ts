@@ -16,6 +16,7 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
+  Timeout,
   Wait,
   WaitTime,
   type IChainable,
@@ -151,6 +152,7 @@ export class ReactivationWorkflows extends Construct {
       lambdaFunction: recordOutcome,
       payloadResponseOnly: true,
       payload: TaskInput.fromObject({ ...contact, outcome: "failed", error: JsonPath.stringAt("$.error.Cause") }),
+      taskTimeout: Timeout.duration(Duration.minutes(2)),
       resultPath: JsonPath.DISCARD,
     }).next(new Fail(scope, "Failed", { stateName: WORKFLOW_STATES.failed, causePath: "$.error.Cause", errorPath: "$.error.Error" }));
     const guarded = <T extends TaskStateBase>(task: T, extraRetry: string[] = []): T => {
@@ -160,7 +162,11 @@ export class ReactivationWorkflows extends Construct {
       return task;
     };
     const lambda = (id: string, stateName: string, fn: IFunction, payload: Record<string, unknown>, resultPath: string) =>
-      guarded(new LambdaInvoke(scope, id, { stateName, lambdaFunction: fn, payloadResponseOnly: true, payload: TaskInput.fromObject(payload), resultPath }), fn === sendEmail ? RETRYABLE_SEND : []);
+      guarded(
+        // A Task's timeout is 60 seconds unless set (the States language's default).
+        new LambdaInvoke(scope, id, { stateName, lambdaFunction: fn, payloadResponseOnly: true, payload: TaskInput.fromObject(payload), resultPath, taskTimeout: Timeout.duration(Duration.minutes(2)) }),
+        fn === sendEmail ? RETRYABLE_SEND : [],
+      );
     const membership = (id: string, stateName: string) =>
       guarded(
         new DynamoGetItem(scope, id, {

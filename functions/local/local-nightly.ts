@@ -8,7 +8,10 @@ import { finishNight } from "../handlers/nightly-finish.js";
 import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
 import { scoreSegment } from "../handlers/nightly-score-segment.js";
 import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
-import { runLocally, synthesizedDefinition, type LocalTaskHandler } from "./state-machines.js";
+import { runLocally, synthesizedDefinition, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
+
+let definition: StateMachineDefinition | undefined;
+const nightlyDefinition = () => (definition ??= synthesizedDefinition("Nightly"));
 
 export interface NightlyExecution {
   plan: NightlyPlanOutput;
@@ -32,7 +35,7 @@ export interface LocalNightlyOptions {
 export async function runNightlyLocally(store: DynamoDbStore, now: number, options: LocalNightlyOptions = {}): Promise<NightlyExecution> {
   const deps = { store: async () => store, clock: () => now };
   return runLocally<NightlyExecution>(
-    synthesizedDefinition("Nightly"),
+    nightlyDefinition(),
     { scheduledTime: new Date(now).toISOString() },
     {
       tasks: {

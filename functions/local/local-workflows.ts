@@ -9,7 +9,7 @@ import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
 import { recordOutcomeTask } from "../handlers/workflow-record-outcome.js";
 import { sendEmailTask } from "../handlers/workflow-send-email.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
-import { runLocally, synthesizedDefinition, synthesizedResources, type LocalTaskHandler } from "./state-machines.js";
+import { runLocally, synthesizedDefinition, synthesizedResources, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
 
 export interface LocalWorkflowDependencies {
   store: DynamoDbStore;
@@ -48,6 +48,7 @@ const RETRIED_STATES = Object.values(WORKFLOW_STATES);
 export class LocalWorkflows implements WorkflowStarter {
   private readonly executions = new Map<string, Promise<LocalExecution>>();
   private readonly resources: ReturnType<typeof synthesizedResources>;
+  private readonly definitions = new Map<string, StateMachineDefinition>();
 
   constructor(
     readonly workflows: readonly WorkflowDefinition[],
@@ -110,7 +111,9 @@ export class LocalWorkflows implements WorkflowStarter {
     };
     const execution = { name, workflowId: workflow.id, contactId: input.contactId };
     try {
-      await runLocally(synthesizedDefinition(workflowLogicalIdPrefix(workflow.id), this.resources), input, {
+      let definition = this.definitions.get(workflow.id);
+      if (!definition) this.definitions.set(workflow.id, (definition = synthesizedDefinition(workflowLogicalIdPrefix(workflow.id), this.resources)));
+      await runLocally(definition, input, {
         tasks,
         executionName: name,
         waits: { [WORKFLOW_STATES.wait]: 0 },

@@ -67,6 +67,14 @@ export function taskStateNames(definition: StateMachineDefinition): string[] {
   });
 }
 
+/** Validating a definition costs more than running it: once per definition, however many executions. */
+const machines = new WeakMap<StateMachineDefinition, StateMachine>();
+function machineOf(definition: StateMachineDefinition): StateMachine {
+  let machine = machines.get(definition);
+  if (!machine) machines.set(definition, (machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } })));
+  return machine;
+}
+
 export type LocalTaskHandler = (input: unknown) => Promise<unknown>;
 
 export interface LocalRunOptions {
@@ -88,7 +96,7 @@ export interface LocalRunOptions {
 export async function runLocally<T = unknown>(definition: StateMachineDefinition, input: unknown, options: LocalRunOptions): Promise<T> {
   const missing = taskStateNames(definition).filter((name) => !options.tasks[name]);
   if (missing.length > 0) throw new Error(`no local handler for the Task state(s) ${missing.join(", ")}`);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+  const machine = machineOf(definition);
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: options.tasks as never,
