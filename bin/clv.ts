@@ -16,6 +16,9 @@ import { runDemo } from "../functions/local/cli/demo-command.js";
 import { registerCouponCommands } from "../functions/local/cli/coupon-commands.js";
 import { registerReportCommand } from "../functions/local/cli/report-command.js";
 import { CouponStore } from "../functions/adapters/dynamodb/coupon-store.js";
+import { demoWorkflow, funnelOf, funnelReport, localWorkflowRunner } from "../functions/local/cli/demo-workflow.js";
+import { lowClvReactivation } from "../functions/domain/workflows/workflow-definition.js";
+import { enrolSegmentMembers } from "../functions/domain/workflows/enrol-members.js";
 import { fitSummaryFile, fittableModels, type FittableModel } from "../functions/local/cli/fit-command.js";
 import { modelRunText } from "../functions/local/cli/model-run-text.js";
 import { rowErrorLines, scoreOrdersFile, writeScoresCsv } from "../functions/local/cli/score-command.js";
@@ -199,6 +202,64 @@ program
     console.log(`API key (give it to the store's platform; it is not stored anywhere): ${key}`);
     console.log(`Its hash (deploy this):                                             ${hashApiKey(key)}`);
   });
+
+const knownWorkflows = [lowClvReactivation, demoWorkflow];
+const workflowArgument = new Argument("<id>", "the workflow's id").choices(knownWorkflows.map((w) => w.id));
+const workflowById = (id: string) => knownWorkflows.find((w) => w.id === id)!;
+const workflows = program.command("workflows").description("the reactivation workflows: list, run locally, status");
+workflows
+  .command("list")
+  .description("each workflow with its audience, coupon stock and funnel")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((options: { endpoint: string; table: string }) =>
+    withStore(options, async (local) => {
+      const coupons = new CouponStore(local.client, local.tableName);
+      for (const w of knownWorkflows) {
+        const stock = await coupons.couponStock(w.couponSetId);
+        const f = await funnelOf(local.store, w);
+        console.log(
+          `${w.id.padEnd(28)} segment ${w.segmentId}, coupons ${w.couponSetId} (${stock ? `${stock.stock} left${stock.low ? ", LOW" : ""}` : "no such set"}), wait ${w.waitDays} days: ${f.enrolled} enrolled, ${f.emailsSent} mailed, ${f.purchasedInWindow} bought, ${f.reminded} reminded`,
+        );
+      }
+    }),
+  );
+workflows
+  .command("run")
+  .addArgument(workflowArgument)
+  .description("enrol the segment's current members now and run their executions locally (the synthesized state machine, mail to a local SES)")
+  .option("--as-of <date>", "the day the executions start, YYYY-MM-DD (default: now)", asOfDate)
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((id: string, options: { asOf?: number; endpoint: string; table: string }) =>
+    withStore(options, async (local) => {
+      const workflow = workflowById(id);
+      const now = options.asOf ?? Date.now();
+      const { runner, mail } = await localWorkflowRunner(local, [workflow], now);
+      try {
+        const [enrolment] = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
+        const executions = await runner.settled();
+        console.log(`${enrolment?.enrolled ?? 0} enrolled now (${enrolment?.skipped ?? 0} enrolled before); ${executions.filter((e) => e.status === "failed").length} executions failed`);
+        for (const line of funnelReport(await funnelOf(local.store, workflow), (await mail.listMail()).length, (n) => n.toFixed(2))) console.log(line);
+      } finally {
+        await mail.stop();
+      }
+    }),
+  );
+workflows
+  .command("status")
+  .addArgument(workflowArgument)
+  .description("a workflow's funnel and how its enrolments ended, as JSON")
+  .addOption(endpointOption)
+  .addOption(tableOption)
+  .action((id: string, options: { endpoint: string; table: string }) =>
+    withStore(options, async (local) => {
+      const workflow = workflowById(id);
+      const outcomes: Record<string, number> = {};
+      for await (const page of local.store.listEnrolments(workflow.id)) for (const e of page) outcomes[e.outcome ?? "running"] = (outcomes[e.outcome ?? "running"] ?? 0) + 1;
+      console.log(JSON.stringify({ workflow, funnel: await funnelOf(local.store, workflow), outcomes }, null, 2));
+    }),
+  );
 
 registerCouponCommands(program);
 registerReportCommand(program);

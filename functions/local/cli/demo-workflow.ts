@@ -9,7 +9,7 @@ import { lowClvReactivation, parseWorkflowDefinition, type WorkflowDefinition } 
 import { handleContactChanges } from "../../handlers/contact-changes.js";
 import { startLocalMail, type LocalMail } from "../local-mail.js";
 import type { LocalStore } from "../local-store.js";
-import { LocalWorkflows } from "../local-workflows.js";
+import { LocalWorkflows, type LocalWorkflowDependencies } from "../local-workflows.js";
 
 const DAY = 86_400_000;
 
@@ -44,10 +44,37 @@ export async function setUpDemoWorkflow(local: LocalStore, asOf: number): Promis
     demoWorkflow.couponSetId,
     Array.from({ length: 1000 }, (_, i) => `BACK15-${createHash("sha256").update(`demo-${i}`).digest("hex").slice(0, 8).toUpperCase()}`),
   );
-  const mail = await startLocalMail();
   const store = local.store;
+  const { runner, mail } = await localWorkflowRunner(local, [demoWorkflow], asOf, async ({ contactId }) => {
+    if (!buysDuringTheWait(contactId)) return;
+    const contact = await store.getContact(contactId);
+    const average = contact?.history ? contact.history.revenue / contact.history.orderCount : 20;
+    const at = asOf + (2 + (contactId.length % 4)) * DAY;
+    await store.recordOrder({ id: `demo-comeback-${contactId}`, contactId, createdAt: new Date(at).toISOString(), total: Math.round(average * 100) / 100, currency: "GBP", status: "placed" });
+    await handleContactChanges(store, { Records: [{ eventName: "MODIFY", dynamodb: { Keys: { PK: { S: `CONTACT#${contactId}` }, SK: { S: "PROFILE" } }, SequenceNumber: String(at) } }] }, at);
+  });
+  return {
+    runner,
+    mail,
+    workflows: [demoWorkflow],
+    funnel: () => funnelOf(store, demoWorkflow),
+    stop: () => mail.stop(),
+  };
+}
+
+/**
+ * Workflows run locally against the store at `local`: mail to aws-ses-v2-local started in this process,
+ * coupons from the same table, links to `npm run serve`'s API for unsubscribing.
+ */
+export async function localWorkflowRunner(
+  local: LocalStore,
+  workflows: readonly WorkflowDefinition[],
+  now: number,
+  whenWaitEnds?: LocalWorkflowDependencies["whenWaitEnds"],
+): Promise<{ runner: LocalWorkflows; mail: LocalMail }> {
+  const mail = await startLocalMail();
   const email = {
-    contacts: store,
+    contacts: local.store,
     mailer: new SesMailer(sesClient(mail.endpoint)),
     sendLog: new DynamoDbSendLog(local.client, local.tableName),
     settings: EmailSettings.parse({
@@ -57,37 +84,27 @@ export async function setUpDemoWorkflow(local: LocalStore, asOf: number): Promis
       couponUrl: "https://online-retail.example/discount/{code}",
       // `npm run serve`'s API: the same unsubscribe route as on AWS.
       unsubscribeUrl: "http://127.0.0.1:3000/unsubscribe",
-      unsubscribeSecret: "demo-unsubscribe-secret-not-for-production",
+      unsubscribeSecret: process.env.CLV_UNSUBSCRIBE_SECRET ?? "demo-unsubscribe-secret-not-for-production",
       timeZone: "Europe/London",
     }),
   };
-  const runner = new LocalWorkflows([demoWorkflow], {
-    store,
+  const runner = new LocalWorkflows(workflows, {
+    store: local.store,
     client: local.client,
     tableName: local.tableName,
-    coupons,
+    coupons: new CouponStore(local.client, local.tableName),
     email,
-    clock: () => asOf,
-    whenWaitEnds: async ({ contactId }) => {
-      if (!buysDuringTheWait(contactId)) return;
-      const contact = await store.getContact(contactId);
-      const average = contact?.history ? contact.history.revenue / contact.history.orderCount : 20;
-      const at = asOf + (2 + (contactId.length % 4)) * DAY;
-      await store.recordOrder({ id: `demo-comeback-${contactId}`, contactId, createdAt: new Date(at).toISOString(), total: Math.round(average * 100) / 100, currency: "GBP", status: "placed" });
-      await handleContactChanges(store, { Records: [{ eventName: "MODIFY", dynamodb: { Keys: { PK: { S: `CONTACT#${contactId}` }, SK: { S: "PROFILE" } }, SequenceNumber: String(at) } }] }, at);
-    },
+    clock: () => now,
+    ...(whenWaitEnds && { whenWaitEnds }),
   });
-  return {
-    runner,
-    mail,
-    workflows: [demoWorkflow],
-    funnel: async () => {
-      const enrolments: Enrolment[] = [];
-      for await (const page of store.listEnrolments(demoWorkflow.id)) enrolments.push(...page);
-      return workflowFunnel(demoWorkflow, enrolments);
-    },
-    stop: () => mail.stop(),
-  };
+  return { runner, mail };
+}
+
+/** A workflow's funnel from its enrolment records. */
+export async function funnelOf(store: LocalStore["store"], workflow: WorkflowDefinition): Promise<WorkflowFunnel> {
+  const enrolments: Enrolment[] = [];
+  for await (const page of store.listEnrolments(workflow.id)) enrolments.push(...page);
+  return workflowFunnel(workflow, enrolments);
 }
 
 /** The funnel as the marketer reads it. */
