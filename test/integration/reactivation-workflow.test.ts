@@ -14,6 +14,7 @@ import { startLocalMail, type LocalMail } from "../../functions/local/local-mail
 import { LocalWorkflows, type LocalWorkflowDependencies } from "../../functions/local/local-workflows.js";
 import { synthesizedDefinition, taskStateNames } from "../../functions/local/state-machines.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
+import { enrolTask } from "../../functions/handlers/workflow-enrol.js";
 
 const NOW = Date.parse("2024-06-07T09:00:00Z");
 const DAY = 86_400_000;
@@ -169,5 +170,24 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
     await runner.settled();
     expect(runner.started).toBe(1);
     expect(await mailTo("once")).toHaveLength(2);
+  });
+
+  it("enrols entrants from the stream's membership records: only those that turned active", async () => {
+    const { store, runner, enrolment } = await storeWith([{ id: "new-member" }, { id: "old-member" }, { id: "leaver" }]);
+    const record = (contactId: string, before: boolean | undefined, after: boolean) => ({
+      eventName: "MODIFY",
+      dynamodb: {
+        Keys: { PK: { S: `SEGMENT#${workflow.segmentId}` }, SK: { S: `CONTACT#${contactId}` } },
+        NewImage: { active: { BOOL: after } },
+        ...(before !== undefined && { OldImage: { active: { BOOL: before } } }),
+      },
+    });
+    const enrol = enrolTask({ workflows: [workflow], enrolments: store, starter: runner, members: store, clock: () => NOW });
+    const result = await enrol({ Records: [record("new-member", undefined, true), record("old-member", true, true), record("leaver", true, false)] });
+    expect(result.enrolments).toEqual([{ workflowId: workflow.id, enrolled: 1, skipped: 0 }]);
+    await runner.settled();
+    expect(await enrolment("new-member")).toMatchObject({ outcome: "reminded" });
+    expect(await store.getEnrolment(workflow.id, "old-member")).toBeUndefined();
+    await expect(enrol({ Records: [{ dynamodb: { Keys: { PK: { S: "CONTACT#x" } } } }] })).rejects.toThrow(/bad entered-segment event: Records.0.dynamodb.Keys.PK.S/);
   });
 });
