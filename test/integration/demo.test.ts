@@ -32,5 +32,5 @@ describe("npm start", () => {
     expect(readFileSync(report, "utf8")).toContain("Low CLV reactivation");
     expect(scores.every((s) => s.churnRisk !== null && s.churnRisk >= 0 && s.churnRisk <= 1)).toBe(true);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(4340);
-  });
+  }, 600_000);
 });

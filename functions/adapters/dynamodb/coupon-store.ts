@@ -1,7 +1,5 @@
 import { randomUUID } from "node:crypto";
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -13,7 +11,7 @@ import { assignmentStep, type CouponOutcome } from "../../domain/coupons/coupon-
 import type { CouponSetDefinition } from "../../domain/coupons/coupon-set.js";
 import { CouponImportBusyError, NoSuchCouponSetError, type CodeImport, type CouponSets } from "../../domain/coupons/coupon-sets.js";
 import { couponStock, type CouponSetState, type CouponStock } from "../../domain/coupons/coupon-stock.js";
-import { UnprocessedItemsError } from "./dynamodb-store.js";
+import { TableBatches, chunks, inParallel, type BatchOptions } from "./table-batches.js";
 
 /*
  * Items (DESIGN.md, "Data"), all under the set's partition COUPONSET#<id>:
@@ -59,20 +57,10 @@ const assignedSk = (contactId: string) => `ASSIGNED#${contactId}`;
 /** Zero-padded so that a set's slots list in pool order. */
 const slotSk = (slot: number) => `SLOT#${String(slot).padStart(10, "0")}`;
 
-const BATCH_WRITE_MAX = 25;
-const BATCH_GET_MAX = 100;
 /** Rounds of read-and-claim before giving up; each lost round means another caller moved the set on. */
 const CLAIM_ROUNDS_MAX = 20;
 
-export interface CouponStoreOptions {
-  /** Tries of a batch request before its unprocessed items are given up (with an error naming them). */
-  batchAttempts?: number;
-  /** Waits between those tries; tests pass one that does not wait. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Jitter for those waits, and the pick among returned codes, in [0, 1). */
-  random?: () => number;
-  /** Requests in flight at once in an import. */
-  concurrency?: number;
+export interface CouponStoreOptions extends BatchOptions {
   /** Codes numbered and published together by an import (two items each). */
   importStep?: number;
   /** How long an import holds a set before another may take it over; far longer than one step takes. */
@@ -81,8 +69,7 @@ export interface CouponStoreOptions {
 
 /** The coupon sets in the store's table (same table, same client as DynamoDbStore). */
 export class CouponStore implements CouponSets {
-  private readonly batchAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly batches: TableBatches;
   private readonly random: () => number;
   private readonly concurrency: number;
   private readonly importStep: number;
@@ -94,10 +81,9 @@ export class CouponStore implements CouponSets {
     private readonly clock: () => number = Date.now,
     options: CouponStoreOptions = {},
   ) {
-    this.batchAttempts = options.batchAttempts ?? 8;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.concurrency = options.concurrency ?? 16;
+    this.batches = new TableBatches(client, tableName, options);
+    this.random = this.batches.random;
+    this.concurrency = this.batches.concurrency;
     this.importStep = options.importStep ?? 1_000;
     this.importLeaseMs = options.importLeaseMs ?? 10 * 60_000;
   }
@@ -454,46 +440,12 @@ export class CouponStore implements CouponSets {
     return typeof Item?.code === "string" ? Item.code : undefined;
   }
 
-  // ---- batches (as DynamoDbStore does them) ----
-
-  /** BatchWriteItem puts, 25 a request, retrying what DynamoDB hands back unprocessed. */
-  private async writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
-    await inParallel(chunks(items, BATCH_WRITE_MAX), this.concurrency, async (chunk) => {
-      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 1; ; attempt++) {
-        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-        if (requests.length === 0) return;
-        if (attempt >= this.batchAttempts) throw new UnprocessedItemsError("BatchWriteItem", requests.length, attempt, this.tableName);
-        await this.backOff(attempt);
-      }
-    });
+  private writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
+    return this.batches.writeItems(items);
   }
 
-  /** BatchGetItem (whole items unless `attributes`), 100 keys a request, consistent reads, retrying unprocessed keys. */
-  private async getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    const projection = attributes && {
-      ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
-      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
-    };
-    await inParallel(chunks(keys, BATCH_GET_MAX), this.concurrency, async (chunk) => {
-      let Keys = chunk as Record<string, unknown>[];
-      for (let attempt = 1; ; attempt++) {
-        const { Responses, UnprocessedKeys } = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys, ConsistentRead: true, ...projection } } }));
-        found.push(...(Responses?.[this.tableName] ?? []));
-        Keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (Keys.length === 0) return;
-        if (attempt >= this.batchAttempts) throw new UnprocessedItemsError("BatchGetItem", Keys.length, attempt, this.tableName);
-        await this.backOff(attempt);
-      }
-    });
-    return found;
-  }
-
-  /** Exponential backoff with full jitter, 50 ms doubling, at most 5 s. */
-  private backOff(attempt: number): Promise<void> {
-    return this.sleep(this.random() * Math.min(5_000, 50 * 2 ** attempt));
+  private getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+    return this.batches.getItems(keys, attributes);
   }
 }
 
@@ -534,19 +486,4 @@ function setRead(setId: string, item: Record<string, unknown>): SetRead {
 
 function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `work` on every item with at most `limit` running at once; the first failure rejects. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,7 +1,5 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import {
-  BatchGetCommand,
-  BatchWriteCommand,
   GetCommand,
   NumberValue,
   PutCommand,
@@ -13,6 +11,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
+import { TableBatches, UnprocessedItemsError, chunks, inParallel, type BatchOptions } from "./table-batches.js";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import { contactHistories, type ContactHistory, type Order } from "../../domain/clv/order-history.js";
 import { rfmGroups } from "../../domain/clv/rfm.js";
@@ -59,9 +58,6 @@ const contactIdOf = (pk: string) => pk.slice("CONTACT#".length);
 const workflowPk = (workflowId: string) => `WORKFLOW#${workflowId}`;
 const enrolmentOf = ({ PK: _pk, SK: _sk, ...enrolment }: Record<string, unknown>) => enrolment as unknown as Enrolment;
 
-/** Limits DynamoDB sets: BatchWriteItem takes 25 requests, BatchGetItem 100 keys. */
-const BATCH_WRITE_MAX = 25;
-const BATCH_GET_MAX = 100;
 /**
  * Orders of one contact counted by one UpdateItem. Each adds about 60 characters of condition, and an
  * expression may have 4 KB.
@@ -76,16 +72,8 @@ const BATCH_ORDERS_MIN = 25;
 
 const PROFILE_FIELDS = ["email", "firstName", "subscription", "consentAt", "country"] as const;
 
-export interface DynamoDbStoreOptions {
-  /** Tries of a batch request before its unprocessed items are given up (with an error naming them). */
-  batchAttempts?: number;
-  /** Waits between those tries; tests pass one that does not wait. */
-  sleep?: (ms: number) => Promise<void>;
-  /** Jitter for those waits, in [0, 1). */
-  random?: () => number;
-  /** Requests in flight at once in a bulk call (recordOrders, putContacts, putScores). */
-  concurrency?: number;
-}
+/** Batch retries and the requests in flight at once in a bulk call (recordOrders, putContacts, putScores). */
+export type DynamoDbStoreOptions = BatchOptions;
 
 /** A contact as this store has it: what the port promises, plus the summary's counters. */
 export interface ContactRecord extends StoredContact {
@@ -107,21 +95,7 @@ export type StoredScores = ContactScores & { scoredAt: string };
 /** What writing a contact's profile did: `unchanged` when the stored profile already said the same. */
 export type ContactOutcome = "created" | "updated" | "unchanged";
 
-/** Thrown when DynamoDB keeps handing back part of a batch (throttling beyond what waiting cures). */
-export class UnprocessedItemsError extends Error {
-  constructor(
-    readonly operation: "BatchWriteItem" | "BatchGetItem",
-    readonly unprocessed: number,
-    readonly attempts: number,
-    tableName: string,
-  ) {
-    super(
-      `${operation} on table ${tableName} still had ${unprocessed} unprocessed item(s) after ${attempts} tries ` +
-        `(the table is throttling); every write is safe to repeat, so retry the whole operation later`,
-    );
-    this.name = "UnprocessedItemsError";
-  }
-}
+export { UnprocessedItemsError };
 
 interface SummaryEntry {
   /** Order time, epoch ms. */
@@ -153,9 +127,7 @@ interface Pending {
  * same thing again.
  */
 export class DynamoDbStore implements StoreData {
-  private readonly batchAttempts: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly batches: TableBatches;
   private readonly concurrency: number;
 
   constructor(
@@ -164,10 +136,8 @@ export class DynamoDbStore implements StoreData {
     private readonly clock: () => number = Date.now,
     options: DynamoDbStoreOptions = {},
   ) {
-    this.batchAttempts = options.batchAttempts ?? 8;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.concurrency = options.concurrency ?? 16;
+    this.batches = new TableBatches(client, tableName, options);
+    this.concurrency = this.batches.concurrency;
   }
 
   // ---- contacts ----
@@ -834,48 +804,12 @@ export class DynamoDbStore implements StoreData {
     } while (startKey);
   }
 
-  /** BatchWriteItem puts, 25 a request, retrying what DynamoDB hands back unprocessed. */
-  private async writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
-    await inParallel(chunks(items, BATCH_WRITE_MAX), this.concurrency, async (chunk) => {
-      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 1; ; attempt++) {
-        const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
-        requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-        if (requests.length === 0) return;
-        if (attempt >= this.batchAttempts) throw new UnprocessedItemsError("BatchWriteItem", requests.length, attempt, this.tableName);
-        await this.backOff(attempt);
-      }
-    });
+  private writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
+    return this.batches.writeItems(items);
   }
 
-  /** BatchGetItem (whole items unless `attributes`), 100 keys a request, consistent reads, retrying unprocessed keys. */
-  private async getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
-    const found: Record<string, unknown>[] = [];
-    const projection = attributes && {
-      ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
-      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
-    };
-    await inParallel(chunks(keys, BATCH_GET_MAX), this.concurrency, async (chunk) => {
-      let Keys = chunk as Record<string, unknown>[];
-      for (let attempt = 1; ; attempt++) {
-        const { Responses, UnprocessedKeys } = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.tableName]: { Keys, ConsistentRead: true, ...projection } },
-          }),
-        );
-        found.push(...(Responses?.[this.tableName] ?? []));
-        Keys = UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (Keys.length === 0) return;
-        if (attempt >= this.batchAttempts) throw new UnprocessedItemsError("BatchGetItem", Keys.length, attempt, this.tableName);
-        await this.backOff(attempt);
-      }
-    });
-    return found;
-  }
-
-  /** Exponential backoff with full jitter (AWS's advice for batch retries), 50 ms doubling, at most 5 s. */
-  private backOff(attempt: number): Promise<void> {
-    return this.sleep(this.random() * Math.min(5_000, 50 * 2 ** attempt));
+  private getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+    return this.batches.getItems(keys, attributes);
   }
 }
 
@@ -1067,21 +1001,4 @@ function decimalOf(value: number): { digits: bigint; scale: number } {
   const scale = fraction.length - Number(exponent);
   const digits = BigInt(`${whole}${fraction}`);
   return scale >= 0 ? { digits, scale } : { digits: digits * 10n ** BigInt(-scale), scale: 0 };
-}
-
-// ---- work in bounded parallel ----
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs `work` on every item with at most `limit` running at once; the first failure rejects. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
