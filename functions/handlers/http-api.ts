@@ -2,12 +2,21 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { json } from "./http/http-json.js";
 import { routes, type HttpDependencies } from "./http/routes.js";
 import { httpDependencies } from "./runtime.js";
+import { exportSegmentHandler, segmentExportDependencies } from "./segment-export.js";
+
+/** The API's dependencies, with the segment export when the stack gave this Lambda an exports bucket. */
+function apiDependencies(): HttpDependencies {
+  const deps = httpDependencies();
+  if (!process.env.EXPORT_BUCKET) return deps;
+  const run = exportSegmentHandler({ ...segmentExportDependencies(), store: async () => deps.store });
+  return { ...deps, exportSegment: (segmentId) => run({ segmentId }) };
+}
 
 let dependencies: HttpDependencies | undefined;
 
 /** The store's HTTP API: API Gateway v2 routes each request here by its route key. */
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  dependencies ??= httpDependencies();
+  dependencies ??= apiDependencies();
   const route = routes[event.routeKey];
   return route ? route(event, dependencies) : json(404, { error: `no route ${event.routeKey}` });
 };

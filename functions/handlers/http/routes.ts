@@ -7,6 +7,9 @@ import { orderInput } from "../../domain/store/order.js";
 import type { StoreData } from "../../domain/store/ports.js";
 import { verifyUnsubscribeToken } from "../../domain/store/unsubscribe-token.js";
 import { bodyText, HttpError, json, parseBody, respond } from "./http-json.js";
+import { SegmentDefinition } from "../../domain/segments/segment-definition.js";
+import { SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
+import type { SegmentExportLink } from "../../adapters/s3/segment-export.js";
 
 export interface HttpDependencies {
   store: StoreData;
@@ -14,6 +17,8 @@ export interface HttpDependencies {
   unsubscribeSecret: () => Promise<string>;
   /** Coupon sets (CouponStore over the same table); without them the coupon routes answer 501. */
   coupons?: CouponSets;
+  /** A segment's members as CSV in the exports bucket, with a pre-signed link; without it the export route answers 501. */
+  exportSegment?: (segmentId: string) => Promise<SegmentExportLink>;
 }
 
 type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -81,6 +86,20 @@ export const postCouponCodes: Route = (event, { coupons, clock }) =>
     }
   });
 
+/** POST /segments/{id}/export: the segment's members with e-mail and every figure, as a CSV behind a link that expires. */
+export const postSegmentExport: Route = (event, { exportSegment }) =>
+  respond(async () => {
+    if (!exportSegment) throw new HttpError(501, { error: "segment exports are not set up in this deployment" });
+    const id = SegmentDefinition.shape.id.safeParse(event.pathParameters?.id);
+    if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
+    try {
+      return json(200, await exportSegment(id.data));
+    } catch (error) {
+      if (error instanceof SegmentNotFoundError) throw new HttpError(404, { error: error.message });
+      throw error;
+    }
+  });
+
 /** The routes by API Gateway route key. */
 export const routes: Record<string, Route> = {
   "PUT /contacts/{id}": putContact,
@@ -88,6 +107,7 @@ export const routes: Record<string, Route> = {
   "POST /events": postEvent,
   "POST /unsubscribe": postUnsubscribe,
   "POST /coupon-sets/{id}/codes": postCouponCodes,
+  "POST /segments/{id}/export": postSegmentExport,
 };
 
 /** The routes that a signed token protects instead of an API key. */

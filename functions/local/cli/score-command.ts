@@ -5,27 +5,10 @@ import { OrderRow } from "../../domain/clv/csv-rows.js";
 import { scoreStore, type StoreScores } from "../../domain/clv/score-store.js";
 import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
 import { readRows } from "./read-rows.js";
+import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
 
-/** The output columns: `customer_id` then every figure, named as in DESIGN.md. */
-export const SCORE_COLUMNS = [
-  "orderCount",
-  "firstOrderAt",
-  "lastOrderAt",
-  "historicClv",
-  "averageOrderValue",
-  "averageDaysBetweenOrders",
-  "predictedOrders12m",
-  "predictedClv12m",
-  "totalClv",
-  "pAlive",
-  "churnRisk",
-  "churnBand",
-  "expectedNextOrderAt",
-  "rfmRecency",
-  "rfmFrequency",
-  "rfmMonetary",
-  "rfmGroup",
-] as const satisfies readonly (keyof ContactScores)[];
+/** The output columns: `customer_id` then every figure, the same as a segment export's. */
+export { SCORE_COLUMNS };
 
 export interface ScoreFileResult extends StoreScores {
   errors: RowError[];
