@@ -180,8 +180,8 @@ async function tableMakeUp(client: ReturnType<typeof storeClient>, tableName: st
   if (segment) line("  SEGMENT#<id> / CONTACT#<id>", `${count(members)} items`, `avg ${Math.round(segment.bytes / segment.items)} B (one per active member)`);
 }
 
-async function benchDemo(): Promise<void> {
-  console.log("\nThe demo store end to end (`npm start`: Online Retail into dynalite, two nights, the report)");
+export async function benchDemo(): Promise<void> {
+  console.log("\nThe demo store end to end (`npm start`: Online Retail into dynalite, two nights, the Low CLV workflow, the report)");
   const lines: string[] = [];
   const start = performance.now();
   try {
