@@ -1,12 +1,16 @@
-import { Stack, type StackProps } from "aws-cdk-lib";
+import { Aspects, Stack, Validations, type StackProps } from "aws-cdk-lib";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { Construct } from "constructs";
 import { BulkImport } from "./bulk-import.js";
 import { IngestionApi } from "./ingestion-api.js";
 import { NightlyScoring } from "./nightly-scoring.js";
+import { SegmentExport } from "./segment-export.js";
 import { EmailSending } from "./email-sending.js";
 import { ReactivationWorkflows } from "./reactivation-workflow.js";
 import { lowClvReactivation, type WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import { StoreTable } from "./store-table.js";
+import { WildcardAcknowledgements } from "./nag-acknowledgements.js";
+import { Operations } from "./operations.js";
 
 /** The whole system on the store's AWS account; each capability is one construct composed here. */
 export interface ClvStackProps extends StackProps {
@@ -24,6 +28,8 @@ export interface ClvStackProps extends StackProps {
   /** The verified SES identity (a domain or an address) and the From of the mail (context `senderIdentity`, `senderAddress`). */
   senderIdentity?: string;
   senderAddress?: string;
+  /** Where the alarms go by e-mail (context `alarmEmail`); the SNS topic is made either way. */
+  alarmEmail?: string;
   /** The reactivation workflows; the Low CLV workflow by default. */
   workflows?: readonly WorkflowDefinition[];
 }
@@ -33,11 +39,15 @@ export class ClvStack extends Stack {
   readonly ingestion: IngestionApi;
   readonly bulkImport: BulkImport;
   readonly nightly: NightlyScoring;
+  readonly segmentExport: SegmentExport;
   readonly email: EmailSending;
   readonly workflows: ReactivationWorkflows;
+  readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: ClvStackProps = {}) {
     super(scope, id, props);
+    // Each IAM wildcard acknowledged for cdk-nag only with the reason it is needed (lib/nag-acknowledgements.ts).
+    Aspects.of(this).add(new WildcardAcknowledgements());
     this.store = new StoreTable(this, "Store");
     this.ingestion = new IngestionApi(this, "Ingestion", { table: this.store.table, apiKeyHashes: props.apiKeyHashes ?? [] });
     this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
@@ -57,11 +67,36 @@ export class ClvStack extends Stack {
       unsubscribeUrl: `${this.ingestion.api.apiEndpoint}/unsubscribe`,
       unsubscribeSecret: this.ingestion.unsubscribeSecret,
     });
+    this.segmentExport = new SegmentExport(this, "SegmentExport", { table: this.store.table });
+    // The API's POST /segments/{id}/export runs the same export in its own Lambda.
+    this.segmentExport.grantExport(this.ingestion.handler);
+    Validations.of(this.segmentExport.bucket).acknowledge({
+      id: "AwsSolutions-S1",
+      reason:
+        "No server access logs: every export is asked for through a logged call (the API's access log, the exporter's log: segment, time), files are deleted after 7 days and are read only through pre-signed links that expire within the hour. CloudTrail data events can log each download where a store must audit them.",
+    });
     this.nightly = new NightlyScoring(this, "Nightly", {
       table: this.store.table,
       enrolFunction: this.workflows.enrolFunction,
       ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
       ...(props.nightlyHour !== undefined && { hour: props.nightlyHour }),
+    });
+    // Last: it watches every Lambda and dead-letter queue made above.
+    this.operations = new Operations(this, "Operations", {
+      ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),
+      nightly: this.nightly.stateMachine,
+      api: this.ingestion.api,
+      deadLetterQueues: {
+        "contact changes": this.nightly.contactChangesDeadLetters,
+        "segment entries": this.workflows.enrolDeadLetters,
+        "SES feedback": this.email.feedbackDeadLetters,
+        imports: this.bulkImport.importDeadLetters,
+        "nightly schedule": this.nightly.scheduleDeadLetters,
+      },
+      functions: this.node
+        .findAll()
+        .filter((c): c is NodejsFunction => c instanceof NodejsFunction)
+        .map((fn) => ({ name: fn.node.path.split("/").slice(1).join("/"), fn, logGroup: fn.logGroup })),
     });
   }
 }

@@ -1,17 +1,23 @@
-import { CfnOutput, Duration } from "aws-cdk-lib";
-import { HttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
+import { CfnOutput, Duration, Validations } from "aws-cdk-lib";
+import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
+import { API_THROTTLE } from "../functions/handlers/http/http-json.js";
+import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { handlerFunction } from "./lambda-function.js";
 
 export interface IngestionApiProps {
   table: ITableV2;
   /** SHA-256 hex digests of the store's API keys (`npm run -s clv -- api-key` makes a key and its hash). */
   apiKeyHashes: readonly string[];
+  /** Requests per second per route, steady and burst, beyond which API Gateway answers 429. */
+  throttle?: { ratePerSecond: number; burst: number };
 }
 
 /**
@@ -23,6 +29,9 @@ export class IngestionApi extends Construct {
   readonly api: HttpApi;
   /** Signs one-click unsubscribe links: the workflows sign with it, the unsubscribe route verifies. */
   readonly unsubscribeSecret: Secret;
+  /** One line per request: who, which route, the status; no body, no query string (the unsubscribe token). */
+  readonly accessLogs: LogGroup;
+  readonly handler: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: IngestionApiProps) {
     super(scope, id);
@@ -34,17 +43,24 @@ export class IngestionApi extends Construct {
       description: "Signs one-click unsubscribe links",
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
     }));
+    Validations.of(unsubscribeSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason: "Not rotated: every unsubscribe link in mail already sent is signed with it and must keep working for 400 days (RFC 8058, and the law: an unsubscribe link may not break). Rotate by hand only after a leak, accepting that older links stop working.",
+    });
 
     const apiFunction = handlerFunction(this, "Handler", "http-api.ts", {
       environment: { TABLE_NAME: props.table.tableName, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn },
     });
-    props.table.grantReadWriteData(apiFunction);
+    // What the store's routes call (contacts, orders, events, coupon codes): no Scan, no Delete. The
+    // segment export's route brings its own rights (SegmentExport.grantExport).
+    props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem");
+    this.handler = apiFunction;
     unsubscribeSecret.grantRead(apiFunction);
 
     const authorizerFunction = handlerFunction(this, "Authorizer", "api-key-authorizer.ts", {
       environment: { TABLE_NAME: props.table.tableName, API_KEY_HASHES_PARAMETER: keyHashes.parameterName },
     });
-    keyHashes.grantRead(authorizerFunction);
+    authorizerFunction.addToRolePolicy(new PolicyStatement({ actions: ["ssm:GetParameter"], resources: [keyHashes.parameterArn] }));
 
     const authorizer = new HttpLambdaAuthorizer("ApiKey", authorizerFunction, {
       identitySource: ["$request.header.x-api-key"],
@@ -57,7 +73,33 @@ export class IngestionApi extends Construct {
     this.api.addRoutes({ path: "/orders", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/events", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/coupon-sets/{id}/codes", methods: [HttpMethod.POST], integration });
-    this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
+    this.api.addRoutes({ path: "/segments/{id}/export", methods: [HttpMethod.POST], integration });
+    const [unsubscribe] = this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
+    Validations.of(unsubscribe!).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason: "One-click unsubscribe (RFC 8058) is posted by the recipient's mail client, which has no key: the token in the link, HMAC-signed per contact with an expiry, is the authorization.",
+    });
+
+    // Stage throttling (429 beyond it) and access logs, on the stage the API creates by default.
+    const throttle = props.throttle ?? API_THROTTLE;
+    this.accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH });
+    const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
+    stage.defaultRouteSettings = { throttlingRateLimit: throttle.ratePerSecond, throttlingBurstLimit: throttle.burst };
+    stage.accessLogSettings = {
+      destinationArn: this.accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: "$context.requestId",
+        ip: "$context.identity.sourceIp",
+        time: "$context.requestTime",
+        routeKey: "$context.routeKey",
+        status: "$context.status",
+        responseLength: "$context.responseLength",
+        latency: "$context.responseLatency",
+        error: "$context.error.message",
+        authorizerError: "$context.authorizer.error",
+        integrationError: "$context.integrationErrorMessage",
+      }),
+    };
     new CfnOutput(this, "Url", { value: this.api.apiEndpoint });
   }
 }

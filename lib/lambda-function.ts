@@ -1,4 +1,5 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, type NodejsFunctionProps } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -14,12 +15,20 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  */
 export const LOCAL_SYNTH_CONTEXT = "clv:localSynth";
 
+/** The CloudWatch namespace of a stack's own metrics (functions/adapters/logging/metrics.ts writes to it). */
+export const metricsNamespace = (scope: Construct) => `Clv/${Stack.of(scope).stackName}`;
+
 /**
  * Every Lambda of the system is one file of functions/handlers/, bundled by the local esbuild (no
- * Docker), on Node.js 22 and arm64, with logs kept a month.
+ * Docker), on Node.js 22 and arm64, with logs kept a month. Its role starts empty but for writing to
+ * its own log group (not AWSLambdaBasicExecutionRole, which may write to any log group in the
+ * account); each construct grants the rest.
  */
 export function handlerFunction(scope: Construct, id: string, handlerFile: string, props: Omit<NodejsFunctionProps, "entry"> = {}): NodejsFunction {
-  return new NodejsFunction(scope, id, {
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+  const role = new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal("lambda.amazonaws.com"), description: `Runs ${handlerFile}` });
+  logGroup.grantWrite(role);
+  const fn = new NodejsFunction(scope, id, {
     entry: `${root}functions/handlers/${handlerFile}`,
     projectRoot: root,
     depsLockFilePath: `${root}package-lock.json`,
@@ -29,7 +38,8 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
     timeout: Duration.seconds(10),
     tracing: Tracing.ACTIVE,
     // Its own log group with a retention, rather than logRetention's extra custom-resource Lambda.
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+    logGroup,
+    role,
     bundling: {
       forceDockerBundling: false,
       minify: true,
@@ -38,5 +48,16 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
       ...(scope.node.tryGetContext(LOCAL_SYNTH_CONTEXT) === true && { assetHash: `local-synth-${id}` }),
     },
     ...props,
+    environment: {
+      // Powertools' logger names the service; the metrics helper writes to the stack's namespace.
+      POWERTOOLS_SERVICE_NAME: handlerFile.replace(/\.ts$/, ""),
+      METRICS_NAMESPACE: metricsNamespace(scope),
+      ...props.environment,
+    },
   });
+  Validations.of(fn).acknowledge({
+    id: "AwsSolutions-L1",
+    reason: "Node.js 22 is pinned on purpose: the handlers are bundled for it (esbuild target node22) and the test suite runs against it; a runtime upgrade is a change of its own, with its own test run.",
+  });
+  return fn;
 }

@@ -1,4 +1,4 @@
-import { Duration, Stack } from "aws-cdk-lib";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -27,7 +27,7 @@ import { Construct } from "constructs";
 import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import type { EmailSending } from "./email-sending.js";
 import { handlerFunction } from "./lambda-function.js";
-import { TRANSIENT_ERRORS } from "./nightly-scoring.js";
+import { STATE_MACHINE_LOG_LEVEL_REASON, TRANSIENT_ERRORS } from "./nightly-scoring.js";
 
 /** State names, shared with the local runner, which gives each Task its local handler. */
 export const WORKFLOW_STATES = {
@@ -119,6 +119,7 @@ export class ReactivationWorkflows extends Construct {
     table.grant(enrol, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
     for (const machine of this.stateMachines.values()) machine.grantStartExecution(enrol);
     this.enrolDeadLetters = new Queue(this, "EnrolDeadLetters", { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+    Validations.of(this.enrolDeadLetters).acknowledge({ id: "AwsSolutions-SQS3", reason: "It is a dead-letter queue itself: the entered-segment stream's failure destination." });
     enrol.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.LATEST,
@@ -231,12 +232,14 @@ export class ReactivationWorkflows extends Construct {
         )
         .otherwise(record("RecordNotInSegment", WORKFLOW_STATES.notInSegment, "not-in-segment")),
     );
-    return new StateMachine(scope, "StateMachine", {
+    const machine = new StateMachine(scope, "StateMachine", {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
       timeout: Duration.days(workflow.waitDays + 2),
       tracingEnabled: true,
       logs: { destination: new LogGroup(scope, "Logs", { retention: RetentionDays.ONE_MONTH }), level: LogLevel.ERROR },
     });
+    Validations.of(machine).acknowledge({ id: "AwsSolutions-SF1", reason: STATE_MACHINE_LOG_LEVEL_REASON });
+    return machine;
   }
 }

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy } from "aws-cdk-lib";
 import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 
@@ -23,5 +23,7 @@ export class StoreTable extends Construct {
       // A store's customer data outlives a stack update or deletion by mistake.
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // The command line's --table, to create segments and import coupon codes into the deployed table.
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
   }
 }

@@ -1,5 +1,7 @@
 import type { DynamoDBBatchResponse } from "aws-lambda";
 import { z } from "zod";
+import { serviceLogger } from "../adapters/logging/logger.js";
+import { putMetrics } from "../adapters/logging/metrics.js";
 import { rescoreChangedContacts, type ContactChangeStore } from "../domain/nightly/contact-changes.js";
 import { parseEvent } from "./events.js";
 import { once, tableStore } from "./runtime.js";
@@ -13,6 +15,8 @@ const StreamRecord = z.object({
   }),
 });
 const StreamEvent = z.object({ Records: z.array(z.unknown()) });
+
+const logger = serviceLogger("contact-changes");
 
 export interface ContactChangeResult extends DynamoDBBatchResponse {
   rescored: number;
@@ -35,7 +39,7 @@ export async function handleContactChanges(store: ContactChangeStore, event: unk
     if (!record.success) {
       // Not ours to retry forever: a record we cannot read is reported and left to the DLQ.
       const sequence = (raw as { dynamodb?: { SequenceNumber?: string } })?.dynamodb?.SequenceNumber;
-      console.error(JSON.stringify({ message: "unreadable stream record", issues: record.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) }));
+      logger.error("unreadable stream record", { sequenceNumber: sequence, issues: record.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`) });
       if (sequence) result.batchItemFailures.push({ itemIdentifier: sequence });
       continue;
     }
@@ -56,7 +60,7 @@ export async function handleContactChanges(store: ContactChangeStore, event: unk
         for (const m of changes.left) result.left.push({ segmentId, contactId: m.contactId });
       }
     } catch (error) {
-      console.error(JSON.stringify({ message: "rescoring a changed contact failed", contactId, error: String(error) }));
+      logger.error("rescoring a changed contact failed", { contactId, sequenceNumbers: sequences, error });
       for (const itemIdentifier of sequences) result.batchItemFailures.push({ itemIdentifier });
     }
   }
@@ -66,6 +70,8 @@ export async function handleContactChanges(store: ContactChangeStore, event: unk
 const store = once(async () => tableStore());
 
 export async function handler(event: unknown): Promise<DynamoDBBatchResponse> {
-  const { batchItemFailures } = await handleContactChanges(await store(), event, Date.now());
+  const { batchItemFailures, rescored, entered, left } = await handleContactChanges(await store(), event, Date.now());
+  putMetrics({ ContactsRescored: rescored, StreamRecordsFailed: batchItemFailures.length });
+  if (entered.length + left.length > 0) logger.info("segment memberships changed", { entered: entered.length, left: left.length });
   return { batchItemFailures };
 }

@@ -3,6 +3,8 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import type { S3Event } from "aws-lambda";
 import { z } from "zod";
 import { importContacts, importOrders, type ImportReport } from "../adapters/csv/import-csv.js";
+import { serviceLogger } from "../adapters/logging/logger.js";
+import { withRedactedErrors } from "../adapters/logging/redact.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { httpDependencies } from "./runtime.js";
 
@@ -46,12 +48,14 @@ export async function importUpload(record: unknown, deps: UploadDependencies): P
 }
 
 let deps: UploadDependencies | undefined;
+const logger = serviceLogger("import-upload");
 
 /** S3 ObjectCreated under imports/ → import the file into the store's table. */
-export const handler = async (event: S3Event): Promise<void> => {
+export const handler = withRedactedErrors(async (event: S3Event): Promise<void> => {
   deps ??= { s3: new S3Client({}), store: httpDependencies().store };
   for (const record of event.Records) {
     const report = await importUpload(record, deps);
-    console.log(JSON.stringify({ level: "INFO", message: "import done", rows: report.rows, imported: report.imported, duplicates: report.duplicates, rejected: report.rejected }));
+    // Counts only: the report under reports/ has the rows; a log line must not carry their addresses.
+    logger.info("import done", { key: record.s3.object.key, rows: report.rows, imported: report.imported, duplicates: report.duplicates, rejected: report.rejected });
   }
-};
+});

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { serviceLogger } from "../adapters/logging/logger.js";
+import { putMetrics } from "../adapters/logging/metrics.js";
+import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { startNightlyRun, type NightlyStore, type ScanSegmentTask } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
 import { once, tableStore } from "./runtime.js";
@@ -30,6 +33,8 @@ export interface NightlyPlanDependencies {
   clock: () => number;
 }
 
+const logger = serviceLogger("nightly-plan");
+
 /** Step 1 of the night: read every history, fit and select the model, keep the plan. */
 export const planNight =
   (deps: NightlyPlanDependencies) =>
@@ -37,6 +42,11 @@ export const planNight =
   const start = parseEvent(NightlyStart, event, "nightly start");
   const now = start.scheduledTime ? Date.parse(start.scheduledTime) : deps.clock();
   const plan = await startNightlyRun(await deps.store(), now, deps.scanSegments);
+  const chosen = plan.run.purchaseModel;
+  const holdout = plan.run.holdout?.candidates.find((c) => c.model === chosen?.model);
+  const facts = { runId: plan.runId, model: chosen?.model ?? null, contacts: plan.run.contacts, reasons: plan.run.reasons };
+  putMetrics({ Eligible: plan.run.eligibility.eligible ? 1 : 0, ModelLogLikelihood: chosen?.logLikelihood, HoldoutMeanAbsoluteError: holdout?.meanAbsoluteError }, { properties: facts });
+  logger.info("night planned", { ...facts, logLikelihood: chosen?.logLikelihood, holdoutMeanAbsoluteError: holdout?.meanAbsoluteError, converged: chosen?.converged });
   return {
     runId: plan.runId,
     eligible: plan.run.eligibility.eligible,
@@ -46,8 +56,8 @@ export const planNight =
   };
 };
 
-export const handler = planNight({
+export const handler = withRedactedErrors(planNight({
   store: once(async () => tableStore()),
   scanSegments: parseEvent(Settings, process.env, "environment").SCAN_SEGMENTS,
   clock: Date.now,
-});
+}));

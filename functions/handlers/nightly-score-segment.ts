@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { putMetrics } from "../adapters/logging/metrics.js";
+import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { scoreScanSegment, type NightlyStore, type ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
 import { once, tableStore } from "./runtime.js";
@@ -14,7 +16,12 @@ export const ScanSegmentTaskEvent = z
 /** Step 2 of the night, one Map item: score a scan segment's contacts, write what changed. */
 export const scoreSegment =
   (deps: { store: () => Promise<NightlyStore> }) =>
-  async (event: unknown): Promise<ScanSegmentResult> =>
-    scoreScanSegment(await deps.store(), parseEvent(ScanSegmentTaskEvent, event, "scan segment task"));
+  async (event: unknown): Promise<ScanSegmentResult> => {
+    const task = parseEvent(ScanSegmentTaskEvent, event, "scan segment task");
+    const result = await scoreScanSegment(await deps.store(), task);
+    // Put once the segment is done: a segment that dies halfway and is run again counts its contacts once.
+    putMetrics({ ContactsScored: result.contacts, ScoresWritten: result.scoresWritten }, { properties: { runId: task.runId, segment: task.segment } });
+    return result;
+  };
 
-export const handler = scoreSegment({ store: once(async () => tableStore()) });
+export const handler = withRedactedErrors(scoreSegment({ store: once(async () => tableStore()) }));

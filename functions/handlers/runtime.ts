@@ -4,6 +4,7 @@ import { z } from "zod";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
+import { withRedactedErrors } from "../adapters/logging/redact.js";
 import type { HttpDependencies } from "./http/routes.js";
 
 /**
@@ -65,9 +66,10 @@ export function apiKeyHashes(env = handlerEnvironment()): () => Promise<string[]
 
 /**
  * The Lambda entry point of a handler factory, made on the first invocation: importing a handler
- * module (the local runner does, for its factory) must not need the Lambda's environment.
+ * module (the local runner does, for its factory) must not need the Lambda's environment. What it
+ * throws loses any e-mail address on the way out (the runtime logs it, Step Functions keeps it).
  */
 export function lambdaHandler<E, R>(make: () => (event: E) => Promise<R>): (event: E) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
-  return (event) => (handle ??= make())(event);
+  return withRedactedErrors((event) => (handle ??= make())(event));
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { putMetrics } from "../adapters/logging/metrics.js";
 import { StepFunctionsStarter } from "../adapters/sfn/workflow-starter.js";
 import { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
 import { enrolEntrants, enrolSegmentMembers, type EnrolDependencies, type WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
@@ -32,13 +33,18 @@ const WorkflowsEnvironment = z.object({
 export const enrolTask =
   (deps: EnrolDependencies & { clock: () => number }) =>
   async (event: unknown): Promise<{ enrolments: WorkflowEnrolment[] }> => {
-    if (AfterTheNight.safeParse(event).success) return { enrolments: await enrolSegmentMembers(deps, deps.clock()) };
-    const { Records } = parseEvent(EnteredSegmentEvent, event, "entered-segment event");
-    const entered = Records.filter((r) => r.dynamodb.NewImage?.active.BOOL === true && r.dynamodb.OldImage?.active.BOOL !== true).map((r) => ({
-      segmentId: r.dynamodb.Keys.PK.S.slice("SEGMENT#".length),
-      contactId: r.dynamodb.Keys.SK.S.slice("CONTACT#".length),
-    }));
-    return { enrolments: await enrolEntrants(entered, deps, deps.clock()) };
+    let enrolments: WorkflowEnrolment[];
+    if (AfterTheNight.safeParse(event).success) enrolments = await enrolSegmentMembers(deps, deps.clock());
+    else {
+      const { Records } = parseEvent(EnteredSegmentEvent, event, "entered-segment event");
+      const entered = Records.filter((r) => r.dynamodb.NewImage?.active.BOOL === true && r.dynamodb.OldImage?.active.BOOL !== true).map((r) => ({
+        segmentId: r.dynamodb.Keys.PK.S.slice("SEGMENT#".length),
+        contactId: r.dynamodb.Keys.SK.S.slice("CONTACT#".length),
+      }));
+      enrolments = await enrolEntrants(entered, deps, deps.clock());
+    }
+    putMetrics({ WorkflowsEnrolled: enrolments.reduce((n, e) => n + e.enrolled, 0) });
+    return { enrolments };
   };
 
 export const handler = lambdaHandler(() => {

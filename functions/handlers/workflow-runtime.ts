@@ -6,6 +6,7 @@ import { DynamoDbSendLog } from "../adapters/dynamodb/send-log.js";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { SesMailer, sesClient } from "../adapters/ses/ses-mailer.js";
 import { EmailSettings, type EmailDependencies } from "../domain/email/send-workflow-email.js";
+import type { CouponStock } from "../domain/coupons/coupon-stock.js";
 import type { CouponAssigner, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { handlerEnvironment, once, tableStore } from "./runtime.js";
@@ -14,7 +15,8 @@ import { handlerEnvironment, once, tableStore } from "./runtime.js";
 export interface WorkflowStepDependencies {
   store: DynamoDbStore;
   enrolments: EnrolmentStore;
-  coupons: CouponAssigner;
+  /** Assigns codes; the stock read after an assignment is for the coupons-left metric. */
+  coupons: CouponAssigner & { couponStock(setId: string): Promise<CouponStock | undefined> };
   email: () => Promise<EmailDependencies>;
   clock: () => number;
 }

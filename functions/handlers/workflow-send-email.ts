@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { putMetrics } from "../adapters/logging/metrics.js";
+import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { sendEmailStep } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler } from "./runtime.js";
@@ -13,10 +15,17 @@ export const SendEmailRequest = z.strictObject({
   coupon: z.object({ code: z.string().min(1), expiresAt: z.string().min(1) }),
 });
 
-/** Tasks "Send the coupon e-mail" and "Send the reminder". */
-export const sendEmailTask =
-  (deps: Pick<WorkflowStepDependencies, "email" | "enrolments" | "clock">) =>
-  async (event: unknown): Promise<{ sent: boolean; outcome: string }> =>
-    sendEmailStep(parseEvent(SendEmailRequest, event, "send e-mail request"), { email: await deps.email(), enrolments: deps.enrolments }, deps.clock());
+/**
+ * Tasks "Send the coupon e-mail" and "Send the reminder". What it throws is redacted: SES names the
+ * recipient in its rejections, and the error reaches the Lambda's log and the execution's history.
+ */
+export const sendEmailTask = (deps: Pick<WorkflowStepDependencies, "email" | "enrolments" | "clock">) =>
+  withRedactedErrors(async (event: unknown): Promise<{ sent: boolean; outcome: string }> => {
+    const request = parseEvent(SendEmailRequest, event, "send e-mail request");
+    const result = await sendEmailStep(request, { email: await deps.email(), enrolments: deps.enrolments }, deps.clock());
+    // "already-sent" is a retry of a send counted before.
+    if (result.outcome === "sent") putMetrics({ EmailsSent: 1 }, { properties: { workflowId: request.workflowId, step: request.step } });
+    return result;
+  });
 
 export const handler = lambdaHandler(() => sendEmailTask(workflowStepDependencies()));

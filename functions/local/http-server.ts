@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { isKnownApiKey } from "../domain/store/api-keys.js";
-import { MAX_BODY_BYTES } from "../handlers/http/http-json.js";
+import { API_THROTTLE, MAX_BODY_BYTES } from "../handlers/http/http-json.js";
 import { publicRoutes, routes, type HttpDependencies } from "../handlers/http/routes.js";
 import { renderReport } from "./report/render-report.js";
 import { isReportStore, readReportInput, type ReportOptions } from "./report/store-report.js";
@@ -10,6 +10,40 @@ export interface LocalApiOptions extends HttpDependencies {
   apiKeyHashes: readonly string[];
   /** The report's title, currency and workflow funnels for GET /report. */
   report?: ReportOptions;
+  /**
+   * Requests per second per route, steady and burst, as API Gateway's stage throttling (API_THROTTLE
+   * by default), on its own clock (Date.now unless a test moves time); false for none.
+   */
+  throttle?: { ratePerSecond: number; burst: number; clock?: () => number } | false;
+}
+
+/**
+ * A token bucket: `burst` requests at once, refilled at `ratePerSecond`, which is how API Gateway
+ * throttles a route. `take` answers 0 when the request may go, else the whole seconds to wait (the
+ * Retry-After of the 429).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    now: number,
+  ) {
+    this.tokens = burst;
+    this.at = now;
+  }
+
+  take(now: number): number {
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.at) / 1000) * this.ratePerSecond);
+    this.at = Math.max(this.at, now);
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerSecond));
+  }
 }
 
 /** Route keys as API Gateway writes them, matched against a method and path. */
@@ -22,10 +56,13 @@ const routePatterns = Object.keys(routes).map((routeKey) => {
 
 /**
  * The HTTP API on localhost: each request becomes the API Gateway v2 event the Lambda gets on AWS and
- * goes through the same routes. The API key check behaves as API Gateway's authorizer does: no key
- * → 401, a key that is not ours → 403 (HTTP APIs answer a denied Lambda authorizer with 403).
+ * goes through the same routes. Throttling and the API key check behave as API Gateway's do: over a
+ * route's rate → 429 (here with Retry-After), no key → 401, a key that is not ours → 403 (HTTP APIs
+ * answer a denied Lambda authorizer with 403).
  */
 export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.0.1"): Promise<Server> {
+  const throttle = options.throttle === false ? undefined : { clock: Date.now, ...(options.throttle ?? API_THROTTLE) };
+  const buckets = new Map<string, TokenBucket>();
   const server = createServer(async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => {
       res.writeHead(status, headers);
@@ -43,13 +80,20 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
       const match = routePatterns.map((r) => ({ r, m: req.method === r.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
       if (!match?.m) return send(404, { message: "Not Found" });
       const { r, m } = match;
+      if (throttle) {
+        let bucket = buckets.get(r.routeKey);
+        if (!bucket) buckets.set(r.routeKey, (bucket = new TokenBucket(throttle.ratePerSecond, throttle.burst, throttle.clock())));
+        const wait = bucket.take(throttle.clock());
+        if (wait > 0) return send(429, { message: "Too Many Requests" }, { "content-type": "application/json", "retry-after": String(wait) });
+      }
       if (!publicRoutes.has(r.routeKey)) {
         const key = req.headers["x-api-key"];
         if (typeof key !== "string" || key === "") return send(401, { message: "Unauthorized" });
         if (!isKnownApiKey(key, options.apiKeyHashes)) return send(403, { message: "Forbidden" });
       }
       const body = await readBody(req);
-      if (body === undefined) return send(413, { message: "Request Entity Too Large" });
+      // The rest of the body is read and dropped after the answer, so the client gets the 413 rather than a reset.
+      if (body === undefined) return send(413, { message: "Request Entity Too Large" }, { "content-type": "application/json", connection: "close" });
       const event = {
         routeKey: r.routeKey,
         rawPath: url.pathname,
@@ -69,14 +113,24 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
   return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }
 
-/** The body as text, or undefined when it is larger than API Gateway would pass on. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES * 4) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/**
+ * The body as text, or undefined as soon as it is larger than the routes take (they answer 413 from
+ * MAX_BODY_BYTES on; this stops buffering at 4 times that). An oversize body is not buffered, and
+ * the stream is left flowing (not destroyed) so that the client can finish sending and read the 413.
+ */
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES * 4) return void chunks.push(chunk);
+      req.off("data", onData).off("end", onEnd);
+      chunks.length = 0;
+      req.resume();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString("utf8"));
+    req.on("data", onData).on("end", onEnd).once("error", reject);
+  });
 }

@@ -1,8 +1,18 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
+import { serviceLogger } from "../../adapters/logging/logger.js";
+
+const logger = serviceLogger("http-api");
 
 /** Bodies above this are refused before parsing: no order or contact is that large. */
 export const MAX_BODY_BYTES = 256 * 1024;
+
+/**
+ * What each route takes, steadily and in a burst, before it answers 429: API Gateway's stage
+ * throttling on AWS (lib/ingestion-api.ts), a token bucket per route locally (functions/local/http-server.ts).
+ * A store's platform sends one request per order or contact change; bulk loads go through the CSV import.
+ */
+export const API_THROTTLE = { ratePerSecond: 100, burst: 200 } as const;
 
 export class HttpError extends Error {
   constructor(
@@ -53,7 +63,7 @@ export async function respond(route: () => Promise<APIGatewayProxyStructuredResu
     return await route();
   } catch (error) {
     if (error instanceof HttpError) return json(error.status, error.body);
-    console.error(JSON.stringify({ level: "ERROR", message: "request failed", error: error instanceof Error ? error.message : String(error) }));
+    logger.error("request failed", { error });
     return json(500, { error: "internal error" });
   }
 }
