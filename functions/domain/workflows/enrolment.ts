@@ -12,6 +12,8 @@ export interface Enrolment {
   contactId: string;
   executionName: string;
   enrolledAt: string;
+  /** Set once the execution was started: an enrolment without it is started again under the same name. */
+  started?: boolean;
   couponCode?: string;
   couponExpiresAt?: string;
   couponEmailSentAt?: string;

@@ -49,7 +49,7 @@ export async function enrolContacts(workflow: WorkflowDefinition, contactIds: It
   for (const contactId of contactIds) {
     const previous = await deps.enrolments.getEnrolment(workflow.id, contactId);
     let enrolment: Enrolment;
-    if (previous && previous.outcome === undefined && !(previous as { started?: boolean }).started) {
+    if (previous && previous.outcome === undefined && !previous.started) {
       enrolment = previous;
     } else if (mayEnrol(previous, workflow, now)) {
       const enrolledAt = new Date(now).toISOString();
@@ -63,7 +63,7 @@ export async function enrolContacts(workflow: WorkflowDefinition, contactIds: It
       continue;
     }
     await deps.starter.start(workflow, enrolment.executionName, { contactId, enrolledAt: enrolment.enrolledAt });
-    await deps.enrolments.updateEnrolment(workflow.id, contactId, { started: true } as Partial<Enrolment>);
+    await deps.enrolments.updateEnrolment(workflow.id, contactId, { started: true });
     result.enrolled.push(contactId);
   }
   return result;
