@@ -1,5 +1,6 @@
 import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
 import { logHyp2f1 } from "../numeric/hypergeometric.js";
+import { lomaxMixtureMedian } from "./next-purchase.js";
 import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
 import { probabilityNoPurchaseByLikelihoodRatio, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
@@ -190,6 +191,8 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
     /** E[X(t)] for a customer who has just made the first purchase: the conditional expectation at x = tₓ = T = 0 (FHL 2005 eq. 9). */
     expectedPurchasesUnconditional: (params, t) => expectedPurchases(params, { frequency: 0, recency: 0, T: 0 }, t),
     probabilityNoPurchase: (params, s, horizon) => probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+    medianWait: (params, s) =>
+      lomaxMixtureMedian({ shape: params.r + s.frequency, scale: params.alpha + s.T }, 1 / (1 + Math.exp(logOddsDroppedOut(params, s)))),
   };
 }
 

@@ -2,6 +2,7 @@ import { expectedOrderValue } from "./gamma-gamma.js";
 import { purchaseModels, type ModelRun } from "./model-run.js";
 import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
+import { medianWaitOf } from "./next-purchase.js";
 import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
 import { rfmGroup, rfmScale, rfmScoreColumns, type RfmGroup, type RfmScale, type RfmScore } from "./rfm.js";
 
@@ -20,6 +21,7 @@ export interface ContactScores {
   pAlive: number | null;
   churnRisk: number | null;
   churnBand: ChurnBand | null;
+  /** Median date of the next order given the whole history (next-purchase.ts); after the scoring day, null where the model gives no finite median. */
   expectedNextOrderAt: string | null;
   rfmRecency: RfmScore;
   rfmFrequency: RfmScore;
@@ -148,8 +150,8 @@ export function scoreColumns(
     daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
   }
   const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, population.rfm);
-  if (predict && fit) {
-    const { r, alpha } = fit.params as { r: number; alpha: number };
+  if (predict && fit && model) {
+    const medianWait = medianWaitOf(model, fit.params, unitDays);
     for (let i = 0; i < n; i++) {
       const h = histories[i]!;
       const s = summarize(h, asOfDay, run.unit)!;
@@ -164,12 +166,10 @@ export function scoreColumns(
       columns.predictedClv12m[i] = p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
       columns.pAlive[i] = p.probabilityAlive;
       columns.churnRisk[i] = p.probabilityNoPurchase;
-      if (s.frequency > 0) {
-        // The posterior purchase rate at the last purchase is Gamma(r + x, α + tₓ), so the wait to the
-        // next purchase is Lomax(r + x, α + tₓ), whose median is (α + tₓ)(2^(1/(r+x)) − 1).
-        const medianWait = (alpha + s.recency) * (Math.pow(2, 1 / (r + s.frequency)) - 1) * unitDays;
-        columns.expectedNextOrderDay[i] = dayNumber(h.lastOrderAt + medianWait * MS_PER_DAY);
-      }
+      // From the scoring day, given no order since the last one (next-purchase.ts); at least the next
+      // day, since the scoring day's orders are already counted. No date where the median is infinite.
+      const wait = medianWait(s) * unitDays;
+      if (Number.isFinite(wait)) columns.expectedNextOrderDay[i] = asOfDay + Math.max(1, Math.ceil(wait));
     }
   }
   return { ...columns, rfmRecency: rfm.recency, rfmFrequency: rfm.frequency, rfmMonetary: rfm.monetary };

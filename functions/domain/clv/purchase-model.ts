@@ -37,6 +37,11 @@ export interface PurchaseModel<P extends ModelParams = ModelParams> {
    */
   probabilityNoPurchase(params: P, s: CustomerSummary, horizon: number): number;
   /**
+   * Median wait from T to the next purchase given the history (next-purchase.ts), Infinity when there
+   * is no finite median; models without a closed form leave it out and it is found by bisection.
+   */
+  medianWait?(params: P, s: CustomerSummary): number;
+  /**
    * All three predictions for many contacts at fixed parameters and horizons. A model may share work
    * between contacts here (BG/NBD's ₂F₁ depends on x and T only); without it each is computed alone.
    */
