@@ -121,8 +121,8 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
   it("mails no contact who is unsubscribed or never subscribed", async () => {
     await store.putContact("c-out", { email: "c-out@example.com", subscription: "unsubscribed", consentAt: CONSENT });
     await store.putContact("c-never", { email: "c-never@example.com", subscription: "never_subscribed" });
-    expect(await sendWorkflowEmail(input("c-out"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "unsubscribed" });
-    expect(await sendWorkflowEmail(input("c-never"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "never_subscribed" });
+    expect(await sendWorkflowEmail(input("c-out"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "unsubscribed", reason: expect.stringContaining("opted out") });
+    expect(await sendWorkflowEmail(input("c-never"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "never_subscribed", reason: "the contact never subscribed" });
     expect([...(await mailTo("c-out@example.com")), ...(await mailTo("c-never@example.com"))]).toHaveLength(0);
   });
 

@@ -107,15 +107,15 @@ describe("sendWorkflowEmail", () => {
   });
 
   it.each([
-    ["unsubscribed", profile({ contactId: "c-1", email: "ana@example.com", subscription: "unsubscribed" })],
+    ["unsubscribed", profile({ contactId: "c-1", email: "ana@example.com", subscription: "unsubscribed", optedOutAt: "2024-03-01T00:00:00Z", subscriptionHistory: [] })],
     ["never subscribed", profile({ contactId: "c-1", email: "ana@example.com", subscription: "never_subscribed" })],
   ])("sends nothing to a contact %s, and leaves the key free for a later send", async (_, contact) => {
     const { deps, input, mailer, sendLog, byId } = setup([contact]);
-    expect(await sendWorkflowEmail(input(), deps)).toEqual({ outcome: "skipped-unsubscribed", subscription: contact.subscription });
+    expect(await sendWorkflowEmail(input(), deps)).toEqual({ outcome: "skipped-unsubscribed", subscription: contact.subscription, reason: expect.any(String) });
     expect(mailer.sent).toHaveLength(0);
     expect(sendLog.records.size).toBe(0);
     // Subscribed by the time the step is retried: the status at send time is what counts.
-    byId.set("c-1", { ...contact, subscription: "subscribed" });
+    byId.set("c-1", { ...contact, subscription: "subscribed", consentAt: "2024-04-01T00:00:00Z" });
     expect((await sendWorkflowEmail(input(), deps)).outcome).toBe("sent");
   });
 

@@ -119,7 +119,7 @@ describe("invalid definitions are refused with the path of the bad part", () => 
   it.each<[string, unknown, string]>([
     ["unknown field", { field: "lifetimeValue", op: "lt", value: 1 }, 'match.all.0.field: "lifetimeValue" is not a field'],
     ["a number compared with text", { field: "churnRisk", op: "lt", value: "high" }, "match.all.0.value: expected a number or { storeAverageOf, times }"],
-    ["a subscription status that does not exist", { field: "subscription", op: "is", value: "yes" }, "subscription is one of subscribed, unsubscribed, never_subscribed"],
+    ["a subscription status that does not exist", { field: "subscription", op: "is", value: "yes" }, "subscription is one of subscribed, unsubscribed, never_subscribed, suppressed"],
     ["an RFM group that does not exist", { field: "rfmGroup", op: "isOneOf", values: ["VIP"] }, "rfmGroup is one of"],
     ["is one of without values", { field: "rfmRecency", op: "isOneOf", values: [] }, "match.all.0.values: needs at least one value"],
     ["an activity without days", { activity: "openedEmail" }, "match.all.0.days"],

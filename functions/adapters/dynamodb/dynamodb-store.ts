@@ -189,7 +189,7 @@ export class DynamoDbStore implements StoreData {
     });
     const outcomes: ContactOutcome[] = new Array(contacts.length);
     await inParallel([...byContact], this.concurrency, async ([contactId, indexes]) => {
-      let before: Partial<ContactInput> | undefined = profiles.get(contactPk(contactId));
+      let before: Partial<ContactProfile> | undefined = profiles.get(contactPk(contactId));
       for (const i of indexes) {
         const { contact } = contacts[i]!;
         if (before && PROFILE_FIELDS.every((field) => before![field] === contact[field])) outcomes[i] = "unchanged";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ContactId, type ContactProfile, type SubscriptionStatus } from "../store/contact.js";
 import type { StoreData } from "../store/ports.js";
+import { mailPermission } from "../store/subscription.js";
 import { signUnsubscribeToken } from "../store/unsubscribe-token.js";
 import { mailTags } from "./mail-tags.js";
 import type { Mailer, MessageHeader, OutgoingEmail, SendKey, SendLog } from "./ports.js";
@@ -95,7 +96,8 @@ export interface EmailDependencies {
 export type SendOutcome =
   | { outcome: "sent"; messageId: string }
   | { outcome: "already-sent"; messageId: string; sentAt: string }
-  | { outcome: "skipped-unsubscribed"; subscription: SubscriptionStatus }
+  /** Not to be mailed now (mailPermission): unsubscribed, suppressed, never subscribed; the reason in words. */
+  | { outcome: "skipped-unsubscribed"; subscription: SubscriptionStatus; reason: string }
   | { outcome: "skipped-no-email" };
 
 /**
@@ -221,9 +223,11 @@ export async function sendWorkflowEmail(input: SendWorkflowEmailInput, deps: Ema
       await release();
       return { outcome: "skipped-no-email" };
     }
-    if (template.type === "newsletter" && profile.subscription !== "subscribed") {
+    // The one decision on consent, taken now, when the mail goes: an opt-out up to this moment counts.
+    const permission = mailPermission(profile);
+    if (template.type === "newsletter" && !permission.mayMail) {
       await release();
-      return { outcome: "skipped-unsubscribed", subscription: profile.subscription };
+      return { outcome: "skipped-unsubscribed", subscription: permission.subscription, reason: permission.reason };
     }
     email = composeWorkflowEmail(request, { contactId, firstName: profile.firstName, email: profile.email }, deps.settings);
   } catch (error) {
