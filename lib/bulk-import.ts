@@ -38,8 +38,8 @@ export class BulkImport extends Construct {
       environment: { TABLE_NAME: props.table.tableName },
       timeout: Duration.minutes(15),
       memorySize: 1024,
-      // One file at a time: an import already writes with all the concurrency the table takes.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency (a new account may have none to give): two uploads imported at once are
+      // safe, every write being conditional on what the store already has (test/integration/import-upload.test.ts).
       // An import is safe to repeat (a re-sent order is a no-op), so Lambda's retries are too.
       deadLetterQueue: this.importDeadLetters,
     });

@@ -37,6 +37,10 @@ export class EmailSending extends Construct {
   /** arn:…:identity/<identity>. */
   readonly identityArn: string;
   readonly configurationSetArn: string;
+  /** arn:…:identity/*: the sandbox checks the recipients' identities as well as the sender's. */
+  readonly anyIdentityArn: string;
+  /** What ses:FromAddress may be: the identity's address, or any address at its domain. */
+  readonly fromAddresses: string[];
   private readonly table: ITableV2;
 
   constructor(scope: Construct, id: string, props: EmailSendingProps) {
@@ -51,6 +55,8 @@ export class EmailSending extends Construct {
     const stack = Stack.of(this);
     const configurationSetName = this.configurationSet.configurationSetName;
     this.identityArn = stack.formatArn({ service: "ses", resource: "identity", resourceName: props.identity });
+    this.anyIdentityArn = stack.formatArn({ service: "ses", resource: "identity", resourceName: "*" });
+    this.fromAddresses = props.identity.includes("@") ? [props.identity] : [`*@${props.identity}`];
     this.configurationSetArn = stack.formatArn({ service: "ses", resource: "configuration-set", resourceName: configurationSetName });
 
     // SES publishes to EventBridge's default bus only.
@@ -87,12 +93,20 @@ export class EmailSending extends Construct {
   }
 
   /**
-   * What a sending Lambda needs: ses:SendEmail as the identity through this configuration set (and
-   * no other), and the table rights of sendWorkflowEmail (read the contact; claim, complete and
+   * What a sending Lambda needs: ses:SendEmail from the identity's addresses through this
+   * configuration set (and no other), to any recipient in production and to verified ones in the sandbox, and the table rights of sendWorkflowEmail (read the contact; claim, complete and
    * release its send record). Pair it with `sendingEnvironment`.
    */
   grantSend(grantee: IGrantable): Grant {
-    const ses = Grant.addToPrincipal({ grantee, actions: ["ses:SendEmail"], resourceArns: [this.identityArn, this.configurationSetArn] });
+    // SES authorizes a send against the sender's identity and the configuration set and, in the
+    // sandbox, against each recipient's verified identity too (aws-sdk-js #3641): so every identity of
+    // the account, but only for mail from the store's own address(es).
+    const ses = Grant.addToPrincipal({
+      grantee,
+      actions: ["ses:SendEmail"],
+      resourceArns: [this.anyIdentityArn, this.configurationSetArn],
+      conditions: { StringLike: { "ses:FromAddress": this.fromAddresses } },
+    });
     return ses.combine(this.table.grant(grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"));
   }
 

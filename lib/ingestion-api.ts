@@ -3,14 +3,22 @@ import { CfnStage, HttpApi, HttpMethod, HttpNoneAuthorizer } from "aws-cdk-lib/a
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-apigatewayv2-authorizers";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Grant, PolicyStatement, type IGrantable } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
-import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { Secret, type ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { API_THROTTLE } from "../functions/handlers/http/http-json.js";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { handlerFunction } from "./lambda-function.js";
+
+/** How long API Gateway keeps an authorizer's answer for one key. */
+export const API_KEY_RESULT_CACHE = Duration.seconds(30);
+
+/** GetSecretValue on the one secret: all the handlers call (secret.grantRead adds DescribeSecret, never called). */
+export function grantSecretValue(secret: ISecret, grantee: IGrantable): Grant {
+  return Grant.addToPrincipal({ grantee, actions: ["secretsmanager:GetSecretValue"], resourceArns: [secret.secretArn] });
+}
 
 export interface IngestionApiProps {
   table: ITableV2;
@@ -55,7 +63,7 @@ export class IngestionApi extends Construct {
     // segment export's route brings its own rights (SegmentExport.grantExport).
     props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem");
     this.handler = apiFunction;
-    unsubscribeSecret.grantRead(apiFunction);
+    grantSecretValue(unsubscribeSecret, apiFunction);
 
     const authorizerFunction = handlerFunction(this, "Authorizer", "api-key-authorizer.ts", {
       environment: { TABLE_NAME: props.table.tableName, API_KEY_HASHES_PARAMETER: keyHashes.parameterName },
@@ -65,7 +73,9 @@ export class IngestionApi extends Construct {
     const authorizer = new HttpLambdaAuthorizer("ApiKey", authorizerFunction, {
       identitySource: ["$request.header.x-api-key"],
       responseTypes: [HttpLambdaResponseType.SIMPLE],
-      resultsCacheTtl: Duration.minutes(5),
+      // A revoked key stops working once this cache and the handler's copy of the hashes (Powertools
+      // Parameters, max age 60 s) have both expired.
+      resultsCacheTtl: API_KEY_RESULT_CACHE,
     });
     this.api = new HttpApi(this, "Api", { defaultAuthorizer: authorizer, createDefaultStage: true });
     const integration = new HttpLambdaIntegration("Routes", apiFunction);

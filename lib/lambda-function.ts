@@ -15,12 +15,16 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  */
 export const LOCAL_SYNTH_CONTEXT = "clv:localSynth";
 
+/** Every function's NODE_OPTIONS: the bundles ship their source maps, and the runtime uses them. */
+export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
+
 /** The CloudWatch namespace of a stack's own metrics (functions/adapters/logging/metrics.ts writes to it). */
 export const metricsNamespace = (scope: Construct) => `Clv/${Stack.of(scope).stackName}`;
 
 /**
  * Every Lambda of the system is one file of functions/handlers/, bundled by the local esbuild (no
- * Docker), on Node.js 22 and arm64, with logs kept a month. Its role starts empty but for writing to
+ * Docker) with the AWS SDK the lockfile pins and source maps on, on Node.js 22 and arm64, with logs kept a month.
+ * No function reserves concurrency: a new account's limit may be 10, all of it unreserved. Its role starts empty but for writing to
  * its own log group (not AWSLambdaBasicExecutionRole, which may write to any log group in the
  * account); each construct grants the rest.
  */
@@ -44,6 +48,9 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
       forceDockerBundling: false,
       minify: true,
       sourceMap: true,
+      // The SDK the lockfile pins goes into the bundle (CDK leaves @aws-sdk/* to the runtime's own copy by default).
+      bundleAwsSDK: true,
+      externalModules: [],
       target: "node22",
       ...(scope.node.tryGetContext(LOCAL_SYNTH_CONTEXT) === true && { assetHash: `local-synth-${id}` }),
     },
@@ -51,6 +58,8 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
     environment: {
       // Powertools' logger names the service; the metrics helper writes to the stack's namespace.
       POWERTOOLS_SERVICE_NAME: handlerFile.replace(/\.ts$/, ""),
+      // Stack traces through the bundle's .map back to functions/*.ts.
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
       METRICS_NAMESPACE: metricsNamespace(scope),
       ...props.environment,
     },

@@ -81,6 +81,17 @@ export class Operations extends Construct {
       }),
     );
     this.topic = new Topic(this, "Alarms", { displayName: `${stackName} alarms`, masterKey: key, enforceSSL: true });
+    // enforceSSL writes a topic policy, and a topic policy replaces SNS's default one: without this
+    // Allow, CloudWatch may not publish and every alarm fails silently.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "CloudWatchAlarmsOfThisAccountPublish",
+        principals: [new ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [this.topic.topicArn],
+        conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     const alarm = (name: string, metric: IMetric, options: { threshold: number; description: string; missing?: TreatMissingData }) => {
       const made = new Alarm(this, `Alarm-${name}`, {

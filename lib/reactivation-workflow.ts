@@ -26,6 +26,7 @@ import { DynamoAttributeValue, DynamoGetItem, LambdaInvoke } from "aws-cdk-lib/a
 import { Construct } from "constructs";
 import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import type { EmailSending } from "./email-sending.js";
+import { grantSecretValue } from "./ingestion-api.js";
 import { handlerFunction } from "./lambda-function.js";
 import { STATE_MACHINE_LOG_LEVEL_REASON, TRANSIENT_ERRORS } from "./nightly-scoring.js";
 
@@ -85,7 +86,8 @@ export class ReactivationWorkflows extends Construct {
     const environment = { TABLE_NAME: table.tableName };
 
     const assignCoupon = handlerFunction(this, "AssignCoupon", "workflow-assign-coupon.ts", { environment });
-    table.grant(assignCoupon, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem");
+    // assignCoupon (the set and the contact's code read together, a code claimed, returned or recorded) and the enrolment's outcome.
+    table.grant(assignCoupon, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
     const sendEmail = handlerFunction(this, "SendEmail", "workflow-send-email.ts", {
       timeout: Duration.seconds(30),
       environment: {
@@ -100,7 +102,7 @@ export class ReactivationWorkflows extends Construct {
       },
     });
     props.email.grantSend(sendEmail);
-    props.unsubscribeSecret.grantRead(sendEmail);
+    grantSecretValue(props.unsubscribeSecret, sendEmail);
     const checkPurchases = handlerFunction(this, "CheckPurchases", "workflow-check-purchases.ts", { environment });
     table.grant(checkPurchases, "dynamodb:GetItem", "dynamodb:UpdateItem");
     const recordOutcome = handlerFunction(this, "RecordOutcome", "workflow-record-outcome.ts", { environment });

@@ -23,6 +23,12 @@ const statementsOf = (template: Template, roleLogicalIdPrefix: string): Statemen
 const actionsOf = (s: Statement) => [s.Action].flat();
 
 describe("EmailSending", () => {
+  it("limits the sender to the one address when the identity is an address", () => {
+    const stack = new Stack(new App(), "MailAddress", { env: { account: "123456789012", region: "eu-west-1" } });
+    const email = new EmailSending(stack, "Email", { table: new StoreTable(stack, "Store").table, identity: "hello@shop.example" });
+    expect(email.fromAddresses).toEqual(["hello@shop.example"]);
+  });
+
   const { template } = build();
   const [setId] = Object.keys(template.findResources("AWS::SES::ConfigurationSet"));
   const setName = { Ref: setId };
@@ -66,15 +72,18 @@ describe("EmailSending", () => {
     expect(actions.sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
   });
 
-  it("grants a sending Lambda ses:SendEmail on the identity and configuration set only, and its send-log rights", () => {
+  it("grants a sending Lambda ses:SendEmail from the store's addresses through its configuration set, recipients' identities included (sandbox), and its send-log rights", () => {
     const statements = statementsOf(template, "SenderServiceRole");
     const ses = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("ses:")));
     expect(ses).toHaveLength(1);
     expect(actionsOf(ses[0]!)).toEqual(["ses:SendEmail"]);
-    const resources = JSON.stringify(ses[0]!.Resource);
-    expect(resources).toContain(":ses:eu-west-1:123456789012:identity/shop.example");
-    expect(resources).toContain(`":ses:eu-west-1:123456789012:configuration-set/",{"Ref":"${setId}"}`);
-    expect(resources).not.toContain("*");
+    const resources = [ses[0]!.Resource].flat().map((r) => JSON.stringify(r));
+    expect(resources).toHaveLength(2);
+    // Every identity of the account: in the sandbox SES also checks the verified recipient's identity.
+    expect(resources[0]).toContain(`":ses:eu-west-1:123456789012:identity/*"`);
+    expect(resources[1]).toContain(`":ses:eu-west-1:123456789012:configuration-set/",{"Ref":"${setId}"}`);
+    // ...but only for mail from the store's own domain.
+    expect((ses[0] as Statement & { Condition?: unknown }).Condition).toEqual({ StringLike: { "ses:FromAddress": ["*@shop.example"] } });
     const dynamo = statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:"));
     expect(dynamo.sort()).toEqual(["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
   });

@@ -30,6 +30,28 @@ describe("operations: alarms, their topic, the dashboard", () => {
     expect(stackTemplate("Quiet").findResources("AWS::SNS::Subscription")).toEqual({});
   });
 
+  it("lets CloudWatch alarms of this account publish to the topic, over TLS only", () => {
+    // Prepare: the topic's one policy (it replaces SNS's default policy, which would let CloudWatch publish).
+    const policies = ofType("AWS::SNS::TopicPolicy").map(([, p]) => p.Properties);
+    expect(policies).toHaveLength(1);
+    const statements = policies[0]!.PolicyDocument.Statement as { Effect: string; Principal: unknown; Action: string | string[]; Resource: unknown; Condition?: unknown }[];
+    expect(policies[0]!.Topics).toEqual([{ Ref: topicId }]);
+    // Assess: one Allow, for CloudWatch of this account only, to publish to this topic.
+    const allows = statements.filter((s) => s.Effect === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: { Ref: topicId },
+        Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
+      }),
+    ]);
+    // The Deny without TLS still covers every action and principal.
+    expect(statements.filter((s) => s.Effect === "Deny")).toEqual([
+      expect.objectContaining({ Principal: "*", Action: "sns:Publish", Resource: { Ref: topicId }, Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+    ]);
+  });
+
   it("alarms when a nightly run fails, times out or is aborted", () => {
     const night = alarm("nightly-run-failed");
     const [machineId] = ofType("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("NightlyStateMachine"))!;
@@ -192,7 +214,7 @@ describe("deploy parameters (bin/app.ts reads them from CDK context)", () => {
     });
     template.hasResourceProperties("AWS::SSM::Parameter", { Value: `${"ab".repeat(32)},${"cd".repeat(32)}` });
     template.hasResourceProperties("AWS::SNS::Subscription", { Endpoint: "ops@tienda.example" });
-    expect(JSON.stringify(template.findResources("AWS::IAM::Policy"))).toContain(":identity/tienda.example");
+    expect(JSON.stringify(template.findResources("AWS::IAM::Policy"))).toContain(`"ses:FromAddress":["*@tienda.example"]`);
   });
 
   it("needs none of them to synthesize, and names each bad one", () => {

@@ -47,7 +47,8 @@ describe("the reactivation workflows in the stack", () => {
     expect(tableActionsOf("WorkflowsRecordOutcome").table).toEqual(["dynamodb:UpdateItem"]);
     expect(tableActionsOf("WorkflowsCheckPurchases").table).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     const send = tableActionsOf("WorkflowsSendEmail");
-    expect(send.other).toEqual(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "ses:SendEmail"]);
+    expect(send.other).toEqual(["secretsmanager:GetSecretValue", "ses:SendEmail"]);
+    expect(tableActionsOf("WorkflowsAssignCoupon").table).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
     expect(send.table).not.toContain("dynamodb:Scan");
     const enrol = tableActionsOf("WorkflowsEnrol");
     expect(enrol.other).toEqual(["states:StartExecution"]);
