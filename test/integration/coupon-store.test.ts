@@ -8,7 +8,8 @@ import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
 import { storeClient } from "../../functions/adapters/dynamodb/store-client.js";
 import type { CouponOutcome } from "../../functions/domain/coupons/coupon-assignment.js";
 import { CouponImportBusyError, NoSuchCouponSetError } from "../../functions/domain/coupons/coupon-sets.js";
-import { importCouponFile, registerCouponCommands } from "../../functions/local/cli/coupon-commands.js";
+import { importCouponFile } from "../../functions/local/cli/coupon-commands.js";
+import { registerCouponCommands } from "../../bin/commands/coupons.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
 import { useDynalite } from "../support/dynalite.js";
 

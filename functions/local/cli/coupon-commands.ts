@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from "commander";
+import { InvalidArgumentError } from "commander";
 import { CsvError } from "csv-parse";
 import type { z } from "zod";
 import { csvRecords } from "../../adapters/csv/csv-records.js";
@@ -21,14 +21,11 @@ export interface CouponCommandsIo {
   clock(): number;
 }
 
-const consoleIo: CouponCommandsIo = {
-  out: (line) => console.log(line),
-  err: (line) => console.error(line),
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
-  clock: Date.now,
-};
+/** Where the store is: `--endpoint` and `--table`. */
+interface StoreOptions {
+  endpoint: string;
+  table: string;
+}
 
 export interface CouponFileReport {
   /** Data rows read (the header not counted). */
@@ -99,110 +96,77 @@ function stockLine(s: CouponStock): string {
   return `${s.setId.padEnd(24)} ${String(s.stock).padStart(9)} left of ${String(s.codes).padStart(9)}  ${String(s.assigned).padStart(9)} assigned  expires ${s.expiresAt}  ${s.name}${flags ? `  ${flags}` : ""}`;
 }
 
-/** A commander argument parser from a zod schema: a bad value is refused with the schema's message. */
-function parsedWith<S extends z.ZodType>(schema: S) {
-  return (text: string): z.output<S> => {
-    const parsed = schema.safeParse(text);
-    if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]!.message);
-    return parsed.data;
-  };
+function lowStockCount(text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`option '--low-stock <n>' argument '${text}' is invalid. expected a whole number of codes`);
+  return Number(text);
 }
 
-const lowStock = (text: string): number => {
-  if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`expected a whole number of codes, got "${text}"`);
-  return Number(text);
+
+const withCoupons = async (io: CouponCommandsIo, options: StoreOptions, use: (store: CouponStore) => Promise<void>) => {
+  const client = storeClient({ endpoint: options.endpoint });
+  try {
+    await use(new CouponStore(client, options.table, io.clock));
+  } finally {
+    client.destroy();
+  }
 };
 
-interface StoreOptions {
-  endpoint: string;
-  table: string;
+/** A value given on the command line, checked with its schema; a bad one is refused in commander's words. */
+function checked<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
+  const parsed = schema.safeParse(text);
+  if (!parsed.success) throw new InvalidArgumentError(`${what} '${text}' is invalid. ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }
 
-/** `clv coupons import | status | assign`. */
-export function registerCouponCommands(program: Command, io: CouponCommandsIo = consoleIo): Command {
-  const endpointOption = () =>
-    new Option("--endpoint <url>", "the DynamoDB endpoint (`npm run serve` keeps one up)").default(process.env.DYNAMODB_ENDPOINT ?? "http://127.0.0.1:8000");
-  const tableOption = () => new Option("--table <name>", "the table").default(process.env.TABLE_NAME ?? "clv-store");
-  const withCoupons = async (options: StoreOptions, use: (store: CouponStore) => Promise<void>) => {
-    const client = storeClient({ endpoint: options.endpoint });
-    try {
-      await use(new CouponStore(client, options.table, io.clock));
-    } finally {
-      client.destroy();
-    }
-  };
+/** `clv coupons import SET FILE`: creates or updates the set if asked, then adds the file's codes. */
+export async function importCouponsCommand(io: CouponCommandsIo, setId: string, file: string, options: StoreOptions & { expires?: string; lowStock?: string; name?: string }): Promise<void> {
+  checked(CouponSetId, setId, "set");
+  const expires = options.expires === undefined ? undefined : checked(expiryInput(io.clock), options.expires, "option '--expires <date>' argument");
+  const lowStock = options.lowStock === undefined ? undefined : lowStockCount(options.lowStock);
+  await withCoupons(io, options, async (store) => {
+    const current = await store.couponStock(setId);
+    if (!current && expires === undefined) throw new Error(`coupon set "${setId}" does not exist yet: give --expires YYYY-MM-DD to create it`);
+    if (!current || expires !== undefined || lowStock !== undefined || options.name !== undefined) {
+      const definition = couponSetInput(io.clock).safeParse({
+        id: setId,
+        expiresAt: expires ?? current!.expiresAt,
+        ...(options.name !== undefined && { name: options.name }),
+        ...(lowStock !== undefined && { lowStockThreshold: lowStock }),
+      });
+      if (!definition.success) throw new Error(definition.error.issues.map((i) => `${i.path.join(".") === "expiresAt" ? "--expires" : `--${i.path.join(".")}`}: ${i.message}`).join("; "));
+      io.out(`coupon set ${setId} ${await store.createCouponSet(definition.data)}`);
+    } else if (current.expired) io.err(`note: coupon set ${setId} expired at ${current.expiresAt}; it hands out nothing until --expires moves that on`);
+    const report = await importCouponFile(store, setId, file);
+    for (const line of rowErrorLines(report.errors, 50)) io.err(line);
+    const stock = await store.couponStock(setId);
+    io.out(`${file}: ${report.rows} rows, ${report.imported} codes imported, ${report.duplicates} already in the set, ${report.rejected} rejected`);
+    if (stock) io.out(stockLine(stock));
+    if (report.rejected > 0) io.setExitCode(2);
+  });
+}
 
-  const coupons = program.command("coupons").description("coupon sets: single-use codes that reactivation workflows hand out, one per contact");
+/** `clv coupons status [SET]`. */
+export async function couponStatusCommand(io: CouponCommandsIo, setId: string | undefined, options: StoreOptions & { json?: boolean }): Promise<void> {
+  await withCoupons(io, options, async (store) => {
+    let stocks: CouponStock[];
+    if (setId !== undefined) {
+      const stock = await store.couponStock(setId);
+      if (!stock) throw new Error(`there is no coupon set "${setId}"`);
+      stocks = [stock];
+    } else stocks = await store.listCouponSets();
+    if (options.json) io.out(JSON.stringify(setId !== undefined ? stocks[0] : stocks));
+    else if (stocks.length === 0) io.out("no coupon sets yet: `clv coupons import SET FILE --expires YYYY-MM-DD`");
+    else for (const s of stocks) io.out(stockLine(s));
+  });
+}
 
-  coupons
-    .command("import")
-    .description("add the codes of a CSV file (a `code` column) to a coupon set, creating the set if need be; codes it has already are skipped")
-    .argument("<set>", "the set's id", parsedWith(CouponSetId))
-    .argument("<file>", "the CSV file")
-    .option("--expires <date>", "last day the codes are valid, YYYY-MM-DD (through that day, UTC); required for a new set", parsedWith(expiryInput(io.clock)))
-    .option("--low-stock <n>", "flag the set as low from this many codes left (default 0: when empty)", lowStock)
-    .option("--name <text>", "what the set is called (default: its id)")
-    .addOption(endpointOption())
-    .addOption(tableOption())
-    .action((setId: string, file: string, options: StoreOptions & { expires?: string; lowStock?: number; name?: string }) =>
-      withCoupons(options, async (store) => {
-        const current = await store.couponStock(setId);
-        if (!current && options.expires === undefined) throw new Error(`coupon set "${setId}" does not exist yet: give --expires YYYY-MM-DD to create it`);
-        if (!current || options.expires !== undefined || options.lowStock !== undefined || options.name !== undefined) {
-          const definition = couponSetInput(io.clock).safeParse({
-            id: setId,
-            expiresAt: options.expires ?? current!.expiresAt,
-            ...(options.name !== undefined && { name: options.name }),
-            ...(options.lowStock !== undefined && { lowStockThreshold: options.lowStock }),
-          });
-          if (!definition.success) throw new Error(definition.error.issues.map((i) => `${i.path.join(".") === "expiresAt" ? "--expires" : `--${i.path.join(".")}`}: ${i.message}`).join("; "));
-          io.out(`coupon set ${setId} ${await store.createCouponSet(definition.data)}`);
-        } else if (current.expired) io.err(`note: coupon set ${setId} expired at ${current.expiresAt}; it hands out nothing until --expires moves that on`);
-        const report = await importCouponFile(store, setId, file);
-        for (const line of rowErrorLines(report.errors, 50)) io.err(line);
-        const stock = await store.couponStock(setId);
-        io.out(`${file}: ${report.rows} rows, ${report.imported} codes imported, ${report.duplicates} already in the set, ${report.rejected} rejected`);
-        if (stock) io.out(stockLine(stock));
-        if (report.rejected > 0) io.setExitCode(2);
-      }),
-    );
-
-  coupons
-    .command("status")
-    .description("codes left, assigned and expiry of one coupon set, or of all")
-    .argument("[set]", "the set's id")
-    .option("--json", "print JSON")
-    .addOption(endpointOption())
-    .addOption(tableOption())
-    .action((setId: string | undefined, options: StoreOptions & { json?: boolean }) =>
-      withCoupons(options, async (store) => {
-        let stocks: CouponStock[];
-        if (setId !== undefined) {
-          const stock = await store.couponStock(setId);
-          if (!stock) throw new Error(`there is no coupon set "${setId}"`);
-          stocks = [stock];
-        } else stocks = await store.listCouponSets();
-        if (options.json) io.out(JSON.stringify(setId !== undefined ? stocks[0] : stocks));
-        else if (stocks.length === 0) io.out("no coupon sets yet: `clv coupons import SET FILE --expires YYYY-MM-DD`");
-        else for (const s of stocks) io.out(stockLine(s));
-      }),
-    );
-
-  coupons
-    .command("assign")
-    .description("the contact's code from a coupon set (the same one every time), as a workflow would get it")
-    .argument("<set>", "the set's id", parsedWith(CouponSetId))
-    .argument("<contact>", "the contact's id", parsedWith(ContactId))
-    .option("--json", "print the outcome as JSON")
-    .addOption(endpointOption())
-    .addOption(tableOption())
-    .action((setId: string, contactId: string, options: StoreOptions & { json?: boolean }) =>
-      withCoupons(options, async (store) => {
-        const outcome = await store.assignCoupon(setId, contactId, io.clock());
-        io.out(options.json ? JSON.stringify(outcome) : describeOutcome(setId, contactId, outcome));
-        if (outcome.status !== "assigned") io.setExitCode(3);
-      }),
-    );
-
-  return coupons;
+/** `clv coupons assign SET CONTACT`. */
+export async function assignCouponCommand(io: CouponCommandsIo, setId: string, contactId: string, options: StoreOptions & { json?: boolean }): Promise<void> {
+  checked(CouponSetId, setId, "set");
+  checked(ContactId, contactId, "contact");
+  await withCoupons(io, options, async (store) => {
+    const outcome = await store.assignCoupon(setId, contactId, io.clock());
+    io.out(options.json ? JSON.stringify(outcome) : describeOutcome(setId, contactId, outcome));
+    if (outcome.status !== "assigned") io.setExitCode(3);
+  });
 }

@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { ModelRun } from "../../domain/clv/model-run.js";
 import type { ContactHistory } from "../../domain/clv/order-history.js";
@@ -13,12 +12,13 @@ import { demoContacts } from "../import/demo-contacts.js";
 import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.js";
 import { openLocalStore } from "../local-store.js";
 import { modelRunText } from "./model-run-text.js";
+import { repoPath } from "../repo-path.js";
 import { demoWorkflow, funnelReport, setUpDemoWorkflow, type DemoWorkflowSetup } from "./demo-workflow.js";
 import { writeReport } from "./report-command.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";
 
-export const DEMO_ORDERS = fileURLToPath(new URL("../../../data/online-retail/orders.csv", import.meta.url));
-export const DEMO_CANCELLATIONS = fileURLToPath(new URL("../../../data/online-retail/cancellations.csv", import.meta.url));
+export const DEMO_ORDERS = repoPath("data/online-retail/orders.csv");
+export const DEMO_CANCELLATIONS = repoPath("data/online-retail/cancellations.csv");
 /** The day of the demo store's last order: the night we score it. */
 export const DEMO_AS_OF = "2011-12-09";
 

@@ -3,12 +3,12 @@ import { SummaryRow } from "../../domain/clv/csv-rows.js";
 import { purchaseTable } from "../../domain/clv/customer-summary.js";
 import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
 import { purchaseModels } from "../../domain/clv/model-run.js";
-import type { ModelFit } from "../../domain/clv/purchase-model.js";
+import type { ModelFit, PurchaseModelName } from "../../domain/clv/purchase-model.js";
 import type { RowError } from "../../domain/input/row-errors.js";
 import { readRows } from "./read-rows.js";
 
-export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "gamma-gamma"] as const;
-export type FittableModel = (typeof fittableModels)[number];
+/** A purchase model, or Gamma-Gamma for the spend. */
+export type FittableModel = PurchaseModelName | "gamma-gamma";
 
 /** Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0. */
 export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {

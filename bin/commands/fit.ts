@@ -1,0 +1,27 @@
+import { Option, type Command } from "commander";
+import type { FittableModel } from "../../functions/local/cli/fit-command.js";
+
+/** The models `clv fit` knows, spelled out here so that `--help` loads none of them. */
+export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "gamma-gamma"] as const satisfies readonly FittableModel[];
+
+/** `clv fit`: one model on a summary CSV. Loads the models and the CSV reader only, never the AWS SDK. */
+export function registerFitCommand(program: Command): Command {
+  return program
+    .command("fit")
+    .description("fit one model on a summary CSV (customer_id,frequency,recency,T[,monetary_value]) and print its parameters")
+    .requiredOption("--summary <file>", "summary CSV, in any one time unit")
+    .addOption(new Option("--model <model>", "model to fit").choices(fittableModels).makeOptionMandatory())
+    .option("--json", "print one JSON object")
+    .option("--strict", "stop at the first bad row")
+    .action(async (options: { summary: string; model: FittableModel; json?: boolean; strict?: boolean }) => {
+      const [{ fitSummaryFile }, { rowErrorLines }] = await Promise.all([import("../../functions/local/cli/fit-command.js"), import("../../functions/local/cli/score-command.js")]);
+      const { fit, errors } = await fitSummaryFile(options.summary, options.model, { strict: options.strict ?? false });
+      for (const line of rowErrorLines(errors)) console.error(line);
+      const { model, params, logLikelihood, customers, converged, iterations, standardErrors } = fit;
+      if (options.json) console.log(JSON.stringify({ model, params, logLikelihood, customers, converged, iterations, standardErrors }));
+      else {
+        console.log(`${model} on ${customers} customers: log-likelihood ${logLikelihood.toFixed(4)}, ${iterations} iterations`);
+        for (const [name, value] of Object.entries(params)) console.log(`  ${name.padEnd(6)} ${value.toFixed(6)}  (s.e. ${standardErrors[name]?.toFixed(6)})`);
+      }
+    });
+}

@@ -1,0 +1,38 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { endpointOption, tableOption, type StoreOptions } from "./store-options.js";
+
+const currencyCode = (text: string): string => {
+  const code = text.toUpperCase();
+  try {
+    new Intl.NumberFormat("en-GB", { style: "currency", currency: code });
+  } catch {
+    throw new InvalidArgumentError(`expected an ISO 4217 currency code such as GBP, got "${text}"`);
+  }
+  return code;
+};
+
+/** `clv report`: the store's report as one self-contained HTML page. */
+export function registerReportCommand(program: Command): Command {
+  return program
+    .command("report")
+    .description("write the store's report as one HTML page: the model run, its fit, the figures' distributions, RFM, segments and workflows")
+    .option("--out <file>", "where to write the page", ".out/report.html")
+    .addOption(endpointOption())
+    .addOption(tableOption())
+    .option("--store-name <name>", "the store's name, for the page's title")
+    .option("--currency <code>", "ISO 4217 code of the order totals, e.g. GBP", currencyCode)
+    .action(async (options: StoreOptions & { out: string; storeName?: string; currency?: string }) => {
+      const [{ checkReachable, writeReport }, { openLocalStore }] = await Promise.all([import("../../functions/local/cli/report-command.js"), import("../../functions/local/local-store.js")]);
+      await checkReachable(options.endpoint);
+      const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
+      try {
+        const { path, bytes } = await writeReport(local.store, options.out, {
+          ...(options.storeName && { storeName: options.storeName }),
+          ...(options.currency && { currency: options.currency }),
+        });
+        console.log(`Report written to ${path} (${Math.round(bytes / 1024)} KB); open it in a browser, it needs no network.`);
+      } finally {
+        await local.close();
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import type { Command } from "commander";
+import { asOfDate } from "./store-options.js";
+
+/** `clv score`: every contact of an orders CSV. Loads the models and the CSV reader only, never the AWS SDK. */
+export function registerScoreCommand(program: Command): Command {
+  return program
+    .command("score")
+    .description("score every contact of an orders CSV (order_id,customer_id,created_at,total) as of a date")
+    .requiredOption("--orders <file>", "orders CSV")
+    .requiredOption("--as-of <date>", "the night to score, YYYY-MM-DD; later orders are ignored", asOfDate)
+    .requiredOption("--out <file>", "where to write one row per contact")
+    .option("--strict", "stop at the first bad row")
+    .option("--json", "print the model run as JSON")
+    .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean }) => {
+      const [{ scoreOrdersFile, writeScoresCsv, rowErrorLines }, { modelRunText }] = await Promise.all([
+        import("../../functions/local/cli/score-command.js"),
+        import("../../functions/local/cli/model-run-text.js"),
+      ]);
+      const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true });
+      for (const line of rowErrorLines(result.errors)) console.error(line);
+      writeScoresCsv(options.out, result.scores);
+      if (options.json) console.log(JSON.stringify(result.run));
+      else {
+        for (const line of modelRunText(result.run)) console.log(line);
+        console.log(`Wrote ${result.scores.length} contacts to ${options.out}${result.errors.length ? ` (${result.errors.length} bad rows skipped)` : ""}`);
+      }
+    });
+}

@@ -1,0 +1,42 @@
+import type { Command } from "commander";
+
+/** `clv serve` (what `npm run serve` runs): dynalite and the HTTP API on localhost until Ctrl-C. */
+export function registerServeCommand(program: Command): Command {
+  return program
+    .command("serve")
+    .description("keep DynamoDB (dynalite) and the HTTP API up on localhost, for trying the API with curl")
+    .option("--port <port>", "the HTTP API's port", "3000")
+    .option("--dynamo-port <port>", "dynalite's port", "8000")
+    .action(async (options: { port: string; dynamoPort: string }) => {
+      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }] = await Promise.all([
+        import("node:crypto"),
+        import("../../functions/local/local-store.js"),
+        import("../../functions/local/http-server.js"),
+        import("../../functions/adapters/dynamodb/coupon-store.js"),
+        import("../../functions/domain/store/api-keys.js"),
+        import("../../functions/domain/store/unsubscribe-token.js"),
+      ]);
+      const local = await openLocalStore({ port: Number(options.dynamoPort) });
+      const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
+      const secret = process.env.CLV_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString("hex");
+      const server = await startLocalApi(
+        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] },
+        Number(options.port),
+      );
+      const api = `http://127.0.0.1:${options.port}`;
+      console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
+      console.log(`HTTP API:            ${api}`);
+      console.log(`API key:             ${apiKey}`);
+      console.log(`Unsubscribe link for contact c-1: ${api}/unsubscribe?token=${signUnsubscribeToken("c-1", Date.now(), secret)}`);
+      console.log("Try it (see README.md):");
+      console.log(`  curl -X PUT ${api}/contacts/c-1 -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -d '{"email":"ann@example.com","subscription":"subscribed","consentAt":"2024-05-01T09:00:00Z"}'`);
+      console.log("Ctrl-C stops both.");
+      const stop = async () => {
+        server.close();
+        await local.close();
+        process.exit(0);
+      };
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+}
