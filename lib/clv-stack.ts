@@ -11,6 +11,8 @@ import { lowClvReactivation, type WorkflowDefinition } from "../functions/domain
 import { StoreTable } from "./store-table.js";
 import { WildcardAcknowledgements } from "./nag-acknowledgements.js";
 import { Operations } from "./operations.js";
+import { DEFAULT_EARLIEST_ORDER_DATE } from "../functions/domain/input/calendar-time.js";
+import { DEFAULT_STORE_CURRENCY } from "../functions/domain/store/money.js";
 
 /** The whole system on the store's AWS account; each capability is one construct composed here. */
 export interface ClvStackProps extends StackProps {
@@ -32,6 +34,17 @@ export interface ClvStackProps extends StackProps {
   alarmEmail?: string;
   /** The reactivation workflows; the Low CLV workflow by default. */
   workflows?: readonly WorkflowDefinition[];
+  /**
+   * The ISO 4217 currency the store counts in (context `storeCurrency`): every figure is kept and shown
+   * in it, and an order in another carries its exchange rate.
+   * @default "EUR" (DEFAULT_STORE_CURRENCY)
+   */
+  readonly storeCurrency?: string;
+  /**
+   * YYYY-MM-DD: orders dated before it are refused (context `earliestOrderDate`).
+   * @default "1995-01-01" (DEFAULT_EARLIEST_ORDER_DATE)
+   */
+  readonly earliestOrderDate?: string;
 }
 
 export class ClvStack extends Stack {
@@ -81,6 +94,11 @@ export class ClvStack extends Stack {
       ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
       ...(props.nightlyHour !== undefined && { hour: props.nightlyHour }),
     });
+    // The store's currency and earliest order date are the store's, not one capability's: every function reads them.
+    for (const fn of this.node.findAll().filter((c): c is NodejsFunction => c instanceof NodejsFunction)) {
+      fn.addEnvironment("STORE_CURRENCY", props.storeCurrency ?? DEFAULT_STORE_CURRENCY);
+      fn.addEnvironment("EARLIEST_ORDER_DATE", props.earliestOrderDate ?? DEFAULT_EARLIEST_ORDER_DATE);
+    }
     // Last: it watches every Lambda and dead-letter queue made above.
     this.operations = new Operations(this, "Operations", {
       ...(props.alarmEmail !== undefined && { alarmEmail: props.alarmEmail }),

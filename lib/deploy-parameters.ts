@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { ClvStackProps } from "./clv-stack.js";
+import { parseCalendarTime } from "../functions/domain/input/calendar-time.js";
+import { isCurrency } from "../functions/domain/store/money.js";
 
 const optionalText = z.string().trim().min(1).optional();
 
@@ -39,6 +41,18 @@ export const DeployParameters = z.object({
     }, "is not an IANA time zone (Europe/Madrid, America/New_York, …)")
     .optional(),
   nightlyHour: z.coerce.number().int().min(0).max(23).optional(),
+  /** The ISO 4217 currency the store counts in (GBP, EUR, JPY): every figure is kept and shown in it. */
+  storeCurrency: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isCurrency, "is not an ISO 4217 currency code (EUR, GBP, JPY, …)")
+    .optional(),
+  /** YYYY-MM-DD: orders before it are refused as mistakes (default 1995-01-01). */
+  earliestOrderDate: z
+    .string()
+    .refine((s) => { const d = parseCalendarTime(s); return /^\d{4}-\d{2}-\d{2}$/.test(s) && !("error" in d); }, "must be a date YYYY-MM-DD")
+    .optional(),
   alarmEmail: z.email({ error: "is not an e-mail address" }).optional(),
 });
 

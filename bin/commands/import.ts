@@ -1,4 +1,5 @@
 import { Argument, type Command } from "commander";
+import { storeCurrencyOption } from "./currency-option.js";
 import { endpointOption, tableOption, withStore, type StoreOptions } from "./store-options.js";
 
 /** `clv import contacts|orders FILE`: a CSV into the store's table. */
@@ -10,14 +11,15 @@ export function registerImportCommand(program: Command): Command {
     .argument("<file>", "the CSV file")
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action((kind: "contacts" | "orders", file: string, options: StoreOptions) =>
+    .addOption(storeCurrencyOption())
+    .action((kind: "contacts" | "orders", file: string, options: StoreOptions & { currency: string }) =>
       withStore(options, async (local) => {
         const [{ importContacts, importOrders }, { rowErrorLines }] = await Promise.all([
           import("../../functions/adapters/csv/import-csv.js"),
           import("../../functions/local/cli/score-command.js"),
         ]);
         const started = performance.now();
-        const report = kind === "orders" ? await importOrders(local.store, file, { progress: true }) : await importContacts(local.store, file, { progress: true });
+        const report = kind === "orders" ? await importOrders(local.store, file, { progress: true, storeCurrency: options.currency }) : await importContacts(local.store, file, { progress: true });
         for (const line of rowErrorLines(report.errors, 50)) console.error(line);
         for (const note of report.notes) console.log(note);
         console.log(

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeCurrencyOption } from "./currency-option.js";
 
 /** `clv serve` (what `npm run serve` runs): dynalite and the HTTP API on localhost until Ctrl-C. */
 export function registerServeCommand(program: Command): Command {
@@ -7,7 +8,8 @@ export function registerServeCommand(program: Command): Command {
     .description("keep DynamoDB (dynalite) and the HTTP API up on localhost, for trying the API with curl")
     .option("--port <port>", "the HTTP API's port", "3000")
     .option("--dynamo-port <port>", "dynalite's port", "8000")
-    .action(async (options: { port: string; dynamoPort: string }) => {
+    .addOption(storeCurrencyOption())
+    .action(async (options: { port: string; dynamoPort: string; currency: string }) => {
       const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }] = await Promise.all([
         import("node:crypto"),
         import("../../functions/local/local-store.js"),
@@ -20,12 +22,12 @@ export function registerServeCommand(program: Command): Command {
       const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
       const secret = process.env.CLV_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString("hex");
       const server = await startLocalApi(
-        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] },
+        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, orderRules: { storeCurrency: options.currency }, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] },
         Number(options.port),
       );
       const api = `http://127.0.0.1:${options.port}`;
       console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
-      console.log(`HTTP API:            ${api}`);
+      console.log(`HTTP API:            ${api} (store currency ${options.currency})`);
       console.log(`API key:             ${apiKey}`);
       console.log(`Unsubscribe link for contact c-1: ${api}/unsubscribe?token=${signUnsubscribeToken("c-1", Date.now(), secret)}`);
       console.log("Try it (see README.md):");

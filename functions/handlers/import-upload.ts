@@ -6,7 +6,8 @@ import { importContacts, importOrders, type ImportReport } from "../adapters/csv
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { withRedactedErrors } from "../adapters/logging/redact.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
-import { httpDependencies } from "./runtime.js";
+import { httpDependencies, orderRules } from "./runtime.js";
+import type { OrderRules } from "../domain/store/order.js";
 
 /** Where uploads go and what each prefix holds; the report of `imports/orders/x.csv` is `reports/orders/x.csv.json`. */
 export const IMPORT_PREFIXES = { orders: "imports/orders/", contacts: "imports/contacts/" } as const;
@@ -21,6 +22,8 @@ const UploadRecord = z.object({
 export interface UploadDependencies {
   s3: Pick<S3Client, "send">;
   store: DynamoDbStore;
+  /** The store's currency and earliest order date (the deploy parameters), and the clock; the defaults when not given. */
+  orderRules?: OrderRules;
 }
 
 /**
@@ -35,7 +38,7 @@ export async function importUpload(record: unknown, deps: UploadDependencies): P
   if (!kind) throw new Error(`${key}: not under ${IMPORT_PREFIXES.orders} or ${IMPORT_PREFIXES.contacts}`);
   const object = await deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const source = { name: key, ...(s3.object.size !== undefined && { size: s3.object.size }), open: () => object.Body as Readable };
-  const report = kind === "orders" ? await importOrders(deps.store, source) : await importContacts(deps.store, source);
+  const report = kind === "orders" ? await importOrders(deps.store, source, { ...deps.orderRules }) : await importContacts(deps.store, source);
   await deps.s3.send(
     new PutObjectCommand({
       Bucket: bucket,
@@ -52,7 +55,7 @@ const logger = serviceLogger("import-upload");
 
 /** S3 ObjectCreated under imports/ → import the file into the store's table. */
 export const handler = withRedactedErrors(async (event: S3Event): Promise<void> => {
-  deps ??= { s3: new S3Client({}), store: httpDependencies().store };
+  deps ??= { s3: new S3Client({}), store: httpDependencies().store, orderRules: orderRules() };
   for (const record of event.Records) {
     const report = await importUpload(record, deps);
     // Counts only: the report under reports/ has the rows; a log line must not carry their addresses.

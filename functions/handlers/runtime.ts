@@ -6,6 +6,8 @@ import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
 import { withRedactedErrors } from "../adapters/logging/redact.js";
 import type { HttpDependencies } from "./http/routes.js";
+import { isCurrency } from "../domain/store/money.js";
+import type { OrderRules } from "../domain/store/order.js";
 
 /**
  * What a handler reads from its environment, parsed with zod so a mis-deployed function fails at
@@ -20,7 +22,16 @@ const HandlerEnvironment = z.object({
   API_KEY_HASHES_PARAMETER: z.string().min(1).optional(),
   /** Local runs only: comma-separated SHA-256 hashes. */
   API_KEY_HASHES: z.string().optional(),
+  /** The store's currency, ISO 4217 (deploy parameter storeCurrency); DEFAULT_STORE_CURRENCY when unset. */
+  STORE_CURRENCY: z.string().refine(isCurrency, "STORE_CURRENCY is not an ISO 4217 currency").optional(),
+  /** YYYY-MM-DD: orders before it are refused (deploy parameter earliestOrderDate); 1995-01-01 when unset. */
+  EARLIEST_ORDER_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "EARLIEST_ORDER_DATE must be YYYY-MM-DD").optional(),
 });
+
+/** The store's order rules from the handler's environment. */
+export function orderRules(env = handlerEnvironment()): Omit<OrderRules, "now"> {
+  return { ...(env.STORE_CURRENCY && { storeCurrency: env.STORE_CURRENCY }), ...(env.EARLIEST_ORDER_DATE && { earliestOrderDate: env.EARLIEST_ORDER_DATE }) };
+}
 
 export function handlerEnvironment(env: NodeJS.ProcessEnv = process.env) {
   const parsed = HandlerEnvironment.safeParse(env);
@@ -44,6 +55,7 @@ export function httpDependencies(env = handlerEnvironment()): HttpDependencies &
     store: tableStore(env),
     coupons: new CouponStore(storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), env.TABLE_NAME),
     clock: Date.now,
+    orderRules: orderRules(env),
     unsubscribeSecret: once(async () => {
       if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
       if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");

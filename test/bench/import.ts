@@ -26,13 +26,13 @@ export async function benchImport(): Promise<void> {
     // A warm-up import into a table of its own, so the measured one runs on compiled code, as a
     // long-running import does after its first seconds.
     await createStoreTable(client, "warm-up");
-    await importOrders(new DynamoDbStore(client, "warm-up"), ORDERS);
+    await importOrders(new DynamoDbStore(client, "warm-up"), ORDERS, { storeCurrency: "GBP" });
 
     await createStoreTable(client, "store");
     const store = new DynamoDbStore(client, "store");
     const timed = async (): Promise<[ImportReport, number]> => {
       const start = performance.now();
-      const report = await importOrders(store, ORDERS);
+      const report = await importOrders(store, ORDERS, { storeCurrency: "GBP" });
       return [report, (performance.now() - start) / 1000];
     };
     const [first, firstSeconds] = await timed();
@@ -62,7 +62,7 @@ export async function benchImport(): Promise<void> {
   const seconds: number[] = [];
   for (let run = 0; run < 4; run++) {
     const start = performance.now();
-    await importOrders(new DynamoDbStore(instant, "store"), ORDERS);
+    await importOrders(new DynamoDbStore(instant, "store"), ORDERS, { storeCurrency: "GBP" });
     seconds.push((performance.now() - start) / 1000);
   }
   const best = Math.min(...seconds.slice(1));

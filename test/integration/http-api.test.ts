@@ -62,7 +62,7 @@ describe("the HTTP API on localhost", () => {
   it("answers a bad body with 400 naming the field, and an unknown route with 404", async () => {
     const response = await send("POST", "/orders", { ...order, id: "o-9", total: "12,50" });
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "invalid body", fields: [{ field: "total", message: "must be a number" }] });
+    expect(await response.json()).toEqual({ error: "invalid body", fields: [{ field: "total", message: "expected a number, got a string" }] });
     expect((await send("GET", "/orders")).status).toBe(404);
   });
 });

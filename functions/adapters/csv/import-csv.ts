@@ -35,6 +35,10 @@ export interface ImportOptions {
   progress?: boolean;
   /** The clock that judges order dates "in the future". */
   now?: () => number;
+  /** The store's currency (DEFAULT_STORE_CURRENCY); a row in another needs exchange_rate or total_in_store_currency. */
+  storeCurrency?: string;
+  /** YYYY-MM-DD: rows dated before it are refused (1995-01-01). */
+  earliestOrderDate?: string;
 }
 
 export interface ImportReport {
@@ -69,7 +73,13 @@ export const DEFAULT_CHUNK_ROWS = 20_000;
  * the total as a positive amount) and counted nowhere. Any other negative total is a row error.
  */
 export async function importOrders(store: OrderImportStore, path: string | CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
-  const parseRow = orderRow(orderInput(options.now));
+  const parseRow = orderRow(
+    orderInput({
+      ...(options.now && { now: options.now }),
+      ...(options.storeCurrency && { storeCurrency: options.storeCurrency }),
+      ...(options.earliestOrderDate && { earliestOrderDate: options.earliestOrderDate }),
+    }),
+  );
   const report = await importFile(path, "orders", options, parseRow, async (rows, report) => {
     const outcomes = await store.recordOrders(rows.map((r) => r.order));
     for (const outcome of outcomes) {
@@ -172,7 +182,16 @@ async function importFile<T>(
 // ---- orders ----
 
 /** Where each order field comes from in the file, so that an error names the column a person sees. */
-const ORDER_COLUMNS: Record<string, string> = { id: "order_id", contactId: "customer_id", createdAt: "created_at", total: "total", currency: "currency", status: "status" };
+const ORDER_COLUMNS: Record<string, string> = {
+  id: "order_id",
+  contactId: "customer_id",
+  createdAt: "created_at",
+  total: "total",
+  currency: "currency",
+  status: "status",
+  exchangeRate: "exchange_rate",
+  totalInStoreCurrency: "total_in_store_currency",
+};
 
 const REQUIRED_ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total", "currency"];
 
@@ -192,7 +211,17 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
     if (cancellation && status === "placed") {
       errors.push({ row, field: "status", message: 'is "placed" but the row is a cancellation (negative total, id starting with C)' });
     }
+    // Optional number columns: an empty cell means "not given".
+    const optionalNumber = (column: string, field: string) => {
+      if (!record[column]?.trim()) return {};
+      const cell = numberCell.safeParse(record[column]);
+      if (cell.success) return { [field]: cell.data };
+      errors.push(...fieldErrors(cell.error, row, () => column));
+      return {};
+    };
+    const conversion = { ...optionalNumber("exchange_rate", "exchangeRate"), ...optionalNumber("total_in_store_currency", "totalInStoreCurrency") };
     const parsed = schema.safeParse({
+      ...conversion,
       id: record.order_id,
       contactId: record.customer_id,
       createdAt: record.created_at?.trim(),

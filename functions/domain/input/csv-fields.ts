@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDate } from "../clv/order-history.js";
+import { parseCalendarTime } from "./calendar-time.js";
 
 /**
  * Field parsers for CSV cells, which arrive as text: each says what it expected and shows what it got,
@@ -25,12 +25,12 @@ export const numberCell = z.string({ error: "is missing" }).transform((text, ctx
 
 export const nonNegativeNumberCell = numberCell.refine((n) => n >= 0, { message: "must not be negative" });
 
-/** A date or date-time (ISO 8601, or YYYY-MM-DD meaning midnight UTC) as epoch ms. */
+/** A real calendar date or date-time (ISO 8601, or YYYY-MM-DD meaning midnight UTC) as epoch ms. */
 export const dateCell = z.string({ error: "is missing" }).transform((text, ctx) => {
-  const ms = parseDate(text.trim());
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: "custom", message: `expected a date like 2024-05-31 or 2024-05-31T14:03:00Z, got ${shown(text)}` });
+  const time = parseCalendarTime(text.trim());
+  if ("error" in time) {
+    ctx.addIssue({ code: "custom", message: time.error });
     return z.NEVER;
   }
-  return ms;
+  return time.ms;
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { statedSubscriptions, type SubscriptionState } from "./subscription.js";
+import { expected } from "../input/field-messages.js";
 
 export { subscriptionStatuses, type SubscriptionStatus } from "./subscription.js";
 
@@ -7,10 +8,10 @@ const noControlCharacters = (s: string) => !/[\u0000-\u001f\u007f]/.test(s);
 
 /** A store's contact id: what its platform calls the customer. Safe inside a DynamoDB key. */
 export const ContactId = z
-  .string({ error: "is missing" })
+  .string({ error: expected("a string") })
   .trim()
   .min(1, "is empty")
-  .max(128, "is longer than 128 characters")
+  .max(128, "at most 128 characters")
   .refine(noControlCharacters, "contains control characters")
   .refine((s) => !s.includes("#"), 'must not contain "#"');
 

@@ -1,44 +1,134 @@
 import { z } from "zod";
 import { ContactId } from "./contact.js";
+import { parseOrderTime } from "../input/calendar-time.js";
+import { expected } from "../input/field-messages.js";
+import { amountIn, currencyCodes, DEFAULT_STORE_CURRENCY, isCurrency, roundToMinorUnit } from "./money.js";
 
-/** ISO 4217 currencies a store may sell in (the common ones; extend as stores need). */
-export const currencies = [
-  "EUR", "USD", "GBP", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "CAD", "AUD", "NZD", "JPY", "CNY", "HKD", "SGD", "INR",
-  "BRL", "MXN", "ARS", "CLP", "COP", "PEN", "ZAR", "TRY", "ILS", "AED", "SAR", "KRW", "TWD", "THB", "MYR", "IDR", "PHP", "VND",
-] as const;
+/** ISO 4217 currencies an order may be in: every code the runtime knows. */
+export const currencies = currencyCodes;
 
 /** placed counts; cancelled and refunded take the order out of the contact's figures (Klaviyo counts only non-refunded orders). */
 export const orderStatuses = ["placed", "cancelled", "refunded"] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-/** A date and time with seconds optional, fractions optional, and a zone (Z or ±hh:mm). */
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** The largest total we take: beyond it a total is a typo (or a unit mix-up), not an order. */
+export const MAX_ORDER_TOTAL = 1e9;
 
-/** Orders may be a few minutes ahead of our clock; beyond that a date is a mistake. */
-const FUTURE_TOLERANCE_MS = 5 * 60_000;
-
-/** POST /orders body, and an orders CSV row once its columns are named. `now` judges "in the future". */
-export function orderInput(now: () => number = Date.now) {
-  return z.strictObject({
-    id: z.string({ error: "is missing" }).trim().min(1, "is empty").max(128).refine((s) => !/[\u0000-\u001f\u007f#]/.test(s), 'contains control characters or "#"'),
-    contactId: ContactId,
-    createdAt: z.string({ error: "is missing" }).transform((text, ctx) => {
-      // A date alone (2024-05-31) means midnight UTC, as in a spreadsheet export.
-      const iso = ISO_DATE.test(text) ? `${text}T00:00:00Z` : text;
-      if (!ISO_TIME.test(iso) || Number.isNaN(Date.parse(iso))) {
-        ctx.addIssue({ code: "custom", message: "must be an ISO 8601 time like 2024-05-31T14:03:00Z" });
-        return z.NEVER;
-      }
-      if (Date.parse(iso) > now() + FUTURE_TOLERANCE_MS) {
-        ctx.addIssue({ code: "custom", message: "is in the future" });
-        return z.NEVER;
-      }
-      return iso;
-    }),
-    total: z.number({ error: "must be a number" }).finite().min(0, "must not be negative: send a refund as status refunded").max(1e9, "is implausibly large"),
-    currency: z.enum(currencies, { error: "is not a currency we know (ISO 4217, such as EUR)" }),
-    status: z.enum(orderStatuses, { error: `must be one of ${orderStatuses.join(", ")}` }).default("placed"),
-  });
+/** What a store's orders must be, beyond their shape. */
+export interface OrderRules {
+  /** The ISO 4217 currency every figure is kept and shown in (DEFAULT_STORE_CURRENCY). */
+  storeCurrency?: string;
+  /** YYYY-MM-DD: no order before it (DEFAULT_EARLIEST_ORDER_DATE, 1995-01-01). */
+  earliestOrderDate?: string;
+  /** The clock that judges "in the future". */
+  now?: () => number;
 }
-export type OrderInput = z.output<ReturnType<typeof orderInput>>;
+
+/** An order once read: `total` and `currency` are in the store's currency; what was sent in another is kept beside. */
+export interface OrderInput {
+  id: string;
+  contactId: string;
+  createdAt: string;
+  /** In the store's currency, rounded to its minor unit. */
+  total: number;
+  /** The store's currency. */
+  currency: string;
+  status: OrderStatus;
+  /** The order's own currency and total when it was sent in another than the store's. */
+  originalCurrency?: string;
+  originalTotal?: number;
+  /** Store currency per unit of the original currency, as sent (or as implied by totalInStoreCurrency). */
+  exchangeRate?: number;
+}
+
+const text = () => z.string({ error: expected("a string") });
+const amount = () =>
+  z
+    .number({ error: expected("a number") })
+    .refine(Number.isFinite, "must be a finite number")
+    .refine((n) => n >= 0, "must not be negative: send a refund as status refunded")
+    .refine((n) => n <= MAX_ORDER_TOTAL, `is implausibly large (at most ${MAX_ORDER_TOTAL.toLocaleString("en")})`);
+
+/**
+ * POST /orders body, and an orders CSV row once its columns are named. An order in a currency other
+ * than the store's carries `exchangeRate` (store currency per unit of its own) or
+ * `totalInStoreCurrency`; without either it is refused, since adding 100 EUR to 100 GBP as 200 would
+ * make every figure wrong.
+ */
+export function orderInput(rules: OrderRules = {}) {
+  const storeCurrency = rules.storeCurrency ?? DEFAULT_STORE_CURRENCY;
+  const range = { ...(rules.earliestOrderDate && { earliest: rules.earliestOrderDate }), ...(rules.now && { now: rules.now }) };
+  return z
+    .strictObject({
+      id: text()
+        .trim()
+        .min(1, "is empty")
+        .max(128, "at most 128 characters")
+        .refine((s) => !/[\u0000-\u001f\u007f#]/.test(s), 'contains control characters or "#"'),
+      contactId: ContactId,
+      createdAt: text().transform((value, ctx) => {
+        const time = parseOrderTime(value.trim(), range);
+        if ("error" in time) {
+          ctx.addIssue({ code: "custom", message: time.error });
+          return z.NEVER;
+        }
+        return time.iso;
+      }),
+      total: amount(),
+      currency: text()
+        .trim()
+        .toUpperCase()
+        .refine(isCurrency, "is not a currency we know (ISO 4217, such as EUR)"),
+      status: z.enum(orderStatuses, { error: (issue) => (issue.input === undefined ? "is missing" : `must be one of ${orderStatuses.join(", ")}`) }).default("placed"),
+      exchangeRate: z
+        .number({ error: expected("a number") })
+        .refine((n) => Number.isFinite(n) && n > 0, "must be a number above 0")
+        .optional(),
+      totalInStoreCurrency: amount().optional(),
+    })
+    .transform((order, ctx): OrderInput => {
+      const { exchangeRate, totalInStoreCurrency, ...rest } = order;
+      const own = amountIn(order.total, order.currency);
+      if ("error" in own) {
+        ctx.addIssue({ code: "custom", path: ["total"], message: own.error });
+        return z.NEVER;
+      }
+      if (order.currency === storeCurrency) {
+        const inStore = totalInStoreCurrency ?? own.amount;
+        if ((exchangeRate !== undefined && exchangeRate !== 1) || Math.abs(inStore - own.amount) > 1e-9) {
+          ctx.addIssue({ code: "custom", path: [exchangeRate !== undefined ? "exchangeRate" : "totalInStoreCurrency"], message: `the order is in the store's currency (${storeCurrency}): leave it out` });
+          return z.NEVER;
+        }
+        return { ...rest, total: own.amount };
+      }
+      if (totalInStoreCurrency === undefined && exchangeRate === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["currency"],
+          message: `is ${order.currency} but the store counts in ${storeCurrency}: send exchangeRate (${storeCurrency} per ${order.currency}) or totalInStoreCurrency with it`,
+        });
+        return z.NEVER;
+      }
+      let total: number;
+      if (totalInStoreCurrency !== undefined) {
+        const inStore = amountIn(totalInStoreCurrency, storeCurrency);
+        if ("error" in inStore) {
+          ctx.addIssue({ code: "custom", path: ["totalInStoreCurrency"], message: inStore.error });
+          return z.NEVER;
+        }
+        total = inStore.amount;
+      } else total = roundToMinorUnit(own.amount * exchangeRate!, storeCurrency);
+      if (total > MAX_ORDER_TOTAL) {
+        ctx.addIssue({ code: "custom", path: ["exchangeRate"], message: `makes the total ${total} ${storeCurrency}, implausibly large` });
+        return z.NEVER;
+      }
+      return {
+        ...rest,
+        total,
+        currency: storeCurrency,
+        originalCurrency: order.currency,
+        originalTotal: own.amount,
+        exchangeRate: exchangeRate ?? (own.amount > 0 ? total / own.amount : 1),
+      };
+    });
+}

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { z } from "zod";
+import { kindOf } from "../../domain/input/field-messages.js";
 import { serviceLogger } from "../../adapters/logging/logger.js";
 
 const logger = serviceLogger("http-api");
@@ -51,10 +52,20 @@ export function parseBody<S extends z.ZodType>(schema: S, event: Pick<APIGateway
   if (!parsed.success) {
     throw new HttpError(400, {
       error: "invalid body",
-      fields: parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join(".") || "(body)", message: issue.message })),
+      fields: fieldIssues(parsed.error, data),
     });
   }
   return parsed.data;
+}
+
+/** One entry per field: a field the body should not have is named, not reported as "(body)". */
+function fieldIssues(error: z.ZodError, body: unknown): { field: string; message: string }[] {
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") return issue.keys.map((key) => ({ field: at ? `${at}.${key}` : key, message: "is not a field of this body" }));
+    if (!at && issue.code === "invalid_type") return [{ field: "(body)", message: `expected an object, got ${kindOf(body)}` }];
+    return [{ field: at || "(body)", message: issue.message }];
+  });
 }
 
 /** Runs a route; an HttpError becomes its response, anything else a 500 that leaks nothing. */

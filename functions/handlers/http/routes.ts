@@ -3,7 +3,7 @@ import { CouponSetId, couponCodesBody } from "../../domain/coupons/coupon-set.js
 import { CouponImportBusyError, type CouponSets } from "../../domain/coupons/coupon-sets.js";
 import { ContactId, ContactInput } from "../../domain/store/contact.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
-import { orderInput } from "../../domain/store/order.js";
+import { orderInput, type OrderRules } from "../../domain/store/order.js";
 import type { StoreData } from "../../domain/store/ports.js";
 import { verifyUnsubscribeToken } from "../../domain/store/unsubscribe-token.js";
 import { bodyText, HttpError, json, parseBody, respond } from "./http-json.js";
@@ -14,6 +14,8 @@ import type { SegmentExportLink } from "../../adapters/s3/segment-export.js";
 export interface HttpDependencies {
   store: StoreData;
   clock: () => number;
+  /** The store's currency and earliest order date (DEFAULT_STORE_CURRENCY, 1995-01-01 when not given). */
+  orderRules?: Omit<OrderRules, "now">;
   unsubscribeSecret: () => Promise<string>;
   /** Coupon sets (CouponStore over the same table); without them the coupon routes answer 501. */
   coupons?: CouponSets;
@@ -33,11 +35,12 @@ export const putContact: Route = (event, { store }) =>
   });
 
 /** POST /orders: an order, or its cancellation or refund; re-sending is safe (200 instead of 201). */
-export const postOrder: Route = (event, { store, clock }) =>
+export const postOrder: Route = (event, { store, clock, orderRules }) =>
   respond(async () => {
-    const order = parseBody(orderInput(clock), event);
+    const order = parseBody(orderInput({ ...orderRules, now: clock }), event);
     const outcome = await store.recordOrder(order);
-    return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome });
+    // The total as the store counts it, in its currency: what an order in another currency became.
+    return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome, total: order.total, currency: order.currency });
   });
 
 /** POST /events: an e-mail was sent, opened, clicked, bounced or complained about. */

@@ -19,6 +19,8 @@ import { rowErrorLines, writeScoresCsv } from "./score-command.js";
 
 export const DEMO_ORDERS = repoPath("data/online-retail/orders.csv");
 export const DEMO_CANCELLATIONS = repoPath("data/online-retail/cancellations.csv");
+/** The demo store counts in pounds sterling, as Online Retail did. */
+export const DEMO_CURRENCY = "GBP";
 /** The day of the demo store's last order: the night we score it. */
 export const DEMO_AS_OF = "2011-12-09";
 
@@ -39,10 +41,10 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     log(`Demo store: Online Retail, a UK online gift shop (UCI Machine Learning Repository), scored as of ${DEMO_AS_OF}`);
     log(`Loading it into DynamoDB (dynalite in this process, ${local.endpoint}, table ${local.tableName})`);
     let step = performance.now();
-    const orders = await importOrders(local.store, DEMO_ORDERS, { progress: true });
+    const orders = await importOrders(local.store, DEMO_ORDERS, { progress: true, storeCurrency: DEMO_CURRENCY });
     logImport(log, "orders", orders, performance.now() - step);
     step = performance.now();
-    const cancellations = await importOrders(local.store, DEMO_CANCELLATIONS, { progress: true });
+    const cancellations = await importOrders(local.store, DEMO_CANCELLATIONS, { progress: true, storeCurrency: DEMO_CURRENCY });
     logImport(log, "cancellations", cancellations, performance.now() - step);
 
     step = performance.now();
@@ -89,7 +91,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     for (const f of failed.slice(0, 5)) log(`  failed: ${f.name}: ${f.error}`);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores);
-    const report = await writeReport(local.store, join(dirname(outPath), "report.html"), { storeName: "Online Retail", currency: "GBP", workflowFunnels: async () => [funnel] });
+    const report = await writeReport(local.store, join(dirname(outPath), "report.html"), { storeName: "Online Retail", currency: DEMO_CURRENCY, workflowFunnels: async () => [funnel] });
     log("");
     log(`Every contact's figures: ${outPath}`);
     log(`The report: ${report.path}`);

@@ -1,0 +1,151 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { importOrders } from "../../functions/adapters/csv/import-csv.js";
+import { hashApiKey } from "../../functions/domain/store/api-keys.js";
+import { importUpload } from "../../functions/handlers/import-upload.js";
+import { startLocalApi } from "../../functions/local/http-server.js";
+import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
+
+/**
+ * Dates, money and the store's currency through each way in: the HTTP API on localhost, the CSV
+ * import and the S3 upload. Each case asserts what the sender is told and that nothing was stored.
+ */
+const NOW = Date.parse("2024-06-10T12:00:00Z");
+const KEY = "test-key-0123456789";
+
+const badOrders: [string, Record<string, unknown>, string, RegExp][] = [
+  // [what, the fields that differ from a good order, the field named, the message]
+  ["30 February", { createdAt: "2024-02-30" }, "createdAt", /not a date: 2024-02 has 29 days/],
+  ["year 1", { createdAt: "0001-01-01" }, "createdAt", /before 1995-01-01/],
+  ["year 1900", { createdAt: "1900-01-01T00:00:00Z" }, "createdAt", /before 1995-01-01/],
+  ["year 11", { createdAt: "0011-06-01" }, "createdAt", /before 1995-01-01/],
+  ["two days ahead", { createdAt: "2024-06-12T13:00:00Z" }, "createdAt", /in the future/],
+  ["the smallest double", { total: 5e-324 }, "total", /has more decimals than GBP has/],
+  ["1e-40", { total: 1e-40 }, "total", /has more decimals than GBP has/],
+  ["half a penny", { total: 12.345 }, "total", /send it in 2 decimals/],
+  ["a euro order without rate", { currency: "EUR" }, "currency", /is EUR but the store counts in GBP: send exchangeRate/],
+  ["a yen order without rate", { currency: "JPY", total: 10_000 }, "currency", /is JPY but the store counts in GBP/],
+  ["a 129-character id", { id: "x".repeat(129) }, "id", /^at most 128 characters$/],
+];
+const good = { contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 30, currency: "GBP" };
+
+describe("order rules through the HTTP API on localhost", () => {
+  let local: LocalStore;
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    local = await openLocalStore();
+    server = await startLocalApi({ store: local.store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY)], throttle: false });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.close();
+    await local.close();
+  });
+  const post = async (body: unknown) => {
+    const response = await fetch(`${base}/orders`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as { fields?: { field: string; message: string }[] } & Record<string, unknown> };
+  };
+
+  it.each(badOrders)("answers 400 for %s, naming the field, and stores nothing", async (_what, change, field, message) => {
+    // Prepare
+    const id = `bad-${field}-${Math.random().toString(36).slice(2, 8)}`;
+    // Act
+    const answer = await post({ id, ...good, contactId: "bad-sender", ...change });
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.fields).toHaveLength(1);
+    expect(answer.body.fields![0]!.field).toBe(field);
+    expect(answer.body.fields![0]!.message).toMatch(message);
+    expect(await local.store.getContact("bad-sender")).toBeUndefined();
+  });
+
+  it("says a string total is a string, and never answers 500 to any of these", async () => {
+    const answer = await post({ id: "s-1", ...good, total: "30" });
+    expect(answer).toEqual({ status: 400, body: { error: "invalid body", fields: [{ field: "total", message: "expected a number, got a string" }] } });
+    const unknownField = await post({ id: "s-2", ...good, discount: 5 });
+    expect(unknownField.body.fields).toEqual([{ field: "discount", message: "is not a field of this body" }]);
+    expect((await post([good])).body.fields).toEqual([{ field: "(body)", message: "expected an object, got an array" }]);
+  });
+
+  it("counts 100 EUR + 100 GBP + 10,000 JPY in pounds, and answers with the total it counted", async () => {
+    // Act
+    const answers = [
+      await post({ id: "m-eur", ...good, contactId: "multi", total: 100, currency: "EUR", exchangeRate: 0.85 }),
+      await post({ id: "m-gbp", ...good, contactId: "multi", total: 100 }),
+      await post({ id: "m-jpy", ...good, contactId: "multi", total: 10_000, currency: "JPY", totalInStoreCurrency: 52 }),
+    ];
+    // Assess
+    expect(answers.map((a) => [a.status, a.body.total, a.body.currency])).toEqual([
+      [201, 85, "GBP"],
+      [201, 100, "GBP"],
+      [201, 52, "GBP"],
+    ]);
+    expect(await local.store.getContact("multi")).toMatchObject({ revenue: 237, history: { orderCount: 3, revenue: 237 } });
+    expect(await local.store.getOrder("multi", "m-jpy")).toMatchObject({ total: 52, currency: "GBP" });
+  });
+});
+
+describe("order rules in the CSV import and the S3 upload", () => {
+  const header = "order_id,customer_id,created_at,total,currency,exchange_rate";
+  const cell = (v: unknown) => (v === undefined ? "" : String(v));
+  const lines = [
+    header,
+    "g-1,ann,2024-05-31T10:00:00Z,30,GBP,",
+    ...badOrders.map(([, change], i) => {
+      const o = { id: `b-${i}`, ...good, contactId: "bad-sender", ...change };
+      return [o.id, o.contactId, o.createdAt, o.total, o.currency, ""].map(cell).join(",");
+    }),
+    "g-2,eve,2024-05-31T10:00:00Z,10000,JPY,0.0052",
+  ];
+  const csv = lines.join("\n") + "\n";
+  const columnOf: Record<string, string> = { createdAt: "created_at", total: "total", currency: "currency", id: "order_id" };
+  const expectedErrors = badOrders.map(([, , field, message], i) => ({ row: i + 3, field: columnOf[field], message: expect.stringMatching(message) }));
+
+  it("the CSV import refuses each bad row by row and column, and stores only the good ones", async () => {
+    const local = await openLocalStore();
+    try {
+      // Prepare
+      const path = join(mkdtempSync(join(tmpdir(), "clv-rules-")), "orders.csv");
+      writeFileSync(path, csv);
+      // Act
+      const report = await importOrders(local.store, path, { storeCurrency: "GBP", now: () => NOW });
+      // Assess
+      expect(report).toMatchObject({ rows: lines.length - 1, imported: 2, rejected: badOrders.length });
+      expect(report.errors).toEqual(expectedErrors);
+      expect(await local.store.getContact("bad-sender")).toBeUndefined();
+      expect(await local.store.getContact("eve")).toMatchObject({ revenue: 52 });
+      expect(await local.store.getOrder("eve", "g-2")).toMatchObject({ total: 52, currency: "GBP" });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("the S3 upload applies the same rules with the deployment's currency, and its report says so", async () => {
+    const local = await openLocalStore();
+    const s3 = mockClient(S3Client);
+    try {
+      s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([csv]) }) as never);
+      s3.on(PutObjectCommand).resolves({});
+      const report = await importUpload(
+        { s3: { bucket: { name: "uploads" }, object: { key: "imports/orders/june.csv", size: csv.length } } },
+        { s3: new S3Client({}), store: local.store, orderRules: { storeCurrency: "GBP", now: () => NOW } },
+      );
+      expect(report).toMatchObject({ rows: lines.length - 1, imported: 2, rejected: badOrders.length });
+      expect(report.errors).toEqual(expectedErrors);
+      expect(JSON.parse(String(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body))).toMatchObject({ rejected: report.rejected });
+      expect(await local.store.getContact("bad-sender")).toBeUndefined();
+      expect(await local.store.getContact("eve")).toMatchObject({ revenue: 52 });
+    } finally {
+      s3.restore();
+      await local.close();
+    }
+  });
+});
