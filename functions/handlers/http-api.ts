@@ -9,7 +9,7 @@ function apiDependencies(): HttpDependencies {
   const deps = httpDependencies();
   if (!process.env.EXPORT_BUCKET) return deps;
   const run = exportSegmentHandler({ ...segmentExportDependencies(), store: async () => deps.store });
-  return { ...deps, exportSegment: (segmentId) => run({ segmentId }) };
+  return { ...deps, exportSegment: (segmentId, options) => run({ segmentId, ...options }) };
 }
 
 let dependencies: HttpDependencies | undefined;

@@ -7,7 +7,11 @@ import { parseEvent } from "./events.js";
 import { handlerEnvironment, once, tableStore } from "./runtime.js";
 
 /** What the export is asked: which segment. The HTTP route `POST /segments/{id}/export` passes the path's id. */
-export const SegmentExportEvent = z.object({ segmentId: SegmentDefinition.shape.id });
+export const SegmentExportEvent = z.object({
+  segmentId: SegmentDefinition.shape.id,
+  /** Only members that may be mailed now (mailPermission): a file meant for a mailing tool. */
+  mailable: z.boolean({ error: "must be true or false" }).default(false),
+});
 
 /** The export's settings from the Lambda's environment (lib/segment-export.ts sets them). */
 const ExportSettings = z.object({
@@ -32,8 +36,8 @@ export type SegmentExportResult = SegmentExportLink;
 export const exportSegmentHandler =
   (deps: SegmentExportDependencies) =>
   async (event: unknown): Promise<SegmentExportResult> => {
-    const { segmentId } = parseEvent(SegmentExportEvent, event, "segment export request");
-    const csv = await segmentCsv(await deps.store(), segmentId);
+    const { segmentId, mailable } = parseEvent(SegmentExportEvent, event, "segment export request");
+    const csv = await segmentCsv(await deps.store(), segmentId, { mailable });
     return putSegmentExport({ s3: deps.s3, bucket: deps.bucket }, csv, { now: deps.clock(), expiresInSeconds: deps.expiresInSeconds });
   };
 

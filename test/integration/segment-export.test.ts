@@ -103,6 +103,25 @@ describe("segment export to S3 with a pre-signed URL", () => {
     expect(url.searchParams.get("X-Amz-Signature")).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("carries each member's subscription, and with mailable keeps only those that may be mailed now", async () => {
+    // Prepare
+    const store = await storeWithWinBack();
+
+    // Act
+    const all = await exportWith(store)({ segmentId: "win-back" });
+    const allRows = rowsOf(putBody());
+    s3.reset();
+    s3.on(PutObjectCommand).resolves({});
+    const mailable = await exportWith(store)({ segmentId: "win-back", mailable: true });
+
+    // Assess
+    expect(all.members).toBe(3);
+    expect(allRows.find((r) => r.customer_id === "ann")).toMatchObject({ subscription: "subscribed", consentAt: "2023-01-01T00:00:00Z", optedOutAt: "" });
+    expect(allRows.find((r) => r.customer_id === "ben")).toMatchObject({ subscription: "unsubscribed" });
+    expect(mailable.members).toBe(1);
+    expect(rowsOf(putBody()).map((r) => r.customer_id)).toEqual(["ann"]);
+  });
+
   it("writes the same CSV locally (`clv export`) as it puts in S3", async () => {
     const store = await storeWithWinBack();
     await exportWith(store)({ segmentId: "win-back" });
@@ -163,5 +182,19 @@ describe("POST /segments/{id}/export", () => {
     expect((await postSegmentExport(event("nope"), { ...base, exportSegment })).statusCode).toBe(404);
     expect((await postSegmentExport(event("Bad Id!"), { ...base, exportSegment })).statusCode).toBe(400);
     expect((await postSegmentExport(event("win-back"), base)).statusCode).toBe(501);
+  });
+
+  it("passes ?mailable=true to the export, and refuses any other value naming the field", async () => {
+    const { postSegmentExport } = await import("../../functions/handlers/http/routes.js");
+    const asked: unknown[] = [];
+    const exportSegment = async (id: string, options?: { mailable?: boolean }) => {
+      asked.push(options);
+      return { url: "https://exports.example/x.csv", expiresAt: "2024-06-30T01:00:00.000Z", key: `exports/${id}/x.csv`, members: 1 };
+    };
+    const withQuery = (mailable: string) => ({ ...(event("win-back") as object), queryStringParameters: { mailable } }) as never;
+    expect((await postSegmentExport(withQuery("true"), { ...base, exportSegment })).statusCode).toBe(200);
+    const bad = await postSegmentExport(withQuery("yes"), { ...base, exportSegment });
+    expect([bad.statusCode, JSON.parse(bad.body!)]).toEqual([400, { error: "invalid query", fields: [{ field: "mailable", message: "must be true or false" }] }]);
+    expect(asked).toEqual([{ mailable: true }]);
   });
 });

@@ -2,6 +2,8 @@ import { stringify } from "csv-stringify/sync";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership } from "../../domain/segments/segment-membership.js";
+import type { ContactProfile } from "../../domain/store/contact.js";
+import { mailPermission } from "../../domain/store/subscription.js";
 
 /**
  * Every figure, named as in DESIGN.md, in the order the score and export CSVs give them. Kept here,
@@ -27,14 +29,20 @@ export const SCORE_COLUMNS = [
   "rfmGroup",
 ] as const satisfies readonly (keyof ContactScores)[];
 
-/** The export's header: who, their e-mail, since when a member, then every figure (churn risk a number 0–1). */
-export const SEGMENT_CSV_COLUMNS = ["customer_id", "email", "enteredSegmentAt", ...SCORE_COLUMNS] as const;
+/**
+ * The export's header: who, their e-mail and its subscription (status, latest consent, latest opt-out),
+ * since when a member, then every figure (churn risk a number 0–1).
+ */
+export const SEGMENT_CSV_COLUMNS = ["customer_id", "email", "subscription", "consentAt", "optedOutAt", "enteredSegmentAt", ...SCORE_COLUMNS] as const;
+
+/** What the export reads of a profile: the address and what decides whether it may be mailed. */
+export type ExportedProfile = Partial<Omit<ContactProfile, "contactId" | "subscriptionHistory">>;
 
 /** What exporting a segment reads of the store: Query and BatchGetItem only (DynamoDbStore implements it). */
 export interface SegmentExportStore {
   listSegmentDefinitions(): Promise<SegmentDefinition[]>;
   activeSegmentMembers(segmentId: string): Promise<ReadonlyMap<string, Membership>>;
-  getContactsWithScores(contactIds: readonly string[]): Promise<ReadonlyMap<string, { contact?: { profile?: { email?: string } }; scores?: ContactScores }>>;
+  getContactsWithScores(contactIds: readonly string[]): Promise<ReadonlyMap<string, { contact?: { profile?: ExportedProfile }; scores?: ContactScores }>>;
 }
 
 /** A member as the export gives it; no scores before the contact's first scoring. */
@@ -42,6 +50,11 @@ export interface SegmentMember {
   contactId: string;
   enteredAt: string;
   email?: string;
+  subscription?: ContactProfile["subscription"];
+  consentAt?: string;
+  optedOutAt?: string;
+  /** mailPermission's answer now: what `--mailable` keeps. */
+  mayMail: boolean;
   scores?: ContactScores;
 }
 
@@ -65,8 +78,17 @@ export async function* segmentMemberPages(store: SegmentExportStore, members: re
     const details = await store.getContactsWithScores(page.map((m) => m.contactId));
     yield page.map(({ contactId, enteredAt }) => {
       const { contact, scores } = details.get(contactId) ?? {};
-      const email = contact?.profile?.email;
-      return { contactId, enteredAt, ...(email && { email }), ...(scores && { scores }) };
+      const profile = contact?.profile;
+      return {
+        contactId,
+        enteredAt,
+        ...(profile?.email && { email: profile.email }),
+        ...(profile?.subscription && { subscription: profile.subscription }),
+        ...(profile?.consentAt && { consentAt: profile.consentAt }),
+        ...(profile?.optedOutAt && { optedOutAt: profile.optedOutAt }),
+        mayMail: mailPermission(profile).mayMail,
+        ...(scores && { scores }),
+      };
     });
   }
 }
@@ -74,7 +96,13 @@ export async function* segmentMemberPages(store: SegmentExportStore, members: re
 /** A segment's export: how many members it has, and its CSV text, to be read once (a file, an S3 object). */
 export interface SegmentCsv {
   segmentId: string;
-  members: number;
+  /**
+   * Rows in the file. With `mailable` it is final only once `chunks` has been read (whether a member
+   * may be mailed is read with its profile, page by page).
+   */
+  readonly members: number;
+  /** Members left out by `mailable` (unsubscribed, suppressed, never subscribed, no address); final once `chunks` has been read. */
+  readonly notMailable: number;
   /** The header, then one chunk of rows per page of members. */
   chunks: AsyncIterable<string>;
 }
@@ -91,14 +119,31 @@ async function activeMembersOf(store: SegmentExportStore, segmentId: string): Pr
  * Klaviyo's export gives them. Numbers are written as JavaScript prints them (churn risk 0.8312, not
  * a percentage); a figure the contact does not have (no prediction, one order) is an empty cell.
  */
-export async function segmentCsv(store: SegmentExportStore, segmentId: string, options: { pageSize?: number } = {}): Promise<SegmentCsv> {
+export async function segmentCsv(store: SegmentExportStore, segmentId: string, options: { pageSize?: number; mailable?: boolean } = {}): Promise<SegmentCsv> {
   const members = await activeMembersOf(store, segmentId);
+  let written = options.mailable ? 0 : members.length;
+  let notMailable = 0;
   async function* chunks(): AsyncIterable<string> {
     yield stringify([[...SEGMENT_CSV_COLUMNS]]);
     for await (const page of segmentMemberPages(store, members, options.pageSize)) {
-      const rows = page.map((m) => [m.contactId, m.email ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
+      // --mailable: only members the send would mail now (mailPermission), so a file taken into another tool mails no one who said no.
+      const kept = options.mailable ? page.filter((m) => m.mayMail) : page;
+      if (options.mailable) {
+        written += kept.length;
+        notMailable += page.length - kept.length;
+      }
+      const rows = kept.map((m) => [m.contactId, m.email ?? "", m.subscription ?? "", m.consentAt ?? "", m.optedOutAt ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
       yield stringify(rows, { cast: { number: (n) => String(n) } });
     }
   }
-  return { segmentId, members: members.length, chunks: chunks() };
+  return {
+    segmentId,
+    get members() {
+      return written;
+    },
+    get notMailable() {
+      return notMailable;
+    },
+    chunks: chunks(),
+  };
 }

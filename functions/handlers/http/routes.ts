@@ -20,7 +20,7 @@ export interface HttpDependencies {
   /** Coupon sets (CouponStore over the same table); without them the coupon routes answer 501. */
   coupons?: CouponSets;
   /** A segment's members as CSV in the exports bucket, with a pre-signed link; without it the export route answers 501. */
-  exportSegment?: (segmentId: string) => Promise<SegmentExportLink>;
+  exportSegment?: (segmentId: string, options?: { mailable?: boolean }) => Promise<SegmentExportLink>;
 }
 
 type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -89,14 +89,19 @@ export const postCouponCodes: Route = (event, { coupons, clock }) =>
     }
   });
 
-/** POST /segments/{id}/export: the segment's members with e-mail and every figure, as a CSV behind a link that expires. */
+/**
+ * POST /segments/{id}/export[?mailable=true]: the segment's members with e-mail, subscription and every
+ * figure, as a CSV behind a link that expires; with mailable, only those that may be mailed now.
+ */
 export const postSegmentExport: Route = (event, { exportSegment }) =>
   respond(async () => {
     if (!exportSegment) throw new HttpError(501, { error: "segment exports are not set up in this deployment" });
     const id = SegmentDefinition.shape.id.safeParse(event.pathParameters?.id);
     if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
     try {
-      return json(200, await exportSegment(id.data));
+      const mailable = event.queryStringParameters?.mailable;
+      if (mailable !== undefined && mailable !== "true" && mailable !== "false") throw new HttpError(400, { error: "invalid query", fields: [{ field: "mailable", message: "must be true or false" }] });
+      return json(200, await exportSegment(id.data, { mailable: mailable === "true" }));
     } catch (error) {
       if (error instanceof SegmentNotFoundError) throw new HttpError(404, { error: error.message });
       throw error;
