@@ -10,6 +10,7 @@ import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine,
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { handlerFunction } from "./lambda-function.js";
+import { FixedKey } from "../functions/domain/store/table-keys.js";
 
 export interface NightlyScoringProps {
   table: TableV2;
@@ -178,7 +179,7 @@ export class NightlyScoring extends Construct {
         retryAttempts: 3,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.contactChangesDeadLetters),
-        filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual("PROFILE") } } } })],
+        filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } })],
       }),
     );
     this.contactChangesFunction = contactChanges;

@@ -24,6 +24,7 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { DynamoAttributeValue, DynamoGetItem, LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { KeyPrefix, segmentMemberKey } from "../functions/domain/store/table-keys.js";
 import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import type { EmailSending } from "./email-sending.js";
 import { grantSecretValue } from "./ingestion-api.js";
@@ -132,7 +133,7 @@ export class ReactivationWorkflows extends Construct {
         // "Entered segment": a membership item whose new image is active.
         filters: [
           FilterCriteria.filter({
-            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith("SEGMENT#") }, SK: { S: FilterRule.beginsWith("CONTACT#") } }, NewImage: { active: { BOOL: FilterRule.isEqual(true) } } },
+            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith(KeyPrefix.segment) }, SK: { S: FilterRule.beginsWith(KeyPrefix.contact) } }, NewImage: { active: { BOOL: FilterRule.isEqual(true) } } },
           }),
         ],
       }),
@@ -170,12 +171,14 @@ export class ReactivationWorkflows extends Construct {
         new LambdaInvoke(scope, id, { stateName, lambdaFunction: fn, payloadResponseOnly: true, payload: TaskInput.fromObject(payload), resultPath, taskTimeout: Timeout.duration(Duration.minutes(2)) }),
         fn === sendEmail ? RETRYABLE_SEND : [],
       );
+    const memberKey = segmentMemberKey(workflow.segmentId, "{}");
     const membership = (id: string, stateName: string) =>
       guarded(
         new DynamoGetItem(scope, id, {
           stateName,
           table: this.table,
-          key: { PK: DynamoAttributeValue.fromString(`SEGMENT#${workflow.segmentId}`), SK: DynamoAttributeValue.fromString(JsonPath.format("CONTACT#{}", JsonPath.stringAt("$.contactId"))) },
+          // The member's key with the contact id left as a States.Format placeholder.
+          key: { PK: DynamoAttributeValue.fromString(memberKey.PK), SK: DynamoAttributeValue.fromString(JsonPath.format(memberKey.SK, JsonPath.stringAt("$.contactId"))) },
           consistentRead: true,
           resultPath: "$.membership",
         }),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { rescoreChangedContacts, type ContactChangeStore } from "../domain/nightly/contact-changes.js";
+import { FixedKey, KeyPrefix, contactIdOf } from "../domain/store/table-keys.js";
 import { parseEvent } from "./events.js";
 import { once, tableStore } from "./runtime.js";
 
@@ -10,7 +11,7 @@ import { once, tableStore } from "./runtime.js";
 const StreamRecord = z.object({
   eventName: z.enum(["INSERT", "MODIFY", "REMOVE"]),
   dynamodb: z.object({
-    Keys: z.object({ PK: z.object({ S: z.string().startsWith("CONTACT#") }), SK: z.object({ S: z.string() }) }),
+    Keys: z.object({ PK: z.object({ S: z.string().startsWith(KeyPrefix.contact) }), SK: z.object({ S: z.string() }) }),
     SequenceNumber: z.string().min(1),
   }),
 });
@@ -43,8 +44,8 @@ export async function handleContactChanges(store: ContactChangeStore, event: unk
       if (sequence) result.batchItemFailures.push({ itemIdentifier: sequence });
       continue;
     }
-    if (record.data.eventName === "REMOVE" || record.data.dynamodb.Keys.SK.S !== "PROFILE") continue;
-    const contactId = record.data.dynamodb.Keys.PK.S.slice("CONTACT#".length);
+    if (record.data.eventName === "REMOVE" || record.data.dynamodb.Keys.SK.S !== FixedKey.profile) continue;
+    const contactId = contactIdOf(record.data.dynamodb.Keys.PK.S);
     sequenceNumbersOf.set(contactId, [...(sequenceNumbersOf.get(contactId) ?? []), record.data.dynamodb.SequenceNumber]);
   }
   if (sequenceNumbersOf.size === 0) return result;

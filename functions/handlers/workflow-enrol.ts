@@ -3,6 +3,7 @@ import { putMetrics } from "../adapters/logging/metrics.js";
 import { StepFunctionsStarter } from "../adapters/sfn/workflow-starter.js";
 import { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
 import { enrolEntrants, enrolSegmentMembers, type EnrolDependencies, type WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
+import { KeyPrefix, contactIdOf, segmentIdOf } from "../domain/store/table-keys.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler, tableStore } from "./runtime.js";
 
@@ -15,7 +16,7 @@ const AfterTheNight = z.object({ source: z.literal("nightly") });
  */
 const MembershipRecord = z.object({
   dynamodb: z.object({
-    Keys: z.object({ PK: z.object({ S: z.string().startsWith("SEGMENT#") }), SK: z.object({ S: z.string().startsWith("CONTACT#") }) }),
+    Keys: z.object({ PK: z.object({ S: z.string().startsWith(KeyPrefix.segment) }), SK: z.object({ S: z.string().startsWith(KeyPrefix.contact) }) }),
     NewImage: z.object({ active: z.object({ BOOL: z.boolean() }) }).optional(),
     OldImage: z.object({ active: z.object({ BOOL: z.boolean() }) }).optional(),
   }),
@@ -38,8 +39,8 @@ export const enrolTask =
     else {
       const { Records } = parseEvent(EnteredSegmentEvent, event, "entered-segment event");
       const entered = Records.filter((r) => r.dynamodb.NewImage?.active.BOOL === true && r.dynamodb.OldImage?.active.BOOL !== true).map((r) => ({
-        segmentId: r.dynamodb.Keys.PK.S.slice("SEGMENT#".length),
-        contactId: r.dynamodb.Keys.SK.S.slice("CONTACT#".length),
+        segmentId: segmentIdOf(r.dynamodb.Keys.PK.S),
+        contactId: contactIdOf(r.dynamodb.Keys.SK.S),
       }));
       enrolments = await enrolEntrants(entered, deps, deps.clock());
     }

@@ -1,27 +1,23 @@
 import { randomUUID } from "node:crypto";
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { assignmentStep, type CouponOutcome } from "../../domain/coupons/coupon-assignment.js";
 import type { CouponSetDefinition } from "../../domain/coupons/coupon-set.js";
 import { CouponImportBusyError, NoSuchCouponSetError, type CodeImport, type CouponSets } from "../../domain/coupons/coupon-sets.js";
 import { couponStock, type CouponSetState, type CouponStock } from "../../domain/coupons/coupon-stock.js";
-import { TableBatches, chunks, inParallel, type BatchOptions } from "./table-batches.js";
+import { FixedKey, KeyPrefix, couponAssignedKey, couponCodeKey, couponSetListingKey, couponSetMetaKey, couponSlotKey, slotSk, type TableKey } from "../../domain/store/table-keys.js";
+import { chunks, inParallel, type BatchOptions } from "./table-batches.js";
+import { StoreTable, isConditionFailed, parseStored } from "./table.js";
 
 /*
- * Items (DESIGN.md, "Data"), all under the set's partition COUPONSET#<id>:
+ * Items (docs/design.md, "Data model"; keys in table-keys.ts), all under the set's partition COUPONSET#<id>:
  *   META                 name, expiresAt, lowStockThreshold and the counters: codeCount (codes in the
  *                        pool, numbered 1…codeCount), claimCount (numbers handed out so far, in order),
  *                        `returned` (a string set of codes given back, handed out first), and while an
  *                        import runs, its lease (importToken, importUntil).
- *   SLOT#<n>             the n-th code of the pool: what makes a claim O(1) (DESIGN.md has no such item;
- *                        a code's number has to lead to the code without a scan, and CODE#<code> is keyed
- *                        by the code, for re-imports).
+ *   SLOT#<n>             the n-th code of the pool: what makes a claim O(1) (a code's number has to
+ *                        lead to the code without a scan, and CODE#<code> is keyed by the code, for
+ *                        re-imports).
  *   CODE#<code>          the code, its number (`slot`), and once assigned, contactId and assignedAt.
  *   ASSIGNED#<contactId> the contact's code.
  * and one item per set under COUPONSETS (SK SET#<id>), so listing sets is a Query, not a scan.
@@ -49,13 +45,6 @@ import { TableBatches, chunks, inParallel, type BatchOptions } from "./table-bat
  * that stalls past its lease and then writes on could leave a code under two numbers; step 3 is what
  * keeps that from reaching two contacts.
  */
-const META = "META";
-const SETS = "COUPONSETS";
-const setPk = (setId: string) => `COUPONSET#${setId}`;
-const codeSk = (code: string) => `CODE#${code}`;
-const assignedSk = (contactId: string) => `ASSIGNED#${contactId}`;
-/** Zero-padded so that a set's slots list in pool order. */
-const slotSk = (slot: number) => `SLOT#${String(slot).padStart(10, "0")}`;
 
 /** Rounds of read-and-claim before giving up; each lost round means another caller moved the set on. */
 const CLAIM_ROUNDS_MAX = 20;
@@ -69,7 +58,7 @@ export interface CouponStoreOptions extends BatchOptions {
 
 /** The coupon sets in the store's table (same table, same client as DynamoDbStore). */
 export class CouponStore implements CouponSets {
-  private readonly batches: TableBatches;
+  private readonly table: StoreTable;
   private readonly random: () => number;
   private readonly concurrency: number;
   private readonly importStep: number;
@@ -81,9 +70,9 @@ export class CouponStore implements CouponSets {
     private readonly clock: () => number = Date.now,
     options: CouponStoreOptions = {},
   ) {
-    this.batches = new TableBatches(client, tableName, options);
-    this.random = this.batches.random;
-    this.concurrency = this.batches.concurrency;
+    this.table = new StoreTable(client, tableName, clock, options);
+    this.random = this.table.batches.random;
+    this.concurrency = this.table.concurrency;
     this.importStep = options.importStep ?? 1_000;
     this.importLeaseMs = options.importLeaseMs ?? 10 * 60_000;
   }
@@ -97,7 +86,7 @@ export class CouponStore implements CouponSets {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { PK: setPk(definition.id), SK: META },
+        Key: couponSetMetaKey(definition.id),
         // Name and threshold left out keep what the set has; counters start at 0 and are never set here.
         UpdateExpression:
           `SET setId = :id, #name = ${definition.name !== undefined ? ":name" : "if_not_exists(#name, :id)"}, ` +
@@ -119,7 +108,7 @@ export class CouponStore implements CouponSets {
       }),
     );
     // After META: a crash in between leaves a set that listing misses until it is created again.
-    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { PK: SETS, SK: `SET#${definition.id}`, setId: definition.id } }));
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...couponSetListingKey(definition.id), setId: definition.id } }));
     return Attributes?.createdAt === undefined ? "created" : "updated";
   }
 
@@ -131,19 +120,8 @@ export class CouponStore implements CouponSets {
   /** Every set with its stock, by id. */
   async listCouponSets(): Promise<CouponStock[]> {
     const ids: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :set)",
-          ExpressionAttributeValues: { ":pk": SETS, ":set": "SET#" },
-          ...(startKey && { ExclusiveStartKey: startKey }),
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(String(item.setId));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :set)", ExpressionAttributeValues: { ":pk": FixedKey.couponSets, ":set": KeyPrefix.couponSetListing } };
+    for await (const items of this.table.query(query)) for (const item of items) ids.push(String(item.setId));
     const stocks: CouponStock[] = [];
     await inParallel(ids, this.concurrency, async (id) => {
       const stock = await this.couponStock(id);
@@ -174,8 +152,8 @@ export class CouponStore implements CouponSets {
         const first = published + 1;
         await this.writeItems(
           fresh.flatMap((code, i) => [
-            { PK: setPk(setId), SK: codeSk(code), code, slot: first + i },
-            { PK: setPk(setId), SK: slotSk(first + i), code },
+            { ...couponCodeKey(setId, code), code, slot: first + i },
+            { ...couponSlotKey(setId, first + i), code },
           ]),
         );
         // Also renews the lease when the step had nothing new (a re-imported file is all reads).
@@ -201,21 +179,21 @@ export class CouponStore implements CouponSets {
    */
   private async notPooled(setId: string, step: readonly string[], published: number): Promise<string[]> {
     const found = await this.getItems(
-      step.map((code) => ({ PK: setPk(setId), SK: codeSk(code) })),
+      step.map((code) => couponCodeKey(setId, code)),
       ["code", "slot", "contactId"],
     );
     const pooled = new Set<string>();
-    const expected = new Map<string, string>();
+    const expected = new Map<string, { slot: number; code: string }>();
     for (const item of found) {
       const code = String(item.code);
       if (item.contactId !== undefined) pooled.add(code);
-      else if (typeof item.slot === "number" && item.slot <= published) expected.set(slotSk(item.slot), code);
+      else if (typeof item.slot === "number" && item.slot <= published) expected.set(slotSk(item.slot), { slot: item.slot, code });
     }
     const slots = await this.getItems(
-      [...expected.keys()].map((SK) => ({ PK: setPk(setId), SK })),
+      [...expected.values()].map(({ slot }) => couponSlotKey(setId, slot)),
       ["SK", "code"],
     );
-    for (const slot of slots) if (expected.get(String(slot.SK)) === slot.code) pooled.add(String(slot.code));
+    for (const slot of slots) if (expected.get(String(slot.SK))?.code === slot.code) pooled.add(String(slot.code));
     return step.filter((code) => !pooled.has(code));
   }
 
@@ -226,7 +204,7 @@ export class CouponStore implements CouponSets {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: META },
+          Key: couponSetMetaKey(setId),
           UpdateExpression: "SET importToken = :token, importUntil = :until",
           ConditionExpression: "attribute_exists(PK) AND (attribute_not_exists(importToken) OR importUntil < :now)",
           ExpressionAttributeValues: { ":token": token, ":until": now + this.importLeaseMs, ":now": now },
@@ -236,7 +214,7 @@ export class CouponStore implements CouponSets {
       return { token, codeCount: Number(Attributes?.codeCount ?? 0) };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
-      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: setPk(setId), SK: META }, ConsistentRead: true }));
+      const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: couponSetMetaKey(setId), ConsistentRead: true }));
       if (!Item) throw new NoSuchCouponSetError(setId);
       throw new CouponImportBusyError(setId, new Date(Number(Item.importUntil)).toISOString());
     }
@@ -248,7 +226,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: META },
+          Key: couponSetMetaKey(setId),
           UpdateExpression: "SET codeCount = :to, importUntil = :until",
           ConditionExpression: "importToken = :token AND codeCount = :from",
           ExpressionAttributeValues: { ":to": to, ":from": from, ":token": token, ":until": this.clock() + this.importLeaseMs },
@@ -269,7 +247,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: META },
+          Key: couponSetMetaKey(setId),
           UpdateExpression: "REMOVE importToken, importUntil",
           ConditionExpression: "importToken = :token",
           ExpressionAttributeValues: { ":token": token },
@@ -308,7 +286,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: META },
+          Key: couponSetMetaKey(setId),
           UpdateExpression: "DELETE #returned :code",
           ConditionExpression: "contains(#returned, :one) AND expiresAt > :at",
           ExpressionAttributeNames: { "#returned": "returned" },
@@ -329,7 +307,7 @@ export class CouponStore implements CouponSets {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: META },
+          Key: couponSetMetaKey(setId),
           UpdateExpression: "ADD claimCount :one",
           ConditionExpression: "claimCount < codeCount AND expiresAt > :at",
           ExpressionAttributeValues: { ":one": 1, ":at": at },
@@ -341,7 +319,7 @@ export class CouponStore implements CouponSets {
       if (isConditionFailed(error)) return undefined;
       throw error;
     }
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: setPk(setId), SK: slotSk(slot) }, ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: couponSlotKey(setId, slot), ConsistentRead: true }));
     // Numbers are published only after their SLOT items are written, so this is a damaged table.
     if (typeof Item?.code !== "string") throw new Error(`coupon set ${setId}: code number ${slot} is published but its ${slotSk(slot)} item is missing`);
     return Item.code;
@@ -356,7 +334,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: codeSk(code) },
+          Key: couponCodeKey(setId, code),
           UpdateExpression: "SET contactId = :contact, assignedAt = :at",
           // Or this contact already: the SDK retrying a mark whose response was lost must not void it.
           ConditionExpression: "attribute_not_exists(contactId) OR contactId = :contact",
@@ -371,7 +349,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { PK: setPk(setId), SK: assignedSk(contactId), setId, contactId, code, assignedAt: at, expiresAt },
+          Item: { ...couponAssignedKey(setId, contactId), setId, contactId, code, assignedAt: at, expiresAt },
           ConditionExpression: "attribute_not_exists(PK)",
         }),
       );
@@ -393,7 +371,7 @@ export class CouponStore implements CouponSets {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { PK: setPk(setId), SK: codeSk(code) },
+          Key: couponCodeKey(setId, code),
           UpdateExpression: "REMOVE contactId, assignedAt",
           ConditionExpression: "contactId = :contact",
           ExpressionAttributeValues: { ":contact": contactId },
@@ -405,7 +383,7 @@ export class CouponStore implements CouponSets {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { PK: setPk(setId), SK: META },
+        Key: couponSetMetaKey(setId),
         UpdateExpression: "ADD #returned :code",
         ExpressionAttributeNames: { "#returned": "returned" },
         ExpressionAttributeValues: { ":code": new Set([code]) },
@@ -416,7 +394,7 @@ export class CouponStore implements CouponSets {
   // ---- reading ----
 
   private async readSet(setId: string): Promise<SetRead | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { PK: setPk(setId), SK: META }, ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: couponSetMetaKey(setId), ConsistentRead: true }));
     return Item && setRead(setId, Item);
   }
 
@@ -424,28 +402,28 @@ export class CouponStore implements CouponSets {
   private async readSetAndAssignment(setId: string, contactId: string): Promise<{ set?: SetRead; assigned?: string }> {
     const items = await this.getItems(
       [
-        { PK: setPk(setId), SK: META },
-        { PK: setPk(setId), SK: assignedSk(contactId) },
+        couponSetMetaKey(setId),
+        couponAssignedKey(setId, contactId),
       ],
     );
-    const meta = items.find((item) => item.SK === META);
-    const assigned = items.find((item) => item.SK !== META)?.code;
+    const meta = items.find((item) => item.SK === FixedKey.couponSetMeta);
+    const assigned = items.find((item) => item.SK !== FixedKey.couponSetMeta)?.code;
     return { ...(meta && { set: setRead(setId, meta) }), ...(typeof assigned === "string" && { assigned }) };
   }
 
   private async assignedCode(setId: string, contactId: string): Promise<string | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { PK: setPk(setId), SK: assignedSk(contactId) }, ConsistentRead: true, ProjectionExpression: "code" }),
+      new GetCommand({ TableName: this.tableName, Key: couponAssignedKey(setId, contactId), ConsistentRead: true, ProjectionExpression: "code" }),
     );
     return typeof Item?.code === "string" ? Item.code : undefined;
   }
 
   private writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
-    return this.batches.writeItems(items);
+    return this.table.writeItems(items);
   }
 
-  private getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
-    return this.batches.getItems(keys, attributes);
+  private getItems(keys: readonly TableKey[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
+    return this.table.getItems(keys, attributes);
   }
 }
 
@@ -466,9 +444,7 @@ interface SetRead {
 }
 
 function setRead(setId: string, item: Record<string, unknown>): SetRead {
-  const parsed = StoredMeta.safeParse(item);
-  if (!parsed.success) throw new Error(`the stored coupon set ${setId} is not what this code writes: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  const meta = parsed.data;
+  const meta = parseStored(StoredMeta, item, `coupon set ${setId}`);
   const returned = [...(meta.returned ?? [])];
   return {
     state: {
@@ -482,8 +458,4 @@ function setRead(setId: string, item: Record<string, unknown>): SetRead {
     },
     returned,
   };
-}
-
-function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === "ConditionalCheckFailedException";
 }

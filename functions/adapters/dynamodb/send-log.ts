@@ -2,24 +2,22 @@ import { randomUUID } from "node:crypto";
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import type { SendClaim, SendKey, SendLog } from "../../domain/email/ports.js";
+import { sendKey as sendItemKey } from "../../domain/store/table-keys.js";
+import { isConditionFailed, parseStored } from "./table.js";
 
 /*
- * One item per send, in the contact's partition (DESIGN.md, "Data"):
+ * One item per send, in the contact's partition (docs/design.md, "Data model"; keys in table-keys.ts):
  *   PK CONTACT#<contactId>, SK SEND#<idempotencyKey>
  *   status "claimed" | "sent", attempt (who holds the claim), claimedAt (epoch ms), templateId,
  *   and once sent: messageId, sentAt (ISO).
  * Every write is a single conditional item write (no transactions: dynalite has none).
  */
-const sendKey = (key: SendKey) => ({ PK: `CONTACT#${key.contactId}`, SK: `SEND#${key.idempotencyKey}` });
+const sendKey = (key: SendKey) => sendItemKey(key.contactId, key.idempotencyKey);
 
 const SendItem = z.discriminatedUnion("status", [
   z.object({ status: z.literal("claimed"), attempt: z.string(), claimedAt: z.number() }),
   z.object({ status: z.literal("sent"), messageId: z.string(), sentAt: z.string() }),
 ]);
-
-function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === "ConditionalCheckFailedException";
-}
 
 /** The send log (domain/email/ports.ts) in the store's DynamoDB table. */
 export class DynamoDbSendLog implements SendLog {
@@ -95,8 +93,6 @@ export class DynamoDbSendLog implements SendLog {
   async read(key: SendKey): Promise<z.output<typeof SendItem> | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: sendKey(key), ConsistentRead: true }));
     if (!Item) return undefined;
-    const parsed = SendItem.safeParse(Item);
-    if (!parsed.success) throw new Error(`the send record ${key.idempotencyKey} of contact ${key.contactId} is not what this code writes: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    return parsed.data;
+    return parseStored(SendItem, Item, `send record ${key.idempotencyKey} of contact ${key.contactId}`);
   }
 }

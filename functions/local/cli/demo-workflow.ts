@@ -6,6 +6,7 @@ import { EmailSettings } from "../../domain/email/send-workflow-email.js";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
 import { workflowFunnel, type Enrolment } from "../../domain/workflows/enrolment.js";
 import { lowClvReactivation, parseWorkflowDefinition, type WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
+import { profileKey } from "../../domain/store/table-keys.js";
 import { handleContactChanges } from "../../handlers/contact-changes.js";
 import { startLocalMail, type LocalMail } from "../local-mail.js";
 import type { LocalStore } from "../local-store.js";
@@ -51,7 +52,7 @@ export async function setUpDemoWorkflow(local: LocalStore, asOf: number): Promis
     const average = contact?.history ? contact.history.revenue / contact.history.orderCount : 20;
     const at = asOf + (2 + (contactId.length % 4)) * DAY;
     await store.recordOrder({ id: `demo-comeback-${contactId}`, contactId, createdAt: new Date(at).toISOString(), total: Math.round(average * 100) / 100, currency: "GBP", status: "placed" });
-    await handleContactChanges(store, { Records: [{ eventName: "MODIFY", dynamodb: { Keys: { PK: { S: `CONTACT#${contactId}` }, SK: { S: "PROFILE" } }, SequenceNumber: String(at) } }] }, at);
+    await handleContactChanges(store, { Records: [{ eventName: "MODIFY", dynamodb: { Keys: { PK: { S: profileKey(contactId).PK }, SK: { S: profileKey(contactId).SK } }, SequenceNumber: String(at) } }] }, at);
   });
   return {
     runner,

@@ -12,7 +12,7 @@ import type { ReportInput, ReportSegment } from "./render-report.js";
 export interface ReportStore {
   /** Every contact with its history and scores, one scan. */
   scanContactStates(segment?: number, totalSegments?: number): AsyncIterable<ContactState[]>;
-  /** The newest night that completed, with its model run (PK "MODELRUN"). */
+  /** The newest night that completed, with its model run (modelRunKey in table-keys.ts). */
   latestCompletedPlan(): Promise<{ run: ModelRun } | undefined>;
   listSegmentDefinitions(): Promise<SegmentDefinition[]>;
   activeSegmentMembers(segmentId: string): Promise<Map<string, Membership>>;

@@ -1,0 +1,364 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { z } from "zod";
+import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
+import type { OrderOutcome } from "../../domain/store/ports.js";
+import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
+import { contactIdOf, contactPk, countedAttribute, orderKey, orderSk, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import { decimalSum, summaryIn, type Summary, type SummaryEntry } from "./order-summary.js";
+import { chunks, inParallel } from "./table-batches.js";
+import { isConditionFailed, parseStored, withoutKey, type StoreTable } from "./table.js";
+
+/*
+ * Under the contact's partition: ORDER#<orderId>, the order as sent with its current status, and the
+ * order summary in PROFILE (order-summary.ts), kept by conditional UpdateItems.
+ */
+
+/**
+ * Orders of one contact counted by one UpdateItem. Each adds about 60 characters of condition, and an
+ * expression may have 4 KB.
+ */
+const SUMMARY_GROUP_MAX = 40;
+/**
+ * From this many orders in one call, the order items are checked with BatchGetItem and the new ones
+ * written with BatchWriteItem (a request per 100 and per 25 orders instead of one per order). Below
+ * it, each is put with `attribute_not_exists`, which is exact under any concurrency.
+ */
+const BATCH_ORDERS_MIN = 25;
+
+export interface StoredOrder extends OrderInput {
+  receivedAt: string;
+  /** When a cancellation or refund changed the status of a placed order. */
+  statusChangedAt?: string;
+}
+
+/** An order on its way through recordOrders. */
+interface Pending {
+  order: OrderInput;
+  /** Its place in the caller's array, for the outcome. */
+  index: number;
+  /** Status the store had before this call; undefined: the order is new. */
+  stored?: OrderStatus;
+  /** This call changed something about the order (stored it, changed its status, took it out of the figures). */
+  changed: boolean;
+}
+
+/** Orders and the contacts' order summaries. */
+export class OrderItems {
+  constructor(private readonly table: StoreTable) {}
+
+  async recordOrder(order: OrderInput): Promise<OrderOutcome> {
+    return (await this.recordOrders([order]))[0]!;
+  }
+
+  /**
+   * Records many orders (cancellations, refunds) with the outcomes recordOrder would give each, in far
+   * fewer requests: the orders of one contact go into its summary with one UpdateItem. The same order
+   * twice in one call is taken as sent twice, one after the other.
+   *
+   * With BATCH_ORDERS_MIN or more orders, new order items are written by BatchWriteItem after a
+   * BatchGetItem found them missing. BatchWriteItem has no condition, so if another sender changes the
+   * status of one of those very orders between the two requests, the order item loses that change. The
+   * figures do not: the summary is still guarded by its own conditions, and sending the change again
+   * restores the order item.
+   */
+  async recordOrders(orders: readonly OrderInput[]): Promise<OrderOutcome[]> {
+    const outcomes: OrderOutcome[] = new Array(orders.length);
+    const seen = new Set<string>();
+    const first: Pending[] = [];
+    const again: Pending[] = [];
+    orders.forEach((order, index) => {
+      const key = `${order.contactId}#${order.id}`;
+      (seen.has(key) ? again : first).push({ order, index, changed: false });
+      seen.add(key);
+    });
+    await this.recordDistinct(first, outcomes);
+    for (const pending of again) await this.recordDistinct([pending], outcomes);
+    return outcomes;
+  }
+
+  /** The order as stored, with its current status. */
+  async getOrder(contactId: string, orderId: string): Promise<StoredOrder | undefined> {
+    const item = await this.table.get(orderKey(contactId, orderId));
+    if (!item) return undefined;
+    return parseStored(StoredOrderItem, withoutKey(item), `order ${orderId} of contact ${contactId}`);
+  }
+
+  private async recordDistinct(pending: Pending[], outcomes: OrderOutcome[]): Promise<void> {
+    if (pending.length === 0) return;
+    await this.writeOrderItems(pending);
+    // A cancellation or refund of a placed order changes the order item's status first, so that a
+    // re-sent "placed" read from it from then on is kept out of the figures.
+    await inParallel(pending, this.table.concurrency, async (p) => {
+      const step = orderStep(p.stored, p.order.status);
+      if (step.kind === "uncount" && step.markStatus && (await this.markStatus(p.order))) p.changed = true;
+    });
+    const byContact = new Map<string, { counts: Pending[]; uncounts: Pending[] }>();
+    for (const p of pending) {
+      let contact = byContact.get(p.order.contactId);
+      if (!contact) byContact.set(p.order.contactId, (contact = { counts: [], uncounts: [] }));
+      (orderStep(p.stored, p.order.status).kind === "count" ? contact.counts : contact.uncounts).push(p);
+    }
+    const read = await this.readSummaries([...byContact].filter(([, c]) => [...c.counts, ...c.uncounts].some((p) => p.stored !== undefined)).map(([id]) => id), pending.length);
+    await inParallel([...byContact], this.table.concurrency, async ([contactId, { counts, uncounts }]) => {
+      const summary = read.get(contactId);
+      for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary)) outcomes[p.index] = countOutcome(notCounted);
+      for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = uncountOutcome(p.changed);
+    });
+  }
+
+  /**
+   * The summaries of contacts whose orders the store had already (re-sent orders, refunds), read in
+   * one BatchGetItem per 100 contacts when the call is a batch. The reads are hints that spare
+   * refused writes: every write that follows is still conditional.
+   */
+  private async readSummaries(contactIds: string[], orders: number): Promise<Map<string, Summary>> {
+    const summaries = new Map<string, Summary>();
+    if (orders < BATCH_ORDERS_MIN || contactIds.length === 0) return summaries;
+    for (const id of contactIds) summaries.set(id, { counted: new Map(), removed: new Set() });
+    for (const item of await this.table.getItems(contactIds.map(profileKey))) {
+      const contactId = contactIdOf(String(item.PK));
+      summaries.set(contactId, summaryIn(item, contactId));
+    }
+    return summaries;
+  }
+
+  /** Writes the order items of new orders, and sets `stored` on each order the store already had. */
+  private async writeOrderItems(pending: Pending[]): Promise<void> {
+    const receivedAt = this.table.nowIso();
+    const item = (order: OrderInput) => ({ ...orderKey(order.contactId, order.id), ...order, receivedAt });
+    if (pending.length < BATCH_ORDERS_MIN) {
+      await inParallel(pending, this.table.concurrency, async (p) => {
+        try {
+          await this.table.client.send(
+            new PutCommand({
+              TableName: this.table.tableName,
+              Item: item(p.order),
+              ConditionExpression: "attribute_not_exists(PK)",
+              // DynamoDB hands back the stored order with the failure, sparing a read; dynalite does not.
+              ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+            }),
+          );
+          p.changed = true;
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+          p.stored = statusIn(error.Item?.status) ?? (await this.getOrder(p.order.contactId, p.order.id))?.status ?? "placed";
+        }
+      });
+      return;
+    }
+    const stored = await this.table.getItems(
+      pending.map((p) => orderKey(p.order.contactId, p.order.id)),
+      ["PK", "SK", "status"],
+    );
+    const statuses = new Map(stored.map((s) => [`${s.PK as string}|${s.SK as string}`, statusIn(s.status) ?? "placed"]));
+    const fresh: Pending[] = [];
+    for (const p of pending) {
+      p.stored = statuses.get(`${contactPk(p.order.contactId)}|${orderSk(p.order.id)}`);
+      if (p.stored === undefined) fresh.push(p);
+    }
+    await this.table.writeItems(fresh.map((p) => item(p.order)));
+    for (const p of fresh) p.changed = true;
+  }
+
+  /** Sets a cancelled/refunded status on a placed order item; false when it was no longer placed. */
+  private async markStatus(order: OrderInput): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: orderKey(order.contactId, order.id),
+          UpdateExpression: "SET #status = :status, statusChangedAt = :now",
+          ConditionExpression: "#status = :placed",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":status": order.status, ":placed": "placed", ":now": this.table.nowIso() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Counts the orders in the contact's summary: one UpdateItem per SUMMARY_GROUP_MAX orders, each
+   * order conditional on being neither counted nor removed. When a group is refused, one read tells
+   * which of its orders were already there; the rest try again.
+   */
+  private async countInSummary(contactId: string, counts: Pending[], read?: Summary): Promise<[Pending, NotCounted | undefined][]> {
+    const results: [Pending, NotCounted | undefined][] = [];
+    let todo = counts.filter((p) => p.stored === undefined);
+    // Orders the store had are mostly re-sent ones, already counted: one read finds them, where a
+    // refused write and then a read would take two requests. What the read does not find (a summary
+    // write lost to a crash) is counted now.
+    const resent = counts.filter((p) => p.stored !== undefined);
+    if (resent.length > 0) {
+      const summary = read ?? (await this.summaryOf(contactId, resent));
+      for (const p of resent) {
+        if (summary.counted.has(p.order.id)) results.push([p, "already-counted"]);
+        else if (summary.removed.has(p.order.id)) results.push([p, "removed-before"]);
+        else todo.push(p);
+      }
+    }
+    for (let round = 0; todo.length > 0; round++) {
+      if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were counted; sending them again is safe`);
+      const retry: Pending[] = [];
+      for (const group of chunks(todo, SUMMARY_GROUP_MAX)) {
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
+        const set: string[] = [];
+        const conditions: string[] = [];
+        group.forEach((p, i) => {
+          names[`#o${i}`] = countedAttribute(p.order.id);
+          names[`#x${i}`] = removedAttribute(p.order.id);
+          values[`:e${i}`] = { at: Date.parse(p.order.createdAt), total: p.order.total } satisfies SummaryEntry;
+          set.push(`#o${i} = :e${i}`);
+          conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
+        });
+        values[":count"] = group.length;
+        values[":revenue"] = decimalSum(group.map((p) => p.order.total));
+        try {
+          await this.table.client.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: profileKey(contactId),
+              UpdateExpression: `SET ${set.join(", ")} ADD orderCount :count, revenue :revenue`,
+              ConditionExpression: conditions.join(" AND "),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          );
+          for (const p of group) results.push([p, undefined]);
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+          const summary = await this.summaryOf(contactId, group);
+          for (const p of group) {
+            if (summary.counted.has(p.order.id)) results.push([p, "already-counted"]);
+            else if (summary.removed.has(p.order.id)) results.push([p, "removed-before"]);
+            else retry.push(p);
+          }
+        }
+      }
+      todo = retry;
+    }
+    return results;
+  }
+
+  /**
+   * Takes the orders out of the contact's summary and marks them removed. A counted order is removed
+   * by an UpdateItem conditional on it still being there, with its stored total; one never counted
+   * only gets the mark, conditional on it not having been counted meanwhile.
+   */
+  private async uncountInSummary(contactId: string, uncounts: Pending[], read?: Summary): Promise<Pending[]> {
+    const now = this.table.clock();
+    // A new order item means the order was never counted, and no other sender can count it from now
+    // on (they find it stored as cancelled), so it needs no read.
+    let unread = uncounts.filter((p) => p.stored === undefined);
+    let todo = uncounts.filter((p) => p.stored !== undefined);
+    for (let round = 0; todo.length + unread.length > 0; round++) {
+      if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were removed; sending them again is safe`);
+      const summary: Summary = todo.length === 0 ? { counted: new Map(), removed: new Set() } : round === 0 && read ? read : await this.summaryOf(contactId, todo);
+      const toMark: Pending[] = [...unread];
+      unread = [];
+      await inParallel(todo, 4, async (p) => {
+        const entry = summary.counted.get(p.order.id);
+        if (entry) {
+          if (await this.removeCounted(contactId, p.order.id, entry, now)) p.changed = true;
+          // else: another sender removed it (and marked it) in between.
+        } else if (!summary.removed.has(p.order.id)) toMark.push(p);
+      });
+      const retry: Pending[] = [];
+      for (const group of chunks(toMark, SUMMARY_GROUP_MAX)) {
+        const names: Record<string, string> = {};
+        const set: string[] = [];
+        const conditions: string[] = [];
+        group.forEach((p, i) => {
+          names[`#o${i}`] = countedAttribute(p.order.id);
+          names[`#x${i}`] = removedAttribute(p.order.id);
+          set.push(`#x${i} = if_not_exists(#x${i}, :now)`);
+          conditions.push(`attribute_not_exists(#o${i})`);
+        });
+        try {
+          await this.table.client.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: profileKey(contactId),
+              UpdateExpression: `SET ${set.join(", ")}`,
+              ConditionExpression: conditions.join(" AND "),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: { ":now": now },
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+          // Counted by another sender since the read: read again and remove it.
+          retry.push(...group);
+        }
+      }
+      todo = retry;
+    }
+    return uncounts;
+  }
+
+  /** Removes a counted order from the summary; false when it was no longer there. */
+  private async removeCounted(contactId: string, orderId: string, entry: SummaryEntry, now: number): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: profileKey(contactId),
+          UpdateExpression: "REMOVE #o SET #x = :now ADD orderCount :minusOne, revenue :minusTotal",
+          // Entries are never overwritten (counting requires their absence and the mark keeps them from
+          // coming back), so an entry still there is the one read, and its total is what to subtract.
+          ConditionExpression: "attribute_exists(#o)",
+          ExpressionAttributeNames: { "#o": countedAttribute(orderId), "#x": removedAttribute(orderId) },
+          ExpressionAttributeValues: { ":now": now, ":minusOne": -1, ":minusTotal": -entry.total },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The summary's entries for these orders, read consistently. */
+  private async summaryOf(contactId: string, pending: Pending[]): Promise<Summary> {
+    const names: Record<string, string> = {};
+    const projection: string[] = [];
+    pending.forEach((p, i) => {
+      names[`#o${i}`] = countedAttribute(p.order.id);
+      names[`#x${i}`] = removedAttribute(p.order.id);
+      projection.push(`#o${i}`, `#x${i}`);
+    });
+    const { Item } = await this.table.client.send(
+      new GetCommand({
+        TableName: this.table.tableName,
+        Key: profileKey(contactId),
+        ConsistentRead: true,
+        ProjectionExpression: projection.join(", "),
+        ExpressionAttributeNames: names,
+      }),
+    );
+    return summaryIn(Item ?? {}, contactId);
+  }
+
+}
+
+const StoredOrderItem = z.object({
+  id: z.string(),
+  contactId: z.string(),
+  createdAt: z.string(),
+  total: z.number(),
+  currency: z.enum(currencies),
+  status: z.enum(orderStatuses),
+  receivedAt: z.string(),
+  statusChangedAt: z.string().optional(),
+});
+
+function statusIn(value: unknown): OrderStatus | undefined {
+  if (typeof value === "string") return (orderStatuses as readonly string[]).includes(value) ? (value as OrderStatus) : undefined;
+  const s = (value as AttributeValue | undefined)?.S; // the unmarshalled form a ConditionalCheckFailedException carries
+  return s !== undefined ? statusIn(s) : undefined;
+}

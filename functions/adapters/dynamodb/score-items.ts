@@ -1,0 +1,95 @@
+import { z } from "zod";
+import type { ContactScores } from "../../domain/clv/contact-scores.js";
+import { contactHistories, type ContactHistory, type Order } from "../../domain/clv/order-history.js";
+import { rfmGroups } from "../../domain/clv/rfm.js";
+import { FixedKey, contactIdOf, profileKey, scoresKey } from "../../domain/store/table-keys.js";
+import { contactRecord, type ContactItems, type ContactRecord } from "./contact-items.js";
+import { collectOrders } from "./order-summary.js";
+import { parseStored, scanSegment, withoutKey, type StoreTable } from "./table.js";
+
+/* Under the contact's partition: SCORES, the contact's figures from the last scoring, and scoredAt. */
+
+export type StoredScores = ContactScores & { scoredAt: string };
+
+/** The contacts' histories as scoring reads them, and the scores it writes. */
+export class ScoreItems {
+  constructor(
+    private readonly table: StoreTable,
+    private readonly contacts: ContactItems,
+  ) {}
+
+  /**
+   * Every contact with at least one counted order, as histories, a scan page at a time. Segments
+   * split the table for a parallel scan (a Distributed Map runs one per segment).
+   */
+  async *scanHistories(segment = 0, totalSegments = 1): AsyncIterable<ContactHistory[]> {
+    for await (const items of this.contacts.scanProfiles(segment, totalSegments, true)) {
+      const orders: Order[] = [];
+      for (const item of items) collectOrders(item, orders);
+      // One fold for the page: the same code the models are tested with (order-history.ts).
+      const histories = contactHistories(orders, Number.POSITIVE_INFINITY);
+      if (histories.length > 0) yield histories;
+    }
+  }
+
+  async putScores(scores: readonly ContactScores[]): Promise<void> {
+    const scoredAt = this.table.nowIso();
+    await this.table.writeItems(scores.map((s) => ({ ...scoresKey(s.contactId), ...s, scoredAt })));
+  }
+
+  async getScores(contactId: string): Promise<StoredScores | undefined> {
+    const item = await this.table.get(scoresKey(contactId), { consistent: false });
+    return item && storedScores(item, contactId);
+  }
+
+  /** Profiles and scores of many contacts in BatchGetItem calls (100 keys each), for exports. */
+  async getContactsWithScores(contactIds: readonly string[]): Promise<Map<string, { contact?: ContactRecord; scores?: StoredScores }>> {
+    const found = new Map<string, { contact?: ContactRecord; scores?: StoredScores }>(contactIds.map((id) => [id, {}]));
+    const keys = contactIds.flatMap((id) => [profileKey(id), scoresKey(id)]);
+    for (const item of await this.table.getItems(keys)) {
+      const contactId = contactIdOf(String(item.PK));
+      const entry = found.get(contactId)!;
+      if (item.SK === FixedKey.profile) entry.contact = contactRecord(item);
+      else entry.scores = storedScores(item, contactId);
+    }
+    return found;
+  }
+
+  /** Every contact's stored scores, a scan page at a time. */
+  async *listScores(segment = 0, totalSegments = 1): AsyncIterable<ContactScores[]> {
+    const scan = { ...scanSegment(segment, totalSegments), FilterExpression: "SK = :scores", ExpressionAttributeValues: { ":scores": FixedKey.scores } };
+    for await (const items of this.table.scan(scan)) yield items.map(scoresOf);
+  }
+}
+
+/** A SCORES item's figures, unchecked (the nightly scan's hot loop). */
+export function scoresOf({ PK: _pk, SK: _sk, scoredAt: _at, ...scores }: Record<string, unknown>): ContactScores {
+  return scores as unknown as ContactScores;
+}
+
+function storedScores(item: Record<string, unknown>, contactId: string): StoredScores {
+  return parseStored(StoredScoresItem, withoutKey(item), `scores of contact ${contactId}`);
+}
+
+const rfmScore = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
+const StoredScoresItem = z.object({
+  contactId: z.string(),
+  orderCount: z.number(),
+  firstOrderAt: z.string(),
+  lastOrderAt: z.string(),
+  historicClv: z.number(),
+  averageOrderValue: z.number(),
+  averageDaysBetweenOrders: z.number().nullable(),
+  predictedOrders12m: z.number().nullable(),
+  predictedClv12m: z.number().nullable(),
+  totalClv: z.number().nullable(),
+  pAlive: z.number().nullable(),
+  churnRisk: z.number().nullable(),
+  churnBand: z.enum(["low", "medium", "high"]).nullable(),
+  expectedNextOrderAt: z.string().nullable(),
+  rfmRecency: rfmScore,
+  rfmFrequency: rfmScore,
+  rfmMonetary: rfmScore,
+  rfmGroup: z.enum(rfmGroups),
+  scoredAt: z.string(),
+});

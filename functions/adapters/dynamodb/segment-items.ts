@@ -1,0 +1,55 @@
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import type { ContactMemberships } from "../../domain/nightly/nightly-scoring.js";
+import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
+import type { Membership, MembershipChanges } from "../../domain/segments/segment-membership.js";
+import { FixedKey, KeyPrefix, membershipsKey, segmentDefinitionKey, segmentMemberKey, segmentPk } from "../../domain/store/table-keys.js";
+import type { StoreTable } from "./table.js";
+
+/*
+ * Definitions share one partition (SEGMENTS / DEFINITION#<id>), so listing them is a Query, never a
+ * scan of the table. Members live under SEGMENT#<id> / CONTACT#<id>, active ones with `active = true`;
+ * the same memberships are kept per contact (CONTACT#<id> / MEMBERSHIPS, segment id → entered at), so
+ * a scan segment or one changed contact finds its own membership changes without reading whole segments.
+ */
+
+/** Segment definitions, their members, and each contact's memberships. */
+export class SegmentItems {
+  constructor(private readonly table: StoreTable) {}
+
+  async putSegmentDefinition(definition: SegmentDefinition): Promise<void> {
+    await this.table.client.send(
+      new PutCommand({ TableName: this.table.tableName, Item: { ...segmentDefinitionKey(definition.id), definition, updatedAt: this.table.nowIso() } }),
+    );
+  }
+
+  async listSegmentDefinitions(): Promise<SegmentDefinition[]> {
+    const definitions: SegmentDefinition[] = [];
+    const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :definition)", ExpressionAttributeValues: { ":pk": FixedKey.segments, ":definition": KeyPrefix.definition } };
+    for await (const items of this.table.query(query)) for (const item of items) definitions.push(parseSegmentDefinition(item.definition));
+    return definitions;
+  }
+
+  /** The segment's current members by contact id. */
+  async activeSegmentMembers(segmentId: string): Promise<Map<string, Membership>> {
+    const members = new Map<string, Membership>();
+    const query = {
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
+      FilterExpression: "active = :yes",
+      ExpressionAttributeValues: { ":pk": segmentPk(segmentId), ":contact": KeyPrefix.contact, ":yes": true },
+    };
+    for await (const items of this.table.query(query)) {
+      for (const item of items) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
+    }
+    return members;
+  }
+
+  /** Writes only what changed: entered members (active) and left ones (inactive, with leftAt). */
+  async applyMembershipChanges(segmentId: string, changes: MembershipChanges): Promise<void> {
+    const item = (m: Membership, active: boolean) => ({ ...segmentMemberKey(segmentId, m.contactId), ...m, active });
+    await this.table.writeItems([...changes.entered.map((m) => item(m, true)), ...changes.left.map((m) => item(m, false))]);
+  }
+
+  async putContactMemberships(memberships: readonly ContactMemberships[]): Promise<void> {
+    await this.table.writeItems(memberships.map((m) => ({ ...membershipsKey(m.contactId), memberships: m.memberships })));
+  }
+}

@@ -1,0 +1,130 @@
+/*
+ * Every key of the store's single table (docs/design.md, "Data model"), spelled here and nowhere else:
+ * the DynamoDB adapters, the stream handlers, the local runner and the CDK stream filters build and
+ * parse keys with these functions. Ids never contain "#" (contact.ts and order.ts refuse it), so a
+ * prefix followed by an id reads back unambiguously.
+ *
+ *   PK                      SK                                   item
+ *   CONTACT#<contactId>     PROFILE                              profile + order summary (o#…, x#…)
+ *                           ORDER#<orderId>                      an order as sent, with its status
+ *                           EVENT#<isoTime>#<type>[#<emailId>]   an e-mail event
+ *                           SCORES                               the figures of the last scoring
+ *                           MEMBERSHIPS                          segment id → entered at
+ *                           SEND#<idempotencyKey>                one e-mail send (claimed / sent)
+ *   SEGMENTS                DEFINITION#<segmentId>               a segment definition
+ *   SEGMENT#<segmentId>     CONTACT#<contactId>                  a member (active or left)
+ *   WORKFLOW#<workflowId>   CONTACT#<contactId>                  an enrolment
+ *   MODELRUN                <runId>                              a nightly run: plan, status, summary
+ *   COUPONSETS              SET#<setId>                          a coupon set, for listing
+ *   COUPONSET#<setId>       META                                 the set and its counters
+ *                           SLOT#<n, 10 digits>                  the n-th code of the pool
+ *                           CODE#<code>                          a code and its assignment
+ *                           ASSIGNED#<contactId>                 the contact's code
+ */
+
+/** Prefixes of keys that carry an id. */
+export const KeyPrefix = {
+  contact: "CONTACT#",
+  order: "ORDER#",
+  event: "EVENT#",
+  send: "SEND#",
+  segment: "SEGMENT#",
+  definition: "DEFINITION#",
+  workflow: "WORKFLOW#",
+  couponSet: "COUPONSET#",
+  couponSetListing: "SET#",
+  code: "CODE#",
+  slot: "SLOT#",
+  assigned: "ASSIGNED#",
+} as const;
+
+/** Keys that are the same for every item of their kind. */
+export const FixedKey = {
+  profile: "PROFILE",
+  scores: "SCORES",
+  memberships: "MEMBERSHIPS",
+  segments: "SEGMENTS",
+  modelRun: "MODELRUN",
+  couponSets: "COUPONSETS",
+  couponSetMeta: "META",
+} as const;
+
+/**
+ * Attribute name prefixes of the order summary in a PROFILE item: `o#<orderId>` = {at, total} for a
+ * counted order, `x#<orderId>` = epoch ms for one taken out of the figures.
+ */
+export const SummaryAttribute = { counted: "o#", removed: "x#" } as const;
+
+export interface TableKey {
+  PK: string;
+  SK: string;
+}
+
+// ---- partitions and sort keys ----
+
+export const contactPk = (contactId: string) => `${KeyPrefix.contact}${contactId}`;
+export const segmentPk = (segmentId: string) => `${KeyPrefix.segment}${segmentId}`;
+export const workflowPk = (workflowId: string) => `${KeyPrefix.workflow}${workflowId}`;
+export const couponSetPk = (setId: string) => `${KeyPrefix.couponSet}${setId}`;
+export const orderSk = (orderId: string) => `${KeyPrefix.order}${orderId}`;
+/** Zero-padded so that a set's slots list in pool order. */
+export const slotSk = (slot: number) => `${KeyPrefix.slot}${String(slot).padStart(10, "0")}`;
+
+// ---- whole keys, one per item ----
+
+export const profileKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.profile });
+export const scoresKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.scores });
+export const membershipsKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.memberships });
+export const orderKey = (contactId: string, orderId: string): TableKey => ({ PK: contactPk(contactId), SK: orderSk(orderId) });
+/**
+ * The time in UTC ISO form, so events sort by time; the e-mail id keeps two e-mails opened in the same
+ * millisecond apart, and the same event sent twice lands on the same key.
+ */
+export const emailEventKey = (contactId: string, isoTime: string, type: string, emailId?: string): TableKey => ({
+  PK: contactPk(contactId),
+  SK: `${KeyPrefix.event}${isoTime}#${type}${emailId === undefined ? "" : `#${emailId}`}`,
+});
+export const sendKey = (contactId: string, idempotencyKey: string): TableKey => ({ PK: contactPk(contactId), SK: `${KeyPrefix.send}${idempotencyKey}` });
+export const segmentDefinitionKey = (segmentId: string): TableKey => ({ PK: FixedKey.segments, SK: `${KeyPrefix.definition}${segmentId}` });
+export const segmentMemberKey = (segmentId: string, contactId: string): TableKey => ({ PK: segmentPk(segmentId), SK: contactPk(contactId) });
+export const enrolmentKey = (workflowId: string, contactId: string): TableKey => ({ PK: workflowPk(workflowId), SK: contactPk(contactId) });
+export const modelRunKey = (runId: string): TableKey => ({ PK: FixedKey.modelRun, SK: runId });
+export const couponSetListingKey = (setId: string): TableKey => ({ PK: FixedKey.couponSets, SK: `${KeyPrefix.couponSetListing}${setId}` });
+export const couponSetMetaKey = (setId: string): TableKey => ({ PK: couponSetPk(setId), SK: FixedKey.couponSetMeta });
+export const couponCodeKey = (setId: string, code: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.code}${code}` });
+export const couponSlotKey = (setId: string, slot: number): TableKey => ({ PK: couponSetPk(setId), SK: slotSk(slot) });
+export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
+
+// ---- order summary attribute names ----
+
+export const countedAttribute = (orderId: string) => `${SummaryAttribute.counted}${orderId}`;
+export const removedAttribute = (orderId: string) => `${SummaryAttribute.removed}${orderId}`;
+
+// ---- parsing keys back ----
+
+/** The id after `prefix`, or undefined when the key does not start with it (or has nothing after it). */
+export function idAfter(prefix: string, key: string): string | undefined {
+  return key.startsWith(prefix) && key.length > prefix.length ? key.slice(prefix.length) : undefined;
+}
+
+/** The contact id of a CONTACT#<id> key; throws, naming the key, for any other. */
+export function contactIdOf(key: string): string {
+  const id = idAfter(KeyPrefix.contact, key);
+  if (id === undefined) throw new Error(`${JSON.stringify(key)} is not a contact key (${KeyPrefix.contact}<contactId>)`);
+  return id;
+}
+
+/** The segment id of a SEGMENT#<id> partition; throws, naming the key, for any other. */
+export function segmentIdOf(key: string): string {
+  const id = idAfter(KeyPrefix.segment, key);
+  if (id === undefined) throw new Error(`${JSON.stringify(key)} is not a segment key (${KeyPrefix.segment}<segmentId>)`);
+  return id;
+}
+
+/** The order id of a summary attribute name `o#<orderId>` or `x#<orderId>`, with which of the two it is. */
+export function summaryAttributeOf(name: string): { kind: "counted" | "removed"; orderId: string } | undefined {
+  const counted = idAfter(SummaryAttribute.counted, name);
+  if (counted !== undefined) return { kind: "counted", orderId: counted };
+  const removed = idAfter(SummaryAttribute.removed, name);
+  return removed === undefined ? undefined : { kind: "removed", orderId: removed };
+}
