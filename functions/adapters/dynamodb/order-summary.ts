@@ -1,6 +1,6 @@
 import { NumberValue } from "@aws-sdk/lib-dynamodb";
 import type { Order } from "../../domain/clv/order-history.js";
-import { SummaryAttribute, contactIdOf } from "../../domain/store/table-keys.js";
+import { SummaryAttribute, contactIdOf, summaryAttributeOf } from "../../domain/store/table-keys.js";
 
 /*
  * The running order summary in a contact's PROFILE item: `o#<orderId>` = {at, total} for each counted
@@ -27,7 +27,7 @@ export interface Summary {
   removed: Set<string>;
 }
 
-const { counted: COUNTED, removed: REMOVED } = SummaryAttribute;
+const COUNTED = SummaryAttribute.counted;
 
 /** Appends the counted orders of a PROFILE item (a plain loop: the nightly scan runs it on every contact). */
 export function collectOrders(item: Record<string, unknown>, orders: Order[]): void {
@@ -44,8 +44,9 @@ export function summaryIn(item: Record<string, unknown>, contactId: string): Sum
   const counted = new Map<string, SummaryEntry>();
   const removed = new Set<string>();
   for (const name in item) {
-    if (name.startsWith(COUNTED)) counted.set(name.slice(COUNTED.length), summaryEntry(item[name], contactId, name));
-    else if (name.startsWith(REMOVED)) removed.add(name.slice(REMOVED.length));
+    const attribute = summaryAttributeOf(name);
+    if (attribute?.kind === "counted") counted.set(attribute.orderId, summaryEntry(item[name], contactId, name));
+    else if (attribute?.kind === "removed") removed.add(attribute.orderId);
   }
   return { counted, removed };
 }

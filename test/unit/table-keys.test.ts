@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import {
+  contactIdOf,
+  couponAssignedKey,
+  couponCodeKey,
+  couponSetListingKey,
+  couponSetMetaKey,
+  couponSlotKey,
+  emailEventKey,
+  enrolmentKey,
+  membershipsKey,
+  modelRunKey,
+  orderKey,
+  profileKey,
+  scoresKey,
+  segmentDefinitionKey,
+  segmentIdOf,
+  segmentMemberKey,
+  sendKey,
+  summaryAttributeOf,
+  countedAttribute,
+  removedAttribute,
+} from "../../functions/domain/store/table-keys.js";
+
+describe("table keys", () => {
+  it("spells every item's key as the data model in docs/design.md says", () => {
+    // Prepare / Act / Assess: the keys are data already written to tables, so their spelling is the contract.
+    expect(profileKey("c-1")).toEqual({ PK: "CONTACT#c-1", SK: "PROFILE" });
+    expect(scoresKey("c-1")).toEqual({ PK: "CONTACT#c-1", SK: "SCORES" });
+    expect(membershipsKey("c-1")).toEqual({ PK: "CONTACT#c-1", SK: "MEMBERSHIPS" });
+    expect(orderKey("c-1", "1001")).toEqual({ PK: "CONTACT#c-1", SK: "ORDER#1001" });
+    expect(emailEventKey("c-1", "2024-05-31T14:03:00.000Z", "opened", "e-1")).toEqual({ PK: "CONTACT#c-1", SK: "EVENT#2024-05-31T14:03:00.000Z#opened#e-1" });
+    expect(emailEventKey("c-1", "2024-05-31T14:03:00.000Z", "opened")).toEqual({ PK: "CONTACT#c-1", SK: "EVENT#2024-05-31T14:03:00.000Z#opened" });
+    expect(sendKey("c-1", "k")).toEqual({ PK: "CONTACT#c-1", SK: "SEND#k" });
+    expect(segmentDefinitionKey("lapsed")).toEqual({ PK: "SEGMENTS", SK: "DEFINITION#lapsed" });
+    expect(segmentMemberKey("lapsed", "c-1")).toEqual({ PK: "SEGMENT#lapsed", SK: "CONTACT#c-1" });
+    expect(enrolmentKey("win-back", "c-1")).toEqual({ PK: "WORKFLOW#win-back", SK: "CONTACT#c-1" });
+    expect(modelRunKey("run-1")).toEqual({ PK: "MODELRUN", SK: "run-1" });
+    expect(couponSetListingKey("s")).toEqual({ PK: "COUPONSETS", SK: "SET#s" });
+    expect(couponSetMetaKey("s")).toEqual({ PK: "COUPONSET#s", SK: "META" });
+    expect(couponCodeKey("s", "AB12")).toEqual({ PK: "COUPONSET#s", SK: "CODE#AB12" });
+    expect(couponAssignedKey("s", "c-1")).toEqual({ PK: "COUPONSET#s", SK: "ASSIGNED#c-1" });
+    expect(couponSlotKey("s", 42)).toEqual({ PK: "COUPONSET#s", SK: "SLOT#0000000042" });
+    expect([countedAttribute("1001"), removedAttribute("1001")]).toEqual(["o#1001", "x#1001"]);
+  });
+
+  it("parses keys back to their ids, and names a key that is not of the kind asked for", () => {
+    // Prepare
+    const member = segmentMemberKey("lapsed", "c-1");
+    // Act / Assess
+    expect(segmentIdOf(member.PK)).toBe("lapsed");
+    expect(contactIdOf(member.SK)).toBe("c-1");
+    expect(contactIdOf(profileKey("a:b").PK)).toBe("a:b");
+    expect(() => contactIdOf("SEGMENTS")).toThrow(/"SEGMENTS" is not a contact key/);
+    expect(() => contactIdOf("CONTACT#")).toThrow(/not a contact key/);
+    expect(() => segmentIdOf("CONTACT#c-1")).toThrow(/not a segment key/);
+    expect(summaryAttributeOf("o#1001")).toEqual({ kind: "counted", orderId: "1001" });
+    expect(summaryAttributeOf("x#1001")).toEqual({ kind: "removed", orderId: "1001" });
+    expect(summaryAttributeOf("orderCount")).toBeUndefined();
+  });
+});
