@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import { OrderRow } from "../../domain/clv/csv-rows.js";
 import { scoreStore, type StoreScores } from "../../domain/clv/score-store.js";
 import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
 import { readRows } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
+import { csvText } from "../../adapters/csv/csv-text.js";
 
 /** The output columns: `customer_id` then every figure, the same as a segment export's. */
 export { SCORE_COLUMNS };
@@ -23,7 +23,7 @@ export async function scoreOrdersFile(path: string, asOf: number, options: { str
 
 export function writeScoresCsv(path: string, scores: readonly ContactScores[]): void {
   const records = scores.map((s) => [s.contactId, ...SCORE_COLUMNS.map((c) => s[c])]);
-  writeFileSync(path, stringify(records, { header: true, columns: ["customer_id", ...SCORE_COLUMNS], cast: { number: (n) => String(n) } }));
+  writeFileSync(path, csvText(records, { header: ["customer_id", ...SCORE_COLUMNS] }));
 }
 
 export function rowErrorLines(errors: readonly RowError[], limit = 20): string[] {
