@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { useDynalite } from "../support/dynalite.js";
-import { OrderRow } from "../../functions/domain/clv/csv-rows.js";
+import { orderRows } from "../../functions/domain/clv/csv-rows.js";
 import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { ContactInput } from "../../functions/domain/store/contact.js";
 import { readRows } from "../../functions/local/cli/read-rows.js";
@@ -42,7 +42,7 @@ describe("importOrders: the Online Retail store", () => {
     expect(first).toMatchObject({ rows: 18_536, imported: 18_536, duplicates: 0, removed: 0, rejected: 0, errors: [] });
     const stored = await allHistories(store);
     expect(stored.size).toBe(4_339);
-    const { rows } = await readRows(onlineRetail("orders.csv"), OrderRow);
+    const { rows } = await readRows(onlineRetail("orders.csv"), orderRows());
     const expected = contactHistories(rows, Number.POSITIVE_INFINITY);
     expect(expected).toHaveLength(4_339);
     for (const want of expected) {

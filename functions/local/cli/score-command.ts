@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { OrderRow } from "../../domain/clv/csv-rows.js";
+import { orderRows } from "../../domain/clv/csv-rows.js";
 import { scoreStore, type StoreScores } from "../../domain/clv/score-store.js";
 import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
 import { readRows } from "./read-rows.js";
@@ -16,8 +16,8 @@ export interface ScoreFileResult extends StoreScores {
 }
 
 /** Reads an orders CSV and scores its contacts as of a date; bad rows are reported and skipped (or stop the run with `strict`). */
-export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean } = {}): Promise<ScoreFileResult> {
-  const { rows, errors } = await readRows(path, OrderRow, options);
+export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string } = {}): Promise<ScoreFileResult> {
+  const { rows, errors } = await readRows(path, orderRows(options.delimiter), options);
   return { ...scoreStore(rows, asOf), errors, orders: rows.length };
 }
 
