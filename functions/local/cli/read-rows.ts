@@ -2,7 +2,7 @@ import { basename } from "node:path";
 import { SingleBar } from "cli-progress";
 import { readCsvCells } from "../../adapters/csv/csv-cells.js";
 import type { CsvRowReader } from "../../domain/clv/csv-rows.js";
-import { InvalidInputError, type RowError } from "../../domain/input/row-errors.js";
+import { formatRowError, InvalidInputError, type RowError } from "../../domain/input/row-errors.js";
 
 export interface ReadRowsOptions {
   /** Stop at the first bad row instead of reporting it and going on. */
@@ -26,6 +26,14 @@ export class CsvFileError extends Error {
     super(`${basename(file)}: ${problem}`);
     this.name = "CsvFileError";
   }
+}
+
+/** A file with a header and no row to use: what it holds instead, with its first bad rows. */
+export function noRowsError(path: string, errors: readonly RowError[], what: string): CsvFileError {
+  if (errors.length === 0) return new CsvFileError(path, `no ${what}: the file has no rows below its header`);
+  const shown = errors.slice(0, 5).map(formatRowError);
+  if (errors.length > shown.length) shown.push(`… and ${errors.length - shown.length} more`);
+  return new CsvFileError(path, `no ${what}: every row is bad (${errors.length} problems)\n${shown.join("\n")}`);
 }
 
 const PROGRESS_MIN_BYTES = 5_000_000;
