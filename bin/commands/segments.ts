@@ -34,10 +34,15 @@ export function registerSegmentCommands(program: Command): Command {
     .command("export")
     .argument("<id>", "the segment's id")
     .argument("<file>", "where to write the CSV")
-    .description("export a segment's members with e-mail and every figure as CSV")
+    .description("export a segment's members with e-mail, subscription (status, consentAt, optedOutAt) and every figure as CSV")
+    .option("--mailable", "only members that may be mailed now: subscribed, with an address, no opt-out, bounce or complaint since their consent")
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action((id: string, file: string, options: StoreOptions) =>
-      withStore(options, async ({ store }) => console.log(`${await (await segmentCommands()).exportSegment(store, id, file)} members written to ${file}`)),
+    .action((id: string, file: string, options: StoreOptions & { mailable?: boolean }) =>
+      withStore(options, async ({ store }) => {
+        const mailable = options.mailable ?? false;
+        const written = await (await segmentCommands()).exportSegment(store, id, file, { mailable });
+        console.log(`${written} ${mailable ? "mailable " : ""}members written to ${file}`);
+      }),
     );
 }

@@ -215,24 +215,26 @@ describe("DynamoDbStore: contacts, events, scores", () => {
     const { store } = await newStore();
     await store.putContact("c-1", { email: "ana@example.com", firstName: "Ana", subscription: "subscribed", consentAt: "2024-01-01T00:00:00Z", country: "ES" });
     await store.recordOrder(order("6001", 80));
-    const profile = await store.putContact("c-1", { firstName: "Ana", subscription: "never_subscribed" });
+    const { profile } = await store.putContact("c-1", { firstName: "Ana", subscription: "never_subscribed" });
     const contact = await store.getContact("c-1");
     expect(contact?.profile).toEqual(profile);
     expect(contact?.profile?.email).toBeUndefined();
     expect(contact?.history?.orderCount).toBe(1);
 
-    await store.setSubscription("c-1", "unsubscribed", "2024-06-01T12:00:00Z");
-    expect((await store.getContact("c-1"))?.profile).toMatchObject({ subscription: "unsubscribed", consentAt: "2024-06-01T12:00:00Z", firstName: "Ana" });
+    await store.putContact("c-1", { firstName: "Ana", subscription: "subscribed", consentAt: "2024-02-01T00:00:00Z" });
+    await store.changeSubscription("c-1", { type: "opt-out", via: "one-click", at: "2024-06-01T12:00:00Z" });
+    expect((await store.getContact("c-1"))?.profile).toMatchObject({ subscription: "unsubscribed", optedOutAt: "2024-06-01T12:00:00Z", optedOutVia: "one-click", firstName: "Ana" });
+    expect((await store.getContact("c-1"))?.history?.orderCount).toBe(1);
   });
 
   it("writes many profiles, leaving unchanged ones alone", async () => {
     const { store } = await newStore();
     const rows = Array.from({ length: 130 }, (_, i) => ({ contactId: `p-${i}`, contact: { firstName: `N${i}`, subscription: "never_subscribed" as const } }));
-    expect(new Set(await store.putContacts(rows))).toEqual(new Set(["created"]));
+    expect(new Set((await store.putContacts(rows)).map((w) => w.outcome))).toEqual(new Set(["created"]));
     const before = (await store.getContact("p-7"))?.profile?.updatedAt;
     const again = await store.putContacts([...rows.slice(0, 100), { contactId: "p-7", contact: { firstName: "Changed", subscription: "never_subscribed" } }]);
-    expect(again.slice(0, 100)).toEqual(Array(100).fill("unchanged"));
-    expect(again[100]).toBe("updated");
+    expect(again.slice(0, 100).map((w) => w.outcome)).toEqual(Array(100).fill("unchanged"));
+    expect(again[100]!.outcome).toBe("updated");
     const after = await store.getContact("p-7");
     expect(after?.profile?.firstName).toBe("Changed");
     expect((after?.profile?.updatedAt ?? "") >= (before ?? "")).toBe(true);

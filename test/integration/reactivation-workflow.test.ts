@@ -123,7 +123,7 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
   it("a contact who unsubscribes during the wait gets no reminder", async () => {
     let store: DynamoDbStore | undefined;
     const made = await storeWith([{ id: "leaver" }], 10, {
-      whenWaitEnds: async ({ contactId }) => store!.setSubscription(contactId, "unsubscribed", new Date(NOW + DAY).toISOString()),
+      whenWaitEnds: async ({ contactId }) => void (await store!.changeSubscription(contactId, { type: "opt-out", via: "link", at: new Date(NOW + DAY).toISOString() })),
     });
     store = made.store;
     await made.enrol(["leaver"]);

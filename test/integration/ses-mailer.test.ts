@@ -153,7 +153,7 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
         mail: { messageId: "0102-x", timestamp: "2024-06-07T09:00:00.000Z", tags },
       },
     });
-    expect((await store.getContact("c-bounce"))?.profile?.subscription).toBe("unsubscribed");
+    expect((await store.getContact("c-bounce"))?.profile?.subscription).toBe("suppressed");
     const reminder = await sendWorkflowEmail(input("c-bounce", { template: reactivationReminder, idempotencyKey: "win-back-c-bounce-2024-06-07#Send reminder" }), deps(mailer));
     expect(reminder.outcome).toBe("skipped-unsubscribed");
     expect(mailer.sent).toHaveLength(1);

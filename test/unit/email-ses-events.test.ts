@@ -2,9 +2,8 @@ import { describe, expect, it } from "vitest";
 import { feedbackFromSesEvent, SesEventBridgeEvent } from "../../functions/adapters/ses/ses-feedback-event.js";
 import { applyMailFeedback } from "../../functions/domain/email/mail-feedback.js";
 import { mailTags, readMailTags } from "../../functions/domain/email/mail-tags.js";
-import type { SubscriptionStatus } from "../../functions/domain/store/contact.js";
-import type { EmailEventInput } from "../../functions/domain/store/email-event.js";
 import { parseEvent } from "../../functions/handlers/events.js";
+import { RecordingStore } from "../support/recording-store.js";
 
 /** Tags as SES puts them on the events of a mail sent with mailTags(…). */
 const tagsOf = (contactId: string, emailId: string) => ({
@@ -93,28 +92,46 @@ describe("SES feedback events", () => {
 });
 
 describe("applyMailFeedback", () => {
-  function store(subscription: SubscriptionStatus) {
-    const writes: { setSubscription: unknown[][]; events: EmailEventInput[] } = { setSubscription: [], events: [] };
-    return {
-      writes,
-      getContact: async (contactId: string) => ({ profile: { contactId, subscription, updatedAt: "2024-01-01T00:00:00Z" } }),
-      setSubscription: async (...args: unknown[]) => void writes.setSubscription.push(args),
-      recordEmailEvent: async (event: EmailEventInput) => void writes.events.push(event),
-    };
+  const NOW = Date.parse("2024-06-08T00:00:00Z");
+  async function storeWith(subscription: "subscribed" | "unsubscribed") {
+    const store = new RecordingStore(() => NOW);
+    await store.putContact("c-1", { email: "ann@example.com", subscription, consentAt: "2024-01-01T00:00:00Z" });
+    store.writes.length = 0;
+    return store;
   }
   const feedback = { contactId: "c-1", type: "bounced", at: "2024-06-07T09:00:04.669Z", emailId: "win-back/reactivation-coupon" } as const;
 
-  it("unsubscribes a subscribed contact and records the event", async () => {
-    const s = store("subscribed");
-    await applyMailFeedback(feedback, s);
-    expect(s.writes.setSubscription).toEqual([["c-1", "unsubscribed", "2024-06-07T09:00:04.669Z"]]);
-    expect(s.writes.events).toEqual([{ contactId: "c-1", type: "bounced", at: "2024-06-07T09:00:04.669Z", emailId: "win-back/reactivation-coupon" }]);
+  it("a hard bounce suppresses the contact's address, and is recorded as an event", async () => {
+    // Prepare
+    const store = await storeWith("subscribed");
+    // Act
+    await applyMailFeedback(feedback, store);
+    // Assess
+    expect(store.profiles.get("c-1")).toMatchObject({ subscription: "suppressed", bouncedAt: feedback.at });
+    expect(store.writes).toEqual([
+      { method: "changeSubscription", args: ["c-1", { type: "bounce", at: feedback.at }] },
+      { method: "recordEmailEvent", args: [{ contactId: "c-1", type: "bounced", at: feedback.at, emailId: "win-back/reactivation-coupon" }] },
+    ]);
   });
 
-  it("keeps the time an unsubscribed contact opted out", async () => {
-    const s = store("unsubscribed");
-    await applyMailFeedback(feedback, s);
-    expect(s.writes.setSubscription).toEqual([]);
-    expect(s.writes.events).toHaveLength(1);
+  it("a complaint suppresses, and an unsubscribed contact keeps the time it opted out", async () => {
+    // Prepare
+    const store = await storeWith("unsubscribed");
+    const optedOutAt = store.profiles.get("c-1")!.optedOutAt;
+    // Act
+    await applyMailFeedback({ ...feedback, type: "complained" }, store);
+    // Assess
+    expect(store.profiles.get("c-1")).toMatchObject({ subscription: "suppressed", complainedAt: feedback.at, optedOutAt });
+  });
+
+  it("a redelivered event changes nothing more", async () => {
+    // Prepare
+    const store = await storeWith("subscribed");
+    await applyMailFeedback(feedback, store);
+    const once = structuredClone(store.profiles.get("c-1"));
+    // Act
+    await applyMailFeedback(feedback, store);
+    // Assess
+    expect(store.profiles.get("c-1")).toEqual(once);
   });
 });

@@ -17,6 +17,7 @@ import {
   segmentIdOf,
   segmentMemberKey,
   sendKey,
+  suppressionKey,
   summaryAttributeOf,
   countedAttribute,
   removedAttribute,
@@ -41,6 +42,7 @@ describe("table keys", () => {
     expect(couponCodeKey("s", "AB12")).toEqual({ PK: "COUPONSET#s", SK: "CODE#AB12" });
     expect(couponAssignedKey("s", "c-1")).toEqual({ PK: "COUPONSET#s", SK: "ASSIGNED#c-1" });
     expect(couponSlotKey("s", 42)).toEqual({ PK: "COUPONSET#s", SK: "SLOT#0000000042" });
+    expect(suppressionKey("ab12")).toEqual({ PK: "SUPPRESSION#ab12", SK: "ADDRESS" });
     expect([countedAttribute("1001"), removedAttribute("1001")]).toEqual(["o#1001", "x#1001"]);
   });
 

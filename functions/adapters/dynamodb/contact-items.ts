@@ -1,20 +1,44 @@
 import { PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { contactHistories, type Order } from "../../domain/clv/order-history.js";
-import { subscriptionStatuses, type ContactInput, type ContactProfile, type SubscriptionStatus } from "../../domain/store/contact.js";
+import { subscriptionStatuses, type ContactInput, type ContactProfile } from "../../domain/store/contact.js";
+import { applyContactUpdate, type ProfileSource } from "../../domain/store/contact-update.js";
 import type { EmailEventInput } from "../../domain/store/email-event.js";
-import type { StoredContact } from "../../domain/store/ports.js";
-import { FixedKey, contactIdOf, emailEventKey, profileKey } from "../../domain/store/table-keys.js";
+import type { ContactUpdate, StoredContact, SubscriptionChangeEvent } from "../../domain/store/ports.js";
+import { addressKey, applySubscriptionEvent, optOutChannels, readSubscriptionState, type SubscriptionResult } from "../../domain/store/subscription.js";
+import { FixedKey, KeyPrefix, contactIdOf, emailEventKey, profileKey, suppressionKey } from "../../domain/store/table-keys.js";
 import { collectOrders } from "./order-summary.js";
 import { inParallel } from "./table-batches.js";
-import { parseStored, scanSegment, type StoreTable } from "./table.js";
+import { isConditionFailed, parseStored, scanSegment, type StoreTable } from "./table.js";
 
 /*
  * Under the contact's partition: PROFILE (the profile attributes, sharing its item with the order
  * summary of order-summary.ts) and EVENT#… (e-mail events).
  */
 
-const PROFILE_FIELDS = ["email", "firstName", "subscription", "consentAt", "country"] as const;
+/** The profile's attributes in its PROFILE item: what the platform sent, and the subscription's state (subscription.ts). */
+const PROFILE_ATTRIBUTES = [
+  "email",
+  "firstName",
+  "country",
+  "subscription",
+  "consentAt",
+  "optedOutAt",
+  "optedOutVia",
+  "complainedAt",
+  "bouncedAt",
+  "bouncedAddress",
+  "subscriptionHistory",
+  "updatedAt",
+] as const satisfies readonly (keyof ContactProfile)[];
+
+/**
+ * Bumped by every profile write, which is conditional on the number it read: a profile is read, the
+ * rules applied, and written back only if no one wrote in between (an unsubscribe racing the
+ * platform's PUT must not be lost). On a clash the write is read and applied again.
+ */
+const VERSION = "profileVersion";
+const MAX_ATTEMPTS = 8;
 
 /** A contact as this store has it: what the port promises, plus the summary's counters. */
 export interface ContactRecord extends StoredContact {
@@ -28,69 +52,64 @@ export interface ContactRecord extends StoredContact {
 /** What writing a contact's profile did: `unchanged` when the stored profile already said the same. */
 export type ContactOutcome = "created" | "updated" | "unchanged";
 
+/** One profile written by putContacts: what it did, and the notes of the subscription rules (applyContactUpdate). */
+export interface ContactWrite {
+  outcome: ContactOutcome;
+  notes: string[];
+}
+
+/** The profile as it stood when read, and the version its write must find. */
+interface ReadProfile {
+  profile?: ContactProfile;
+  version?: number;
+}
+
 /** Contacts' profiles and e-mail events. */
 export class ContactItems {
   constructor(private readonly table: StoreTable) {}
 
-  async putContact(contactId: string, contact: ContactInput): Promise<ContactProfile> {
-    const updatedAt = this.table.nowIso();
-    const set: string[] = ["updatedAt = :updatedAt"];
-    const remove: string[] = [];
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = { ":updatedAt": updatedAt };
-    for (const field of PROFILE_FIELDS) {
-      names[`#${field}`] = field;
-      if (contact[field] === undefined) remove.push(`#${field}`);
-      else {
-        set.push(`#${field} = :${field}`);
-        values[`:${field}`] = contact[field];
-      }
-    }
-    // UpdateItem, not PutItem: the profile shares its item with the order summary, which a PUT of the
-    // profile must leave alone. Fields the new profile lacks are removed, as a PUT would.
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: profileKey(contactId),
-        UpdateExpression: `SET ${set.join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return { contactId, ...contact, updatedAt };
+  /**
+   * Creates or replaces the profile (PUT semantics for its fields), its subscription moved by the rules
+   * (applyContactUpdate): an old consent does not undo a newer opt-out, and the notes say so.
+   */
+  async putContact(contactId: string, contact: ContactInput, source: ProfileSource = "api"): Promise<ContactUpdate> {
+    const [write] = await this.putContactsFrom([{ contactId, contact }], source, true);
+    return { profile: write!.profile, notes: write!.notes };
   }
 
   /**
-   * Writes many profiles, skipping those already stored as given (a re-imported file changes nothing,
-   * not even updatedAt, and wakes no stream consumer). One BatchGetItem per 100 contacts finds them.
+   * Writes many profiles by the same rules, skipping those already stored as given (a re-imported file
+   * changes nothing, not even updatedAt, and wakes no stream consumer). One BatchGetItem per 100
+   * contacts finds them, one per 100 new addresses their erasure suppressions.
    */
-  async putContacts(contacts: readonly { contactId: string; contact: ContactInput }[]): Promise<ContactOutcome[]> {
-    const stored = await this.table.getItems(
-      contacts.map((c) => profileKey(c.contactId)),
-      ["PK", ...PROFILE_FIELDS, "updatedAt"],
-    );
-    const profiles = new Map(stored.map((item) => [contactIdOf(String(item.PK)), storedProfile(item)]));
-    // The same contact twice in one call: each later profile is compared with the one before it.
+  async putContacts(contacts: readonly { contactId: string; contact: ContactInput }[], source: ProfileSource = "import"): Promise<ContactWrite[]> {
+    return (await this.putContactsFrom(contacts, source, false)).map(({ outcome, notes }) => ({ outcome, notes }));
+  }
+
+  private async putContactsFrom(contacts: readonly { contactId: string; contact: ContactInput }[], source: ProfileSource, single: boolean) {
+    const read = new Map<string, ReadProfile>();
+    if (single) read.set(contacts[0]!.contactId, await this.readProfile(contacts[0]!.contactId));
+    else for (const item of await this.table.getItems([...new Set(contacts.map((c) => c.contactId))].map(profileKey))) read.set(contactIdOf(String(item.PK)), profileOf(item));
+    const erasures = await this.erasedAt(contacts.filter((c) => c.contact.email !== undefined && addressKey(c.contact.email) !== addressKey(read.get(c.contactId)?.profile?.email)).map((c) => c.contact.email!));
+    // The same contact twice in one call: each later row is applied to what the one before it wrote.
     const byContact = new Map<string, number[]>();
-    contacts.forEach((c, i) => {
-      const list = byContact.get(c.contactId);
-      if (list) list.push(i);
-      else byContact.set(c.contactId, [i]);
-    });
-    const outcomes: ContactOutcome[] = new Array(contacts.length);
+    contacts.forEach((c, i) => byContact.set(c.contactId, [...(byContact.get(c.contactId) ?? []), i]));
+    const writes: (ContactWrite & { profile: ContactProfile })[] = new Array(contacts.length);
     await inParallel([...byContact], this.table.concurrency, async ([contactId, indexes]) => {
-      let before: Partial<ContactProfile> | undefined = profiles.get(contactId);
+      let current = read.get(contactId) ?? {};
       for (const i of indexes) {
         const { contact } = contacts[i]!;
-        if (before && PROFILE_FIELDS.every((field) => before![field] === contact[field])) outcomes[i] = "unchanged";
-        else {
-          await this.putContact(contactId, contact);
-          outcomes[i] = before ? "updated" : "created";
-        }
-        before = contact;
+        const erasedAt = contact.email === undefined ? undefined : erasures.get(addressKey(contact.email)!);
+        const created = current.profile === undefined;
+        const written = await this.writeByRules(contactId, current, (stored) => {
+          const update = applyContactUpdate(stored, contactId, contact, { source, now: this.table.clock(), ...(erasedAt !== undefined && { erasedAt }) });
+          return { ...update, result: update };
+        });
+        writes[i] = { outcome: !written.changed ? "unchanged" : created ? "created" : "updated", notes: written.result.notes, profile: written.profile };
+        current = { profile: written.profile, version: written.version };
       }
     });
-    return outcomes;
+    return writes;
   }
 
   async getContact(contactId: string): Promise<ContactRecord | undefined> {
@@ -98,16 +117,88 @@ export class ContactItems {
     return item ? contactRecord(item) : undefined;
   }
 
-  async setSubscription(contactId: string, subscription: SubscriptionStatus, at: string): Promise<void> {
+  /** An unsubscribe, "I changed my mind", a complaint or a bounce, by the rules; undefined (nothing written) without a profile. */
+  async changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined> {
+    const current = await this.readProfile(contactId);
+    if (!current.profile) return undefined;
+    const written = await this.writeByRules(contactId, current, (stored) => {
+      if (!stored) return undefined;
+      const result = applySubscriptionEvent(stored, event, this.table.clock());
+      return { profile: { ...stored, ...result.state, updatedAt: result.changed ? this.table.nowIso() : stored.updatedAt }, changed: result.changed, result };
+    });
+    return written.result;
+  }
+
+  /**
+   * Reads the time an address was erased, by its hash (contact-erasure.ts), for every address given;
+   * a map from addressKey to erasedAt.
+   */
+  async erasedAt(emails: readonly string[]): Promise<Map<string, string>> {
+    const hashes = [...new Set(emails.map((e) => addressKey(e)!))];
+    const found = new Map<string, string>();
+    if (hashes.length === 0) return found;
+    for (const item of await this.table.getItems(hashes.map(suppressionKey))) found.set(String(item.PK).slice(KeyPrefix.suppression.length), String(item.erasedAt));
+    return found;
+  }
+
+  /** The PROFILE item's profile and version, read consistently. */
+  private async readProfile(contactId: string): Promise<ReadProfile> {
+    const item = await this.table.get(profileKey(contactId));
+    return item ? profileOf(item) : {};
+  }
+
+  /**
+   * Applies `change` to the profile as read and writes it if it changed, conditional on the version
+   * read; on a clash reads again and re-applies, so two writers never lose each other's change.
+   */
+  private async writeByRules<R>(
+    contactId: string,
+    first: ReadProfile,
+    change: (stored: ContactProfile | undefined) => { profile: ContactProfile; changed: boolean; result: R } | undefined,
+  ): Promise<{ profile: ContactProfile; changed: boolean; result: R; version?: number }> {
+    let current = first;
+    for (let attempt = 1; ; attempt++) {
+      const next = change(current.profile);
+      if (!next) throw new Error(`contact ${contactId} has no profile`);
+      if (!next.changed) return { ...next, ...(current.version !== undefined && { version: current.version }) };
+      try {
+        const version = await this.writeProfile(contactId, next.profile, current.version);
+        return { ...next, version };
+      } catch (error) {
+        if (!isConditionFailed(error) || attempt >= MAX_ATTEMPTS) throw error;
+        current = await this.readProfile(contactId);
+      }
+    }
+  }
+
+  /** Sets the profile's attributes (removing those it lacks) if the item is still at `version`; returns the new version. */
+  private async writeProfile(contactId: string, profile: ContactProfile, version: number | undefined): Promise<number> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const names: Record<string, string> = { "#version": VERSION };
+    const values: Record<string, unknown> = { ":next": (version ?? 0) + 1 };
+    for (const field of PROFILE_ATTRIBUTES) {
+      names[`#${field}`] = field;
+      if (profile[field] === undefined) remove.push(`#${field}`);
+      else {
+        set.push(`#${field} = :${field}`);
+        values[`:${field}`] = profile[field];
+      }
+    }
+    if (version !== undefined) values[":version"] = version;
+    // UpdateItem, not PutItem: the profile shares its item with the order summary, which a write of
+    // the profile must leave alone.
     await this.table.client.send(
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: profileKey(contactId),
-        UpdateExpression: "SET #subscription = :subscription, #consentAt = :at, updatedAt = :now",
-        ExpressionAttributeNames: { "#subscription": "subscription", "#consentAt": "consentAt" },
-        ExpressionAttributeValues: { ":subscription": subscription, ":at": at, ":now": this.table.nowIso() },
+        UpdateExpression: `SET ${[...set, "#version = :next"].join(", ")}${remove.length ? ` REMOVE ${remove.join(", ")}` : ""}`,
+        ConditionExpression: version === undefined ? "attribute_not_exists(#version)" : "#version = :version",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
+    return (version ?? 0) + 1;
   }
 
   /** Every contact (with or without orders), one scan segment, a page at a time. */
@@ -136,19 +227,53 @@ export class ContactItems {
 
 // ---- reading items (zod where the shape matters to callers; a plain check in the nightly scan's hot loop) ----
 
+const isoText = z.string();
 const StoredProfile = z.object({
   email: z.string().optional(),
   firstName: z.string().optional(),
-  subscription: z.enum(subscriptionStatuses),
-  consentAt: z.string().optional(),
   country: z.string().optional(),
+  subscription: z.enum(subscriptionStatuses),
+  consentAt: isoText.optional(),
+  optedOutAt: isoText.optional(),
+  optedOutVia: z.enum(optOutChannels).optional(),
+  complainedAt: isoText.optional(),
+  bouncedAt: isoText.optional(),
+  bouncedAddress: z.string().optional(),
+  subscriptionHistory: z
+    .array(
+      z.object({
+        at: isoText,
+        recordedAt: isoText,
+        event: z.enum(["consent", "opt-out", "no-consent", "complaint", "bounce"]),
+        via: z.string().optional(),
+        subscription: z.enum(subscriptionStatuses),
+        note: z.string().optional(),
+      }),
+    )
+    .optional(),
   updatedAt: z.string(),
 });
 
-/** The profile part of a PROFILE item; undefined when only orders created the item (no profile yet). */
-function storedProfile(item: Record<string, unknown>): z.output<typeof StoredProfile> | undefined {
+/** The profile part of a PROFILE item, as stored (a profile written before the subscription had its state read as the state it meant); undefined when only orders created the item. */
+function storedProfile(item: Record<string, unknown>): ContactProfile | undefined {
   if (item.updatedAt === undefined) return undefined;
-  return parseStored(StoredProfile, item, `profile of contact ${contactIdOf(String(item.PK))}`);
+  const contactId = contactIdOf(String(item.PK));
+  const parsed = parseStored(StoredProfile, item, `profile of contact ${contactId}`) as Omit<ContactProfile, "contactId">;
+  const { email, firstName, country, updatedAt } = parsed;
+  return {
+    contactId,
+    ...(email !== undefined && { email }),
+    ...(firstName !== undefined && { firstName }),
+    ...(country !== undefined && { country }),
+    ...readSubscriptionState(parsed),
+    updatedAt,
+  };
+}
+
+/** The profile and its write version. */
+function profileOf(item: Record<string, unknown>): ReadProfile {
+  const profile = storedProfile(item);
+  return { ...(profile && { profile }), ...(typeof item[VERSION] === "number" && { version: item[VERSION] as number }) };
 }
 
 /** A PROFILE item as the contact it describes: profile, history from the summary, counters. */
@@ -160,17 +285,7 @@ export function contactRecord(item: Record<string, unknown>): ContactRecord {
   const history = orders.length > 0 ? contactHistories(orders, Number.POSITIVE_INFINITY)[0] : undefined;
   return {
     contactId,
-    ...(profile && {
-      profile: {
-        contactId,
-        subscription: profile.subscription,
-        updatedAt: profile.updatedAt,
-        ...(profile.email !== undefined && { email: profile.email }),
-        ...(profile.firstName !== undefined && { firstName: profile.firstName }),
-        ...(profile.consentAt !== undefined && { consentAt: profile.consentAt }),
-        ...(profile.country !== undefined && { country: profile.country }),
-      },
-    }),
+    ...(profile && { profile }),
     ...(history && { history }),
     orderCount: typeof item.orderCount === "number" ? item.orderCount : 0,
     revenue: typeof item.revenue === "number" ? item.revenue : 0,

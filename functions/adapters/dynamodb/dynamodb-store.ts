@@ -3,11 +3,13 @@ import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { ContactMemberships, NightlyPlan, NightlySummary } from "../../domain/nightly/nightly-scoring.js";
 import type { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { MembershipChanges } from "../../domain/segments/segment-membership.js";
-import type { ContactInput, SubscriptionStatus } from "../../domain/store/contact.js";
+import type { ContactInput } from "../../domain/store/contact.js";
+import type { ProfileSource } from "../../domain/store/contact-update.js";
 import type { EmailEventInput } from "../../domain/store/email-event.js";
 import type { OrderInput } from "../../domain/store/order.js";
-import type { StoreData } from "../../domain/store/ports.js";
+import type { StoreData, SubscriptionChangeEvent } from "../../domain/store/ports.js";
 import type { Enrolment } from "../../domain/workflows/enrolment.js";
+import { ContactRecords } from "./contact-erasure.js";
 import { ContactItems } from "./contact-items.js";
 import { ContactStates } from "./contact-states.js";
 import { EnrolmentItems } from "./enrolment-items.js";
@@ -18,7 +20,7 @@ import { SegmentItems } from "./segment-items.js";
 import { UnprocessedItemsError, type BatchOptions } from "./table-batches.js";
 import { StoreTable } from "./table.js";
 
-export type { ContactOutcome, ContactRecord } from "./contact-items.js";
+export type { ContactOutcome, ContactRecord, ContactWrite } from "./contact-items.js";
 export type { StoredOrder } from "./order-items.js";
 export { decimalSum } from "./order-summary.js";
 export type { StoredScores } from "./score-items.js";
@@ -41,6 +43,7 @@ export class DynamoDbStore implements StoreData {
   readonly enrolments: EnrolmentItems;
   readonly modelRuns: ModelRunItems;
   readonly contactStates: ContactStates;
+  readonly contactRecords: ContactRecords;
 
   constructor(client: DynamoDBDocumentClient, tableName: string, clock: () => number = Date.now, options: DynamoDbStoreOptions = {}) {
     const table = new StoreTable(client, tableName, clock, options);
@@ -51,15 +54,18 @@ export class DynamoDbStore implements StoreData {
     this.enrolments = new EnrolmentItems(table);
     this.modelRuns = new ModelRunItems(table);
     this.contactStates = new ContactStates(table);
+    this.contactRecords = new ContactRecords(table);
   }
 
   // ---- contacts (contact-items.ts) ----
-  putContact(contactId: string, contact: ContactInput) { return this.contacts.putContact(contactId, contact); }
-  putContacts(contacts: readonly { contactId: string; contact: ContactInput }[]) { return this.contacts.putContacts(contacts); }
+  putContact(contactId: string, contact: ContactInput, source?: ProfileSource) { return this.contacts.putContact(contactId, contact, source); }
+  putContacts(contacts: readonly { contactId: string; contact: ContactInput }[], source?: ProfileSource) { return this.contacts.putContacts(contacts, source); }
   getContact(contactId: string) { return this.contacts.getContact(contactId); }
-  setSubscription(contactId: string, subscription: SubscriptionStatus, at: string) { return this.contacts.setSubscription(contactId, subscription, at); }
+  changeSubscription(contactId: string, event: SubscriptionChangeEvent) { return this.contacts.changeSubscription(contactId, event); }
   listContacts(segment = 0, totalSegments = 1) { return this.contacts.listContacts(segment, totalSegments); }
   recordEmailEvent(event: EmailEventInput) { return this.contacts.recordEmailEvent(event); }
+  getContactView(contactId: string, workflowIds: readonly string[]) { return this.contactRecords.getContactView(contactId, workflowIds); }
+  eraseContact(contactId: string, workflowIds: readonly string[]) { return this.contactRecords.eraseContact(contactId, workflowIds); }
 
   // ---- orders (order-items.ts) ----
   recordOrder(order: OrderInput) { return this.orders.recordOrder(order); }

@@ -54,9 +54,18 @@ export class TableBatches {
   }
 
   /** BatchWriteItem puts, 25 a request, retrying what DynamoDB hands back unprocessed. */
-  async writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
-    await inParallel(chunks(items, BATCH_WRITE_MAX), this.concurrency, async (chunk) => {
-      let requests = chunk.map((Item) => ({ PutRequest: { Item } }));
+  writeItems(items: readonly Record<string, unknown>[]): Promise<void> {
+    return this.batchWrite(items.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  /** BatchWriteItem deletes by key, 25 a request, retrying what DynamoDB hands back unprocessed; a key with no item is no error. */
+  deleteItems(keys: readonly Record<string, string>[]): Promise<void> {
+    return this.batchWrite(keys.map((Key) => ({ DeleteRequest: { Key } })));
+  }
+
+  private async batchWrite(all: readonly ({ PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, string> } })[]): Promise<void> {
+    await inParallel(chunks(all, BATCH_WRITE_MAX), this.concurrency, async (chunk) => {
+      let requests = chunk;
       for (let attempt = 1; ; attempt++) {
         const { UnprocessedItems } = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }));
         requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;

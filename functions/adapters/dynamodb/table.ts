@@ -61,6 +61,10 @@ export class StoreTable {
     return this.batches.writeItems(items);
   }
 
+  deleteItems(keys: readonly TableKey[]): Promise<void> {
+    return this.batches.deleteItems(keys as unknown as Record<string, string>[]);
+  }
+
   getItems(keys: readonly TableKey[], attributes?: readonly string[]): Promise<Item[]> {
     return this.batches.getItems(keys as unknown as Record<string, string>[], attributes);
   }

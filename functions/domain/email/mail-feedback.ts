@@ -1,9 +1,9 @@
 import type { StoreData } from "../store/ports.js";
 
-/** What a mail provider reported back about a mail we sent, in the store's terms. */
+/** What a mail provider (or the store's platform, by POST /events) reported back about a mail we sent, in the store's terms. */
 export interface MailFeedback {
   contactId: string;
-  /** A hard bounce or a complaint: either way, never mail this contact again. */
+  /** A hard bounce (the address does not take mail) or a complaint (the person marked it as spam). */
   type: "bounced" | "complained";
   /** When it happened, ISO 8601. */
   at: string;
@@ -12,13 +12,13 @@ export interface MailFeedback {
 }
 
 /**
- * Stops mail to the contact (subscription "unsubscribed", as the events route does for a bounce)
- * and records the event. Both writes are safe to repeat, so a redelivered event changes nothing; a
- * contact already unsubscribed keeps the time it opted out.
+ * The one way a bounce or a complaint reaches a contact, from SES (ses-events.ts) and from POST /events:
+ * the subscription rules take it (a complaint suppresses until a newer consent, a hard bounce
+ * suppresses the address it bounced on), and it is recorded as an e-mail event. Both writes are safe
+ * to repeat, so a redelivered event changes nothing.
  */
-export async function applyMailFeedback(feedback: MailFeedback, store: Pick<StoreData, "getContact" | "setSubscription" | "recordEmailEvent">): Promise<void> {
-  const contact = await store.getContact(feedback.contactId);
-  if (contact?.profile?.subscription !== "unsubscribed") await store.setSubscription(feedback.contactId, "unsubscribed", feedback.at);
+export async function applyMailFeedback(feedback: MailFeedback, store: Pick<StoreData, "changeSubscription" | "recordEmailEvent">): Promise<void> {
+  await store.changeSubscription(feedback.contactId, feedback.type === "bounced" ? { type: "bounce", at: feedback.at } : { type: "complaint", at: feedback.at });
   await store.recordEmailEvent({
     contactId: feedback.contactId,
     type: feedback.type,

@@ -1,8 +1,13 @@
 import type { ContactHistory } from "../clv/order-history.js";
 import type { ContactScores } from "../clv/contact-scores.js";
-import type { ContactInput, ContactProfile, SubscriptionStatus } from "./contact.js";
+import type { ContactInput, ContactProfile } from "./contact.js";
+export type { ProfileSource } from "./contact-update.js";
+import type { ErasureReport } from "./contact-erasure.js";
+import type { ProfileSource } from "./contact-update.js";
+import type { ContactView } from "./contact-view.js";
 import type { EmailEventInput } from "./email-event.js";
 import type { OrderInput } from "./order.js";
+import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
 
 /** What recording an order did: each outcome is safe to repeat (a re-sent order is a no-op). */
 export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed";
@@ -14,17 +19,35 @@ export interface StoredContact {
   history?: ContactHistory;
 }
 
+/** What writing a profile did: the profile as stored, and why its subscription is not what the update said, in words. */
+export interface ContactUpdate {
+  profile: ContactProfile;
+  notes: string[];
+}
+
+/** A change of subscription that is not a profile update: an unsubscribe, "I changed my mind", a complaint, a bounce. */
+export type SubscriptionChangeEvent = Exclude<SubscriptionEvent, { type: "update" }>;
+
+
 /** The store's data, as the domain needs it (DynamoDB implements it; tests may fake it). */
 export interface StoreData {
-  /** Creates or replaces the contact's profile (PUT semantics); never touches its order summary. */
-  putContact(contactId: string, contact: ContactInput): Promise<ContactProfile>;
+  /**
+   * Creates or replaces the contact's profile fields (PUT semantics); never touches its order summary.
+   * Its subscription moves by the rules (applySubscriptionEvent): an old consent does not undo a newer
+   * opt-out, and the notes say so.
+   */
+  putContact(contactId: string, contact: ContactInput, source?: ProfileSource): Promise<ContactUpdate>;
   getContact(contactId: string): Promise<StoredContact | undefined>;
-  /** Changes only the subscription status (and consentAt = at): one-click unsubscribe, bounces, complaints. */
-  setSubscription(contactId: string, subscription: SubscriptionStatus, at: string): Promise<void>;
+  /** Applies an unsubscribe, consent, complaint or bounce by the rules; undefined when the store has no profile for the contact (nothing is written). */
+  changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined>;
   /** Records an order (or its refund/cancellation) exactly once into the order item and the contact's summary. */
   recordOrder(order: OrderInput): Promise<OrderOutcome>;
   recordEmailEvent(event: EmailEventInput): Promise<void>;
   /** Every contact with orders, as histories, one scan segment of `totalSegments` at a time. */
   scanHistories(segment?: number, totalSegments?: number): AsyncIterable<ContactHistory[]>;
   putScores(scores: readonly ContactScores[]): Promise<void>;
+  /** Everything held about one contact, with its enrolments in `workflowIds`; undefined when unknown. */
+  getContactView(contactId: string, workflowIds: readonly string[]): Promise<ContactView | undefined>;
+  /** Erases the contact (contact-erasure.ts); undefined when unknown. Safe to repeat after a failure. */
+  eraseContact(contactId: string, workflowIds: readonly string[]): Promise<ErasureReport | undefined>;
 }

@@ -15,6 +15,7 @@
  *   SEGMENT#<segmentId>     CONTACT#<contactId>                  a member (active or left)
  *   WORKFLOW#<workflowId>   CONTACT#<contactId>                  an enrolment
  *   MODELRUN                <runId>                              a nightly run: plan, status, summary
+ *   SUPPRESSION#<sha256>    ADDRESS                              an erased contact's address, as its hash only
  *   COUPONSETS              SET#<setId>                          a coupon set, for listing
  *   COUPONSET#<setId>       META                                 the set and its counters
  *                           SLOT#<n, 10 digits>                  the n-th code of the pool
@@ -36,6 +37,7 @@ export const KeyPrefix = {
   code: "CODE#",
   slot: "SLOT#",
   assigned: "ASSIGNED#",
+  suppression: "SUPPRESSION#",
 } as const;
 
 /** Keys that are the same for every item of their kind. */
@@ -47,6 +49,7 @@ export const FixedKey = {
   modelRun: "MODELRUN",
   couponSets: "COUPONSETS",
   couponSetMeta: "META",
+  suppressedAddress: "ADDRESS",
 } as const;
 
 /**
@@ -93,6 +96,8 @@ export const couponSetListingKey = (setId: string): TableKey => ({ PK: FixedKey.
 export const couponSetMetaKey = (setId: string): TableKey => ({ PK: couponSetPk(setId), SK: FixedKey.couponSetMeta });
 export const couponCodeKey = (setId: string, code: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.code}${code}` });
 export const couponSlotKey = (setId: string, slot: number): TableKey => ({ PK: couponSetPk(setId), SK: slotSk(slot) });
+/** The suppression of an address (addressKey: its SHA-256), kept when a contact is erased. */
+export const suppressionKey = (addressHash: string): TableKey => ({ PK: `${KeyPrefix.suppression}${addressHash}`, SK: FixedKey.suppressedAddress });
 export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
 
 // ---- order summary attribute names ----

@@ -1,12 +1,14 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { CouponSetId, couponCodesBody } from "../../domain/coupons/coupon-set.js";
 import { CouponImportBusyError, type CouponSets } from "../../domain/coupons/coupon-sets.js";
-import { ContactId, ContactInput } from "../../domain/store/contact.js";
+import { ContactId, contactInput } from "../../domain/store/contact.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
 import { orderInput, type OrderRules } from "../../domain/store/order.js";
 import type { StoreData } from "../../domain/store/ports.js";
-import { verifyUnsubscribeToken } from "../../domain/store/unsubscribe-token.js";
+import { verifyUnsubscribeToken, type TokenCheck } from "../../domain/store/unsubscribe-token.js";
+import { applyMailFeedback } from "../../domain/email/mail-feedback.js";
 import { bodyText, HttpError, json, parseBody, respond } from "./http-json.js";
+import { CHOICE_FIELD, choices, unsubscribePage } from "./unsubscribe-pages.js";
 import { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import { SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
 import type { SegmentExportLink } from "../../adapters/s3/segment-export.js";
@@ -21,17 +23,54 @@ export interface HttpDependencies {
   coupons?: CouponSets;
   /** A segment's members as CSV in the exports bucket, with a pre-signed link; without it the export route answers 501. */
   exportSegment?: (segmentId: string, options?: { mailable?: boolean }) => Promise<SegmentExportLink>;
+  /** The store as its unsubscribe pages name it; "The shop" when not given. */
+  storeName?: string;
+  /** The workflows the deployment runs: where GET /contacts/{id} looks for enrolments and DELETE erases them. */
+  workflowIds?: readonly string[];
 }
 
 type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
 
-/** PUT /contacts/{id}: create or replace a contact's profile. */
-export const putContact: Route = (event, { store }) =>
+/** The contact id in the path, or a 400 naming it. */
+function contactIdOf(event: APIGatewayProxyEventV2): string {
+  const id = ContactId.safeParse(event.pathParameters?.id);
+  if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
+  return id.data;
+}
+
+/**
+ * PUT /contacts/{id}: create or replace a contact's profile. Its subscription follows the consent
+ * rules (domain/store/subscription.ts): the answer is the profile as stored, and `notes` say in words
+ * where the subscription is not what the body said (a consent older than the contact's opt-out).
+ */
+export const putContact: Route = (event, { store, clock }) =>
   respond(async () => {
-    const id = ContactId.safeParse(event.pathParameters?.id);
-    if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
-    const contact = parseBody(ContactInput, event);
-    return json(200, await store.putContact(id.data, contact));
+    const id = contactIdOf(event);
+    const contact = parseBody(contactInput(clock), event);
+    const { profile, notes } = await store.putContact(id, contact, "api");
+    return json(200, { ...profile, notes });
+  });
+
+/** GET /contacts/{id}: the profile with its subscription and history, order summary, latest scores, segments, enrolments. */
+export const getContact: Route = (event, { store, workflowIds }) =>
+  respond(async () => {
+    const id = contactIdOf(event);
+    const view = await store.getContactView(id, workflowIds ?? []);
+    if (!view) throw new HttpError(404, { error: `no contact "${id}"` });
+    return json(200, view);
+  });
+
+/**
+ * DELETE /contacts/{id}: erasure (GDPR art. 17). The person's data goes; orders stay under an
+ * anonymous id so the store's figures do not change; the address stays only as a hash that keeps a
+ * later import of it from being mailed without a new consent (domain/store/contact-erasure.ts).
+ */
+export const deleteContact: Route = (event, { store, workflowIds }) =>
+  respond(async () => {
+    const id = contactIdOf(event);
+    const report = await store.eraseContact(id, workflowIds ?? []);
+    if (!report) throw new HttpError(404, { error: `no contact "${id}"` });
+    return json(200, { erased: true, ...report });
   });
 
 /** POST /orders: an order, or its cancellation or refund; re-sending is safe (200 instead of 201). */
@@ -43,30 +82,74 @@ export const postOrder: Route = (event, { store, clock, orderRules }) =>
     return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome, total: order.total, currency: order.currency });
   });
 
-/** POST /events: an e-mail was sent, opened, clicked, bounced or complained about. */
+/**
+ * POST /events: an e-mail was sent, opened, clicked, bounced or complained about. A bounce or a
+ * complaint goes the way SES's own feedback goes (applyMailFeedback), so both follow the same rules.
+ */
 export const postEvent: Route = (event, { store }) =>
   respond(async () => {
     const emailEvent = parseBody(EmailEventInput, event);
-    await store.recordEmailEvent(emailEvent);
-    // A hard bounce or a complaint means: never mail this address again.
-    if (emailEvent.type === "bounced" || emailEvent.type === "complained") await store.setSubscription(emailEvent.contactId, "unsubscribed", emailEvent.at);
+    if (emailEvent.type === "bounced" || emailEvent.type === "complained") await applyMailFeedback({ ...emailEvent, type: emailEvent.type }, store);
+    else await store.recordEmailEvent(emailEvent);
     return json(202, { accepted: true });
   });
 
+const STORE_NAME = "The shop";
+
+async function checkToken(event: APIGatewayProxyEventV2, { clock, unsubscribeSecret }: HttpDependencies): Promise<{ token?: string; check: TokenCheck }> {
+  const token = event.queryStringParameters?.token;
+  if (!token) return { check: { valid: false, reason: "missing token" } };
+  return { token, check: verifyUnsubscribeToken(token, clock(), { secret: await unsubscribeSecret() }) };
+}
+
+const invalidPage = (check: Extract<TokenCheck, { valid: false }>) => ({
+  kind: "invalid" as const,
+  reason: check.reason === "missing token" ? ("missing" as const) : check.reason === "expired token" ? ("expired" as const) : ("invalid" as const),
+});
+
 /**
- * POST /unsubscribe?token=…: RFC 8058 one-click unsubscribe. The mail client posts
- * `List-Unsubscribe=One-Click`; the signed token, not an API key, says who.
+ * GET /unsubscribe?token=…: the page the footer link opens, in the store's name, with one button that
+ * POSTs the unsubscribe. A GET changes nothing: mail scanners and link previews fetch every link.
  */
-export const postUnsubscribe: Route = (event, { store, clock, unsubscribeSecret }) =>
+export const getUnsubscribe: Route = (event, deps) =>
   respond(async () => {
-    const token = event.queryStringParameters?.token;
-    if (!token) throw new HttpError(400, { error: "missing token" });
+    const { token, check } = await checkToken(event, deps);
+    const storeName = deps.storeName ?? STORE_NAME;
+    return check.valid ? unsubscribePage({ kind: "ask" }, storeName, token) : unsubscribePage(invalidPage(check), storeName);
+  });
+
+/** RFC 8058 §3.1: the body a mail client posts, URL-encoded or as multipart/form-data. */
+function isOneClick(body: string): boolean {
+  return /(^|&)List-Unsubscribe=One-Click(&|$)/.test(body.trim()) || /name="?List-Unsubscribe"?\s*\r?\n\r?\n\s*One-Click\s*(\r?\n|$)/.test(body);
+}
+
+/**
+ * POST /unsubscribe?token=…: the signed token, not an API key, says who.
+ * - `List-Unsubscribe=One-Click` (RFC 8058, posted by the mail client; or no body): unsubscribes, answers JSON.
+ * - `choice=unsubscribe` (the page's button): unsubscribes, answers the confirmation page with "I changed my mind".
+ * - `choice=resubscribe` ("I changed my mind"): a new consent, now; answers a page saying so.
+ * An unknown contact (erased, say) gets the same answers and nothing is written: no page tells who exists.
+ */
+export const postUnsubscribe: Route = (event, deps) =>
+  respond(async () => {
+    const { store, clock } = deps;
+    const storeName = deps.storeName ?? STORE_NAME;
     const body = bodyText(event);
-    if (body && !/(^|&)List-Unsubscribe=One-Click(&|$)/.test(body)) throw new HttpError(400, { error: "expected List-Unsubscribe=One-Click" });
-    const check = verifyUnsubscribeToken(token, clock(), { secret: await unsubscribeSecret() });
-    if (!check.valid) throw new HttpError(403, { error: check.reason });
-    await store.setSubscription(check.contactId, "unsubscribed", new Date(clock()).toISOString());
-    return json(200, { unsubscribed: true });
+    const choice = new URLSearchParams(body).get(CHOICE_FIELD);
+    const fromPage = choice === choices.unsubscribe || choice === choices.resubscribe;
+    if (!fromPage && body.trim() !== "" && !isOneClick(body)) throw new HttpError(400, { error: `expected List-Unsubscribe=One-Click, or ${CHOICE_FIELD}=${choices.unsubscribe}|${choices.resubscribe}` });
+    const { token, check } = await checkToken(event, deps);
+    if (!check.valid) {
+      if (fromPage) return unsubscribePage(invalidPage(check), storeName);
+      throw new HttpError(check.reason === "missing token" ? 400 : 403, { error: check.reason });
+    }
+    const at = new Date(clock()).toISOString();
+    if (choice === choices.resubscribe) {
+      const result = await store.changeSubscription(check.contactId, { type: "consent", via: "link", at });
+      return unsubscribePage({ kind: !result || result.state.subscription === "subscribed" ? "resubscribed" : "not-resubscribed" }, storeName, token);
+    }
+    await store.changeSubscription(check.contactId, { type: "opt-out", via: fromPage ? "link" : "one-click", at });
+    return fromPage ? unsubscribePage({ kind: "unsubscribed" }, storeName, token) : json(200, { unsubscribed: true });
   });
 
 /**
@@ -111,12 +194,15 @@ export const postSegmentExport: Route = (event, { exportSegment }) =>
 /** The routes by API Gateway route key. */
 export const routes: Record<string, Route> = {
   "PUT /contacts/{id}": putContact,
+  "GET /contacts/{id}": getContact,
+  "DELETE /contacts/{id}": deleteContact,
   "POST /orders": postOrder,
   "POST /events": postEvent,
+  "GET /unsubscribe": getUnsubscribe,
   "POST /unsubscribe": postUnsubscribe,
   "POST /coupon-sets/{id}/codes": postCouponCodes,
   "POST /segments/{id}/export": postSegmentExport,
 };
 
 /** The routes that a signed token protects instead of an API key. */
-export const publicRoutes = new Set(["POST /unsubscribe"]);
+export const publicRoutes = new Set(["GET /unsubscribe", "POST /unsubscribe"]);

@@ -11,6 +11,7 @@ import { handleContactChanges } from "../../handlers/contact-changes.js";
 import { startLocalMail, type LocalMail } from "../local-mail.js";
 import type { LocalStore } from "../local-store.js";
 import { LocalWorkflows, type LocalWorkflowDependencies } from "../local-workflows.js";
+import { LOCAL_API_PORT, LOCAL_STORE, localUnsubscribeSecret } from "../local-settings.js";
 
 const DAY = 86_400_000;
 
@@ -79,14 +80,14 @@ export async function localWorkflowRunner(
     mailer: new SesMailer(sesClient(mail.endpoint)),
     sendLog: new DynamoDbSendLog(local.client, local.tableName),
     settings: EmailSettings.parse({
-      from: "Online Retail <hello@online-retail.example>",
-      storeName: "Online Retail",
-      storeUrl: "https://online-retail.example/",
-      couponUrl: "https://online-retail.example/discount/{code}",
-      // `npm run serve`'s API: the same unsubscribe route as on AWS.
-      unsubscribeUrl: "http://127.0.0.1:3000/unsubscribe",
-      unsubscribeSecret: process.env.CLV_UNSUBSCRIBE_SECRET ?? "demo-unsubscribe-secret-not-for-production",
-      timeZone: "Europe/London",
+      from: LOCAL_STORE.from,
+      storeName: LOCAL_STORE.name,
+      storeUrl: LOCAL_STORE.url,
+      couponUrl: LOCAL_STORE.couponUrl,
+      // `npm run serve`'s API: the same unsubscribe route as on AWS, and the same secret (local-settings.ts).
+      unsubscribeUrl: `http://127.0.0.1:${LOCAL_API_PORT}/unsubscribe`,
+      unsubscribeSecret: localUnsubscribeSecret(),
+      timeZone: LOCAL_STORE.timeZone,
     }),
   };
   const runner = new LocalWorkflows(workflows, {
