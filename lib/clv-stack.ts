@@ -7,7 +7,8 @@ import { NightlyScoring } from "./nightly-scoring.js";
 import { SegmentExport } from "./segment-export.js";
 import { EmailSending } from "./email-sending.js";
 import { ReactivationWorkflows } from "./reactivation-workflow.js";
-import { lowClvReactivation, type WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
+import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
+import { loadWorkflows } from "../functions/adapters/files/workflow-files.js";
 import { StoreTable } from "./store-table.js";
 import { WildcardAcknowledgements } from "./nag-acknowledgements.js";
 import { Operations } from "./operations.js";
@@ -32,7 +33,10 @@ export interface ClvStackProps extends StackProps {
   senderAddress?: string;
   /** Where the alarms go by e-mail (context `alarmEmail`); the SNS topic is made either way. */
   alarmEmail?: string;
-  /** The reactivation workflows; the Low CLV workflow by default. */
+  /**
+   * The reactivation workflows, one state machine each.
+   * @default the files of `workflows/`, checked against the e-mail templates and the segments below
+   */
   workflows?: readonly WorkflowDefinition[];
   /**
    * The ISO 4217 currency the store counts in (context `storeCurrency`): every figure is kept and shown
@@ -45,6 +49,12 @@ export interface ClvStackProps extends StackProps {
    * @default "1995-01-01" (DEFAULT_EARLIEST_ORDER_DATE)
    */
   readonly earliestOrderDate?: string;
+  /**
+   * Segments the workflow files may name beyond the built-in templates: those the store defines in its
+   * table (`clv segment create`, POST /segments), context `segments`, comma-separated.
+   * @default none
+   */
+  readonly segments?: readonly string[];
 }
 
 export class ClvStack extends Stack {
@@ -69,7 +79,7 @@ export class ClvStack extends Stack {
     this.workflows = new ReactivationWorkflows(this, "Workflows", {
       table: this.store.table,
       email: this.email,
-      workflows: props.workflows ?? [lowClvReactivation],
+      workflows: props.workflows ?? loadWorkflows({ extraSegments: props.segments ?? [] }),
       sender: {
         from: props.senderAddress ?? `${props.storeName ?? "The shop"} <hello@${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}>`,
         storeName: props.storeName ?? "The shop",

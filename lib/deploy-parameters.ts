@@ -22,6 +22,16 @@ export const DeployParameters = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[0-9a-f]{64}$/, "must be SHA-256 hex digests, comma-separated"))),
+  /** Comma-separated ids of segments defined in the table that workflow files name (beyond the built-in templates). */
+  segments: z
+    .string()
+    .default("")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
+    ),
   storeName: optionalText,
   storeUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
   couponUrl: z.string().refine((s) => s.includes("{code}"), "must contain {code} where the coupon code goes").optional(),

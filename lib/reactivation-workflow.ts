@@ -25,7 +25,7 @@ import {
 import { DynamoAttributeValue, DynamoGetItem, LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { KeyPrefix, segmentMemberKey } from "../functions/domain/store/table-keys.js";
-import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
+import { windowDays, type WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 import type { EmailSending } from "./email-sending.js";
 import { grantSecretValue } from "./ingestion-api.js";
 import { handlerFunction } from "./lambda-function.js";
@@ -36,6 +36,12 @@ export const WORKFLOW_STATES = {
   checkMembership: "Check segment membership",
   isInSegment: "Is in segment?",
   notInSegment: "Record not in segment",
+  isHeldOut: "Held out?",
+  checkHeldOut: "Check the held-out contact",
+  heldOutMailable: "Held-out contact mailable?",
+  waitHeldOut: "Wait (held out)",
+  checkPurchasesHeldOut: "Check purchases in the window (held out)",
+  recordHeldOut: "Record held out",
   assignCoupon: "Assign coupon",
   hasCoupon: "Has a coupon?",
   sendCoupon: "Send the coupon e-mail",
@@ -76,7 +82,7 @@ export interface ReactivationWorkflowsProps {
 export class ReactivationWorkflows extends Construct {
   readonly stateMachines = new Map<string, StateMachine>();
   readonly enrolFunction: IFunction;
-  readonly steps: { assignCoupon: IFunction; sendEmail: IFunction; checkPurchases: IFunction; recordOutcome: IFunction };
+  readonly steps: { assignCoupon: IFunction; sendEmail: IFunction; checkPurchases: IFunction; recordOutcome: IFunction; holdOut: IFunction };
   readonly enrolDeadLetters: Queue;
   private readonly table: TableV2;
 
@@ -108,7 +114,9 @@ export class ReactivationWorkflows extends Construct {
     table.grant(checkPurchases, "dynamodb:GetItem", "dynamodb:UpdateItem");
     const recordOutcome = handlerFunction(this, "RecordOutcome", "workflow-record-outcome.ts", { environment });
     table.grant(recordOutcome, "dynamodb:UpdateItem");
-    this.steps = { assignCoupon, sendEmail, checkPurchases, recordOutcome };
+    const holdOut = handlerFunction(this, "HoldOut", "workflow-hold-out.ts", { environment });
+    table.grant(holdOut, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    this.steps = { assignCoupon, sendEmail, checkPurchases, recordOutcome, holdOut };
 
     for (const workflow of props.workflows) this.stateMachines.set(workflow.id, this.workflowStateMachine(workflow));
 
@@ -142,13 +150,15 @@ export class ReactivationWorkflows extends Construct {
   }
 
   /**
-   * is in segment (Choice) → assign coupon → send the coupon e-mail → Wait (native) → check purchases
+   * is in segment (Choice) → held out (Choice) → assign coupon → send the coupon e-mail → Wait (native) → check purchases
    * → still in segment (Choice) → purchased in the window (Choice) → if not, send the reminder. Every
-   * task retries what is transient and otherwise records the failure before failing.
+   * task retries what is transient and otherwise records the failure before failing. The held-out
+   * path (the control group) checks the contact as the send step would, waits as long, checks
+   * purchases the same way and records it; it has no coupon and no e-mail state at all.
    */
   private workflowStateMachine(workflow: WorkflowDefinition): StateMachine {
     const scope = new Construct(this, `Workflow-${workflow.id}`);
-    const { assignCoupon, sendEmail, checkPurchases, recordOutcome } = this.steps;
+    const { assignCoupon, sendEmail, checkPurchases, recordOutcome, holdOut } = this.steps;
     const contact = { workflowId: workflow.id, contactId: JsonPath.stringAt("$.contactId") };
 
     const recordFailure = new LambdaInvoke(scope, "RecordFailure", {
@@ -201,7 +211,20 @@ export class ReactivationWorkflows extends Construct {
         step === "coupon" ? "$.couponEmail" : "$.reminder",
       );
 
-    const afterWait: IChainable = lambda("CheckPurchases", WORKFLOW_STATES.checkPurchases, checkPurchases, { ...contact, windowDays: workflow.waitDays }, "$.purchases")
+    const wait = (id: string, stateName: string) => new Wait(scope, id, { stateName, time: WaitTime.duration(Duration.seconds(workflow.waitSeconds)) });
+    const window = windowDays(workflow);
+    const heldOutPath = lambda("CheckHeldOut", WORKFLOW_STATES.checkHeldOut, holdOut, contact, "$.heldOutCheck").next(
+      new Choice(scope, "HeldOutMailable", { stateName: WORKFLOW_STATES.heldOutMailable })
+        .when(
+          Condition.booleanEquals("$.heldOutCheck.mailable", true),
+          wait("WaitHeldOut", WORKFLOW_STATES.waitHeldOut)
+            .next(lambda("CheckPurchasesHeldOut", WORKFLOW_STATES.checkPurchasesHeldOut, checkPurchases, { ...contact, windowDays: window, group: "held-out" }, "$.purchases"))
+            .next(record("RecordHeldOut", WORKFLOW_STATES.recordHeldOut, "held-out")),
+        )
+        // The check recorded why this contact would not have been mailed either.
+        .otherwise(done),
+    );
+    const afterWait: IChainable = lambda("CheckPurchases", WORKFLOW_STATES.checkPurchases, checkPurchases, { ...contact, windowDays: window, group: "mailed" }, "$.purchases")
       .next(membership("RecheckMembership", WORKFLOW_STATES.recheckMembership))
       .next(
         new Choice(scope, "StillInSegment", { stateName: WORKFLOW_STATES.stillInSegment })
@@ -213,11 +236,7 @@ export class ReactivationWorkflows extends Construct {
           )
           .otherwise(record("RecordLeftSegment", WORKFLOW_STATES.leftSegment, "left-segment")),
       );
-    const definition = membership("CheckMembership", WORKFLOW_STATES.checkMembership).next(
-      new Choice(scope, "IsInSegment", { stateName: WORKFLOW_STATES.isInSegment })
-        .when(
-          isMember,
-          lambda("AssignCoupon", WORKFLOW_STATES.assignCoupon, assignCoupon, { ...contact, couponSetId: workflow.couponSetId }, "$.coupon").next(
+    const mailedPath = lambda("AssignCoupon", WORKFLOW_STATES.assignCoupon, assignCoupon, { ...contact, couponSetId: workflow.couponSetId }, "$.coupon").next(
             new Choice(scope, "HasCoupon", { stateName: WORKFLOW_STATES.hasCoupon })
               .when(
                 Condition.stringEquals("$.coupon.status", "assigned"),
@@ -225,7 +244,7 @@ export class ReactivationWorkflows extends Construct {
                   new Choice(scope, "CouponSent", { stateName: WORKFLOW_STATES.couponSent })
                     .when(
                       Condition.booleanEquals("$.couponEmail.sent", true),
-                      new Wait(scope, "Wait", { stateName: WORKFLOW_STATES.wait, time: WaitTime.duration(Duration.days(workflow.waitDays)) }).next(afterWait),
+                      wait("Wait", WORKFLOW_STATES.wait).next(afterWait),
                     )
                     // The send step recorded why nothing went (unsubscribed, no address).
                     .otherwise(done),
@@ -233,14 +252,22 @@ export class ReactivationWorkflows extends Construct {
               )
               // The assign step recorded the outcome (out of coupons, expired set).
               .otherwise(done),
-          ),
+          );
+    const definition = membership("CheckMembership", WORKFLOW_STATES.checkMembership).next(
+      new Choice(scope, "IsInSegment", { stateName: WORKFLOW_STATES.isInSegment })
+        .when(
+          isMember,
+          new Choice(scope, "IsHeldOut", { stateName: WORKFLOW_STATES.isHeldOut })
+            // Executions started before the control group existed carry no heldOut: they are mailed.
+            .when(Condition.and(Condition.isPresent("$.heldOut"), Condition.booleanEquals("$.heldOut", true)), heldOutPath)
+            .otherwise(mailedPath),
         )
         .otherwise(record("RecordNotInSegment", WORKFLOW_STATES.notInSegment, "not-in-segment")),
     );
     const machine = new StateMachine(scope, "StateMachine", {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
-      timeout: Duration.days(workflow.waitDays + 2),
+      timeout: Duration.seconds(workflow.waitSeconds + 2 * 86_400),
       tracingEnabled: true,
       logs: { destination: new LogGroup(scope, "Logs", { retention: RetentionDays.ONE_MONTH }), level: LogLevel.ERROR },
     });

@@ -21,14 +21,16 @@ export function registerReportCommand(program: Command): Command {
     .addOption(tableOption())
     .option("--store-name <name>", "the store's name, for the page's title")
     .option("--currency <code>", "ISO 4217 code of the order totals, e.g. GBP", currencyCode)
-    .action(async (options: StoreOptions & { out: string; storeName?: string; currency?: string }) => {
-      const [{ checkReachable, writeReport }, { openLocalStore }] = await Promise.all([import("../../functions/local/cli/report-command.js"), import("../../functions/local/local-store.js")]);
+    .option("--workflows <dir>", "the directory of workflow files whose funnels and lift the page shows (default: the project's workflows/)", process.env.CLV_WORKFLOWS_DIR)
+    .action(async (options: StoreOptions & { out: string; storeName?: string; currency?: string; workflows?: string }) => {
+      const [{ checkReachable, reportWorkflowFunnels, writeReport }, { openLocalStore }] = await Promise.all([import("../../functions/local/cli/report-command.js"), import("../../functions/local/local-store.js")]);
       await checkReachable(options.endpoint);
       const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
       try {
         const { path, bytes } = await writeReport(local.store, options.out, {
           ...(options.storeName && { storeName: options.storeName }),
           ...(options.currency && { currency: options.currency }),
+          workflowFunnels: () => reportWorkflowFunnels(local.store, options.workflows),
         });
         console.log(`Report written to ${path} (${Math.round(bytes / 1024)} KB); open it in a browser, it needs no network.`);
       } finally {

@@ -1,75 +1,71 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
 import { asOfDate, endpointOption, tableOption, withStore, type StoreOptions } from "./store-options.js";
 
-/** The workflows this store runs, loaded when a workflows command runs (they bring their e-mail templates). */
-async function knownWorkflows() {
-  const [{ lowClvReactivation }, demo] = await Promise.all([import("../../functions/domain/workflows/workflow-definition.js"), import("../../functions/local/cli/demo-workflow.js")]);
-  return { workflows: [lowClvReactivation, demo.demoWorkflow], demo };
+type WorkflowOptions = StoreOptions & { workflows?: string };
+
+/** `--workflows`: the directory of workflow files, `CLV_WORKFLOWS_DIR` or the project's `workflows/`. */
+const workflowsOption = () => new Option("--workflows <dir>", "the directory of workflow files (default: the project's workflows/)").default(process.env.CLV_WORKFLOWS_DIR);
+
+/** The action's module and the directory, loaded when a workflows command runs. */
+async function commands(options: { workflows?: string }) {
+  const [actions, { WORKFLOWS_DIR }] = await Promise.all([import("../../functions/local/cli/workflow-commands.js"), import("../../functions/adapters/files/workflow-files.js")]);
+  return { ...actions, dir: options.workflows ?? WORKFLOWS_DIR };
 }
 
-async function workflowById(id: string) {
-  const { workflows, demo } = await knownWorkflows();
-  const workflow = workflows.find((w) => w.id === id);
-  if (!workflow) throw new Error(`there is no workflow "${id}"; the workflows are ${workflows.map((w) => w.id).join(", ")}`);
-  return { workflow, demo };
-}
+const print = (lines: readonly string[]) => {
+  for (const line of lines) console.log(line);
+};
 
-/** `clv workflows list|run|status`. */
+/** `clv workflows validate|list|run|status`: the workflow files of `workflows/`, run locally against a table. */
 export function registerWorkflowCommands(program: Command): Command {
-  const workflows = program.command("workflows").description("the reactivation workflows: list, run locally, status");
+  const workflows = program.command("workflows").description("the reactivation workflows of workflows/*.json: validate, list, run locally, status");
   workflows
-    .command("list")
-    .description("each workflow with its audience, coupon stock and funnel")
+    .command("validate")
+    .description("check every workflow file: fields, e-mail templates, and the table's segments and coupon sets (or, with --offline, the built-in segments, as cdk synth does)")
+    .option("--offline", "check without a table: segments must be built-in templates or given with --segments; coupon sets are not checked")
+    .option("--segments <ids>", "with --offline: ids of segments defined in the table, comma-separated (as `cdk deploy -c segments=…`)", "")
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action((options: StoreOptions) =>
-      withStore(options, async (local) => {
-        const [{ workflows: known, demo }, { CouponStore }] = await Promise.all([knownWorkflows(), import("../../functions/adapters/dynamodb/coupon-store.js")]);
-        const coupons = new CouponStore(local.client, local.tableName);
-        for (const w of known) {
-          const stock = await coupons.couponStock(w.couponSetId);
-          const f = await demo.funnelOf(local.store, w);
-          console.log(
-            `${w.id.padEnd(28)} segment ${w.segmentId}, coupons ${w.couponSetId} (${stock ? `${stock.stock} left${stock.low ? ", LOW" : ""}` : "no such set"}), wait ${w.waitDays} days: ${f.enrolled} enrolled, ${f.emailsSent} mailed, ${f.purchasedInWindow} bought, ${f.reminded} reminded`,
-          );
-        }
-      }),
-    );
+    .addOption(workflowsOption())
+    .action(async (options: WorkflowOptions & { offline?: boolean; segments: string }) => {
+      const { validateWorkflowFiles, dir } = await commands(options);
+      const segments = options.segments.split(",").map((s) => s.trim()).filter(Boolean);
+      if (options.offline) print(await validateWorkflowFiles({ dir, offline: true, segments }));
+      else await withStore(options, async (local) => print(await validateWorkflowFiles({ dir, local })));
+    });
+  workflows
+    .command("list")
+    .description("each workflow once, with its audience, coupon stock, funnel and lift")
+    .addOption(endpointOption())
+    .addOption(tableOption())
+    .addOption(workflowsOption())
+    .action(async (options: WorkflowOptions) => {
+      const { listWorkflows, dir } = await commands(options);
+      await withStore(options, async (local) => print(await listWorkflows(local, dir)));
+    });
   workflows
     .command("run")
-    .argument("<id>", "the workflow's id")
+    .argument("<id>", 'the workflow\'s id (its file\'s "id")')
     .description("enrol the segment's current members now and run their executions locally (the synthesized state machine, mail to a local SES)")
     .option("--as-of <date>", "the day the executions start, YYYY-MM-DD (default: now)", asOfDate)
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action(async (id: string, options: StoreOptions & { asOf?: number }) => {
-      const [{ workflow, demo }, { enrolSegmentMembers }] = await Promise.all([workflowById(id), import("../../functions/domain/workflows/enrol-members.js")]);
-      await withStore(options, async (local) => {
-        const now = options.asOf ?? Date.now();
-        const { runner, mail } = await demo.localWorkflowRunner(local, [workflow], now);
-        try {
-          const [enrolment] = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
-          const executions = await runner.settled();
-          console.log(`${enrolment?.enrolled ?? 0} enrolled now (${enrolment?.skipped ?? 0} enrolled before); ${executions.filter((e) => e.status === "failed").length} executions failed`);
-          for (const line of demo.funnelReport(await demo.funnelOf(local.store, workflow), (await mail.listMail()).length, (n) => n.toFixed(2))) console.log(line);
-        } finally {
-          await mail.stop();
-        }
-      });
+    .addOption(workflowsOption())
+    .action(async (id: string, options: WorkflowOptions & { asOf?: number }) => {
+      const { runWorkflow, dir } = await commands(options);
+      await withStore(options, async (local) => print(await runWorkflow(local, dir, id, options.asOf ?? Date.now())));
     });
   workflows
     .command("status")
-    .argument("<id>", "the workflow's id")
-    .description("a workflow's funnel and how its enrolments ended, as JSON")
+    .argument("<id>", 'the workflow\'s id (its file\'s "id")')
+    .description("a workflow's funnel, its lift (mailed against held out, 95 % intervals) and how its enrolments ended, as JSON")
+    .option("--text", "the funnel and lift as text instead")
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action(async (id: string, options: StoreOptions) => {
-      const { workflow, demo } = await workflowById(id);
-      await withStore(options, async (local) => {
-        const outcomes: Record<string, number> = {};
-        for await (const page of local.store.listEnrolments(workflow.id)) for (const e of page) outcomes[e.outcome ?? "running"] = (outcomes[e.outcome ?? "running"] ?? 0) + 1;
-        console.log(JSON.stringify({ workflow, funnel: await demo.funnelOf(local.store, workflow), outcomes }, null, 2));
-      });
+    .addOption(workflowsOption())
+    .action(async (id: string, options: WorkflowOptions & { text?: boolean }) => {
+      const { workflowStatus, dir } = await commands(options);
+      await withStore(options, async (local) => print(await workflowStatus(local, dir, id, options)));
     });
   return workflows;
 }

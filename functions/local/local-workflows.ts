@@ -6,6 +6,7 @@ import type { WorkflowDefinition } from "../domain/workflows/workflow-definition
 import type { WorkflowExecutionInput, WorkflowStarter } from "../domain/workflows/workflow-steps.js";
 import { assignCouponTask } from "../handlers/workflow-assign-coupon.js";
 import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
+import { holdOutTask } from "../handlers/workflow-hold-out.js";
 import { recordOutcomeTask } from "../handlers/workflow-record-outcome.js";
 import { sendEmailTask } from "../handlers/workflow-send-email.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
@@ -25,7 +26,7 @@ export interface LocalWorkflowDependencies {
    * what happens during the 7 days here (a purchase, an unsubscribe). Locally the Wait itself takes
    * no time, and the steps after it see the clock moved on by the whole wait.
    */
-  whenWaitEnds?: (execution: { workflowId: string; contactId: string }) => Promise<void>;
+  whenWaitEnds?: (execution: { workflowId: string; contactId: string; heldOut: boolean }) => Promise<void>;
   /** Replaces a Task's handler (tests: inject a fault). */
   tasks?: Record<string, LocalTaskHandler>;
 }
@@ -92,17 +93,21 @@ export class LocalWorkflows implements WorkflowStarter {
     const checkPurchases = checkPurchasesTask({ store, enrolments: store, clock });
     const record = recordOutcomeTask({ enrolments: store, clock });
     const send = sendEmailTask({ email: async () => email, enrolments: store, clock });
+    const afterTheWait: LocalTaskHandler = async (request) => {
+      now = start + workflow.waitSeconds * 1000;
+      await this.deps.whenWaitEnds?.({ workflowId: workflow.id, contactId: input.contactId, heldOut: input.heldOut });
+      return checkPurchases(request);
+    };
     const tasks: Record<string, LocalTaskHandler> = {
       [WORKFLOW_STATES.checkMembership]: getItem,
       [WORKFLOW_STATES.recheckMembership]: getItem,
       [WORKFLOW_STATES.assignCoupon]: assignCouponTask({ coupons, enrolments: store, clock }),
       [WORKFLOW_STATES.sendCoupon]: send,
       [WORKFLOW_STATES.sendReminder]: send,
-      [WORKFLOW_STATES.checkPurchases]: async (request) => {
-        now = start + workflow.waitDays * 86_400_000;
-        await this.deps.whenWaitEnds?.({ workflowId: workflow.id, contactId: input.contactId });
-        return checkPurchases(request);
-      },
+      [WORKFLOW_STATES.checkPurchases]: afterTheWait,
+      [WORKFLOW_STATES.checkHeldOut]: holdOutTask({ store, enrolments: store, clock }),
+      [WORKFLOW_STATES.checkPurchasesHeldOut]: afterTheWait,
+      [WORKFLOW_STATES.recordHeldOut]: record,
       [WORKFLOW_STATES.notInSegment]: record,
       [WORKFLOW_STATES.leftSegment]: record,
       [WORKFLOW_STATES.recordPurchased]: record,
@@ -116,7 +121,7 @@ export class LocalWorkflows implements WorkflowStarter {
       await runLocally(definition, input, {
         tasks,
         executionName: name,
-        waits: { [WORKFLOW_STATES.wait]: 0 },
+        waits: { [WORKFLOW_STATES.wait]: 0, [WORKFLOW_STATES.waitHeldOut]: 0 },
         retryIntervals: Object.fromEntries(RETRIED_STATES.map((state) => [state, 0])),
       });
       return { ...execution, status: "succeeded" };

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { workflowLift } from "../../functions/domain/workflows/workflow-lift.js";
 import type { WorkflowFunnel } from "../../functions/domain/report/workflow-funnel.js";
 import { chartMarkSelector, renderReport, reportChartNames, type ReportInput } from "../../functions/local/report/render-report.js";
 import { onlineRetailReportInput } from "./report-input.js";
@@ -101,13 +102,13 @@ describe("the store's report in Chromium", () => {
 
   it.skipIf(Boolean(missing))(named("draws a workflow's funnel when there is one"), async () => {
     // The workflow side reports funnels; this one is made up in that shape.
-    const funnel: WorkflowFunnel = { workflowId: "win-back", name: "Win-Back", enrolled: 110, couponsAssigned: 104, outOfStock: 6, emailsSent: 101, purchasedInWindow: 17, revenueInWindow: 2890, reminded: 80 };
+    const funnel: WorkflowFunnel = { workflowId: "win-back", name: "Win-Back", window: "7 days", enrolled: 110, heldOut: 11, couponsAssigned: 93, outOfStock: 6, emailsSent: 90, purchasedInWindow: 17, revenueInWindow: 2890, reminded: 70, lift: workflowLift([]) };
     writeFileSync(resolve(OUT, "report-with-workflow.html"), renderReport({ ...input, workflows: [funnel] }));
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     const loaded = await open(page, pathToFileURL(resolve(OUT, "report-with-workflow.html")).href);
     expect(loaded.errors).toEqual([]);
     expect(loaded.requests).toEqual([]);
-    expect((await countMarks(page))["workflow-win-back"]).toBe(5);
+    expect((await countMarks(page))["workflow-win-back"]).toBe(6);
     await page.locator('[data-chart="workflow-win-back"]').screenshot({ path: resolve(OUT, "report-workflow.png") });
   });
 });

@@ -122,6 +122,8 @@ describe("least privilege, per Lambda", () => {
       WorkflowsAssignCoupon: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
       WorkflowsSendEmail: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", ...secret, "ses:SendEmail"],
       WorkflowsCheckPurchases: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+      // The held-out contact: its profile read, its enrolment updated.
+      WorkflowsHoldOut: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       WorkflowsRecordOutcome: ["dynamodb:UpdateItem"],
       WorkflowsEnrol: [...stream, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", ...streamFailures, "states:StartExecution"].sort(),
       NightlyPlan: ["dynamodb:PutItem", "dynamodb:Scan"],

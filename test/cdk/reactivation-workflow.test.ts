@@ -29,7 +29,7 @@ describe("the reactivation workflows in the stack", () => {
   });
 
   it("decides with Choice states: in segment, coupon assigned, e-mail sent, still in segment, purchased", () => {
-    for (const choice of ["Is in segment?", "Has a coupon?", "Coupon e-mail sent?", "Still in segment?", "Purchased in the window?"]) expect(definition).toContain(`\\"${choice}\\":{\\"Type\\":\\"Choice\\"`);
+    for (const choice of ["Is in segment?", "Held out?", "Has a coupon?", "Coupon e-mail sent?", "Still in segment?", "Purchased in the window?"]) expect(definition).toContain(`\\"${choice}\\":{\\"Type\\":\\"Choice\\"`);
   });
 
   it("retries and catches every task", () => {
@@ -46,6 +46,7 @@ describe("the reactivation workflows in the stack", () => {
   it("grants each task only what it uses", () => {
     expect(tableActionsOf("WorkflowsRecordOutcome").table).toEqual(["dynamodb:UpdateItem"]);
     expect(tableActionsOf("WorkflowsCheckPurchases").table).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
+    expect(tableActionsOf("WorkflowsHoldOut")).toEqual({ table: ["dynamodb:GetItem", "dynamodb:UpdateItem"], other: [] });
     const send = tableActionsOf("WorkflowsSendEmail");
     expect(send.other).toEqual(["secretsmanager:GetSecretValue", "ses:SendEmail"]);
     expect(tableActionsOf("WorkflowsAssignCoupon").table).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);

@@ -19,10 +19,12 @@ describe("npm start", () => {
     expect(text).toContain("wrote 4,339 scores");
     expect(text).toContain("The same night again: 0 scores written");
     expect(text).toMatch(/Win-Back\s+\d+/);
-    // The workflow: every member enrolled gets a code and a mail; both branches after the wait ran.
+    // The workflow: every member enrolled but the held-out ones gets a code and a mail; both branches after the wait ran.
     const funnel = (label: string) => Number(text.match(new RegExp(`  ${label}\\s+(\\d+)`))?.[1]);
     expect(funnel("enrolled")).toBeGreaterThan(100);
-    expect(funnel("coupons assigned")).toBe(funnel("enrolled"));
+    expect(funnel("held out \\(control group\\)")).toBeGreaterThan(0);
+    expect(funnel("coupons assigned")).toBe(funnel("enrolled") - funnel("held out \\(control group\\)"));
+    expect(text).toMatch(/conversion: [+−][\d.]+ pts \(95 % CI [+−][\d.]+ pts to [+−][\d.]+ pts\)/);
     expect(funnel("coupon e-mails sent")).toBeGreaterThan(0);
     expect(funnel("purchased within 7 days")).toBeGreaterThan(0);
     expect(funnel("reminded")).toBeGreaterThan(0);
@@ -30,6 +32,7 @@ describe("npm start", () => {
     expect(text).not.toContain("failed:");
     const report = text.match(/The report: (.+)/)![1]!;
     expect(readFileSync(report, "utf8")).toContain("Low CLV reactivation");
+    expect(readFileSync(report, "utf8")).toContain('data-lift="low-clv-relative-reactivation"');
     expect(scores.every((s) => s.churnRisk !== null && s.churnRisk >= 0 && s.churnRisk <= 1)).toBe(true);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(4340);
   }, 600_000);

@@ -12,7 +12,7 @@ import type { ContactScores } from "../../functions/domain/clv/contact-scores.js
 import { EmailSettings } from "../../functions/domain/email/send-workflow-email.js";
 import { segmentTemplates } from "../../functions/domain/segments/segment-templates.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
-import { lowClvReactivation } from "../../functions/domain/workflows/workflow-definition.js";
+import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.js";
 import { handleContactChanges } from "../../functions/handlers/contact-changes.js";
 import { scoreSegment } from "../../functions/handlers/nightly-score-segment.js";
@@ -327,7 +327,7 @@ describe("a scoring Lambda that dies halfway", () => {
 });
 
 describe("SES rejecting a mail", () => {
-  const workflow = lowClvReactivation;
+  const workflow = shippedWorkflow("low-clv-reactivation");
 
   it("a rejected address fails its workflow once, without retries and without the address in any record; the others' mail goes", async () => {
     const client = storeClient({ endpoint: dynamo.endpoint });

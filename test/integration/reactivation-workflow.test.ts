@@ -9,7 +9,7 @@ import type { Mailer } from "../../functions/domain/email/ports.js";
 import { EmailSettings, type EmailDependencies } from "../../functions/domain/email/send-workflow-email.js";
 import { workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
 import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.js";
-import { lowClvReactivation } from "../../functions/domain/workflows/workflow-definition.js";
+import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { startLocalMail, type LocalMail } from "../../functions/local/local-mail.js";
 import { LocalWorkflows, type LocalWorkflowDependencies } from "../../functions/local/local-workflows.js";
 import { synthesizedDefinition, taskStateNames } from "../../functions/local/state-machines.js";
@@ -18,7 +18,7 @@ import { enrolTask } from "../../functions/handlers/workflow-enrol.js";
 
 const NOW = Date.parse("2024-06-07T09:00:00Z");
 const DAY = 86_400_000;
-const workflow = lowClvReactivation;
+const workflow = shippedWorkflow("low-clv-reactivation");
 let dynamo: LocalDynamo;
 let mail: LocalMail;
 let tables = 0;
@@ -109,6 +109,43 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
     const enrolments: Enrolment[] = [];
     for await (const page of store.listEnrolments(workflow.id)) enrolments.push(...page);
     expect(workflowFunnel(workflow, enrolments)).toMatchObject({ enrolled: 2, couponsAssigned: 2, emailsSent: 2, purchasedInWindow: 1, revenueInWindow: 45, reminded: 1 });
+  });
+
+  it("a held-out contact gets no coupon and no mail, and its purchases in the window are measured the same", async () => {
+    // Prepare: "dan" falls in this workflow's 10 % control group (a stable hash of workflow and contact); "eve" does not.
+    let purchases: DynamoDbStore | undefined;
+    const { store, runner, enrol, enrolment, coupons } = await storeWith([{ id: "dan" }, { id: "eve" }], 10, {
+      whenWaitEnds: async ({ contactId, heldOut }) => {
+        if (heldOut) await purchases!.recordOrder({ id: "held-out-order", contactId, createdAt: new Date(NOW + 2 * DAY).toISOString(), total: 25, currency: "EUR", status: "placed" });
+      },
+    });
+    purchases = store;
+
+    // Act
+    await enrol(["dan", "eve"]);
+    const executions = await runner.settled();
+
+    // Assess
+    expect(executions.map((e) => e.status)).toEqual(["succeeded", "succeeded"]);
+    expect(await enrolment("dan")).toMatchObject({ heldOut: true, outcome: "held-out", purchasedInWindow: true, revenueInWindow: 25 });
+    expect((await enrolment("dan")).couponCode).toBeUndefined();
+    expect(await mailTo("dan")).toHaveLength(0);
+    expect(await enrolment("eve")).toMatchObject({ heldOut: false, outcome: "reminded", purchasedInWindow: false });
+    expect(await coupons.couponStock(workflow.couponSetId)).toMatchObject({ assigned: 1 });
+    const enrolments: Enrolment[] = [];
+    for await (const page of store.listEnrolments(workflow.id)) enrolments.push(...page);
+    const funnel = workflowFunnel(workflow, enrolments);
+    expect(funnel).toMatchObject({ enrolled: 2, heldOut: 1, couponsAssigned: 1, emailsSent: 1, purchasedInWindow: 0, reminded: 1 });
+    expect(funnel.lift.mailed).toMatchObject({ contacts: 1, converted: 0, revenue: 0 });
+    expect(funnel.lift.heldOut).toMatchObject({ contacts: 1, converted: 1, revenue: 25 });
+  });
+
+  it("a held-out contact who is unsubscribed ends as the mailed one would, without a wait", async () => {
+    const { runner, enrol, enrolment } = await storeWith([{ id: "dan", subscription: "unsubscribed" }]);
+    await enrol(["dan"]);
+    await runner.settled();
+    expect(await enrolment("dan")).toMatchObject({ heldOut: true, outcome: "unsubscribed" });
+    expect((await enrolment("dan")).purchasedInWindow).toBeUndefined();
   });
 
   it("a contact no longer in the segment when the execution starts gets nothing", async () => {

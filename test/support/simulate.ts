@@ -14,7 +14,7 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-function standardNormal(random: () => number): number {
+export function standardNormal(random: () => number): number {
   return Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
 }
 

@@ -9,6 +9,7 @@ import { frequencyRecencyMatrix } from "../../functions/domain/report/frequency-
 import { churnRiskHistogram, histogram, niceStep, predictedClvHistogram } from "../../functions/domain/report/histograms.js";
 import { rfmGrid } from "../../functions/domain/report/rfm-grid.js";
 import { funnelSteps } from "../../functions/domain/report/workflow-funnel.js";
+import { workflowLift } from "../../functions/domain/workflows/workflow-lift.js";
 import { cdnowPublishedSummary, cdnowSampleOrders } from "../support/cdnow.js";
 
 /**
@@ -211,14 +212,16 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
 
 describe("workflow funnel", () => {
   it("lists the workflow's steps in order with their share of the enrolled", () => {
-    const steps = funnelSteps({ workflowId: "w", name: "Win-back", enrolled: 200, couponsAssigned: 190, outOfStock: 10, emailsSent: 180, purchasedInWindow: 30, revenueInWindow: 1500, reminded: 140 });
-    expect(steps.map((s) => [s.step, s.contacts, s.shareOfEnrolled])).toEqual([
-      ["enrolled", 200, 1],
-      ["couponsAssigned", 190, 0.95],
-      ["emailsSent", 180, 0.9],
-      ["purchasedInWindow", 30, 0.15],
-      ["reminded", 140, 0.7],
+    const steps = funnelSteps({ workflowId: "w", name: "Win-back", window: "7 days", enrolled: 200, heldOut: 20, couponsAssigned: 171, outOfStock: 9, emailsSent: 162, purchasedInWindow: 30, revenueInWindow: 1500, reminded: 126, lift: workflowLift([]) });
+    expect(steps.map((s) => [s.step, s.label, s.contacts, s.shareOfEnrolled])).toEqual([
+      ["enrolled", "Enrolled", 200, 1],
+      ["heldOut", "Held out (control)", 20, 0.1],
+      ["couponsAssigned", "Coupon assigned", 171, 0.855],
+      ["emailsSent", "E-mail sent", 162, 0.81],
+      ["purchasedInWindow", "Purchased within 7 days", 30, 0.15],
+      ["reminded", "Reminded", 126, 0.63],
     ]);
-    expect(funnelSteps({ workflowId: "w", name: "Empty", enrolled: 0, couponsAssigned: 0, outOfStock: 0, emailsSent: 0, purchasedInWindow: 0, revenueInWindow: 0, reminded: 0 })[0]!.shareOfEnrolled).toBeNull();
+    expect(funnelSteps({ workflowId: "w", name: "Empty", window: "36 hours", enrolled: 0, heldOut: 0, couponsAssigned: 0, outOfStock: 0, emailsSent: 0, purchasedInWindow: 0, revenueInWindow: 0, reminded: 0, lift: workflowLift([]) })[0]!.shareOfEnrolled).toBeNull();
   });
 });
+

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { defaultModelRunOptions } from "../../functions/domain/clv/model-run.js";
 import { contactHistories } from "../../functions/domain/clv/order-history.js";
 import type { WorkflowFunnel } from "../../functions/domain/report/workflow-funnel.js";
+import { workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
 import { chartMarkSelector, renderReport, reportChartNames, type ReportInput } from "../../functions/local/report/render-report.js";
 import { isReportStore, readReportInput, type ReportStore } from "../../functions/local/report/store-report.js";
@@ -16,7 +17,23 @@ const input = reportInputOf(histories, asOf, { storeName: "CDNOW sample", curren
 
 const page = (html: string) => parseHTML(html).document;
 const marks = (html: string, chart: string) => page(html).querySelectorAll(`[data-chart="${chart}"] :is(${chartMarkSelector})`).length;
-const funnel: WorkflowFunnel = { workflowId: "win-back", name: "Win-Back <b>bold</b>", enrolled: 120, couponsAssigned: 115, outOfStock: 5, emailsSent: 110, purchasedInWindow: 14, revenueInWindow: 980.5, reminded: 90 };
+/** 100 mailed contacts of whom 20 bought for 50, 20 held out of whom 2 bought for 40. */
+const enrolments: Enrolment[] = Array.from({ length: 120 }, (_, i) => {
+  const heldOut = i >= 100;
+  const bought = heldOut ? i < 102 : i < 20;
+  return {
+    workflowId: "win-back",
+    contactId: `c-${i}`,
+    executionName: `win-back-c-${i}-2024-06-01`,
+    enrolledAt: "2024-06-01T00:00:00.000Z",
+    heldOut,
+    ...(!heldOut && { couponCode: `CODE-${i}`, couponEmailSentAt: "2024-06-01T00:00:01.000Z" }),
+    purchasedInWindow: bought,
+    revenueInWindow: bought ? (heldOut ? 40 : 50) : 0,
+    outcome: heldOut ? "held-out" : bought ? "purchased" : "reminded",
+  };
+});
+const funnel: WorkflowFunnel = workflowFunnel({ id: "win-back", name: "Win-Back <b>bold</b>", waitSeconds: 7 * 86_400 }, enrolments);
 
 describe("renderReport", () => {
   const html = renderReport(input);
@@ -51,9 +68,21 @@ describe("renderReport", () => {
   it("says there are no workflows yet, and draws a workflow's funnel once there is one", () => {
     expect(page(html).querySelector('[data-empty="workflows"]')).not.toBeNull();
     const withFunnel = renderReport({ ...input, workflows: [funnel] });
-    expect(marks(withFunnel, "workflow-win-back")).toBe(5);
+    expect(marks(withFunnel, "workflow-win-back")).toBe(6);
     expect(withFunnel).toContain("Win-Back &#60;b&#62;bold&#60;/b&#62;");
     expect(withFunnel).not.toContain("<b>bold</b>");
+  });
+
+  it("shows each workflow's lift: mailed against held out, with the 95 % intervals and their methods", () => {
+    const lift = page(renderReport({ ...input, currency: "USD", workflows: [funnel] })).querySelector('[data-lift="win-back"]')!;
+    const rows = [...lift.querySelectorAll("tr")].map((r) => r.textContent);
+    expect(rows).toContain("Mailed1002020.0 %US$10.00");
+    expect(rows).toContain("Held out (control)20210.0 %US$4.00");
+    // 20 % − 10 % = 10 points; Newcombe's interval is asymmetric and spans zero with 20 held out.
+    expect(lift.textContent).toMatch(/Conversion, mailed − held out\+10\.0 pts \(95 % CI −[\d.]+ pts to \+[\d.]+ pts\)/);
+    expect(lift.textContent).toMatch(/Incremental buyers\+10\.0/);
+    expect(lift.textContent).toContain("Newcombe");
+    expect(lift.textContent).toContain("Welch");
   });
 
   it("escapes what users named", () => {

@@ -23,6 +23,14 @@ export const METRIC_UNITS = {
   SegmentSize: "Count",
   /** Contacts enrolled in a workflow. */
   WorkflowsEnrolled: "Count",
+  /** Enrolled contacts held out as a workflow's control group, once found mailable (dimension WorkflowId). */
+  ContactsHeldOut: "Count",
+  /** Contacts whose purchase window ended (dimensions WorkflowId, Group: mailed | held-out); with the two below, conversion and revenue per contact by group. */
+  ContactsMeasured: "Count",
+  /** Of those, contacts who bought within the window. */
+  WindowConversions: "Count",
+  /** What they spent within the window, in the store's currency. */
+  WindowRevenue: "None",
   /** Workflow e-mails SES took. */
   EmailsSent: "Count",
   /** Hard bounces SES reported for the workflow e-mails. */

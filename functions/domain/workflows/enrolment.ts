@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import type { WorkflowFunnel } from "../report/workflow-funnel.js";
-import type { WorkflowDefinition } from "./workflow-definition.js";
+import { waitText, type WorkflowDefinition } from "./workflow-definition.js";
+import { workflowLift } from "./workflow-lift.js";
 
 /** How an enrolment ended. */
-export const workflowOutcomes = ["not-in-segment", "out-of-coupons", "no-email", "unsubscribed", "left-segment", "purchased", "reminded", "failed"] as const;
+export const workflowOutcomes = ["not-in-segment", "held-out", "out-of-coupons", "no-email", "unsubscribed", "left-segment", "purchased", "reminded", "failed"] as const;
 export type WorkflowOutcome = (typeof workflowOutcomes)[number];
 
 /** One contact's passage through one workflow (item WORKFLOW#<id> / CONTACT#<id>). */
@@ -14,6 +15,8 @@ export interface Enrolment {
   enrolledAt: string;
   /** Set once the execution was started: an enrolment without it is started again under the same name. */
   started?: boolean;
+  /** In the workflow's control group: no coupon, no mail, purchases measured the same (isHeldOut). */
+  heldOut?: boolean;
   couponCode?: string;
   couponExpiresAt?: string;
   couponEmailSentAt?: string;
@@ -45,11 +48,41 @@ export function mayEnrol(previous: Pick<Enrolment, "enrolledAt"> | undefined, wo
   return Date.parse(previous.enrolledAt) <= now - workflow.reenrolAfterDays * 86_400_000;
 }
 
-/** The funnel a marketer reads: enrolled → coupon → e-mail → purchased in the window → reminded. */
-export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name">, enrolments: Iterable<Enrolment>): WorkflowFunnel {
-  const funnel: WorkflowFunnel = { workflowId: workflow.id, name: workflow.name, enrolled: 0, couponsAssigned: 0, outOfStock: 0, emailsSent: 0, purchasedInWindow: 0, revenueInWindow: 0, reminded: 0 };
-  for (const e of enrolments) {
+/**
+ * Whether the contact is in the workflow's control group: a stable hash of workflow and contact, so a
+ * contact held out of a workflow stays held out of it on every enrolment, and the split is
+ * independent of anything the store knows about the contact.
+ */
+export function isHeldOut(workflow: Pick<WorkflowDefinition, "id" | "holdOutShare">, contactId: string): boolean {
+  if (workflow.holdOutShare <= 0) return false;
+  const hash = createHash("sha256").update(`${workflow.id}\u0000${contactId}`).digest();
+  // 48 bits of the hash as a uniform number in [0, 1).
+  return hash.readUIntBE(0, 6) / 2 ** 48 < workflow.holdOutShare;
+}
+
+/** The funnel a marketer reads: enrolled → held out | coupon → e-mail → purchased in the window → reminded, and the lift. */
+export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name" | "waitSeconds">, enrolments: Iterable<Enrolment>): WorkflowFunnel {
+  const all = [...enrolments];
+  const funnel: WorkflowFunnel = {
+    workflowId: workflow.id,
+    name: workflow.name,
+    window: waitText(workflow),
+    enrolled: 0,
+    heldOut: 0,
+    couponsAssigned: 0,
+    outOfStock: 0,
+    emailsSent: 0,
+    purchasedInWindow: 0,
+    revenueInWindow: 0,
+    reminded: 0,
+    lift: workflowLift(all),
+  };
+  for (const e of all) {
     funnel.enrolled++;
+    if (e.heldOut) {
+      funnel.heldOut++;
+      continue;
+    }
     if (e.couponCode) funnel.couponsAssigned++;
     if (e.outcome === "out-of-coupons") funnel.outOfStock++;
     if (e.couponEmailSentAt) funnel.emailsSent++;

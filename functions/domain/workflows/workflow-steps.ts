@@ -3,7 +3,7 @@ import type { CouponOutcome } from "../coupons/coupon-assignment.js";
 import { sendWorkflowEmail, type EmailDependencies, type SendOutcome } from "../email/send-workflow-email.js";
 import { workflowTemplate } from "../email/templates/workflow-templates.js";
 import type { StoredContact } from "../store/ports.js";
-import { executionName, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
+import { executionName, isHeldOut, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
 import type { WorkflowDefinition } from "./workflow-definition.js";
 
 /** The enrolment records (WORKFLOW#<id> / CONTACT#<id>). */
@@ -26,6 +26,8 @@ export interface CouponAssigner {
 export interface WorkflowExecutionInput {
   contactId: string;
   enrolledAt: string;
+  /** The contact is in the workflow's control group: the state machine takes the held-out path. */
+  heldOut: boolean;
 }
 
 /** Starts a workflow's execution under a name; starting the same name again is a no-op. */
@@ -53,7 +55,7 @@ export async function enrolContacts(workflow: WorkflowDefinition, contactIds: It
       enrolment = previous;
     } else if (mayEnrol(previous, workflow, now)) {
       const enrolledAt = new Date(now).toISOString();
-      enrolment = { workflowId: workflow.id, contactId, enrolledAt, executionName: executionName(workflow.id, contactId, enrolledAt) };
+      enrolment = { workflowId: workflow.id, contactId, enrolledAt, executionName: executionName(workflow.id, contactId, enrolledAt), heldOut: isHeldOut(workflow, contactId) };
       if (!(await deps.enrolments.putEnrolment(enrolment, previous))) {
         result.skipped++;
         continue;
@@ -62,7 +64,7 @@ export async function enrolContacts(workflow: WorkflowDefinition, contactIds: It
       result.skipped++;
       continue;
     }
-    await deps.starter.start(workflow, enrolment.executionName, { contactId, enrolledAt: enrolment.enrolledAt });
+    await deps.starter.start(workflow, enrolment.executionName, { contactId, enrolledAt: enrolment.enrolledAt, heldOut: enrolment.heldOut ?? isHeldOut(workflow, contactId) });
     await deps.enrolments.updateEnrolment(workflow.id, contactId, { started: true });
     result.enrolled.push(contactId);
   }
@@ -119,6 +121,22 @@ export async function sendEmailStep(
     delivered ? (request.step === "coupon" ? { couponEmailSentAt: at } : { reminderSentAt: at, outcome: "reminded", finishedAt: at }) : { outcome: skipped, finishedAt: at },
   );
   return { sent: delivered, outcome: sent.outcome };
+}
+
+/**
+ * Step "Check the held-out contact": the control group passes the same checks the send step makes
+ * (an address, a subscription) so that both groups compare like with like; one who would not have
+ * been mailed ends here as the mailed one would, and the rest wait and are measured.
+ */
+export async function holdOutStep(
+  request: { workflowId: string; contactId: string },
+  deps: { contacts: { getContact(contactId: string): Promise<StoredContact | undefined> }; enrolments: EnrolmentStore },
+  now: number,
+): Promise<{ mailable: boolean }> {
+  const profile = (await deps.contacts.getContact(request.contactId))?.profile;
+  const ended: WorkflowOutcome | undefined = profile?.email === undefined ? "no-email" : profile.subscription !== "subscribed" ? "unsubscribed" : undefined;
+  await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, ended ? { heldOut: true, outcome: ended, finishedAt: new Date(now).toISOString() } : { heldOut: true });
+  return { mailable: ended === undefined };
 }
 
 /** Step "Check purchases": orders in the last `windowDays` days (purchase days, from the contact's summary) and their revenue. */

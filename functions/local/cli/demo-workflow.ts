@@ -5,8 +5,9 @@ import { SesMailer, sesClient } from "../../adapters/ses/ses-mailer.js";
 import { EmailSettings } from "../../domain/email/send-workflow-email.js";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
 import { workflowFunnel, type Enrolment } from "../../domain/workflows/enrolment.js";
-import { lowClvReactivation, parseWorkflowDefinition, type WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
+import type { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
 import { profileKey } from "../../domain/store/table-keys.js";
+import { loadWorkflows, shippedWorkflow } from "../../adapters/files/workflow-files.js";
 import { handleContactChanges } from "../../handlers/contact-changes.js";
 import { startLocalMail, type LocalMail } from "../local-mail.js";
 import type { LocalStore } from "../local-store.js";
@@ -16,11 +17,11 @@ import { LOCAL_API_PORT, LOCAL_STORE, localUnsubscribeSecret } from "../local-se
 const DAY = 86_400_000;
 
 /**
- * The demo's workflow: the shipped Low CLV workflow with the Low CLV segment at the store's own scale
- * (a quarter of its average predicted CLV): Online Retail sells to wholesalers, and no contact's
- * predicted CLV is under £100, so the segment with the article's fixed threshold is empty there.
+ * The demo's workflow (workflows/low-clv-relative-reactivation.json): the Low CLV workflow on the
+ * segment at the store's own scale (a quarter of its average predicted CLV): Online Retail sells to
+ * wholesalers, and no contact's predicted CLV is under £100, so the article's fixed threshold finds no one.
  */
-export const demoWorkflow: WorkflowDefinition = parseWorkflowDefinition({ ...lowClvReactivation, segmentId: "low-clv-relative" });
+export const demoWorkflow: WorkflowDefinition = shippedWorkflow("low-clv-relative-reactivation");
 
 export interface DemoWorkflowSetup {
   runner: LocalWorkflows;
@@ -30,8 +31,11 @@ export interface DemoWorkflowSetup {
   stop(): Promise<void>;
 }
 
-/** Whether a contact buys again during the wait: about one in four, the same ones on every run. */
-const buysDuringTheWait = (contactId: string) => createHash("sha256").update(contactId).digest()[0]! < 64;
+/**
+ * Whether a contact buys again during the wait, the same ones on every run: the demo's made-up
+ * customers answer the coupon, about one in four of the mailed ones and one in five of the held-out.
+ */
+const buysDuringTheWait = (contactId: string, heldOut: boolean) => createHash("sha256").update(contactId).digest()[0]! < (heldOut ? 51 : 64);
 
 /**
  * What the workflow needs locally: a coupon set of single-use codes, SES (aws-ses-v2-local in this
@@ -47,8 +51,8 @@ export async function setUpDemoWorkflow(local: LocalStore, asOf: number): Promis
     Array.from({ length: 1000 }, (_, i) => `BACK15-${createHash("sha256").update(`demo-${i}`).digest("hex").slice(0, 8).toUpperCase()}`),
   );
   const store = local.store;
-  const { runner, mail } = await localWorkflowRunner(local, [demoWorkflow], asOf, async ({ contactId }) => {
-    if (!buysDuringTheWait(contactId)) return;
+  const { runner, mail } = await localWorkflowRunner(local, [demoWorkflow], asOf, async ({ contactId, heldOut }) => {
+    if (!buysDuringTheWait(contactId, heldOut)) return;
     const contact = await store.getContact(contactId);
     const average = contact?.history ? contact.history.revenue / contact.history.orderCount : 20;
     const at = asOf + (2 + (contactId.length % 4)) * DAY;
@@ -102,6 +106,16 @@ export async function localWorkflowRunner(
   return { runner, mail };
 }
 
+/**
+ * The funnel and lift of each workflow file that has enrolled anyone, for the report. The files are
+ * checked against the built-in segments and those the table defines.
+ */
+export async function enrolledWorkflowFunnels(store: LocalStore["store"], dir?: string): Promise<WorkflowFunnel[]> {
+  const workflows = loadWorkflows({ ...(dir !== undefined && { dir }), extraSegments: (await store.listSegmentDefinitions()).map((s) => s.id) });
+  const funnels = await Promise.all(workflows.map((w) => funnelOf(store, w)));
+  return funnels.filter((f) => f.enrolled > 0);
+}
+
 /** A workflow's funnel from its enrolment records. */
 export async function funnelOf(store: LocalStore["store"], workflow: WorkflowDefinition): Promise<WorkflowFunnel> {
   const enrolments: Enrolment[] = [];
@@ -109,16 +123,48 @@ export async function funnelOf(store: LocalStore["store"], workflow: WorkflowDef
   return workflowFunnel(workflow, enrolments);
 }
 
-/** The funnel as the marketer reads it. */
-export function funnelReport(funnel: WorkflowFunnel, mailSent: number, money: (n: number) => string): string[] {
+/** The funnel as the marketer reads it, then the lift: mailed against held out. */
+export function funnelReport(funnel: WorkflowFunnel, mailSent: number | undefined, money: (n: number) => string): string[] {
   const share = (n: number) => (funnel.enrolled > 0 ? ` (${((100 * n) / funnel.enrolled).toFixed(0)} %)` : "");
+  const row = (label: string, n: number, rest = "") => `  ${label.padEnd(30)} ${String(n).padStart(6)}${rest}`;
   return [
-    `Workflow "${funnel.name}"`,
-    `  enrolled                 ${String(funnel.enrolled).padStart(6)}`,
-    `  coupons assigned         ${String(funnel.couponsAssigned).padStart(6)}${share(funnel.couponsAssigned)}${funnel.outOfStock ? `, ${funnel.outOfStock} out of stock` : ""}`,
-    `  coupon e-mails sent      ${String(funnel.emailsSent).padStart(6)}${share(funnel.emailsSent)}`,
-    `  purchased within 7 days  ${String(funnel.purchasedInWindow).padStart(6)}${share(funnel.purchasedInWindow)}, ${money(funnel.revenueInWindow)}`,
-    `  reminded                 ${String(funnel.reminded).padStart(6)}${share(funnel.reminded)}`,
-    `  mail in the local SES    ${String(mailSent).padStart(6)}`,
+    `Workflow "${funnel.name}" (${funnel.workflowId})`,
+    row("enrolled", funnel.enrolled),
+    row("held out (control group)", funnel.heldOut, share(funnel.heldOut)),
+    row("coupons assigned", funnel.couponsAssigned, `${share(funnel.couponsAssigned)}${funnel.outOfStock ? `, ${funnel.outOfStock} out of stock` : ""}`),
+    row("coupon e-mails sent", funnel.emailsSent, share(funnel.emailsSent)),
+    row(`purchased within ${funnel.window}`, funnel.purchasedInWindow, `${share(funnel.purchasedInWindow)}, ${money(funnel.revenueInWindow)}`),
+    row("reminded", funnel.reminded, share(funnel.reminded)),
+    ...(mailSent === undefined ? [] : [row("mail in the local SES", mailSent)]),
+    ...liftReport(funnel, money),
   ];
+}
+
+const signed = (n: number, format: (n: number) => string) => (n < 0 ? `−${format(-n)}` : `+${format(n)}`);
+const points = (p: number) => `${(100 * p).toFixed(1)} pts`;
+
+/** Mailed against held out within the window, with the 95 % intervals of what the workflow added. */
+export function liftReport(funnel: WorkflowFunnel, money: (n: number) => string): string[] {
+  const { lift } = funnel;
+  const pct = (r: number | null) => (r === null ? "—" : `${(100 * r).toFixed(1)} %`);
+  const group = (label: string, g: typeof lift.mailed) =>
+    `    ${label.padEnd(10)} ${String(g.contacts).padStart(8)} ${String(g.converted).padStart(10)} ${pct(g.conversionRate).padStart(11)} ${(g.revenuePerContact === null ? "—" : money(g.revenuePerContact)).padStart(16)}`;
+  const lines = [
+    `  Lift within ${funnel.window} (contacts whose window has ended)`,
+    `    ${"".padEnd(10)} ${"contacts".padStart(8)} ${"converted".padStart(10)} ${"conversion".padStart(11)} ${"revenue/contact".padStart(16)}`,
+    group("mailed", lift.mailed),
+    group("held out", lift.heldOut),
+  ];
+  const ci = (i: { low: number; high: number }, format: (n: number) => string) => `95 % CI ${signed(i.low, format)} to ${signed(i.high, format)}`;
+  const count = (n: number) => n.toFixed(1);
+  if (lift.conversionDifference && lift.incrementalConversions) {
+    lines.push(`    conversion: ${signed(lift.conversionDifference.estimate, points)} (${ci(lift.conversionDifference, points)})`);
+    lines.push(`    incremental buyers: ${signed(lift.incrementalConversions.estimate, count)} (${ci(lift.incrementalConversions, count)})`);
+  } else lines.push("    conversion: not measurable yet (no mailed or no held-out contact has finished its window)");
+  if (lift.revenuePerContactDifference && lift.incrementalRevenue) {
+    lines.push(`    revenue per contact: ${signed(lift.revenuePerContactDifference.estimate, money)} (${ci(lift.revenuePerContactDifference, money)})`);
+    lines.push(`    incremental revenue: ${signed(lift.incrementalRevenue.estimate, money)} (${ci(lift.incrementalRevenue, money)})`);
+  } else lines.push("    revenue: not measurable yet (fewer than two contacts in a group)");
+  lines.push(`    intervals: ${lift.methods.conversion}; ${lift.methods.revenue}`);
+  return lines;
 }

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, resolve } from "node:path";
+import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
 import { renderReport } from "../report/render-report.js";
+import { enrolledWorkflowFunnels } from "./demo-workflow.js";
 import { readReportInput, type ReportOptions, type ReportStore } from "../report/store-report.js";
 
 export const DEFAULT_REPORT_PATH = ".out/report.html";
@@ -39,4 +41,17 @@ export async function checkReachable(endpoint: string): Promise<void> {
     socket.once("timeout", refuse);
     socket.once("error", refuse);
   });
+}
+
+/**
+ * The funnel and lift of every workflow file that has enrolled anyone, for the report's workflow
+ * section. Broken workflow files cost the report that section, said on stderr, not the whole page.
+ */
+export async function reportWorkflowFunnels(store: Parameters<typeof enrolledWorkflowFunnels>[0], dir?: string): Promise<WorkflowFunnel[]> {
+  try {
+    return await enrolledWorkflowFunnels(store, dir);
+  } catch (error) {
+    console.error(`The report has no workflow section: ${(error as Error).message}`);
+    return [];
+  }
 }

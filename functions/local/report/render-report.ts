@@ -272,17 +272,37 @@ function segmentsSection({ segments, currency }: ReportInput): string {
 
 function workflowsSection({ workflows, currency }: ReportInput, document: unknown): string {
   if (workflows.length === 0) {
-    return `<section id="workflows"><h2>Reactivation workflows</h2>${emptyState("workflows", "No reactivation workflows have run yet. Once one enrols contacts, its funnel (enrolled → coupon assigned → e-mail sent → purchased within 7 days → reminded) shows here.")}</section>`;
+    return `<section id="workflows"><h2>Reactivation workflows</h2>${emptyState("workflows", "No reactivation workflows have run yet. Once one enrols contacts, its funnel (enrolled → held out → coupon assigned → e-mail sent → purchased within the window → reminded) and its lift over the held-out contacts show here.")}</section>`;
   }
   const figures = workflows.map((w) =>
     figure(
       `workflow-${w.workflowId}`,
       `${w.name}.`,
-      `${formatMoney(w.revenueInWindow, currency)} from orders within 7 days of the e-mail.${w.outOfStock > 0 ? ` ${formatNumber(w.outOfStock)} enrolled contacts got no coupon: the coupon set had run out.` : ""}`,
+      `${formatMoney(w.revenueInWindow, currency)} from mailed contacts' orders within ${e(w.window)} of the e-mail.${w.outOfStock > 0 ? ` ${formatNumber(w.outOfStock)} enrolled contacts got no coupon: the coupon set had run out.` : ""}`,
       workflowFunnelChart(document, w),
     ),
   );
-  return `<section id="workflows"><h2>Reactivation workflows</h2><div class="charts">${figures.join("")}</div></section>`;
+  return `<section id="workflows"><h2>Reactivation workflows</h2><div class="charts">${figures.join("")}</div>${workflows.map((w) => liftTable(w, currency)).join("")}</section>`;
+}
+
+/** Mailed against held out within the window, and what the workflow added, with 95 % intervals. */
+function liftTable(w: WorkflowFunnel, currency: string | undefined): string {
+  const { lift } = w;
+  const money = (x: number | null) => formatMoney(x, currency);
+  // Per contact, amounts are small: pennies matter.
+  const perContact = (x: number | null) =>
+    x === null || !Number.isFinite(x) ? "—" : currency ? x.toLocaleString("en-GB", { style: "currency", currency, minimumFractionDigits: 2, maximumFractionDigits: 2 }) : formatNumber(x, 2);
+  const signed = (x: number, format: (x: number) => string) => (x < 0 ? `−${format(-x)}` : `+${format(x)}`);
+  const points = (x: number) => `${formatNumber(100 * x, 1)} pts`;
+  const interval = (i: { estimate: number; low: number; high: number } | null, format: (x: number) => string) =>
+    i ? `${signed(i.estimate, format)} <span class="ci">(95 % CI ${signed(i.low, format)} to ${signed(i.high, format)})</span>` : "— <span class=\"ci\">(not measurable yet)</span>";
+  const group = (label: string, g: typeof lift.mailed) =>
+    `<tr><td>${label}</td><td>${formatNumber(g.contacts)}</td><td>${formatNumber(g.converted)}</td><td>${formatPercent(g.conversionRate, 1)}</td><td>${perContact(g.revenuePerContact)}</td></tr>`;
+  const whole = (x: number) => formatNumber(x, 1);
+  return `<div class="lift" data-lift="${e(w.workflowId)}"><h3>${e(w.name)}: lift within ${e(w.window)}</h3>
+<table><thead><tr><th>Group</th><th>Contacts (window ended)</th><th>Bought</th><th>Conversion</th><th>Revenue per contact</th></tr></thead><tbody>${group("Mailed", lift.mailed)}${group("Held out (control)", lift.heldOut)}</tbody></table>
+<table><tbody><tr><th>Conversion, mailed − held out</th><td>${interval(lift.conversionDifference, points)}</td></tr><tr><th>Incremental buyers</th><td>${interval(lift.incrementalConversions, whole)}</td></tr><tr><th>Revenue per contact, mailed − held out</th><td>${interval(lift.revenuePerContactDifference, (x) => perContact(x))}</td></tr><tr><th>Incremental revenue</th><td>${interval(lift.incrementalRevenue, (x) => money(x))}</td></tr></tbody></table>
+<p class="description">${e(lift.methods.conversion)}; ${e(lift.methods.revenue)}. Held-out contacts get no coupon and no e-mail; an interval that spans zero means the workflow's effect is not distinguishable from none yet.</p></div>`;
 }
 
 const STYLE = `
@@ -305,6 +325,8 @@ section.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(18
 figure.chart { margin: 0; }
 figcaption { font-size: 14px; margin-bottom: 8px; max-width: 720px; }
 table { border-collapse: collapse; font-size: 14px; margin: 8px 0; }
+.ci { color: var(--muted); font-size: 13px; }
+.lift { margin-top: 16px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
 td:not(:first-child) { font-variant-numeric: tabular-nums; }
 tr.chosen td { background: #eef3fc; }
