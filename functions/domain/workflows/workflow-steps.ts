@@ -3,6 +3,7 @@ import type { CouponOutcome } from "../coupons/coupon-assignment.js";
 import { sendWorkflowEmail, type EmailDependencies, type SendOutcome } from "../email/send-workflow-email.js";
 import { workflowTemplate } from "../email/templates/workflow-templates.js";
 import type { StoredContact } from "../store/ports.js";
+import { mailPermission } from "../store/subscription.js";
 import { executionName, isHeldOut, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
 import type { WorkflowDefinition } from "./workflow-definition.js";
 
@@ -134,7 +135,8 @@ export async function holdOutStep(
   now: number,
 ): Promise<{ mailable: boolean }> {
   const profile = (await deps.contacts.getContact(request.contactId))?.profile;
-  const ended: WorkflowOutcome | undefined = profile?.email === undefined ? "no-email" : profile.subscription !== "subscribed" ? "unsubscribed" : undefined;
+  // The send step's own decision on consent (mailPermission), taken at the same point of the workflow.
+  const ended: WorkflowOutcome | undefined = profile?.email === undefined ? "no-email" : !mailPermission(profile).mayMail ? "unsubscribed" : undefined;
   await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, ended ? { heldOut: true, outcome: ended, finishedAt: new Date(now).toISOString() } : { heldOut: true });
   return { mailable: ended === undefined };
 }
