@@ -7,6 +7,7 @@
 import "./quiet-sdk-warning.js";
 import { Command } from "commander";
 import { registerApiKeyCommand } from "./commands/api-key.js";
+import { registerContactCommands } from "./commands/contact.js";
 import { registerCouponCommands } from "./commands/coupons.js";
 import { registerDemoCommand } from "./commands/demo.js";
 import { registerFitCommand } from "./commands/fit.js";
@@ -29,6 +30,7 @@ registerDemoCommand(program);
 registerImportCommand(program);
 registerNightlyCommand(program);
 registerSegmentCommands(program);
+registerContactCommands(program);
 registerServeCommand(program);
 registerApiKeyCommand(program);
 registerWorkflowCommands(program);

@@ -72,14 +72,20 @@ export class ClvStack extends Stack {
     // Each IAM wildcard acknowledged for cdk-nag only with the reason it is needed (lib/nag-acknowledgements.ts).
     Aspects.of(this).add(new WildcardAcknowledgements());
     this.store = new StoreTable(this, "Store");
-    this.ingestion = new IngestionApi(this, "Ingestion", { table: this.store.table, apiKeyHashes: props.apiKeyHashes ?? [] });
+    const workflows = props.workflows ?? loadWorkflows({ extraSegments: props.segments ?? [] });
+    this.ingestion = new IngestionApi(this, "Ingestion", {
+      table: this.store.table,
+      apiKeyHashes: props.apiKeyHashes ?? [],
+      storeName: props.storeName ?? "The shop",
+      workflowIds: workflows.map((w) => w.id),
+    });
     this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
     const senderIdentity = props.senderIdentity ?? "shop.example";
     this.email = new EmailSending(this, "Email", { table: this.store.table, identity: senderIdentity });
     this.workflows = new ReactivationWorkflows(this, "Workflows", {
       table: this.store.table,
       email: this.email,
-      workflows: props.workflows ?? loadWorkflows({ extraSegments: props.segments ?? [] }),
+      workflows,
       sender: {
         from: props.senderAddress ?? `${props.storeName ?? "The shop"} <hello@${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}>`,
         storeName: props.storeName ?? "The shop",

@@ -26,11 +26,21 @@ export interface IngestionApiProps {
   apiKeyHashes: readonly string[];
   /** Requests per second per route, steady and burst, beyond which API Gateway answers 429. */
   throttle?: { ratePerSecond: number; burst: number };
+  /**
+   * The store as its unsubscribe pages name it.
+   * @default "The shop"
+   */
+  readonly storeName?: string;
+  /**
+   * The workflows deployed: where GET /contacts/{id} finds a contact's enrolments and DELETE erases them.
+   * @default none
+   */
+  readonly workflowIds?: readonly string[];
 }
 
 /**
- * The HTTP API a store's platform sends its data to: contacts, orders, e-mail events, one-click
- * unsubscribe. Every route but unsubscribe needs an API key, checked by a Lambda authorizer against
+ * The HTTP API a store's platform sends its data to: contacts (and their view and erasure), orders,
+ * e-mail events; and the unsubscribe link's page and one-click unsubscribe. Every route but unsubscribe needs an API key, checked by a Lambda authorizer against
  * hashes kept in SSM; the unsubscribe link carries a token signed with a secret in Secrets Manager.
  */
 export class IngestionApi extends Construct {
@@ -57,11 +67,17 @@ export class IngestionApi extends Construct {
     });
 
     const apiFunction = handlerFunction(this, "Handler", "http-api.ts", {
-      environment: { TABLE_NAME: props.table.tableName, UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
+        ...(props.storeName !== undefined && { STORE_NAME: props.storeName }),
+        ...(props.workflowIds?.length && { WORKFLOW_IDS: props.workflowIds.join(",") }),
+      },
     });
-    // What the store's routes call (contacts, orders, events, coupon codes): no Scan, no Delete. The
-    // segment export's route brings its own rights (SegmentExport.grantExport).
-    props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem");
+    // What the store's routes call (contacts, orders, events, coupon codes; an erasure's Query of the
+    // contact's partition and its batch deletes): no Scan. The segment export's route brings its own
+    // rights (SegmentExport.grantExport).
+    props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:Query");
     this.handler = apiFunction;
     grantSecretValue(unsubscribeSecret, apiFunction);
 
@@ -79,16 +95,18 @@ export class IngestionApi extends Construct {
     });
     this.api = new HttpApi(this, "Api", { defaultAuthorizer: authorizer, createDefaultStage: true });
     const integration = new HttpLambdaIntegration("Routes", apiFunction);
-    this.api.addRoutes({ path: "/contacts/{id}", methods: [HttpMethod.PUT], integration });
+    this.api.addRoutes({ path: "/contacts/{id}", methods: [HttpMethod.PUT, HttpMethod.GET, HttpMethod.DELETE], integration });
     this.api.addRoutes({ path: "/orders", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/events", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/coupon-sets/{id}/codes", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/segments/{id}/export", methods: [HttpMethod.POST], integration });
-    const [unsubscribe] = this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() });
-    Validations.of(unsubscribe!).acknowledge({
-      id: "AwsSolutions-APIG4",
-      reason: "One-click unsubscribe (RFC 8058) is posted by the recipient's mail client, which has no key: the token in the link, HMAC-signed per contact with an expiry, is the authorization.",
-    });
+    // The footer link's page (GET, changes nothing) and its buttons and one-click (POST): throttled by the stage like every route.
+    for (const route of this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() })) {
+      Validations.of(route).acknowledge({
+        id: "AwsSolutions-APIG4",
+        reason: "The unsubscribe link's page and one-click unsubscribe (RFC 8058) are opened or posted by the recipient, who has no key: the token in the link, HMAC-signed per contact with an expiry, is the authorization.",
+      });
+    }
 
     // Stage throttling (429 beyond it) and access logs, on the stage the API creates by default.
     const throttle = props.throttle ?? API_THROTTLE;

@@ -10,19 +10,22 @@ export function registerServeCommand(program: Command): Command {
     .option("--dynamo-port <port>", "dynalite's port", "8000")
     .addOption(storeCurrencyOption())
     .action(async (options: { port: string; dynamoPort: string; currency: string }) => {
-      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }] = await Promise.all([
+      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }] = await Promise.all([
         import("node:crypto"),
         import("../../functions/local/local-store.js"),
         import("../../functions/local/http-server.js"),
         import("../../functions/adapters/dynamodb/coupon-store.js"),
         import("../../functions/domain/store/api-keys.js"),
         import("../../functions/domain/store/unsubscribe-token.js"),
+        import("../../functions/local/local-settings.js"),
+        import("../../functions/local/cli/contact-commands.js"),
       ]);
       const local = await openLocalStore({ port: Number(options.dynamoPort) });
       const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
-      const secret = process.env.CLV_UNSUBSCRIBE_SECRET ?? randomBytes(24).toString("hex");
+      // The secret the demo and `clv workflows run` sign their mail's links with (local-settings.ts), so those links work here.
+      const secret = localUnsubscribeSecret();
       const server = await startLocalApi(
-        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, orderRules: { storeCurrency: options.currency }, unsubscribeSecret: async () => secret, apiKeyHashes: [hashApiKey(apiKey)] },
+        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, orderRules: { storeCurrency: options.currency }, unsubscribeSecret: async () => secret, storeName: LOCAL_STORE.name, workflowIds: knownWorkflowIds(), apiKeyHashes: [hashApiKey(apiKey)] },
         Number(options.port),
       );
       const api = `http://127.0.0.1:${options.port}`;

@@ -24,6 +24,10 @@ const HandlerEnvironment = z.object({
   API_KEY_HASHES: z.string().optional(),
   /** The store's currency, ISO 4217 (deploy parameter storeCurrency); DEFAULT_STORE_CURRENCY when unset. */
   STORE_CURRENCY: z.string().refine(isCurrency, "STORE_CURRENCY is not an ISO 4217 currency").optional(),
+  /** The store as its unsubscribe pages name it. */
+  STORE_NAME: z.string().min(1).optional(),
+  /** The workflows deployed, comma-separated: where a contact's enrolments are read and erased. */
+  WORKFLOW_IDS: z.string().optional(),
   /** YYYY-MM-DD: orders before it are refused (deploy parameter earliestOrderDate); 1995-01-01 when unset. */
   EARLIEST_ORDER_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "EARLIEST_ORDER_DATE must be YYYY-MM-DD").optional(),
 });
@@ -56,6 +60,8 @@ export function httpDependencies(env = handlerEnvironment()): HttpDependencies &
     coupons: new CouponStore(storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), env.TABLE_NAME),
     clock: Date.now,
     orderRules: orderRules(env),
+    ...(env.STORE_NAME && { storeName: env.STORE_NAME }),
+    workflowIds: (env.WORKFLOW_IDS ?? "").split(",").filter(Boolean),
     unsubscribeSecret: once(async () => {
       if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
       if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");

@@ -29,8 +29,18 @@ describe("the ingestion API", () => {
 
   it("puts every route but unsubscribe behind the API key authorizer", () => {
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties as { RouteKey: string; AuthorizationType?: string });
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(["POST /coupon-sets/{id}/codes", "POST /events", "POST /orders", "POST /segments/{id}/export", "POST /unsubscribe", "PUT /contacts/{id}"]);
-    for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey === "POST /unsubscribe" ? "NONE" : "CUSTOM");
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([
+      "DELETE /contacts/{id}",
+      "GET /contacts/{id}",
+      "GET /unsubscribe",
+      "POST /coupon-sets/{id}/codes",
+      "POST /events",
+      "POST /orders",
+      "POST /segments/{id}/export",
+      "POST /unsubscribe",
+      "PUT /contacts/{id}",
+    ]);
+    for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey.endsWith(" /unsubscribe") ? "NONE" : "CUSTOM");
     template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerType: "REQUEST", EnableSimpleResponses: true, IdentitySource: ["$request.header.x-api-key"] });
   });
 

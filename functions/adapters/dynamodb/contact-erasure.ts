@@ -94,8 +94,10 @@ export class ContactRecords {
     const enrolmentsKept = await this.moveEnrolments(contactId, anonymousId, workflowIds);
     const couponAssignmentsKept = await this.moveCouponAssignments(contactId, anonymousId);
 
-    const segmentIds = await this.segmentIds();
-    await this.table.deleteItems(segmentIds.map((segmentId) => segmentMemberKey(segmentId, contactId)));
+    // Every defined segment (a member that left is kept there as inactive), and any the contact is in by its MEMBERSHIPS item.
+    const memberships = partition.find((item) => item.SK === FixedKey.memberships)?.memberships as Record<string, string> | undefined;
+    const segmentIds = new Set([...(await this.segmentIds()), ...Object.keys(memberships ?? {})]);
+    await this.table.deleteItems([...segmentIds].map((segmentId) => segmentMemberKey(segmentId, contactId)));
     const rest = partition.filter((item) => item.SK !== FixedKey.profile && item.SK !== ERASING).map((item) => ({ PK: String(item.PK), SK: String(item.SK) }));
     await this.table.deleteItems(rest);
     await this.table.deleteItems([profileKey(contactId)]);
