@@ -1,5 +1,6 @@
 import { Option, type Command } from "commander";
 import type { FittableModel } from "../../functions/local/cli/fit-command.js";
+import { delimiterOption } from "./store-options.js";
 
 /** The models `clv fit` knows, spelled out here so that `--help` loads none of them. */
 export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "gamma-gamma"] as const satisfies readonly FittableModel[];
@@ -13,9 +14,10 @@ export function registerFitCommand(program: Command): Command {
     .addOption(new Option("--model <model>", "model to fit").choices(fittableModels).makeOptionMandatory())
     .option("--json", "print one JSON object")
     .option("--strict", "stop at the first bad row")
-    .action(async (options: { summary: string; model: FittableModel; json?: boolean; strict?: boolean }) => {
+    .addOption(delimiterOption())
+    .action(async (options: { summary: string; model: FittableModel; json?: boolean; strict?: boolean; delimiter: string }) => {
       const [{ fitSummaryFile }, { rowErrorLines }] = await Promise.all([import("../../functions/local/cli/fit-command.js"), import("../../functions/local/cli/score-command.js")]);
-      const { fit, errors } = await fitSummaryFile(options.summary, options.model, { strict: options.strict ?? false });
+      const { fit, errors } = await fitSummaryFile(options.summary, options.model, { strict: options.strict ?? false, delimiter: options.delimiter });
       for (const line of rowErrorLines(errors)) console.error(line);
       const { model, params, logLikelihood, customers, converged, iterations, standardErrors } = fit;
       if (options.json) console.log(JSON.stringify({ model, params, logLikelihood, customers, converged, iterations, standardErrors }));

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { asOfDate } from "./store-options.js";
+import { asOfDate, delimiterOption } from "./store-options.js";
 
 /** `clv score`: every contact of an orders CSV. Loads the models and the CSV reader only, never the AWS SDK. */
 export function registerScoreCommand(program: Command): Command {
@@ -10,13 +10,14 @@ export function registerScoreCommand(program: Command): Command {
     .requiredOption("--as-of <date>", "the night to score, YYYY-MM-DD; later orders are ignored", asOfDate)
     .requiredOption("--out <file>", "where to write one row per contact")
     .option("--strict", "stop at the first bad row")
+    .addOption(delimiterOption())
     .option("--json", "print the model run as JSON")
-    .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean }) => {
+    .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean; delimiter: string }) => {
       const [{ scoreOrdersFile, writeScoresCsv, rowErrorLines }, { modelRunText }] = await Promise.all([
         import("../../functions/local/cli/score-command.js"),
         import("../../functions/local/cli/model-run-text.js"),
       ]);
-      const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true });
+      const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true, delimiter: options.delimiter });
       for (const line of rowErrorLines(result.errors)) console.error(line);
       writeScoresCsv(options.out, result.scores);
       if (options.json) console.log(JSON.stringify(result.run));

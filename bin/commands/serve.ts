@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { storeCurrencyOption } from "./currency-option.js";
+import { storeCurrencyOption } from "./store-data-options.js";
 
 /** `clv serve` (what `npm run serve` runs): dynalite and the HTTP API on localhost until Ctrl-C. */
 export function registerServeCommand(program: Command): Command {

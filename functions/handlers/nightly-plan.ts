@@ -35,7 +35,7 @@ export interface NightlyPlanDependencies {
 
 const logger = serviceLogger("nightly-plan");
 
-/** Step 1 of the night: read every history, fit and select the model, keep the plan. */
+/** Step 1 of the night: fold every scan segment's histories, fit and select the model on the merged folds, keep the plan. */
 export const planNight =
   (deps: NightlyPlanDependencies) =>
   async (event: unknown): Promise<NightlyPlanOutput> => {
@@ -44,7 +44,7 @@ export const planNight =
   const plan = await startNightlyRun(await deps.store(), now, deps.scanSegments);
   const chosen = plan.run.purchaseModel;
   const holdout = plan.run.holdout?.candidates.find((c) => c.model === chosen?.model);
-  const facts = { runId: plan.runId, model: chosen?.model ?? null, contacts: plan.run.contacts, reasons: plan.run.reasons };
+  const facts = { runId: plan.runId, model: chosen?.model ?? null, contacts: plan.run.contacts, reasons: plan.run.reasons, scans: plan.reading.scans, distinctRows: plan.reading.distinctRows };
   putMetrics({ Eligible: plan.run.eligibility.eligible ? 1 : 0, ModelLogLikelihood: chosen?.logLikelihood, HoldoutMeanAbsoluteError: holdout?.meanAbsoluteError }, { properties: facts });
   logger.info("night planned", { ...facts, logLikelihood: chosen?.logLikelihood, holdoutMeanAbsoluteError: holdout?.meanAbsoluteError, converged: chosen?.converged });
   return {

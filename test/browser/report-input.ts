@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { scoreContacts } from "../../functions/domain/clv/contact-scores.js";
-import { OrderRow } from "../../functions/domain/clv/csv-rows.js";
+import { orderRows } from "../../functions/domain/clv/csv-rows.js";
 import { defaultModelRunOptions, runModels, type ModelRunOptions } from "../../functions/domain/clv/model-run.js";
 import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { segmentAnalytics } from "../../functions/domain/segments/segment-analytics.js";
@@ -41,6 +41,6 @@ export function reportInputOf(histories: readonly ContactHistory[], asOf: number
 /** The demo store (Online Retail, data/online-retail), scored as of its last order day as `npm start` does. */
 export async function onlineRetailReportInput(): Promise<ReportInput> {
   const asOf = Date.parse("2011-12-09T00:00:00Z");
-  const { rows } = await readRows(fileURLToPath(new URL("../../data/online-retail/orders.csv", import.meta.url)), OrderRow);
+  const { rows } = await readRows(fileURLToPath(new URL("../../data/online-retail/orders.csv", import.meta.url)), orderRows());
   return reportInputOf(contactHistories(rows, asOf), asOf, { storeName: "Online Retail (demo)", currency: "GBP" });
 }

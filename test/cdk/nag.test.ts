@@ -126,7 +126,7 @@ describe("least privilege, per Lambda", () => {
       WorkflowsHoldOut: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       WorkflowsRecordOutcome: ["dynamodb:UpdateItem"],
       WorkflowsEnrol: [...stream, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", ...streamFailures, "states:StartExecution"].sort(),
-      NightlyPlan: ["dynamodb:PutItem", "dynamodb:Scan"],
+      NightlyPlan: ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyScoreSegment: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyFinish: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
       NightlyContactChanges: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", ...stream, "dynamodb:GetItem", "dynamodb:Query", ...streamFailures].sort(),

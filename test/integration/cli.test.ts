@@ -1,19 +1,15 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
 import { SCORE_COLUMNS } from "../../functions/local/cli/score-command.js";
+import { clv } from "../support/clv.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "clv-cli-"));
 
-function clv(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "bin/clv.ts", ...args], { cwd: root, encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 /** The CDNOW summaries (test/fixtures/cdnow, origin in test/support/cdnow.ts) with the CLI's column names. */
 function cdnowSummaryFile(): string {
@@ -26,8 +22,8 @@ function cdnowSummaryFile(): string {
 describe("clv fit --json (the contract other tools call)", () => {
   const summary = cdnowSummaryFile();
 
-  it("prints the BG/NBD fit of the CDNOW sample as one JSON object", () => {
-    const { status, stdout } = clv("fit", "--summary", summary, "--model", "bg-nbd", "--json");
+  it("prints the BG/NBD fit of the CDNOW sample as one JSON object", async () => {
+    const { status, stdout } = await clv("fit", "--summary", summary, "--model", "bg-nbd", "--json");
     expect(status).toBe(0);
     const fit = JSON.parse(stdout);
     expect(Object.keys(fit)).toEqual(expect.arrayContaining(["model", "params", "logLikelihood", "customers", "converged", "iterations"]));
@@ -39,15 +35,15 @@ describe("clv fit --json (the contract other tools call)", () => {
     expect(fit.converged).toBe(true);
   });
 
-  it("fits Gamma-Gamma on the rows with frequency > 0", () => {
-    const fit = JSON.parse(clv("fit", "--summary", summary, "--model", "gamma-gamma", "--json").stdout);
+  it("fits Gamma-Gamma on the rows with frequency > 0", async () => {
+    const fit = JSON.parse((await clv("fit", "--summary", summary, "--model", "gamma-gamma", "--json")).stdout);
     expect(Object.keys(fit.params)).toEqual(["p", "q", "gamma"]);
     expect(fit.customers).toBe(946);
     expect(fit.params.p).toBeCloseTo(6.25, 1); // Fader & Hardie (2013)
   });
 
-  it("names an unknown model", () => {
-    const { status, stderr } = clv("fit", "--summary", summary, "--model", "bgnbd", "--json");
+  it("names an unknown model", async () => {
+    const { status, stderr } = await clv("fit", "--summary", summary, "--model", "bgnbd", "--json");
     expect(status).not.toBe(0);
     expect(stderr).toContain("bgnbd");
   });
@@ -71,9 +67,9 @@ describe("clv score", () => {
     ].join("\n"),
   );
 
-  it("reports each bad row by number and field, and scores the rest", () => {
+  it("reports each bad row by number and field, and scores the rest", async () => {
     const out = join(dir, "scores.csv");
-    const { status, stdout, stderr } = clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", out);
+    const { status, stdout, stderr } = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", out);
     expect(status).toBe(0);
     expect(stderr).toContain("row 4: has 6 cells but the header has 5");
     expect(stderr).toContain('row 5: field "total": expected a number, got "abc"');
@@ -93,15 +89,98 @@ describe("clv score", () => {
     expect(rows.find((r) => r.customer_id === "erin")!.orderCount).toBe("1");
   });
 
-  it("--strict stops at the first bad row", () => {
-    const { status, stderr } = clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "strict.csv"), "--strict");
+  it("--strict stops at the first bad row", async () => {
+    const { status, stderr } = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "strict.csv"), "--strict");
     expect(status).toBe(1);
     expect(stderr.trim().split("\n")).toEqual(["row 4: has 6 cells but the header has 5 (an unquoted comma, such as a decimal comma?)"]);
   });
 
-  it("rejects an as-of that is not a date", () => {
-    const { status, stderr } = clv("score", "--orders", orders, "--as-of", "31/03/2024", "--out", join(dir, "x.csv"));
+  it("rejects an as-of that is not a date", async () => {
+    const { status, stderr } = await clv("score", "--orders", orders, "--as-of", "31/03/2024", "--out", join(dir, "x.csv"));
     expect(status).not.toBe(0);
     expect(stderr).toContain("expected a date as YYYY-MM-DD");
+  });
+});
+
+describe("mistakes in a whole file come back as one line that names the file", () => {
+  it("a summary file without customer_id (the CDNOW fixture's own header, ID): the columns it has", async () => {
+    // Prepare: the fixture as published, origin in test/support/cdnow.ts
+    const summary = join(root, "test/fixtures/cdnow/cdnow_customers_summary.csv");
+    // Act
+    const { status, stdout, stderr } = await clv("fit", "--summary", summary, "--model", "bg-nbd");
+    // Assess
+    expect(status).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.trim()).toBe('error: cdnow_customers_summary.csv: no column "customer_id"; the columns are ID, frequency, recency, T');
+  });
+
+  it("an orders file without a column the score needs", async () => {
+    const orders = join(dir, "orders-no-total.csv");
+    writeFileSync(orders, "order_id,customer_id,created_at,amount\n1,ann,2024-01-05,10\n");
+    const { status, stderr } = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "no-total.csv"));
+    expect(status).toBe(1);
+    expect(stderr.trim()).toBe('error: orders-no-total.csv: no column "total"; the columns are order_id, customer_id, created_at, amount');
+  });
+
+  it("a ';'-separated file: says to give --delimiter ';', and with it reads the file", async () => {
+    // Prepare: decimal commas, as a German spreadsheet writes them
+    const orders = join(dir, "orders-semicolon.csv");
+    writeFileSync(orders, "order_id;customer_id;created_at;total\n1;ann;2024-01-05;12,50\n2;ann;2024-02-05;20\n3;ben;2024-02-06;7.5\n");
+    // Act
+    const refused = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "semicolon.csv"));
+    const read = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "semicolon.csv"), "--delimiter", ";");
+    // Assess
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toBe("error: orders-semicolon.csv: a ';'-separated file: use --delimiter ';'");
+    expect(read.stderr).toContain('row 2: field "total": expected a number, got "12,50"');
+    expect(read.stdout).toContain("Wrote 2 contacts");
+  });
+
+  it("clv score with no contact to score is an error, not an empty file", async () => {
+    // Prepare
+    const later = join(dir, "orders-later.csv");
+    writeFileSync(later, "order_id,customer_id,created_at,total\n1,ann,2024-05-05,10\n");
+    const bad = join(dir, "orders-bad.csv");
+    writeFileSync(bad, "order_id,customer_id,created_at,total\n1,ann,yesterday,10\n2,ben,2024-01-05,-3\n");
+    const empty = join(dir, "orders-empty.csv");
+    writeFileSync(empty, "order_id,customer_id,created_at,total\n");
+    const out = join(dir, "none.csv");
+    // Act
+    const runs = [];
+    for (const file of [later, bad, empty]) runs.push(await clv("score", "--orders", file, "--as-of", "2024-03-31", "--out", out));
+    // Assess
+    expect(runs.map((r) => r.status)).toEqual([1, 1, 1]);
+    expect(runs[0]!.stderr.trim()).toBe("error: orders-later.csv: no contacts to score as of 2024-03-31: all 1 orders are later; give a later --as-of");
+    expect(runs[1]!.stderr.trim().split("\n")).toEqual([
+      "error: orders-bad.csv: no orders to score: every row is bad (2 problems)",
+      'row 2: field "created_at": expected a date like 2024-05-31 or a time like 2024-05-31T14:03:00Z, got "yesterday"',
+      'row 3: field "total": must not be negative: a refund or cancellation is not an order',
+    ]);
+    expect(runs[2]!.stderr.trim()).toBe("error: orders-empty.csv: no orders to score: the file has no rows below its header");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("gamma-gamma on a file without monetary_value names the column", async () => {
+    const summary = join(dir, "no-monetary.csv");
+    writeFileSync(summary, "customer_id,frequency,recency,T\na,1,2,3\n");
+    const { status, stderr } = await clv("fit", "--summary", summary, "--model", "gamma-gamma");
+    expect(status).toBe(1);
+    expect(stderr.trim()).toBe("error: no-monetary.csv: gamma-gamma needs a monetary_value column; the columns are customer_id, frequency, recency, T");
+  });
+});
+
+describe("an ineligible store whose orders stop long before the as-of date", () => {
+  it("is told which --as-of to give", async () => {
+    // Prepare: 600 customers, two orders each, the last in 2011 (as the demo store's)
+    const orders = join(dir, "orders-2011.csv");
+    const rows = ["order_id,customer_id,created_at,total"];
+    for (let i = 0; i < 600; i++) rows.push(`a${i},c${i},2011-0${1 + (i % 6)}-10,20`, `b${i},c${i},2011-12-0${1 + (i % 9)},30`);
+    writeFileSync(orders, rows.join("\n"));
+    // Act
+    const { status, stdout } = await clv("score", "--orders", orders, "--as-of", "2026-11-27", "--out", join(dir, "old.csv"));
+    // Assess
+    expect(status).toBe(0);
+    expect(stdout).toContain("No predictions: the last order was 5467 days ago");
+    expect(stdout).toContain("Hint: the last order is from 2011-12-09, 5467 days before 2026-11-27; to score the store as it was then, give --as-of 2011-12-09");
   });
 });

@@ -1,8 +1,7 @@
 import { SingleBar } from "cli-progress";
-import { CsvError } from "csv-parse";
 import type { z } from "zod";
 import type { ContactWrite } from "../dynamodb/dynamodb-store.js";
-import { csvRecords, fileSource, type CsvSource } from "./csv-records.js";
+import { checkEncoding, CsvFileError, csvRecords, fileSource, type CsvEncoding, type CsvSource } from "./csv-records.js";
 import { numberCell } from "../../domain/input/csv-fields.js";
 import type { RowError } from "../../domain/input/row-errors.js";
 import { ContactId, contactInput, type ContactInput } from "../../domain/store/contact.js";
@@ -48,6 +47,10 @@ export interface ImportOptions {
   storeCurrency?: string;
   /** YYYY-MM-DD: rows dated before it are refused (1995-01-01). */
   earliestOrderDate?: string;
+  /** The cell separator, "," by default (";" for the files many European stores export). */
+  delimiter?: string;
+  /** UTF-8 by default; a file in another is refused naming it, unless given here (windows-1252, latin1). */
+  encoding?: CsvEncoding;
 }
 
 export interface ImportReport {
@@ -66,6 +69,8 @@ export interface ImportReport {
   errors: RowError[];
   /** How rows were read where a person might expect otherwise. */
   notes: string[];
+  /** Set when the file was refused as a whole (its encoding, its header): nothing of it was imported. */
+  refused?: string;
 }
 
 export const DEFAULT_CHUNK_ROWS = 20_000;
@@ -89,7 +94,7 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
       ...(options.earliestOrderDate && { earliestOrderDate: options.earliestOrderDate }),
     }),
   );
-  const report = await importFile(path, "orders", options, parseRow, async (rows, report) => {
+  const report = await importFile(path, "orders", options, REQUIRED_ORDER_COLUMNS, parseRow, async (rows, report) => {
     const outcomes = await store.recordOrders(rows.map((r) => r.order));
     for (const outcome of outcomes) {
       if (outcome === "recorded") report.imported++;
@@ -117,7 +122,7 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
  */
 export async function importContacts(store: ContactImportStore, path: string | CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   let kept = 0;
-  const report = await importFile(path, "contacts", options, contactRow(contactInput(options.now)), async (rows, report) => {
+  const report = await importFile(path, "contacts", options, ["id"], contactRow(contactInput(options.now)), async (rows, report) => {
     const writes = await store.putContacts(rows, "import");
     writes.forEach(({ outcome, notes }, i) => {
       if (outcome === "unchanged") report.duplicates++;
@@ -132,18 +137,29 @@ export async function importContacts(store: ContactImportStore, path: string | C
 
 type ParsedRow<T> = { value: T } | { errors: RowError[] };
 
-/** Reads the file in chunks of good rows, writes each chunk, and reports every bad row. */
+/**
+ * Reads the file in chunks of good rows, writes each chunk, and accounts for every line: imported,
+ * refused with its line and reason, or swallowed by a quote that opened on an earlier line. A file that
+ * cannot be read right as a whole (not in its encoding, a column twice or missing) is refused before
+ * anything of it is written.
+ */
 async function importFile<T>(
   input: string | CsvSource,
   label: string,
   options: ImportOptions,
+  required: readonly string[],
   parseRow: (record: Record<string, string>, row: number) => ParsedRow<T>,
   write: (rows: T[], report: ImportReport) => Promise<void>,
 ): Promise<ImportReport> {
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
   const report: ImportReport = { rows: 0, imported: 0, duplicates: 0, removed: 0, rejected: 0, cancellations: 0, errors: [], notes: [] };
-  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% read | {done} rows done`, stream: process.stderr, hideCursor: true }) : undefined;
   const source = typeof input === "string" ? fileSource(input) : input;
+  try {
+    await checkEncoding(source, options.encoding);
+  } catch (error) {
+    return refused(report, error);
+  }
+  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% read | {done} rows done`, stream: process.stderr, hideCursor: true }) : undefined;
   bar?.start(source.size ?? 0, 0, { done: 0 });
   let chunk: T[] = [];
   let lastRow = 1;
@@ -162,38 +178,56 @@ async function importFile<T>(
     }
     bar?.update({ done: report.rows });
   };
+  const records = csvRecords(source, {
+    required,
+    ...(options.delimiter && { delimiter: options.delimiter }),
+    ...(options.encoding && { encoding: options.encoding }),
+    ...(bar && { onProgress: (read: number) => bar.update(read) }),
+  });
   try {
-    try {
-      for await (const { row, record, problem } of csvRecords(source, bar && ((read) => bar.update(read)))) {
-        report.rows++;
-        lastRow = row;
-        const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
-        if ("errors" in parsed) {
-          report.rejected++;
-          report.errors.push(...parsed.errors);
-          continue;
-        }
-        chunk.push(parsed.value);
-        if (chunk.length >= chunkRows) await flush();
+    for await (const { row, firstLine, record, problem, quoteSpan } of records) {
+      lastRow = row;
+      const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
+      if ("errors" in parsed && quoteSpan) {
+        // A quote opened on firstLine took every line to `row` into one cell: each of them is named.
+        report.rows += row - firstLine + 1;
+        report.rejected += row - firstLine + 1;
+        report.errors.push({ row: firstLine, field: "", message: quoteSpanMessage(firstLine, row, problem) });
+        for (let line = firstLine + 1; line <= row; line++) report.errors.push({ row: line, field: "", message: `swallowed by the quote opened on line ${firstLine}: not imported` });
+        continue;
       }
-    } catch (error) {
-      if (!(error instanceof CsvError)) throw error;
-      // Broken quoting leaves the parser no way to tell where the next row starts, so the file cannot
-      // be read past it. The rows handed over before the break are imported; a fixed file imports the
-      // rest, and what was imported already counts as duplicates. The break counts as one rejected row.
-      report.errors.push({
-        row: typeof error.lines === "number" ? error.lines : lastRow + 1,
-        field: "",
-        message: `${error.message}; the file could not be read past this row: fix the quoting and import it again (rows already imported are skipped)`,
-      });
       report.rows++;
-      report.rejected++;
+      if ("errors" in parsed) {
+        report.rejected++;
+        report.errors.push(...parsed.errors);
+        continue;
+      }
+      chunk.push(parsed.value);
+      if (chunk.length >= chunkRows) await flush();
     }
     await flush();
+  } catch (error) {
+    // The header is read before any row: a file refused for it has nothing written.
+    if (error instanceof CsvFileError && report.rows === 0) return refused(report, error);
+    throw error;
   } finally {
     bar?.stop();
   }
   return report;
+}
+
+/** The report of a file refused as a whole: one error, at the line where the problem is. */
+function refused(report: ImportReport, error: unknown): ImportReport {
+  if (!(error instanceof CsvFileError)) throw error;
+  report.errors.push({ row: error.line, field: error.field, message: error.message });
+  report.refused = error.message;
+  return report;
+}
+
+function quoteSpanMessage(firstLine: number, row: number, problem: string | undefined): string {
+  const lines = `lines ${firstLine}–${row} (${row - firstLine + 1} lines)`;
+  if (problem?.includes("never closes")) return `a quote opens on line ${firstLine} and never closes: ${lines}, to the end of the file, were read as one cell and none of them imported; close the quote (write a quote inside a cell as "") and import the file again (rows already imported are skipped)`;
+  return `a quote opens on line ${firstLine} and closes only on line ${row}: ${lines} were read as one row and none of them imported; fix the quote and import the file again (rows already imported are skipped)`;
 }
 
 // ---- orders ----

@@ -1,4 +1,4 @@
-import { stringify } from "csv-stringify/sync";
+import { csvText } from "./csv-text.js";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import type { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership } from "../../domain/segments/segment-membership.js";
@@ -124,7 +124,7 @@ export async function segmentCsv(store: SegmentExportStore, segmentId: string, o
   let written = options.mailable ? 0 : members.length;
   let notMailable = 0;
   async function* chunks(): AsyncIterable<string> {
-    yield stringify([[...SEGMENT_CSV_COLUMNS]]);
+    yield csvText([SEGMENT_CSV_COLUMNS]);
     for await (const page of segmentMemberPages(store, members, options.pageSize)) {
       // --mailable: only members the send would mail now (mailPermission), so a file taken into another tool mails no one who said no.
       const kept = options.mailable ? page.filter((m) => m.mayMail) : page;
@@ -133,7 +133,7 @@ export async function segmentCsv(store: SegmentExportStore, segmentId: string, o
         notMailable += page.length - kept.length;
       }
       const rows = kept.map((m) => [m.contactId, m.email ?? "", m.subscription ?? "", m.consentAt ?? "", m.optedOutAt ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
-      yield stringify(rows, { cast: { number: (n) => String(n) } });
+      yield csvText(rows);
     }
   }
   return {

@@ -1,28 +1,119 @@
 import { z } from "zod";
-import { dateCell, nonNegativeNumberCell, numberCell, requiredText } from "../input/csv-fields.js";
+import { CellProblem, dateValue, numberValue, textValue } from "../input/csv-fields.js";
+import type { RowError } from "../input/row-errors.js";
+import type { CustomerSummary } from "./customer-summary.js";
+import type { Order } from "./order-history.js";
 
-/** An orders CSV row: `order_id,customer_id,created_at,total` (other columns are ignored). */
-export const OrderRow = z
-  .object({
-    order_id: requiredText,
-    customer_id: requiredText,
-    created_at: dateCell,
-    total: numberCell.refine((n) => n >= 0, { message: "must not be negative: a refund or cancellation is not an order" }),
-  })
-  .transform((r) => ({ orderId: r.order_id, contactId: r.customer_id, createdAt: r.created_at, total: r.total }));
+/**
+ * The files `clv score` and `clv fit` read, as a shape checked once per file (zod, on the header) and a
+ * row reader that checks each cell with a plain function: a million rows are read without a zod
+ * parse or a record object per row. The messages are those of the field parsers in csv-fields.ts.
+ */
+export interface CsvRowReader<T> {
+  /** The header, checked once: the columns the file must have. */
+  readonly header: z.ZodType<string[]>;
+  /** The columns the reader looks at, in the order `read` gets their cells. */
+  readonly columns: readonly string[];
+  /**
+   * One row: `cells[k]` is the cell of `columns[k]`, undefined when the file has no such column or
+   * the row is short. Each problem goes to `errors`; the value is returned only when there is none.
+   */
+  read(cells: readonly (string | undefined)[], row: number, errors: RowError[]): T | undefined;
+}
 
-/** A summary CSV row for `clv fit`: `customer_id,frequency,recency,T[,monetary_value]`, in any one time unit. */
-export const SummaryRow = z
-  .object({
-    customer_id: requiredText,
-    frequency: nonNegativeNumberCell.refine(Number.isInteger, { message: "must be a whole number of repeat purchases" }),
-    recency: nonNegativeNumberCell,
-    T: nonNegativeNumberCell,
-    monetary_value: nonNegativeNumberCell.optional(),
-  })
-  .refine((r) => r.recency <= r.T, { message: "recency must not exceed T", path: ["recency"] })
-  .refine((r) => r.frequency > 0 || r.recency === 0, { message: "must be 0 when frequency is 0", path: ["recency"] })
-  .transform((r) => ({
-    contactId: r.customer_id,
-    summary: { frequency: r.frequency, recency: r.recency, T: r.T, ...(r.monetary_value !== undefined && { monetaryValue: r.monetary_value }) },
-  }));
+/** Delimiters a file may have been written with, for saying which one a one-column header is split by. */
+const OTHER_DELIMITERS = [";", "\t", "|", ","];
+const delimiterName = (d: string) => (d === "\t" ? "tab" : `'${d}'`);
+
+/** A header with each of `required` once. A header that is one cell holding another delimiter says which. */
+export function csvHeader(required: readonly string[], delimiter = ","): z.ZodType<string[]> {
+  return z.array(z.string()).superRefine((columns, ctx) => {
+    const other = columns.length === 1 ? OTHER_DELIMITERS.find((d) => d !== delimiter && columns[0]!.includes(d)) : undefined;
+    if (other !== undefined) {
+      ctx.addIssue({ code: "custom", message: `a ${delimiterName(other)}-separated file: use --delimiter ${other === "\t" ? "tab" : `'${other}'`}` });
+      return;
+    }
+    const missing = required.filter((name) => !columns.includes(name));
+    if (missing.length > 0) {
+      const named = missing.map((name) => `"${name}"`).join(", ");
+      ctx.addIssue({ code: "custom", message: `no column${missing.length > 1 ? "s" : ""} ${named}; the columns are ${columns.length > 0 ? columns.join(", ") : "(none: the file is empty)"}` });
+    }
+    for (const name of required) {
+      const times = columns.filter((c) => c === name).length;
+      if (times > 1) ctx.addIssue({ code: "custom", message: `the column "${name}" appears ${times} times` });
+    }
+  });
+}
+
+/** Keeps a cell's value, or records its problem; says whether the value is good. */
+function checked<T>(value: T | CellProblem, field: string, row: number, errors: RowError[]): value is T {
+  if (!(value instanceof CellProblem)) return true;
+  errors.push({ row, field, message: value.message });
+  return false;
+}
+
+const MISSING = new CellProblem("is missing");
+const text = (cell: string | undefined) => (cell === undefined ? MISSING : textValue(cell));
+const number = (cell: string | undefined) => (cell === undefined ? MISSING : numberValue(cell));
+
+const ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total"] as const;
+
+/** An orders CSV: `order_id,customer_id,created_at,total` (other columns are ignored). */
+export function orderRows(delimiter = ","): CsvRowReader<Order> {
+  return {
+    header: csvHeader(ORDER_COLUMNS, delimiter),
+    columns: ORDER_COLUMNS,
+    read(cells, row, errors) {
+      const orderId = text(cells[0]);
+      const contactId = text(cells[1]);
+      const createdAt = cells[2] === undefined ? MISSING : dateValue(cells[2]);
+      let total = number(cells[3]);
+      if (typeof total === "number" && total < 0) total = new CellProblem("must not be negative: a refund or cancellation is not an order");
+      const before = errors.length;
+      checked(orderId, "order_id", row, errors);
+      checked(contactId, "customer_id", row, errors);
+      checked(createdAt, "created_at", row, errors);
+      checked(total, "total", row, errors);
+      return errors.length === before ? { orderId: orderId as string, contactId: contactId as string, createdAt: createdAt as number, total: total as number } : undefined;
+    },
+  };
+}
+
+const SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"] as const;
+
+/** A summary CSV for `clv fit`: `customer_id,frequency,recency,T[,monetary_value]`, in any one time unit. */
+export function summaryRows(delimiter = ","): CsvRowReader<CustomerSummary> {
+  return {
+    header: csvHeader(SUMMARY_COLUMNS.slice(0, 4), delimiter),
+    columns: SUMMARY_COLUMNS,
+    read(cells, row, errors) {
+      const monetaryCell = cells[4];
+      const before = errors.length;
+      const contactId = text(cells[0]);
+      checked(contactId, "customer_id", row, errors);
+      const frequency = number(cells[1]);
+      if (checked(frequency, "frequency", row, errors)) {
+        if (frequency < 0) errors.push({ row, field: "frequency", message: "must not be negative" });
+        if (!Number.isInteger(frequency)) errors.push({ row, field: "frequency", message: "must be a whole number of repeat purchases" });
+      }
+      const recency = nonNegative(number(cells[2]), "recency", row, errors);
+      const T = nonNegative(number(cells[3]), "T", row, errors);
+      const monetaryValue = monetaryCell === undefined ? undefined : nonNegative(numberValue(monetaryCell), "monetary_value", row, errors);
+      // The checks across cells, when every cell is a number (as zod runs an object's refinements).
+      const parsed = contactId !== MISSING && typeof frequency === "number" && typeof recency === "number" && typeof T === "number" && !(monetaryValue instanceof CellProblem);
+      if (parsed) {
+        if (recency > T) errors.push({ row, field: "recency", message: "recency must not exceed T" });
+        if (!(frequency > 0 || recency === 0)) errors.push({ row, field: "recency", message: "must be 0 when frequency is 0" });
+      }
+      if (!parsed || errors.length > before) return undefined;
+      return monetaryValue === undefined ? { frequency, recency, T } : { frequency, recency, T, monetaryValue: monetaryValue as number };
+    },
+  };
+}
+
+/** A number that must not be negative: its value (a negative one too, as zod's refinement keeps it) or its problem. */
+function nonNegative(value: number | CellProblem, field: string, row: number, errors: RowError[]): number | CellProblem {
+  if (!checked(value, field, row, errors)) return value;
+  if (value < 0) errors.push({ row, field, message: "must not be negative" });
+  return value;
+}

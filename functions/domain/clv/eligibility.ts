@@ -36,17 +36,28 @@ export interface Eligibility {
   reasons: string[];
 }
 
+/** What the rules look at, added up over the contacts with orders (the nightly plan folds it scan segment by scan segment). */
+export interface EligibilityFacts {
+  customers: number;
+  /** Epoch ms; Infinity / −Infinity without customers. */
+  firstOrderAt: number;
+  lastOrderAt: number;
+  /** Customers with 3 or more orders. */
+  threePlus: number;
+}
+
 export function checkEligibility(histories: readonly ContactHistory[], asOf: number, rules: EligibilityRules = defaultEligibilityRules): Eligibility {
-  let first = Infinity;
-  let last = -Infinity;
-  let threePlus = 0;
+  const facts: EligibilityFacts = { customers: histories.length, firstOrderAt: Infinity, lastOrderAt: -Infinity, threePlus: 0 };
   for (const h of histories) {
-    first = Math.min(first, h.firstOrderAt);
-    last = Math.max(last, h.lastOrderAt);
-    if (h.orderCount >= 3) threePlus++;
+    facts.firstOrderAt = Math.min(facts.firstOrderAt, h.firstOrderAt);
+    facts.lastOrderAt = Math.max(facts.lastOrderAt, h.lastOrderAt);
+    if (h.orderCount >= 3) facts.threePlus++;
   }
+  return eligibilityOf(facts, asOf, rules);
+}
+
+export function eligibilityOf({ customers, firstOrderAt: first, lastOrderAt: last, threePlus }: EligibilityFacts, asOf: number, rules: EligibilityRules = defaultEligibilityRules): Eligibility {
   const asOfDay = dayNumber(asOf);
-  const customers = histories.length;
   const historyDays = customers > 0 ? asOfDay - dayNumber(first) : 0;
   const daysSinceLast = customers > 0 ? asOfDay - dayNumber(last) : Infinity;
   const checks: EligibilityCheck[] = [

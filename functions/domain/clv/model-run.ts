@@ -1,8 +1,8 @@
 import { bgNbd, mbgNbd } from "./bg-nbd.js";
-import { purchaseTable, type CustomerSummary } from "./customer-summary.js";
+import { contactCount, purchaseTable, summaryTable, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
 import { checkEligibility, defaultEligibilityRules, type Eligibility, type EligibilityRules } from "./eligibility.js";
 import { fitModel } from "./fit.js";
-import { fitGammaGamma, type GammaGammaParams } from "./gamma-gamma.js";
+import { gammaGamma, spendTable, type GammaGammaParams } from "./gamma-gamma.js";
 import { calibrationHoldout, dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory, type TimeUnit } from "./order-history.js";
 import { paretoNbd } from "./pareto-nbd.js";
 import { ModelFitError, purchaseModelNames, type ModelFit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
@@ -74,38 +74,86 @@ export function defaultHoldoutDays(historyDays: number): number {
 }
 
 /**
+ * What a model run fits on, as weighted distinct rows: built here from every history, or folded
+ * scan segment by scan segment (history-fold.ts) so a night never holds every contact.
+ */
+export interface ModelRunTables {
+  /** The end of the calibration window (day number); the holdout runs from there to the as-of day. */
+  calibrationEndDay: number;
+  /** Calibration summaries of the contacts who had ordered by then, each row with its holdout purchases. */
+  calibration: CalibrationTable;
+  /** Every contact's summary as of the run: what the chosen model is refitted on. */
+  allData: SummaryTable;
+  /** Repeat buyers' frequency and mean repeat value: what Gamma-Gamma is fitted on. */
+  spend: SummaryTable;
+}
+
+export type CalibrationTable = SummaryTable & { readonly holdoutPurchases: Float64Array };
+
+/** Calibration summaries with their holdout purchases, identical pairs counted once with a weight. */
+export function calibrationTable(summaries: readonly CustomerSummary[], holdoutPurchases: ArrayLike<number>, weights?: Iterable<number>): CalibrationTable {
+  // The monetary column of the fold carries the holdout purchases: purchase models do not read it.
+  const table = summaryTable(
+    summaries.map((s, i) => ({ frequency: s.frequency, recency: s.recency, T: s.T, monetaryValue: holdoutPurchases[i]! })),
+    weights,
+  );
+  return { ...table, holdoutPurchases: table.monetaryValue, monetaryValue: new Float64Array(table.length) };
+}
+
+/** The calibration window's end: the holdout is `holdoutDays`, or a third of the history (30 to 365 days). */
+export function calibrationEndDayOf(firstPurchaseDay: number, asOfDay: number, options: Pick<ModelRunOptions, "holdoutDays"> = {}): number {
+  return asOfDay - (options.holdoutDays ?? defaultHoldoutDays(asOfDay - firstPurchaseDay));
+}
+
+/**
  * The nightly model run: eligibility → fit each purchase model on the calibration window → compare
  * them on the holdout (rankCandidates) → refit the best on all data → fit Gamma-Gamma on all repeat buyers.
  */
 export function runModels(histories: readonly ContactHistory[], asOf: number, options: ModelRunOptions = defaultModelRunOptions): ModelRun {
   const asOfDay = dayNumber(asOf);
   const eligibility = checkEligibility(histories, asOf, options.rules);
-  const run: ModelRun = { asOf: isoDay(asOfDay), unit: options.unit, contacts: histories.length, eligibility, reasons: [...eligibility.reasons] };
-  if (!eligibility.eligible) return run;
-
-  const firstDay = Math.min(...histories.map((h) => h.purchaseDays[0]!));
-  const holdoutDays = options.holdoutDays ?? defaultHoldoutDays(asOfDay - firstDay);
-  const calibrationEndDay = asOfDay - holdoutDays;
+  if (!eligibility.eligible) return runModelsOnTables(histories.length, eligibility, undefined, asOf, options);
+  const firstDay = histories.reduce((first, h) => Math.min(first, h.purchaseDays[0]!), Infinity);
+  const calibrationEndDay = calibrationEndDayOf(firstDay, asOfDay, options);
   const split = calibrationHoldout(histories, calibrationEndDay, asOfDay, options.unit);
-  const calibration = purchaseTable(split.map((c) => c.calibration));
+  const summaries = histories.map((h) => summarize(h, asOfDay, options.unit)!);
+  const tables: ModelRunTables = {
+    calibrationEndDay,
+    calibration: calibrationTable(
+      split.map((c) => c.calibration),
+      split.map((c) => c.holdoutPurchases),
+    ),
+    allData: purchaseTable(summaries),
+    spend: spendTable(summaries),
+  };
+  return runModelsOnTables(histories.length, eligibility, tables, asOf, options);
+}
+
+/** The model run on its tables; `tables` may be absent only when the store is not eligible. */
+export function runModelsOnTables(contacts: number, eligibility: Eligibility, tables: ModelRunTables | undefined, asOf: number, options: ModelRunOptions = defaultModelRunOptions): ModelRun {
+  const asOfDay = dayNumber(asOf);
+  const run: ModelRun = { asOf: isoDay(asOfDay), unit: options.unit, contacts, eligibility, reasons: [...eligibility.reasons] };
+  if (!eligibility.eligible) return run;
+  if (!tables) throw new Error("an eligible store's model run needs its tables");
+
+  const { calibrationEndDay, calibration } = tables;
+  const holdoutDays = asOfDay - calibrationEndDay;
   const horizon = holdoutDays / DAYS_PER_UNIT[options.unit];
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
     try {
       const fit = fitModel(model, calibration);
-      return { model: name, fit, ...holdoutError(model, fit.params, split, horizon) };
+      return { model: name, fit, ...holdoutError(model, fit.params, calibration, horizon) };
     } catch (error) {
       return { model: name, error: error instanceof ModelFitError ? error.reason : String(error) };
     }
   });
-  run.holdout = { calibrationEnd: isoDay(calibrationEndDay), holdoutEnd: isoDay(asOfDay), holdoutDays, contacts: split.length, candidates };
+  run.holdout = { calibrationEnd: isoDay(calibrationEndDay), holdoutEnd: isoDay(asOfDay), holdoutDays, contacts: contactCount(calibration), candidates };
 
   const ranked = rankCandidates(candidates);
-  const summaries = histories.map((h) => summarize(h, asOfDay, options.unit)!);
-  const allData = purchaseTable(summaries);
   for (const candidate of ranked) {
     try {
-      run.purchaseModel = { ...fitModel(purchaseModels[candidate.model], allData), model: candidate.model };
+      run.purchaseModel = { ...fitModel(purchaseModels[candidate.model], tables.allData), model: candidate.model };
       break;
     } catch (error) {
       run.reasons.push(`${candidate.model} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);
@@ -117,7 +165,7 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
   }
   run.reasons = [];
   try {
-    const spend = fitGammaGamma(summaries);
+    const spend = fitModel(gammaGamma, tables.spend);
     if (spend.params.q <= 1) throw new ModelFitError("gamma-gamma", `q = ${spend.params.q.toFixed(3)} ≤ 1 gives no finite mean order value`);
     run.spendModel = spend;
   } catch (error) {
@@ -142,30 +190,35 @@ export function rankCandidates(candidates: readonly HoldoutEvaluation[]): Holdou
   return [...nearTie, ...evaluated.filter((c) => !nearTie.includes(c))];
 }
 
-/** Per-contact and total error of a model's holdout forecast; identical summaries are predicted once. */
-function holdoutError(model: PurchaseModel, params: Record<string, number>, split: readonly { calibration: CustomerSummary; holdoutPurchases: number }[], horizon: number) {
+/** Per-contact and total error of a model's holdout forecast, over the calibration table's weighted rows. */
+function holdoutError(model: PurchaseModel, params: Record<string, number>, table: CalibrationTable, horizon: number) {
   const cache = new Map<string, { purchases: number; none: number }>();
   let absolute = 0;
   let logLoss = 0;
   let predictedPurchases = 0;
   let actualPurchases = 0;
-  for (const { calibration: s, holdoutPurchases } of split) {
+  let contacts = 0;
+  for (let i = 0; i < table.length; i++) {
+    const s = { frequency: table.frequency[i]!, recency: table.recency[i]!, T: table.T[i]! };
+    const weight = table.weight[i]!;
+    const holdoutPurchases = table.holdoutPurchases[i]!;
     const key = `${s.frequency}|${s.recency}|${s.T}`;
     let predicted = cache.get(key);
     if (predicted === undefined) {
       predicted = { purchases: model.expectedPurchases(params, s, horizon), none: model.probabilityNoPurchase(params, s, horizon) };
       cache.set(key, predicted);
     }
-    absolute += Math.abs(predicted.purchases - holdoutPurchases);
-    logLoss -= Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
-    predictedPurchases += predicted.purchases;
-    actualPurchases += holdoutPurchases;
+    absolute += weight * Math.abs(predicted.purchases - holdoutPurchases);
+    logLoss -= weight * Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
+    predictedPurchases += weight * predicted.purchases;
+    actualPurchases += weight * holdoutPurchases;
+    contacts += weight;
   }
   return {
-    meanAbsoluteError: absolute / split.length,
+    meanAbsoluteError: absolute / contacts,
     predictedPurchases,
     actualPurchases,
     totalError: actualPurchases > 0 ? (predictedPurchases - actualPurchases) / actualPurchases : Number.NaN,
-    churnLogLoss: logLoss / split.length,
+    churnLogLoss: logLoss / contacts,
   };
 }

@@ -78,13 +78,29 @@ export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Fl
 export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
-  const cutoffs = [Infinity, Infinity, Infinity, Infinity];
+  const distinct: number[] = [];
+  const counts: number[] = [];
   for (let start = 0; start < n; ) {
     let end = start + 1;
     while (end < n && sorted[end] === sorted[start]) end++;
-    const score = Math.min(5, 1 + Math.floor((5 * (start + (end - start) / 2)) / n));
-    for (let s = 2; s <= score; s++) cutoffs[s - 2] = Math.min(cutoffs[s - 2]!, sorted[start]!);
+    distinct.push(sorted[start]!);
+    counts.push(end - start);
     start = end;
+  }
+  return quintileCutoffsOfCounts(distinct, counts);
+}
+
+/** The same cutoffs from a distribution: ascending distinct values and how many contacts have each. */
+export function quintileCutoffsOfCounts(distinct: ArrayLike<number>, counts: ArrayLike<number>): QuintileCutoffs {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) n += counts[i]!;
+  const cutoffs = [Infinity, Infinity, Infinity, Infinity];
+  let below = 0;
+  for (let i = 0; i < distinct.length; i++) {
+    const tied = counts[i]!;
+    const score = Math.min(5, 1 + Math.floor((5 * (below + tied / 2)) / n));
+    for (let s = 2; s <= score; s++) cutoffs[s - 2] = Math.min(cutoffs[s - 2]!, distinct[i]!);
+    below += tied;
   }
   return cutoffs as unknown as QuintileCutoffs;
 }

@@ -3,8 +3,6 @@ import { rescoreContacts, writeRescored, type ContactState, type NightlyPlan, ty
 
 /** What rescoring a changed contact needs of the store, besides the night's writes. */
 export interface ContactChangeStore extends NightlyStore {
-  /** The plan of the last night that completed: the current model. */
-  latestCompletedPlan(): Promise<NightlyPlan | undefined>;
   getContactStates(contactIds: readonly string[]): Promise<ContactState[]>;
 }
 

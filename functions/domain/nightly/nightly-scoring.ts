@@ -1,9 +1,10 @@
-import { scoreContacts, storePopulation, type ContactScores, type StorePopulation } from "../clv/contact-scores.js";
-import { runModels, type ModelRun } from "../clv/model-run.js";
-import type { ContactHistory } from "../clv/order-history.js";
+import { scoreContacts, type ContactScores, type StorePopulation } from "../clv/contact-scores.js";
+import { HistoryFold, runModelsOnFold } from "../clv/history-fold.js";
+import { calibrationEndDayOf, type ModelRun } from "../clv/model-run.js";
+import { dayNumber, type ContactHistory } from "../clv/order-history.js";
 import { analyticsOfTally, emptyTally, mergeTallies, tallyMember, type SegmentAnalytics, type SegmentTally } from "../segments/segment-analytics.js";
 import type { NumericField, SegmentDefinition } from "../segments/segment-definition.js";
-import { isMember, segmentContact, storeAverages, type MembershipChanges, type SegmentContact } from "../segments/segment-membership.js";
+import { isMember, segmentContact, type MembershipChanges, type SegmentContact } from "../segments/segment-membership.js";
 import type { ContactProfile } from "../store/contact.js";
 
 /**
@@ -21,6 +22,10 @@ export interface NightlyPlan {
   /** The store's average of each figure, for relative segment thresholds. */
   storeAverages: Partial<Record<NumericField, number>>;
   scanSegments: number;
+  /** The store's first purchase day (day number): the next night splits its calibration window by it. */
+  firstPurchaseDay?: number;
+  /** Purchase days per calendar month ("YYYY-MM"), for seasonality. */
+  monthlyPurchases?: Record<string, number>;
 }
 
 /** Everything the night reads of one contact: its partition's profile, scores, memberships and e-mail events. */
@@ -55,6 +60,8 @@ export interface NightlyStore {
   scanHistories(segment: number, totalSegments: number): AsyncIterable<ContactHistory[]>;
   scanContactStates(segment: number, totalSegments: number): AsyncIterable<ContactState[]>;
   saveNightlyPlan(plan: NightlyPlan): Promise<void>;
+  /** The plan of the last night that completed: the current model. */
+  latestCompletedPlan(): Promise<NightlyPlan | undefined>;
   getNightlyPlan(runId: string): Promise<NightlyPlan | undefined>;
   completeNightlyRun(runId: string, summary: NightlySummary): Promise<void>;
   listSegmentDefinitions(): Promise<SegmentDefinition[]>;
@@ -77,17 +84,28 @@ export function scoresChanged(previous: ContactScores | undefined, next: Contact
   return false;
 }
 
-/** Step 1: fit and select the model on every contact's history, and fix the store-wide figures. */
+/** Step 1 on histories in memory: fold them (history-fold.ts) and plan from the fold, as the night does. */
 export function planNightlyRun(histories: readonly ContactHistory[], now: number, scanSegments: number): NightlyPlan {
-  const run = runModels(histories, now);
-  const population = storePopulation(histories, now);
+  const asOfDay = dayNumber(now);
+  const firstPurchaseDay = histories.reduce((first, h) => Math.min(first, h.purchaseDays[0] ?? Infinity), Infinity);
+  const fold = new HistoryFold(now, Number.isFinite(firstPurchaseDay) ? calibrationEndDayOf(firstPurchaseDay, asOfDay) : asOfDay);
+  for (const h of histories) fold.add(h);
+  return planOfFold(fold, scanSegments);
+}
+
+/** The plan from the whole store's fold: fit and select the model, fix the store-wide figures. */
+export function planOfFold(fold: HistoryFold, scanSegments: number): NightlyPlan {
+  const run = runModelsOnFold(fold);
+  const population = fold.population();
   return {
-    runId: new Date(now).toISOString(),
-    asOf: now,
+    runId: new Date(fold.asOf).toISOString(),
+    asOf: fold.asOf,
     run,
     population,
-    storeAverages: storeAverages(scoreContacts(histories, now, run, undefined, population), now),
+    storeAverages: fold.storeAverages(run, population),
     scanSegments,
+    ...(Number.isFinite(fold.firstPurchaseDay) && { firstPurchaseDay: fold.firstPurchaseDay }),
+    monthlyPurchases: Object.fromEntries(fold.monthlyPurchases()),
   };
 }
 
@@ -249,16 +267,47 @@ export async function finishNightlyRun(store: NightlyStore, runId: string, resul
   return summary;
 }
 
-/** Step 1 through the store: read every history (scan segments in parallel), plan, keep the plan. */
-export async function startNightlyRun(store: NightlyStore, now: number, scanSegments: number): Promise<NightlyPlan> {
-  const pages = await Promise.all(
+/** What the plan step did, besides the plan: for its log line and the benchmark. */
+export interface PlanReading {
+  /** Times the table was read: 2 when the store's first order moved (the first night, an import of older orders). */
+  scans: number;
+  /** Distinct rows of the merged fold: what the plan's memory grows with. */
+  distinctRows: number;
+}
+
+/**
+ * Step 1 through the store: each scan segment (in parallel) folds its contacts' histories, the folds
+ * are merged, and the plan is fitted on the merge; no step holds every contact. The calibration
+ * window depends on the store's first order, known for sure only after the scan: the fold splits at
+ * the last night's, and the table is read once more when that was not the store's.
+ */
+export async function startNightlyRun(store: NightlyStore, now: number, scanSegments: number): Promise<NightlyPlan & { reading: PlanReading }> {
+  const asOfDay = dayNumber(now);
+  const previous = await store.latestCompletedPlan();
+  let calibrationEndDay = previous?.firstPurchaseDay !== undefined ? calibrationEndDayOf(previous.firstPurchaseDay, asOfDay) : asOfDay;
+  let fold = await foldTable(store, now, calibrationEndDay, scanSegments);
+  let scans = 1;
+  const expected = fold.expectedCalibrationEndDay();
+  if (expected !== undefined && expected !== calibrationEndDay) {
+    calibrationEndDay = expected;
+    fold = await foldTable(store, now, calibrationEndDay, scanSegments);
+    scans++;
+  }
+  const plan = planOfFold(fold, scanSegments);
+  await store.saveNightlyPlan(plan);
+  return { ...plan, reading: { scans, distinctRows: fold.distinctRows } };
+}
+
+/** Every scan segment folded on its own, then merged. */
+async function foldTable(store: NightlyStore, now: number, calibrationEndDay: number, scanSegments: number): Promise<HistoryFold> {
+  const folds = await Promise.all(
     Array.from({ length: scanSegments }, async (_, segment) => {
-      const histories: ContactHistory[] = [];
-      for await (const page of store.scanHistories(segment, scanSegments)) histories.push(...page);
-      return histories;
+      const fold = new HistoryFold(now, calibrationEndDay);
+      for await (const page of store.scanHistories(segment, scanSegments)) for (const h of page) fold.add(h);
+      return fold;
     }),
   );
-  const plan = planNightlyRun(pages.flat(), now, scanSegments);
-  await store.saveNightlyPlan(plan);
-  return plan;
+  const merged = folds[0] ?? new HistoryFold(now, calibrationEndDay);
+  for (const fold of folds.slice(1)) merged.merge(fold);
+  return merged;
 }

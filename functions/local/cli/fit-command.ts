@@ -1,21 +1,21 @@
 import { fitModel } from "../../domain/clv/fit.js";
-import { SummaryRow } from "../../domain/clv/csv-rows.js";
+import { summaryRows } from "../../domain/clv/csv-rows.js";
 import { purchaseTable } from "../../domain/clv/customer-summary.js";
 import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
 import { purchaseModels } from "../../domain/clv/model-run.js";
 import type { ModelFit, PurchaseModelName } from "../../domain/clv/purchase-model.js";
 import type { RowError } from "../../domain/input/row-errors.js";
-import { readRows } from "./read-rows.js";
+import { CsvFileError, noRowsError, readRows } from "./read-rows.js";
 
 /** A purchase model, or Gamma-Gamma for the spend. */
 export type FittableModel = PurchaseModelName | "gamma-gamma";
 
 /** Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0. */
-export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
-  const { rows, errors } = await readRows(path, SummaryRow, options);
-  const summaries = rows.map((r) => r.summary);
+export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean; delimiter?: string } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
+  const { rows: summaries, errors, columns } = await readRows(path, summaryRows(options.delimiter), options);
+  if (summaries.length === 0) throw noRowsError(path, errors, "customers to fit on");
   if (model === "gamma-gamma") {
-    if (!rows.some((r) => r.summary.monetaryValue !== undefined)) throw new Error(`gamma-gamma needs a monetary_value column in ${path}`);
+    if (!columns.includes("monetary_value")) throw new CsvFileError(path, `gamma-gamma needs a monetary_value column; the columns are ${columns.join(", ")}`);
     return { fit: fitModel(gammaGamma, spendTable(summaries)), errors };
   }
   return { fit: fitModel(purchaseModels[model], purchaseTable(summaries)), errors };

@@ -27,5 +27,18 @@ export function modelRunText(run: ModelRun): string[] {
   if (run.spendModel) lines.push(`  Spend: gamma-gamma ${params(run.spendModel.params)} on ${run.spendModel.customers} repeat buyers`);
   if (run.spendModelError) lines.push(`  Spend model not fitted (${run.spendModelError}); predicted CLV uses each contact's average order value`);
   for (const reason of run.reasons) lines.push(`  No predictions: ${reason}`);
+  const hint = asOfHint(run);
+  if (hint) lines.push(hint);
   return lines;
+}
+
+/**
+ * Orders that stop long before the as-of date (an old export, a demo data set scored as of today):
+ * the store is ineligible only because of the date, so say which date to give.
+ */
+export function asOfHint(run: ModelRun): string | undefined {
+  const recent = run.eligibility.checks.find((c) => c.rule === "recent-orders");
+  if (!recent || recent.met || !Number.isFinite(recent.actual) || run.contacts === 0) return undefined;
+  const lastOrderDay = new Date(Date.parse(`${run.asOf}T00:00:00Z`) - recent.actual * 86_400_000).toISOString().slice(0, 10);
+  return `  Hint: the last order is from ${lastOrderDay}, ${recent.actual} days before ${run.asOf}; to score the store as it was then, give --as-of ${lastOrderDay}`;
 }

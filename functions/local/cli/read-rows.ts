@@ -1,26 +1,54 @@
+import { basename } from "node:path";
 import { SingleBar } from "cli-progress";
-import type { z } from "zod";
-import { csvRecords } from "../../adapters/csv/csv-records.js";
-import { InvalidInputError, rowErrors, type RowError } from "../../domain/input/row-errors.js";
+import { readCsvCells } from "../../adapters/csv/csv-cells.js";
+import type { CsvRowReader } from "../../domain/clv/csv-rows.js";
+import { formatRowError, InvalidInputError, type RowError } from "../../domain/input/row-errors.js";
 
 export interface ReadRowsOptions {
   /** Stop at the first bad row instead of reporting it and going on. */
   strict?: boolean;
   /** Show a progress bar (on large files, when stderr is a terminal). */
   progress?: boolean;
+  /** The cell delimiter, one character; default ",". */
+  delimiter?: string;
 }
 
 export interface ReadRows<T> {
   rows: T[];
   errors: RowError[];
+  /** The header's columns. */
+  columns: string[];
+}
+
+/** A problem with the whole file (its columns, its delimiter), said in one line that names it. */
+export class CsvFileError extends Error {
+  constructor(file: string, problem: string) {
+    super(`${basename(file)}: ${problem}`);
+    this.name = "CsvFileError";
+  }
+}
+
+/** A file with a header and no row to use: what it holds instead, with its first bad rows. */
+export function noRowsError(path: string, errors: readonly RowError[], what: string): CsvFileError {
+  if (errors.length === 0) return new CsvFileError(path, `no ${what}: the file has no rows below its header`);
+  const shown = errors.slice(0, 5).map(formatRowError);
+  if (errors.length > shown.length) shown.push(`… and ${errors.length - shown.length} more`);
+  return new CsvFileError(path, `no ${what}: every row is bad (${errors.length} problems)\n${shown.join("\n")}`);
 }
 
 const PROGRESS_MIN_BYTES = 5_000_000;
 
-/** Reads a CSV file, parsing each row with `schema`; bad rows become RowErrors, the rest are kept. */
-export async function readRows<S extends z.ZodType>(path: string, schema: S, options: ReadRowsOptions = {}): Promise<ReadRows<z.output<S>>> {
-  const rows: z.output<S>[] = [];
+/**
+ * Reads a CSV file with `reader`: the header is checked once (a missing column fails the whole file
+ * in one line), then each row's cells; bad rows become RowErrors, the rest are kept.
+ */
+export async function readRows<T>(path: string, reader: CsvRowReader<T>, options: ReadRowsOptions = {}): Promise<ReadRows<T>> {
+  const rows: T[] = [];
   const errors: RowError[] = [];
+  const delimiter = options.delimiter ?? ",";
+  let columns: string[] = [];
+  let at: number[] = [];
+  const picked: (string | undefined)[] = new Array(reader.columns.length);
   let bar: SingleBar | undefined;
   const onProgress =
     options.progress && process.stderr.isTTY
@@ -32,17 +60,38 @@ export async function readRows<S extends z.ZodType>(path: string, schema: S, opt
           bar?.update(Math.round(read / 1e6));
         }
       : undefined;
+  const tooMany = (count: number) =>
+    `has ${count} cells but the header has ${columns.length} (${delimiter === "," ? "an unquoted comma, such as a decimal comma?" : `an unquoted ${delimiter === "\t" ? "tab" : `'${delimiter}'`}?`})`;
   try {
-    for await (const { row, record, problem } of csvRecords(path, onProgress)) {
-      const parsed = problem ? undefined : schema.safeParse(record);
-      if (parsed?.success) rows.push(parsed.data);
-      else {
-        errors.push(...(parsed ? rowErrors(parsed.error, row) : [{ row, field: "", message: problem! }]));
-        if (options.strict) throw new InvalidInputError(errors);
-      }
-    }
+    await readCsvCells(
+      path,
+      {
+        header(names) {
+          const shape = reader.header.safeParse(names);
+          if (!shape.success) throw new CsvFileError(path, shape.error.issues.map((i) => i.message).join("; "));
+          columns = names;
+          at = reader.columns.map((name) => names.indexOf(name));
+        },
+        row(cells, count, row, problem) {
+          if (problem !== undefined || count > columns.length) errors.push({ row, field: "", message: problem ?? tooMany(count) });
+          else {
+            for (let k = 0; k < at.length; k++) {
+              const index = at[k]!;
+              picked[k] = index >= 0 && index < count ? cells[index] : undefined;
+            }
+            const value = reader.read(picked, row, errors);
+            if (value !== undefined) {
+              rows.push(value);
+              return;
+            }
+          }
+          if (options.strict) throw new InvalidInputError(errors);
+        },
+      },
+      { delimiter, ...(onProgress && { onProgress }) },
+    );
   } finally {
     bar?.stop();
   }
-  return { rows, errors };
+  return { rows, errors, columns };
 }

@@ -1,11 +1,11 @@
 import { writeFileSync } from "node:fs";
-import { stringify } from "csv-stringify/sync";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { OrderRow } from "../../domain/clv/csv-rows.js";
+import { orderRows } from "../../domain/clv/csv-rows.js";
 import { scoreStore, type StoreScores } from "../../domain/clv/score-store.js";
 import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
-import { readRows } from "./read-rows.js";
+import { CsvFileError, noRowsError, readRows } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
+import { csvText } from "../../adapters/csv/csv-text.js";
 
 /** The output columns: `customer_id` then every figure, the same as a segment export's. */
 export { SCORE_COLUMNS };
@@ -16,14 +16,17 @@ export interface ScoreFileResult extends StoreScores {
 }
 
 /** Reads an orders CSV and scores its contacts as of a date; bad rows are reported and skipped (or stop the run with `strict`). */
-export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean } = {}): Promise<ScoreFileResult> {
-  const { rows, errors } = await readRows(path, OrderRow, options);
-  return { ...scoreStore(rows, asOf), errors, orders: rows.length };
+export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string } = {}): Promise<ScoreFileResult> {
+  const { rows, errors } = await readRows(path, orderRows(options.delimiter), options);
+  if (rows.length === 0) throw noRowsError(path, errors, "orders to score");
+  const scored = scoreStore(rows, asOf);
+  if (scored.scores.length === 0) throw new CsvFileError(path, `no contacts to score as of ${new Date(asOf).toISOString().slice(0, 10)}: all ${rows.length} orders are later; give a later --as-of`);
+  return { ...scored, errors, orders: rows.length };
 }
 
 export function writeScoresCsv(path: string, scores: readonly ContactScores[]): void {
   const records = scores.map((s) => [s.contactId, ...SCORE_COLUMNS.map((c) => s[c])]);
-  writeFileSync(path, stringify(records, { header: true, columns: ["customer_id", ...SCORE_COLUMNS], cast: { number: (n) => String(n) } }));
+  writeFileSync(path, csvText(records, { header: ["customer_id", ...SCORE_COLUMNS] }));
 }
 
 export function rowErrorLines(errors: readonly RowError[], limit = 20): string[] {

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
+import { readCsvCells } from "../../functions/adapters/csv/csv-cells.js";
+
+const dir = mkdtempSync(join(tmpdir(), "clv-csv-cells-"));
+let files = 0;
+
+/** Every row of `text` as [cells, row number, problem], the header as row 1. */
+async function cellsOf(text: string, delimiter = ","): Promise<[string[], number, string | undefined][]> {
+  const path = join(dir, `${files++}.csv`);
+  writeFileSync(path, text);
+  const rows: [string[], number, string | undefined][] = [];
+  await readCsvCells(path, { header: (columns) => rows.push([columns, 1, undefined]), row: (cells, count, row, problem) => rows.push([cells.slice(0, count), row, problem]) }, { delimiter });
+  return rows;
+}
+
+/** What csv-parse (the reader of `clv import`) makes of it, the header trimmed as ours is. */
+function csvParse(text: string): [string[], number, undefined][] {
+  const records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  return records.map(({ record, info }, i) => [i === 0 ? record.map((c) => c.trim()) : record, info.lines, undefined]);
+}
+
+describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", () => {
+  it.each([
+    ["empty lines skipped, still counted", "a,b\n1,2\n\n3,4\n"],
+    ["a BOM and CRLF", "\uFEFF a ,b\r\n1,2\r\n"],
+    ["quoted cells with quotes, delimiters and line breaks", 'a,b\n"x\ny",2\n"1""x","q,1"\n3,"4"'],
+    ["short and long rows", "a,b\n1,2,3\n4\n,\n"],
+    ["a cell of spaces", "a,b\n1,2\n \n3,4"],
+    ["one column, no final line break", "a\n1"],
+  ])("%s", async (_, text) => {
+    expect(await cellsOf(text)).toEqual(csvParse(text));
+  });
+
+  it("reads across its 1 MB blocks: 150,000 rows, every seventh with a quoted line break", async () => {
+    let text = "id,name,total\n";
+    for (let i = 0; i < 150_000; i++) text += i % 7 === 0 ? `${i},"na""me, ${i}\nline",${i}.5\n` : `${i},name ${i},${i}.5\n`;
+    const rows = await cellsOf(text);
+    expect(rows.length).toBe(150_001);
+    expect(rows).toEqual(csvParse(text));
+  });
+
+  it("reads another delimiter", async () => {
+    expect(await cellsOf("a;b\n1,5;2\n", ";")).toEqual([[["a", "b"], 1, undefined], [["1,5", "2"], 2, undefined]]);
+    expect(await cellsOf("a\tb\n1\t2\n", "\t")).toEqual([[["a", "b"], 1, undefined], [["1", "2"], 2, undefined]]);
+  });
+
+  it("reports broken quoting on its row and reads on", async () => {
+    const rows = await cellsOf('a,b\n1"2,3\n"12"3,4\n5,6\n"7,8\n9,10\n');
+    expect(rows.map(([, row, problem]) => [row, problem])).toEqual([
+      [1, undefined],
+      [2, 'a quote inside cell 1, which does not start with one: quote the whole cell and double the quotes inside it ("12""5")'],
+      [3, 'text after the closing quote of cell 1: quote the whole cell and double the quotes inside it ("12""5")'],
+      [4, undefined],
+      [5, "a quoted cell (cell 1) opens here and is never closed: the rest of the file was read into it"],
+    ]);
+  });
+
+  it("gives an empty header for an empty file", async () => {
+    expect(await cellsOf("")).toEqual([[[], 1, undefined]]);
+  });
+});

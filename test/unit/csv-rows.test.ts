@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { csvHeader, orderRows, summaryRows, type CsvRowReader } from "../../functions/domain/clv/csv-rows.js";
+import { CellProblem, dateValue } from "../../functions/domain/input/csv-fields.js";
+import { parseCalendarTime } from "../../functions/domain/input/calendar-time.js";
+import type { RowError } from "../../functions/domain/input/row-errors.js";
+
+/** Reads one row given as { column: cell } with `reader`, as the file reader hands it over. */
+function readOne<T>(reader: CsvRowReader<T>, record: Record<string, string>): { value: T | undefined; errors: string[] } {
+  const errors: RowError[] = [];
+  const value = reader.read(
+    reader.columns.map((c) => record[c]),
+    7,
+    errors,
+  );
+  return { value, errors: errors.map((e) => `row ${e.row}: ${e.field}: ${e.message}`) };
+}
+
+describe("orders rows: each cell checked, every problem of the row named (the messages of the zod field parsers)", () => {
+  it("reads a good row, trimming cells", () => {
+    expect(readOne(orderRows(), { order_id: " 1 ", customer_id: "a", created_at: " 2024-01-01 ", total: " 1e2 " })).toEqual({
+      value: { orderId: "1", contactId: "a", createdAt: Date.parse("2024-01-01T00:00:00Z"), total: 100 },
+      errors: [],
+    });
+  });
+
+  it("names every bad cell of a row, in column order", () => {
+    expect(readOne(orderRows(), { order_id: "", customer_id: " \u0001", created_at: "x", total: "-1" }).errors).toEqual([
+      "row 7: order_id: is empty",
+      "row 7: customer_id: contains control characters",
+      'row 7: created_at: expected a date like 2024-05-31 or a time like 2024-05-31T14:03:00Z, got "x"',
+      "row 7: total: must not be negative: a refund or cancellation is not an order",
+    ]);
+    expect(readOne(orderRows(), { order_id: "1", customer_id: "a", created_at: "2024-01-01", total: "abc" }).errors).toEqual(['row 7: total: expected a number, got "abc"']);
+    expect(readOne(orderRows(), { order_id: "1", customer_id: "a", total: "-0" })).toEqual({ value: undefined, errors: ["row 7: created_at: is missing"] });
+  });
+});
+
+describe("summary rows", () => {
+  const cases: [Record<string, string>, string[]][] = [
+    [{ customer_id: "a", frequency: "1.5", recency: "5", T: "3" }, ["frequency: must be a whole number of repeat purchases", "recency: recency must not exceed T"]],
+    [{ customer_id: "a", frequency: "0", recency: "5", T: "3" }, ["recency: recency must not exceed T", "recency: must be 0 when frequency is 0"]],
+    [{ customer_id: "a", frequency: "-1", recency: "-5", T: "x" }, ["frequency: must not be negative", "recency: must not be negative", 'T: expected a number, got "x"']],
+    [{ customer_id: "a", frequency: "2", recency: "5", T: "3", monetary_value: "" }, ['monetary_value: expected a number, got ""']],
+    [{ customer_id: "a", frequency: "2", recency: "2", T: "3", monetary_value: "-1" }, ["monetary_value: must not be negative"]],
+    [{ customer_id: "a", frequency: "0", recency: "2", T: "3" }, ["recency: must be 0 when frequency is 0"]],
+    [{ customer_id: "a", frequency: "Infinity", recency: "2", T: "3" }, ['frequency: expected a number, got "Infinity"']],
+    [{ frequency: "1", recency: "2", T: "3" }, ["customer_id: is missing"]],
+    [{ customer_id: " ", frequency: "0", recency: "2", T: "3" }, ["customer_id: is empty", "recency: must be 0 when frequency is 0"]],
+  ];
+  it.each(cases)("%j → %j", (record, expected) => {
+    const { value, errors } = readOne(summaryRows(), record);
+    expect(value).toBeUndefined();
+    expect(errors).toEqual(expected.map((e) => `row 7: ${e}`));
+  });
+
+  it("keeps monetary_value only when the file has it", () => {
+    expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86 });
+    expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "22.35" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86, monetaryValue: 22.35 });
+  });
+});
+
+describe("a file's header, checked once", () => {
+  const header = (columns: string[], delimiter = ",") => {
+    const parsed = csvHeader(["order_id", "customer_id", "created_at", "total"], delimiter).safeParse(columns);
+    return parsed.success ? "ok" : parsed.error.issues.map((i) => i.message).join("; ");
+  };
+  it("names the missing columns and lists those the file has", () => {
+    expect(header(["order_id", "customer_id", "created_at", "total", "currency"])).toBe("ok");
+    expect(header(["order_id", "customer_id", "date", "amount"])).toBe('no columns "created_at", "total"; the columns are order_id, customer_id, date, amount');
+    expect(header(["ID", "customer_id", "created_at", "total"])).toBe('no column "order_id"; the columns are ID, customer_id, created_at, total');
+    expect(header([])).toBe('no columns "order_id", "customer_id", "created_at", "total"; the columns are (none: the file is empty)');
+  });
+  it("says which delimiter a one-column header is split by", () => {
+    expect(header(["order_id;customer_id;created_at;total"])).toBe("a ';'-separated file: use --delimiter ';'");
+    expect(header(["order_id\tcustomer_id\tcreated_at\ttotal"])).toBe("a tab-separated file: use --delimiter tab");
+    expect(header(["order_id,customer_id,created_at,total"], ";")).toBe("a ','-separated file: use --delimiter ','");
+  });
+  it("refuses a column given twice", () => {
+    expect(header(["order_id", "customer_id", "created_at", "total", "total"])).toBe('the column "total" appears 2 times');
+  });
+});
+
+describe("dates read without a regular expression", () => {
+  it("gives what parseCalendarTime gives, value or message, on edge cases and on 50,000 random dates and date-times", () => {
+    const edges = ["2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29", " 2024-01-05 ", "2024-02-30", "2024-02-32", "2024-00-10", "2024-13-01", "0099-01-01", "0100-01-01", "0000-01-01", "2024-01-05T24:00:00Z", "2024-01-05T23:59:59Z", "2024-01-05T23:60:00Z", "2024-1-05", "2024-01-05T10:00:00+02:00", "2024-01-00", "2024-01-05 10:00:00Z", "2024-01-05t10:00:00Z", "+02024-01-05", "2024-01-05T10:00:00.123Z"];
+    let seed = 1;
+    const random = (k: number) => String(((seed = (seed * 48271) % 2147483647) % k)).padStart(2, "0");
+    const dates = Array.from({ length: 50_000 }, (_, i) => `${1900 + Number(random(300))}-${random(15)}-${random(35)}${i % 2 ? "" : `T${random(26)}:${random(62)}:${random(62)}Z`}`);
+    const asValue = (text: string) => {
+      const time = parseCalendarTime(text.trim());
+      return "error" in time ? time.error : time.ms;
+    };
+    for (const text of [...edges, ...dates]) {
+      const value = dateValue(text);
+      expect([text, value instanceof CellProblem ? value.message : value]).toEqual([text, asValue(text)]);
+    }
+  });
+});
