@@ -1,11 +1,22 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Four projects, each runnable alone (`npm run test:unit`, `test:integration`, `test:cdk`,
+ * `test:browser`); `npm test` runs them all. The heavy concurrency tests run everyday sizes here and
+ * their full strength under `npm run test:stress` (test/support/stress.ts).
+ */
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    // aws-local-stepfunctions needs Promise.withResolvers, which Node.js 20 lacks.
-    setupFiles: ["functions/local/promise-with-resolvers.ts"],
+    // aws-local-stepfunctions needs Promise.withResolvers, which Node.js 20 lacks; the SDK's warning
+    // that it will want Node 22 in 2027 is known and would be printed by every test file.
+    setupFiles: ["functions/local/promise-with-resolvers.ts", "bin/quiet-sdk-warning.ts"],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },
+      { extends: true, test: { name: "cdk", include: ["test/cdk/**/*.test.ts"] } },
+      { extends: true, test: { name: "browser", include: ["test/browser/**/*.test.ts"] } },
+    ],
   },
 });

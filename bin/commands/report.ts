@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { endpointOption, tableOption, type StoreOptions } from "./store-options.js";
+import { endpointOption, tableOption, withStore, type StoreOptions } from "./store-options.js";
 
 const currencyCode = (text: string): string => {
   const code = text.toUpperCase();
@@ -23,18 +23,14 @@ export function registerReportCommand(program: Command): Command {
     .option("--currency <code>", "ISO 4217 code of the order totals, e.g. GBP", currencyCode)
     .option("--workflows <dir>", "the directory of workflow files whose funnels and lift the page shows (default: the project's workflows/)", process.env.CLV_WORKFLOWS_DIR)
     .action(async (options: StoreOptions & { out: string; storeName?: string; currency?: string; workflows?: string }) => {
-      const [{ checkReachable, reportWorkflowFunnels, writeReport }, { openLocalStore }] = await Promise.all([import("../../functions/local/cli/report-command.js"), import("../../functions/local/local-store.js")]);
-      await checkReachable(options.endpoint);
-      const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
-      try {
+      const { reportWorkflowFunnels, writeReport } = await import("../../functions/local/cli/report-command.js");
+      await withStore(options, async (local) => {
         const { path, bytes } = await writeReport(local.store, options.out, {
           ...(options.storeName && { storeName: options.storeName }),
           ...(options.currency && { currency: options.currency }),
           workflowFunnels: () => reportWorkflowFunnels(local.store, options.workflows),
         });
         console.log(`Report written to ${path} (${Math.round(bytes / 1024)} KB); open it in a browser, it needs no network.`);
-      } finally {
-        await local.close();
-      }
+      });
     });
 }

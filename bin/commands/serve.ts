@@ -1,6 +1,13 @@
 import type { Command } from "commander";
 import { storeCurrencyOption } from "./store-data-options.js";
 
+/** A port in use, said with the option that moves it; any other error as it is. */
+function portTaken(error: unknown, port: string, option: string, what: string): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (code !== "EADDRINUSE" && !String((error as Error | undefined)?.message).includes("EADDRINUSE")) return error;
+  return new Error(`port ${port} is taken, so ${what} cannot listen there (another npm run serve?): stop it, or give ${option} with a free port`);
+}
+
 /** `clv serve` (what `npm run serve` runs): dynalite and the HTTP API on localhost until Ctrl-C. */
 export function registerServeCommand(program: Command): Command {
   return program
@@ -20,14 +27,19 @@ export function registerServeCommand(program: Command): Command {
         import("../../functions/local/local-settings.js"),
         import("../../functions/local/cli/contact-commands.js"),
       ]);
-      const local = await openLocalStore({ port: Number(options.dynamoPort) });
+      const local = await openLocalStore({ port: Number(options.dynamoPort) }).catch((error: unknown) => {
+        throw portTaken(error, options.dynamoPort, "--dynamo-port", "DynamoDB (dynalite)");
+      });
       const apiKey = process.env.CLV_API_KEY ?? `local-${randomBytes(12).toString("hex")}`;
       // The secret the demo and `clv workflows run` sign their mail's links with (local-settings.ts), so those links work here.
       const secret = localUnsubscribeSecret();
       const server = await startLocalApi(
         { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, orderRules: { storeCurrency: options.currency }, unsubscribeSecret: async () => secret, storeName: LOCAL_STORE.name, workflowIds: knownWorkflowIds(), apiKeyHashes: [hashApiKey(apiKey)] },
         Number(options.port),
-      );
+      ).catch(async (error: unknown) => {
+        await local.close();
+        throw portTaken(error, options.port, "--port", "the HTTP API");
+      });
       const api = `http://127.0.0.1:${options.port}`;
       console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
       console.log(`HTTP API:            ${api} (store currency ${options.currency})`);

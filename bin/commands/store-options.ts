@@ -24,11 +24,12 @@ export function asOfDate(text: string): number {
   return ms;
 }
 
-/** Opens the store's table at the endpoint, runs `use` and closes the connection. */
+/** Opens the store's table at the endpoint (checking that something listens there and has the table), runs `use` and closes the connection. */
 export async function withStore<T>(options: StoreOptions, use: (local: LocalStore) => Promise<T>): Promise<T> {
-  const { openLocalStore } = await import("../../functions/local/local-store.js");
+  const [{ openLocalStore }, { checkStore }] = await Promise.all([import("../../functions/local/local-store.js"), import("../../functions/local/store-check.js")]);
   const local = await openLocalStore({ endpoint: options.endpoint, tableName: options.table });
   try {
+    await checkStore(local.client, options.endpoint, options.table);
     return await use(local);
   } finally {
     await local.close();

@@ -110,7 +110,14 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
       send(500, { message: error instanceof Error ? error.message : "internal error" });
     }
   });
-  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    // A port in use rejects (EADDRINUSE) rather than crashing the process, so the caller can say which option to change.
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { csvRecords } from "../../adapters/csv/csv-records.js";
 import { CouponStore } from "../../adapters/dynamodb/coupon-store.js";
 import { storeClient } from "../../adapters/dynamodb/store-client.js";
+import { checkStore } from "../store-check.js";
 import { describeOutcome } from "../../domain/coupons/coupon-assignment.js";
 import { CouponCodeRow, CouponSetId, couponSetInput, expiryInput } from "../../domain/coupons/coupon-set.js";
 import type { CouponSets } from "../../domain/coupons/coupon-sets.js";
@@ -105,6 +106,7 @@ function lowStockCount(text: string): number {
 const withCoupons = async (io: CouponCommandsIo, options: StoreOptions, use: (store: CouponStore) => Promise<void>) => {
   const client = storeClient({ endpoint: options.endpoint });
   try {
+    await checkStore(client, options.endpoint, options.table);
     await use(new CouponStore(client, options.table, io.clock));
   } finally {
     client.destroy();

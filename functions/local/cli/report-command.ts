@@ -1,5 +1,4 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { dirname, resolve } from "node:path";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
 import { renderReport } from "../report/render-report.js";
@@ -19,28 +18,6 @@ export async function writeReport(store: ReportStore, outPath: string = DEFAULT_
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, html);
   return { path, bytes: Buffer.byteLength(html) };
-}
-
-/**
- * Fails fast, and in the user's words, when nothing listens at the endpoint: the SDK would retry a
- * refused connection for half a minute and then report a socket error.
- */
-export async function checkReachable(endpoint: string): Promise<void> {
-  const url = new URL(endpoint);
-  const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
-  await new Promise<void>((done, fail) => {
-    const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ""), port, timeout: 3000 });
-    const refuse = () => {
-      socket.destroy();
-      fail(new Error(`no DynamoDB answers at ${endpoint}: start \`npm run serve\` first, or give --endpoint`));
-    };
-    socket.once("connect", () => {
-      socket.end();
-      done();
-    });
-    socket.once("timeout", refuse);
-    socket.once("error", refuse);
-  });
 }
 
 /**
