@@ -2,6 +2,7 @@ import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/l
 import { beforeAll, describe, expect, it } from "vitest";
 import type { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { useDynalite } from "../support/dynalite.js";
+import { contactScores } from "../support/contact-scores.js";
 import type { ContactScores } from "../../functions/domain/clv/contact-scores.js";
 import { contactHistories, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
@@ -252,26 +253,28 @@ describe("DynamoDbStore: contacts, events, scores", () => {
 
   it("round-trips scores, in batches of 25", async () => {
     const { store } = await newStore();
-    const scores: ContactScores[] = Array.from({ length: 60 }, (_, i) => ({
-      contactId: `s-${i}`,
-      orderCount: 1 + (i % 4),
-      firstOrderAt: "2024-01-01T10:00:00.000Z",
-      lastOrderAt: "2024-04-01T10:00:00.000Z",
-      historicClv: 100.5 + i,
-      averageOrderValue: 50.25,
-      averageDaysBetweenOrders: i % 4 === 0 ? null : 30.5,
-      predictedOrders12m: i % 3 === 0 ? null : 1.234,
-      predictedClv12m: i % 3 === 0 ? null : 62.0,
-      totalClv: i % 3 === 0 ? null : 162.5 + i,
-      pAlive: i % 3 === 0 ? null : 0.8,
-      churnRisk: i % 3 === 0 ? null : 0.45,
-      churnBand: i % 3 === 0 ? null : "medium",
-      expectedNextOrderAt: i % 4 === 0 ? null : "2024-05-02",
-      rfmRecency: 5,
-      rfmFrequency: 3,
-      rfmMonetary: 1,
-      rfmGroup: "Loyal",
-    }));
+    const scores: ContactScores[] = Array.from({ length: 60 }, (_, i) =>
+      contactScores({
+        contactId: `s-${i}`,
+        orderCount: 1 + (i % 4),
+        firstOrderAt: "2024-01-01T10:00:00.000Z",
+        lastOrderAt: "2024-04-01T10:00:00.000Z",
+        historicClv: 100.5 + i,
+        averageOrderValue: 50.25,
+        averageDaysBetweenOrders: i % 4 === 0 ? null : 30.5,
+        predictedOrders12m: i % 3 === 0 ? null : 1.234,
+        predictedClv12m: i % 3 === 0 ? null : 62.0,
+        totalClv: i % 3 === 0 ? null : 162.5 + i,
+        pAlive: i % 3 === 0 ? null : 0.8,
+        churnRisk: i % 3 === 0 ? null : 0.45,
+        churnBand: i % 3 === 0 ? null : "medium",
+        expectedNextOrderAt: i % 4 === 0 ? null : "2024-05-02",
+        rfmRecency: 5,
+        rfmFrequency: 3,
+        rfmMonetary: 1,
+        rfmGroup: "Loyal",
+      }),
+    );
     await store.putScores(scores);
     for (const s of [scores[0]!, scores[26]!, scores[59]!]) {
       expect(await store.getScores(s.contactId)).toEqual({ ...s, scoredAt: expect.any(String) });

@@ -21,6 +21,7 @@ import { runNightlyLocally } from "../../functions/local/local-nightly.js";
 import { LocalWorkflows } from "../../functions/local/local-workflows.js";
 import { synthesizedResources } from "../../functions/local/state-machines.js";
 import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
+import { contactScores } from "../support/contact-scores.js";
 
 /**
  * Faults injected into the real code paths (dynalite, the synthesized state machines under
@@ -212,28 +213,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     // 1. Every score write refused: the production client tries STORE_MAX_ATTEMPTS times, then gives up.
     const { stats, requestHandler } = throttlingTransport((operation) => operation === "BatchWriteItem");
     const stormy = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint, requestHandler }), tableName);
-    const one: ContactScores[] = [
-      {
-        contactId: "c-0",
-        orderCount: 1,
-        firstOrderAt: "2024-01-01T00:00:00.000Z",
-        lastOrderAt: "2024-01-01T00:00:00.000Z",
-        historicClv: 10,
-        averageOrderValue: 10,
-        averageDaysBetweenOrders: null,
-        predictedOrders12m: null,
-        predictedClv12m: null,
-        totalClv: null,
-        pAlive: null,
-        churnRisk: null,
-        churnBand: null,
-        expectedNextOrderAt: null,
-        rfmRecency: 1,
-        rfmFrequency: 1,
-        rfmMonetary: 1,
-        rfmGroup: "Lost",
-      },
-    ];
+    const one: ContactScores[] = [contactScores({ contactId: "c-0" })];
     const { result: error, fakeSeconds } = await withBackoffInFakeTime(
       () => stormy.putScores(one).then(() => undefined, (e: unknown) => e as Error & { $metadata: { attempts: number } }),
       () => stats.inFlight,

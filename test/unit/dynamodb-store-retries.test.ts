@@ -6,30 +6,12 @@ import { DynamoDbStore, UnprocessedItemsError, decimalSum } from "../../function
 import { STORE_MAX_ATTEMPTS, storeClient } from "../../functions/adapters/dynamodb/store-client.js";
 import type { ContactScores } from "../../functions/domain/clv/contact-scores.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
+import { contactScores } from "../support/contact-scores.js";
 
 const TABLE = "store";
 
 function scores(n: number): ContactScores[] {
-  return Array.from({ length: n }, (_, i) => ({
-    contactId: `c-${i}`,
-    orderCount: 1,
-    firstOrderAt: "2024-01-01T00:00:00.000Z",
-    lastOrderAt: "2024-01-01T00:00:00.000Z",
-    historicClv: 10,
-    averageOrderValue: 10,
-    averageDaysBetweenOrders: null,
-    predictedOrders12m: null,
-    predictedClv12m: null,
-    totalClv: null,
-    pAlive: null,
-    churnRisk: null,
-    churnBand: null,
-    expectedNextOrderAt: null,
-    rfmRecency: 1,
-    rfmFrequency: 1,
-    rfmMonetary: 1,
-    rfmGroup: "Lost",
-  }));
+  return Array.from({ length: n }, (_, i) => contactScores({ contactId: `c-${i}` }));
 }
 
 /** A store over a mocked client, whose waits between batch tries are recorded instead of waited. */

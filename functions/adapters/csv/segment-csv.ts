@@ -1,33 +1,12 @@
 import { csvText } from "./csv-text.js";
-import type { ContactScores } from "../../domain/clv/contact-scores.js";
+import { SCORE_COLUMNS, type ContactScores } from "../../domain/clv/contact-scores.js";
 import type { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership } from "../../domain/segments/segment-membership.js";
 import type { ContactProfile } from "../../domain/store/contact.js";
 import { mailPermission } from "../../domain/store/subscription.js";
 
-/**
- * Every figure, named as in DESIGN.md, in the order the score and export CSVs give them. Kept here,
- * beside the export that a Lambda bundles, rather than in the command line's modules.
- */
-export const SCORE_COLUMNS = [
-  "orderCount",
-  "firstOrderAt",
-  "lastOrderAt",
-  "historicClv",
-  "averageOrderValue",
-  "averageDaysBetweenOrders",
-  "predictedOrders12m",
-  "predictedClv12m",
-  "totalClv",
-  "pAlive",
-  "churnRisk",
-  "churnBand",
-  "expectedNextOrderAt",
-  "rfmRecency",
-  "rfmFrequency",
-  "rfmMonetary",
-  "rfmGroup",
-] as const satisfies readonly (keyof ContactScores)[];
+/** Every figure, in the order the score and export CSVs give them (from the ContactScores schema). */
+export { SCORE_COLUMNS };
 
 /**
  * The export's header: who, their e-mail and its subscription (status, latest consent, latest opt-out),

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { ContactScores } from "../../domain/clv/contact-scores.js";
+import { ContactScores } from "../../domain/clv/contact-scores.js";
 import { contactHistories, type ContactHistory, type Order } from "../../domain/clv/order-history.js";
-import { rfmGroups } from "../../domain/clv/rfm.js";
 import { FixedKey, contactIdOf, profileKey, scoresKey } from "../../domain/store/table-keys.js";
 import { contactRecord, type ContactItems, type ContactRecord } from "./contact-items.js";
 import { collectOrders } from "./order-summary.js";
@@ -71,25 +70,5 @@ function storedScores(item: Record<string, unknown>, contactId: string): StoredS
   return parseStored(StoredScoresItem, withoutKey(item), `scores of contact ${contactId}`);
 }
 
-const rfmScore = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
-const StoredScoresItem = z.object({
-  contactId: z.string(),
-  orderCount: z.number(),
-  firstOrderAt: z.string(),
-  lastOrderAt: z.string(),
-  historicClv: z.number(),
-  averageOrderValue: z.number(),
-  averageDaysBetweenOrders: z.number().nullable(),
-  predictedOrders12m: z.number().nullable(),
-  predictedClv12m: z.number().nullable(),
-  totalClv: z.number().nullable(),
-  pAlive: z.number().nullable(),
-  churnRisk: z.number().nullable(),
-  churnBand: z.enum(["low", "medium", "high"]).nullable(),
-  expectedNextOrderAt: z.string().nullable(),
-  rfmRecency: rfmScore,
-  rfmFrequency: rfmScore,
-  rfmMonetary: rfmScore,
-  rfmGroup: z.enum(rfmGroups),
-  scoredAt: z.string(),
-});
+/** The SCORES item as stored: the figures (one schema, contact-scores.ts) and when they were scored. */
+const StoredScoresItem = ContactScores.extend({ scoredAt: z.string() });

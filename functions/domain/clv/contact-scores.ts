@@ -1,35 +1,69 @@
+import { z } from "zod";
 import { expectedOrderValue } from "./gamma-gamma.js";
 import { purchaseModels, type ModelRun } from "./model-run.js";
 import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
 import { medianWaitOf } from "./next-purchase.js";
 import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
-import { rfmGroup, rfmScale, rfmScoreColumns, type RfmGroup, type RfmScale, type RfmScore } from "./rfm.js";
+import { rfmGroup, rfmGroups, rfmScale, rfmScoreColumns, type RfmScale } from "./rfm.js";
 
-/** Every figure of a contact (DESIGN.md, "The contact's figures"). Times are ISO strings; expectedNextOrderAt is a date (YYYY-MM-DD). */
-export interface ContactScores {
-  contactId: string;
-  orderCount: number;
-  firstOrderAt: string;
-  lastOrderAt: string;
-  historicClv: number;
-  averageOrderValue: number;
-  averageDaysBetweenOrders: number | null;
-  predictedOrders12m: number | null;
-  predictedClv12m: number | null;
-  totalClv: number | null;
-  pAlive: number | null;
-  churnRisk: number | null;
-  churnBand: ChurnBand | null;
+const rfmScore = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
+export const churnBands = ["low", "medium", "high"] as const;
+
+/**
+ * Every figure of a contact (docs/design.md, "The contact's figures"), defined once: the type, the
+ * stored SCORES item (adapters/dynamodb/score-items.ts), the score file's and the segment export's
+ * columns (SCORE_COLUMNS, in this order) and the fields a segment condition may use all come from it.
+ * Times are ISO strings; expectedNextOrderAt is a date (YYYY-MM-DD).
+ */
+export const ContactScores = z.object({
+  contactId: z.string(),
+  orderCount: z.number(),
+  firstOrderAt: z.string(),
+  lastOrderAt: z.string(),
+  historicClv: z.number(),
+  averageOrderValue: z.number(),
+  averageDaysBetweenOrders: z.number().nullable(),
+  predictedOrders12m: z.number().nullable(),
+  predictedClv12m: z.number().nullable(),
+  totalClv: z.number().nullable(),
+  pAlive: z.number().nullable(),
+  churnRisk: z.number().nullable(),
+  churnBand: z.enum(churnBands).nullable(),
   /** Median date of the next order given the whole history (next-purchase.ts); after the scoring day, null where the model gives no finite median. */
-  expectedNextOrderAt: string | null;
-  rfmRecency: RfmScore;
-  rfmFrequency: RfmScore;
-  rfmMonetary: RfmScore;
-  rfmGroup: RfmGroup;
+  expectedNextOrderAt: z.string().nullable(),
+  rfmRecency: rfmScore,
+  rfmFrequency: rfmScore,
+  rfmMonetary: rfmScore,
+  rfmGroup: z.enum(rfmGroups),
+});
+export type ContactScores = z.infer<typeof ContactScores>;
+
+/** A figure's name: every member of ContactScores but the contact's id. */
+export type ScoreColumn = Exclude<keyof ContactScores, "contactId">;
+/** Figures that are numbers (or null for "no value"). */
+export type NumericFigure = { [K in ScoreColumn]: NonNullable<ContactScores[K]> extends number ? K : never }[ScoreColumn];
+/** Figures that are one of a few names. */
+export type NamedFigure = "churnBand" | "rfmGroup";
+
+/** Every figure, in the order the score and export CSVs give them. */
+export const SCORE_COLUMNS = Object.keys(ContactScores.shape).filter((name) => name !== "contactId") as ScoreColumn[];
+
+function isNumeric(schema: z.ZodType): boolean {
+  const inner = schema instanceof z.ZodNullable ? (schema.unwrap() as z.ZodType) : schema;
+  return inner instanceof z.ZodNumber || (inner instanceof z.ZodUnion && inner.options.every((o) => o instanceof z.ZodLiteral && typeof o.value === "number"));
 }
 
-export type ChurnBand = "low" | "medium" | "high";
+function isNamed(schema: z.ZodType): boolean {
+  return (schema instanceof z.ZodNullable ? schema.unwrap() : schema) instanceof z.ZodEnum;
+}
+
+/** The numeric figures, in column order: what a segment condition compares with a number. */
+export const NUMERIC_FIGURES = SCORE_COLUMNS.filter((name) => isNumeric(ContactScores.shape[name])) as NumericFigure[];
+/** The named figures (churn band, RFM group), in column order: what a segment condition compares with a name. */
+export const NAMED_FIGURES = SCORE_COLUMNS.filter((name) => isNamed(ContactScores.shape[name])) as NamedFigure[];
+
+export type ChurnBand = (typeof churnBands)[number];
 
 /** low < 0.33 ≤ medium ≤ 0.66 < high (DESIGN.md). */
 export function churnBand(churnRisk: number): ChurnBand {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { rfmGroups } from "../clv/rfm.js";
-import type { ContactScores } from "../clv/contact-scores.js";
+import { NAMED_FIGURES, NUMERIC_FIGURES, churnBands, type NamedFigure, type NumericFigure } from "../clv/contact-scores.js";
 import { subscriptionStatuses, type ContactInput } from "../store/contact.js";
 
 /**
@@ -10,31 +10,17 @@ import { subscriptionStatuses, type ContactInput } from "../store/contact.js";
  * refused with the path of the bad part (`match.all.1.value: expected a number`).
  */
 
-/** Numeric value indicators a condition can compare (DESIGN.md, "The contact's figures"). */
-export const numericFields = [
-  "orderCount",
-  "historicClv",
-  "averageOrderValue",
-  "averageDaysBetweenOrders",
-  "predictedOrders12m",
-  "predictedClv12m",
-  "totalClv",
-  "pAlive",
-  "churnRisk",
-  "rfmRecency",
-  "rfmFrequency",
-  "rfmMonetary",
-  "daysSinceLastOrder",
-] as const satisfies readonly (keyof ContactScores | "daysSinceLastOrder")[];
+/** Numeric value indicators a condition can compare: every numeric figure (contact-scores.ts), and the days since the last order. */
+export const numericFields: readonly (NumericFigure | "daysSinceLastOrder")[] = [...NUMERIC_FIGURES, "daysSinceLastOrder"];
 export type NumericField = (typeof numericFields)[number];
 
 /** Text fields: the profile's and the named indicators. */
-export const textFields = ["subscription", "country", "email", "firstName", "churnBand", "rfmGroup"] as const satisfies readonly (keyof ContactScores | keyof ContactInput)[];
+export const textFields: readonly ("subscription" | "country" | "email" | "firstName" | NamedFigure)[] = ["subscription", "country", "email", "firstName", ...NAMED_FIGURES];
 export type TextField = (typeof textFields)[number];
 
 const allowedText: Partial<Record<TextField, readonly string[]>> = {
   subscription: subscriptionStatuses,
-  churnBand: ["low", "medium", "high"],
+  churnBand: churnBands,
   rfmGroup: rfmGroups,
 };
 
