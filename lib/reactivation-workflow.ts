@@ -137,6 +137,8 @@ export class ReactivationWorkflows extends Construct {
         batchSize: 100,
         bisectBatchOnError: true,
         retryAttempts: 3,
+        // The handler reports the records that failed (Powertools batch): the rest are not retried.
+        reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.enrolDeadLetters),
         // "Entered segment": a membership item whose new image is active.
         filters: [

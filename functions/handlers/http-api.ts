@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { json } from "./http/http-json.js";
 import { routes, type HttpDependencies } from "./http/routes.js";
-import { httpDependencies } from "./runtime.js";
+import { serviceLogger } from "../adapters/logging/logger.js";
+import { httpDependencies, lambdaHandler } from "./runtime.js";
 import { exportSegmentHandler, segmentExportDependencies } from "./segment-export.js";
 
 /** The API's dependencies, with the segment export when the stack gave this Lambda an exports bucket. */
@@ -12,11 +13,13 @@ function apiDependencies(): HttpDependencies {
   return { ...deps, exportSegment: (segmentId, options) => run({ segmentId, ...options }) };
 }
 
-let dependencies: HttpDependencies | undefined;
+const logger = serviceLogger("http-api");
 
 /** The store's HTTP API: API Gateway v2 routes each request here by its route key. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  dependencies ??= apiDependencies();
-  const route = routes[event.routeKey];
-  return route ? route(event, dependencies) : json(404, { error: `no route ${event.routeKey}` });
-};
+export const handler = lambdaHandler(logger, () => {
+  const dependencies = apiDependencies();
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[event.routeKey];
+    return route ? route(event, dependencies) : json(404, { error: `no route ${event.routeKey}` });
+  };
+});

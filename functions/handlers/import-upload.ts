@@ -5,9 +5,8 @@ import { z } from "zod";
 import { importContacts, importOrders, type ImportReport } from "../adapters/csv/import-csv.js";
 import { csvEncodings, type CsvEncoding, type CsvSource } from "../adapters/csv/csv-records.js";
 import { serviceLogger } from "../adapters/logging/logger.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
-import { httpDependencies, orderRules } from "./runtime.js";
+import { httpDependencies, lambdaHandler, orderRules } from "./runtime.js";
 import type { OrderRules } from "../domain/store/order.js";
 
 /** Where uploads go and what each prefix holds; the report of `imports/orders/x.csv` is `reports/orders/x.csv.json`. */
@@ -82,7 +81,7 @@ let deps: UploadDependencies | undefined;
 const logger = serviceLogger("import-upload");
 
 /** S3 ObjectCreated under imports/ → import the file into the store's table. */
-export const handler = withRedactedErrors(async (event: S3Event): Promise<void> => {
+export const handler = lambdaHandler(logger, () => async (event: S3Event): Promise<void> => {
   deps ??= { s3: new S3Client({}), store: httpDependencies().store, orderRules: orderRules() };
   for (const record of event.Records) {
     const report = await importUpload(record, deps);

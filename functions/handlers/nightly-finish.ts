@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { finishNightlyRun, type NightlyStore, type NightlySummary, type ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
-import { once, tableStore } from "./runtime.js";
+import { lambdaHandler, once, tableStore } from "./runtime.js";
 
 const Pair = z.tuple([z.number(), z.number()]);
 const Tally = z.object({ size: z.number(), historicClv: Pair, predictedClv12m: Pair, totalClv: Pair, churnRisk: Pair, rfmMix: z.record(z.string(), z.number()) });
@@ -35,4 +34,4 @@ export const finishNight =
     return summary;
   };
 
-export const handler = withRedactedErrors(finishNight({ store: once(async () => tableStore()), clock: Date.now }));
+export const handler = lambdaHandler(logger, () => finishNight({ store: once(async () => tableStore()), clock: Date.now }));

@@ -1,10 +1,9 @@
 import { z } from "zod";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { startNightlyRun, type NightlyStore, type ScanSegmentTask } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
-import { once, tableStore } from "./runtime.js";
+import { lambdaHandler, once, tableStore } from "./runtime.js";
 
 /**
  * The schedule's input: the time it fired (EventBridge Scheduler's <aws.scheduler.scheduled-time>),
@@ -56,7 +55,7 @@ export const planNight =
   };
 };
 
-export const handler = withRedactedErrors(planNight({
+export const handler = lambdaHandler(logger, () => planNight({
   store: once(async () => tableStore()),
   scanSegments: parseEvent(Settings, process.env, "environment").SCAN_SEGMENTS,
   clock: Date.now,

@@ -1,9 +1,11 @@
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { z } from "zod";
 import { putMetrics } from "../adapters/logging/metrics.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { scoreScanSegment, type NightlyStore, type ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
-import { once, tableStore } from "./runtime.js";
+import { lambdaHandler, once, tableStore } from "./runtime.js";
+
+const logger = serviceLogger("nightly-score-segment");
 
 export const ScanSegmentTaskEvent = z
   .object({
@@ -24,4 +26,4 @@ export const scoreSegment =
     return result;
   };
 
-export const handler = withRedactedErrors(scoreSegment({ store: once(async () => tableStore()) }));
+export const handler = lambdaHandler(logger, () => scoreSegment({ store: once(async () => tableStore()) }));

@@ -1,10 +1,12 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
+import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
+import { redactError } from "../adapters/logging/redact.js";
 import type { HttpDependencies } from "./http/routes.js";
 import { isCurrency } from "../domain/store/money.js";
 import type { OrderRules } from "../domain/store/order.js";
@@ -62,32 +64,60 @@ export function httpDependencies(env = handlerEnvironment()): HttpDependencies &
     orderRules: orderRules(env),
     ...(env.STORE_NAME && { storeName: env.STORE_NAME }),
     workflowIds: (env.WORKFLOW_IDS ?? "").split(",").filter(Boolean),
-    unsubscribeSecret: once(async () => {
-      if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
-      if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
-      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: env.UNSUBSCRIBE_SECRET_ARN }));
-      if (!secret.SecretString) throw new Error("the unsubscribe secret is empty");
-      return secret.SecretString;
-    }),
+    unsubscribeSecret: unsubscribeSecret(env),
   };
 }
 
-/** The stored API key hashes: an SSM parameter on AWS (a StringList of SHA-256 hex digests), an env variable locally. */
-export function apiKeyHashes(env = handlerEnvironment()): () => Promise<string[]> {
-  return once(async () => {
-    if (env.API_KEY_HASHES !== undefined) return env.API_KEY_HASHES.split(",").filter(Boolean);
-    if (!env.API_KEY_HASHES_PARAMETER) throw new Error("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
-    const parameter = await new SSMClient({}).send(new GetParameterCommand({ Name: env.API_KEY_HASHES_PARAMETER }));
-    return (parameter.Parameter?.Value ?? "").split(",").filter(Boolean);
-  });
+/**
+ * How long a warm Lambda keeps a secret or parameter it fetched (Powertools Parameters' cache): a
+ * rotated secret or a revoked API key takes effect within a minute. The authorizer's result cache
+ * (lib/ingestion-api.ts) is at most as long, so a revoked key is refused within a minute end to end.
+ */
+export const PARAMETER_MAX_AGE_SECONDS = 60;
+
+let secrets: SecretsProvider | undefined;
+let parameters: SSMProvider | undefined;
+
+/** The unsubscribe links' secret: Secrets Manager on AWS, cached for PARAMETER_MAX_AGE_SECONDS; the env variable locally. */
+export function unsubscribeSecret(env: { UNSUBSCRIBE_SECRET?: string | undefined; UNSUBSCRIBE_SECRET_ARN?: string | undefined } = handlerEnvironment(), provider?: SecretsProvider): () => Promise<string> {
+  return async () => {
+    if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
+    if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
+    const secret = await (provider ?? (secrets ??= new SecretsProvider())).get(env.UNSUBSCRIBE_SECRET_ARN, { maxAge: PARAMETER_MAX_AGE_SECONDS });
+    if (typeof secret !== "string" || secret.length === 0) throw new Error("the unsubscribe secret is empty");
+    return secret;
+  };
 }
 
 /**
- * The Lambda entry point of a handler factory, made on the first invocation: importing a handler
- * module (the local runner does, for its factory) must not need the Lambda's environment. What it
- * throws loses any e-mail address on the way out (the runtime logs it, Step Functions keeps it).
+ * The stored API key hashes: an SSM parameter on AWS (a StringList of SHA-256 hex digests), read again
+ * once PARAMETER_MAX_AGE_SECONDS have passed, so a key taken out of the list stops working; an env
+ * variable locally.
  */
-export function lambdaHandler<E, R>(make: () => (event: E) => Promise<R>): (event: E) => Promise<R> {
+export function apiKeyHashes(env = handlerEnvironment(), provider?: SSMProvider): () => Promise<string[]> {
+  return async () => {
+    if (env.API_KEY_HASHES !== undefined) return env.API_KEY_HASHES.split(",").filter(Boolean);
+    if (!env.API_KEY_HASHES_PARAMETER) throw new Error("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
+    const value = await (provider ?? (parameters ??= new SSMProvider())).get(env.API_KEY_HASHES_PARAMETER, { maxAge: PARAMETER_MAX_AGE_SECONDS });
+    return (value ?? "").split(",").filter(Boolean);
+  };
+}
+
+/**
+ * The one way a handler module exports its Lambda entry point. The handler is made on the first
+ * invocation: importing a handler module (the local runner does, for its factory) must not need the
+ * Lambda's environment. Each invocation adds the Lambda context to the handler's logger (request id,
+ * function name and version, cold start), and what it throws loses any e-mail address on the way out
+ * (the runtime logs it, Step Functions keeps it).
+ */
+export function lambdaHandler<E, R>(logger: Logger, make: () => (event: E) => Promise<R>): (event: E, context?: Context) => Promise<R> {
   let handle: ((event: E) => Promise<R>) | undefined;
-  return withRedactedErrors((event) => (handle ??= make())(event));
+  return async (event: E, context?: Context) => {
+    if (context) logger.addContext(context);
+    try {
+      return await (handle ??= make())(event);
+    } catch (error) {
+      throw redactError(error);
+    }
+  };
 }

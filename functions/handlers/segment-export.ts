@@ -1,10 +1,13 @@
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { segmentCsv, type SegmentExportStore } from "../adapters/csv/segment-csv.js";
 import { MAX_URL_EXPIRY_SECONDS, putSegmentExport, type SegmentExportLink } from "../adapters/s3/segment-export.js";
 import { SegmentDefinition } from "../domain/segments/segment-definition.js";
 import { parseEvent } from "./events.js";
-import { handlerEnvironment, once, tableStore } from "./runtime.js";
+import { handlerEnvironment, lambdaHandler, once, tableStore } from "./runtime.js";
+
+const logger = serviceLogger("segment-export");
 
 /** What the export is asked: which segment. The HTTP route `POST /segments/{id}/export` passes the path's id. */
 export const SegmentExportEvent = z.object({
@@ -47,7 +50,4 @@ export function segmentExportDependencies(env: NodeJS.ProcessEnv = process.env):
   return { store: once(async () => tableStore(handlerEnvironment(env))), s3: new S3Client({}), bucket: settings.EXPORT_BUCKET, expiresInSeconds: settings.EXPORT_URL_EXPIRES_SECONDS, clock: Date.now };
 }
 
-// Built on the first call, so importing this module (tests, the HTTP Lambda) needs no environment.
-const exportOnce = once(async () => exportSegmentHandler(segmentExportDependencies()));
-
-export const handler = async (event: unknown): Promise<SegmentExportResult> => (await exportOnce())(event);
+export const handler = lambdaHandler(logger, () => exportSegmentHandler(segmentExportDependencies()));

@@ -1,11 +1,10 @@
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
-import { withRedactedErrors } from "../adapters/logging/redact.js";
 import { feedbackFromSesEvent, SesEventBridgeEvent } from "../adapters/ses/ses-feedback-event.js";
 import { applyMailFeedback } from "../domain/email/mail-feedback.js";
 import { parseEvent } from "./events.js";
-import { tableStore } from "./runtime.js";
+import { lambdaHandler, tableStore } from "./runtime.js";
 
 const logger = serviceLogger("ses-events");
 let store: DynamoDbStore | undefined;
@@ -16,7 +15,7 @@ let store: DynamoDbStore | undefined;
  * An event of another shape throws, so that it ends in the dead-letter queue rather than vanishing.
  * SES events carry the recipient's address: what this logs or throws is redacted.
  */
-export const handler = withRedactedErrors(async (event: unknown): Promise<void> => {
+export const handler = lambdaHandler(logger, () => async (event: unknown): Promise<void> => {
   const result = feedbackFromSesEvent(parseEvent(SesEventBridgeEvent, event, "SES event"));
   if ("ignored" in result) {
     logger.info("SES event ignored", { reason: result.ignored });

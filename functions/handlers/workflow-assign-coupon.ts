@@ -37,4 +37,4 @@ async function reportStock(coupons: WorkflowStepDependencies["coupons"], couponS
   }
 }
 
-export const handler = lambdaHandler(() => assignCouponTask(workflowStepDependencies()));
+export const handler = lambdaHandler(logger, () => assignCouponTask(workflowStepDependencies()));

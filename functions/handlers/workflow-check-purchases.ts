@@ -1,9 +1,12 @@
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { z } from "zod";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { checkPurchasesStep } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler } from "./runtime.js";
 import { workflowStepDependencies, type WorkflowStepDependencies } from "./workflow-runtime.js";
+
+const logger = serviceLogger("workflow-check-purchases");
 
 export const CheckPurchasesRequest = z.strictObject({
   workflowId: z.string().min(1),
@@ -23,4 +26,4 @@ export const checkPurchasesTask =
     return result;
   };
 
-export const handler = lambdaHandler(() => checkPurchasesTask(workflowStepDependencies()));
+export const handler = lambdaHandler(logger, () => checkPurchasesTask(workflowStepDependencies()));

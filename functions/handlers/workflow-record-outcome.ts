@@ -1,9 +1,12 @@
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { z } from "zod";
 import { workflowOutcomes } from "../domain/workflows/enrolment.js";
 import { recordOutcomeStep } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler } from "./runtime.js";
 import { workflowStepDependencies, type WorkflowStepDependencies } from "./workflow-runtime.js";
+
+const logger = serviceLogger("workflow-record-outcome");
 
 export const RecordOutcomeRequest = z.strictObject({
   workflowId: z.string().min(1),
@@ -19,4 +22,4 @@ export const recordOutcomeTask =
   async (event: unknown): Promise<{ outcome: string }> =>
     recordOutcomeStep(parseEvent(RecordOutcomeRequest, event, "record outcome request"), deps, deps.clock());
 
-export const handler = lambdaHandler(() => recordOutcomeTask(workflowStepDependencies()));
+export const handler = lambdaHandler(logger, () => recordOutcomeTask(workflowStepDependencies()));

@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
 import { CouponStore } from "../adapters/dynamodb/coupon-store.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
@@ -9,7 +8,7 @@ import { EmailSettings, type EmailDependencies } from "../domain/email/send-work
 import type { CouponStock } from "../domain/coupons/coupon-stock.js";
 import type { CouponAssigner, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
-import { handlerEnvironment, once, tableStore } from "./runtime.js";
+import { handlerEnvironment, tableStore, unsubscribeSecret } from "./runtime.js";
 
 /** What every workflow step may need; each Lambda's role grants only what its own step uses. */
 export interface WorkflowStepDependencies {
@@ -32,19 +31,24 @@ const EmailEnvironment = z.object({
   SES_CONFIGURATION_SET: z.string().min(1).optional(),
 });
 
-/** On AWS: the table, SES with the configuration set, the unsubscribe secret from Secrets Manager. */
+/**
+ * On AWS: the table, SES with the configuration set, the unsubscribe secret from Secrets Manager
+ * (read through Powertools Parameters: a rotated secret is used within a minute).
+ */
 export function workflowStepDependencies(env: NodeJS.ProcessEnv = process.env): WorkflowStepDependencies {
   const table = handlerEnvironment(env);
   const store = tableStore(table);
   const client = storeClient(table.DYNAMODB_ENDPOINT ? { endpoint: table.DYNAMODB_ENDPOINT } : {});
+  const sendLog = new DynamoDbSendLog(client, table.TABLE_NAME);
+  let mailer: SesMailer | undefined;
   return {
     store,
     enrolments: store,
     coupons: new CouponStore(client, table.TABLE_NAME),
     clock: Date.now,
-    email: once(async () => {
+    email: async () => {
       const e = parseEvent(EmailEnvironment, env, "environment");
-      const secret = await new SecretsManagerClient({}).send(new GetSecretValueCommand({ SecretId: e.UNSUBSCRIBE_SECRET_ARN }));
+      mailer ??= new SesMailer(sesClient(), e.SES_CONFIGURATION_SET ? { configurationSetName: e.SES_CONFIGURATION_SET } : {});
       const settings = parseEvent(
         EmailSettings,
         {
@@ -53,17 +57,17 @@ export function workflowStepDependencies(env: NodeJS.ProcessEnv = process.env): 
           storeUrl: e.STORE_URL,
           ...(e.COUPON_URL && { couponUrl: e.COUPON_URL }),
           unsubscribeUrl: e.UNSUBSCRIBE_URL,
-          unsubscribeSecret: secret.SecretString,
+          unsubscribeSecret: await unsubscribeSecret({ UNSUBSCRIBE_SECRET_ARN: e.UNSUBSCRIBE_SECRET_ARN })(),
           timeZone: e.TIME_ZONE,
         },
         "e-mail settings",
       );
       return {
         contacts: store,
-        mailer: new SesMailer(sesClient(), e.SES_CONFIGURATION_SET ? { configurationSetName: e.SES_CONFIGURATION_SET } : {}),
-        sendLog: new DynamoDbSendLog(client, table.TABLE_NAME),
+        mailer,
+        sendLog,
         settings,
       };
-    }),
+    },
   };
 }

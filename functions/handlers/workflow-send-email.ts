@@ -1,3 +1,4 @@
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { z } from "zod";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { withRedactedErrors } from "../adapters/logging/redact.js";
@@ -5,6 +6,8 @@ import { sendEmailStep } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler } from "./runtime.js";
 import { workflowStepDependencies, type WorkflowStepDependencies } from "./workflow-runtime.js";
+
+const logger = serviceLogger("workflow-send-email");
 
 export const SendEmailRequest = z.strictObject({
   workflowId: z.string().min(1),
@@ -28,4 +31,4 @@ export const sendEmailTask = (deps: Pick<WorkflowStepDependencies, "email" | "en
     return result;
   });
 
-export const handler = lambdaHandler(() => sendEmailTask(workflowStepDependencies()));
+export const handler = lambdaHandler(logger, () => sendEmailTask(workflowStepDependencies()));

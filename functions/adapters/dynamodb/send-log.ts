@@ -11,6 +11,18 @@ import { isConditionFailed, parseStored } from "./table.js";
  *   status "claimed" | "sent", attempt (who holds the claim), claimedAt (epoch ms), templateId,
  *   and once sent: messageId, sentAt (ISO).
  * Every write is a single conditional item write (no transactions: dynalite has none).
+ *
+ * Why not Powertools Idempotency (makeIdempotent over DynamoDBPersistenceLayer), which does the same
+ * claim / complete / release: it would weaken what this log guarantees.
+ *   - Its records expire (expiresAfterSeconds, an hour by default, by TTL): once a "sent" record is
+ *     gone, a re-run step would mail the contact again. A send record here is kept for good.
+ *   - An in-progress record goes stale by the Lambda's remaining time (from the Lambda context); the
+ *     local runner has none, so a crashed local send would stay claimed until the record expires.
+ *     Here the caller says when a claim is stale (claimedAt < staleBefore), on AWS and locally alike.
+ *   - On any error it deletes the record; here only the attempt that holds the claim may release it,
+ *     so a slow attempt that lost its stale claim cannot free a key another attempt now holds.
+ *   - Its key is `<function>#<hash of the payload>` in an item shape of its own; a send belongs in the
+ *     contact's partition under the domain's idempotency key, so reading or erasing a contact finds it.
  */
 const sendKey = (key: SendKey) => sendItemKey(key.contactId, key.idempotencyKey);
 

@@ -1,3 +1,5 @@
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { serviceLogger } from "./logger.js";
 import { redacted } from "./redact.js";
 
 /**
@@ -6,42 +8,42 @@ import { redacted } from "./redact.js";
  */
 export const METRIC_UNITS = {
   /** Contacts a scan segment of the night scored (each contact once per night). */
-  ContactsScored: "Count",
+  ContactsScored: MetricUnit.Count,
   /** Score items the night wrote: only scores that changed. */
-  ScoresWritten: "Count",
+  ScoresWritten: MetricUnit.Count,
   /** Contacts rescored from the table's stream between nights. */
-  ContactsRescored: "Count",
+  ContactsRescored: MetricUnit.Count,
   /** Stream records the contact-change Lambda reported as failed (retried, then dead-lettered). */
-  StreamRecordsFailed: "Count",
+  StreamRecordsFailed: MetricUnit.Count,
   /** 1 when the store is eligible for predictions tonight, 0 when not. */
-  Eligible: "None",
+  Eligible: MetricUnit.NoUnit,
   /** The chosen purchase model's log-likelihood, refitted on all data. */
-  ModelLogLikelihood: "None",
+  ModelLogLikelihood: MetricUnit.NoUnit,
   /** The chosen model's mean absolute error per contact on the holdout period. */
-  HoldoutMeanAbsoluteError: "None",
+  HoldoutMeanAbsoluteError: MetricUnit.NoUnit,
   /** Active members of a segment after the night (dimension SegmentId). */
-  SegmentSize: "Count",
+  SegmentSize: MetricUnit.Count,
   /** Contacts enrolled in a workflow. */
-  WorkflowsEnrolled: "Count",
+  WorkflowsEnrolled: MetricUnit.Count,
   /** Enrolled contacts held out as a workflow's control group, once found mailable (dimension WorkflowId). */
-  ContactsHeldOut: "Count",
+  ContactsHeldOut: MetricUnit.Count,
   /** Contacts whose purchase window ended (dimensions WorkflowId, Group: mailed | held-out); with the two below, conversion and revenue per contact by group. */
-  ContactsMeasured: "Count",
+  ContactsMeasured: MetricUnit.Count,
   /** Of those, contacts who bought within the window. */
-  WindowConversions: "Count",
+  WindowConversions: MetricUnit.Count,
   /** What they spent within the window, in the store's currency. */
-  WindowRevenue: "None",
+  WindowRevenue: MetricUnit.NoUnit,
   /** Workflow e-mails SES took. */
-  EmailsSent: "Count",
+  EmailsSent: MetricUnit.Count,
   /** Hard bounces SES reported for the workflow e-mails. */
-  Bounces: "Count",
+  Bounces: MetricUnit.Count,
   /** Complaints SES reported for the workflow e-mails. */
-  Complaints: "Count",
+  Complaints: MetricUnit.Count,
   /** Codes left in a coupon set after an assignment (dimension CouponSetId). */
-  CouponsLeft: "Count",
+  CouponsLeft: MetricUnit.Count,
   /** 1 each time a set is at or below its low-stock threshold (or empty) when a code is asked for. */
-  CouponStockLow: "Count",
-} as const;
+  CouponStockLow: MetricUnit.Count,
+} as const satisfies Record<string, (typeof MetricUnit)[keyof typeof MetricUnit]>;
 
 export type MetricName = keyof typeof METRIC_UNITS;
 
@@ -69,32 +71,32 @@ export function captureMetrics(sink: Sink | undefined): void {
   testSink = sink;
 }
 
+const metricsLogger = serviceLogger("metrics");
+
 /**
- * Puts metrics as one EMF line on stdout, which a Lambda's log group turns into CloudWatch metrics
- * with no API call and no package. Written to process.stdout directly: the Lambda runtime's console
- * prefixes each line with a time and request id, and EMF needs the line to be the JSON alone. Outside
- * a Lambda (tests, the local runner) nothing is written unless a test captures it.
+ * Puts metrics as one EMF line on stdout with Powertools Metrics, which a Lambda's log group turns
+ * into CloudWatch metrics with no API call. A Metrics object per call: the local runner runs many
+ * steps at once in one process, and one shared buffer would mix their dimensions. Outside a Lambda
+ * (tests, the local runner) nothing is written unless a test captures it.
  */
 export function putMetrics(values: Partial<Record<MetricName, number>>, context: MetricContext = {}, env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
   const entries = Object.entries(values).filter((e): e is [MetricName, number] => typeof e[1] === "number" && Number.isFinite(e[1]));
   if (entries.length === 0) return;
-  const sink = testSink ?? (env.AWS_LAMBDA_FUNCTION_NAME ? (record: EmfRecord) => void process.stdout.write(`${JSON.stringify(record)}\n`) : undefined);
-  if (!sink) return;
-  const dimensions = context.dimensions ?? {};
-  sink({
-    ...redacted(context.properties ?? {}),
-    ...dimensions,
-    ...Object.fromEntries(entries),
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        {
-          Namespace: env.METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
-          // One dimension set: exactly these dimensions, or none ([[]]) for a store-wide figure.
-          Dimensions: [Object.keys(dimensions)],
-          Metrics: entries.map(([name]) => ({ Name: name, Unit: METRIC_UNITS[name] })),
-        },
-      ],
-    },
-  });
+  const sink = testSink;
+  if (!sink && !env.AWS_LAMBDA_FUNCTION_NAME) return;
+  const metrics = new Metrics({ namespace: env.METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE, logger: metricsLogger });
+  // No `service` dimension: the alarms and the dashboard (lib/operations.ts) read each metric by
+  // exactly these dimensions, or none for a store-wide figure (one empty dimension set).
+  metrics.clearDefaultDimensions();
+  metrics.addDimensions(context.dimensions ?? {});
+  for (const [name, value] of entries) metrics.addMetric(name, METRIC_UNITS[name], value);
+  // Metadata keeps its JSON type (a count stays a number), whatever the declared string.
+  for (const [key, value] of Object.entries(redacted(context.properties ?? {}))) metrics.addMetadata(key, value as string);
+  metrics.setTimestamp(now);
+  if (!sink) {
+    metrics.publishStoredMetrics();
+    return;
+  }
+  sink(metrics.serializeMetrics() as unknown as EmfRecord);
+  metrics.clearMetrics();
 }
