@@ -5,7 +5,7 @@ import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
 import { medianWaitOf } from "./next-purchase.js";
 import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
-import { rfmGroup, rfmGroups, rfmScale, rfmScoreColumns, type RfmScale } from "./rfm.js";
+import { rfmGroup, rfmGroups, rfmScale, rfmScoreColumns, type RfmScale, type RfmScore } from "./rfm.js";
 
 const rfmScore = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]);
 export const churnBands = ["low", "medium", "high"] as const;
