@@ -11,6 +11,7 @@ import {
   couponAssignedKey,
   couponCodeKey,
   enrolmentKey,
+  erasingKey,
   membershipsKey,
   profileKey,
   scoresKey,
@@ -22,13 +23,11 @@ import type { Enrolment } from "../../domain/workflows/enrolment.js";
 import { contactRecord } from "./contact-items.js";
 import { isConditionFailed, withoutKey, type StoreTable } from "./table.js";
 
-/**
- * While a contact is being erased: CONTACT#<id> / ERASING holds the anonymous id its orders move to, so
+/*
+ * While a contact is being erased: CONTACT#<id> / ERASING (erasingKey, table-keys.ts) holds the anonymous id its orders move to, so
  * that a retry after a failure moves everything to the same one (and counts no order twice). It is not
  * the PROFILE item, so writing it wakes no stream consumer that might rescore the contact mid-way.
  */
-const ERASING = "ERASING";
-const erasingKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: ERASING });
 
 /** The order summary's attributes of a PROFILE item (order-summary.ts): what the anonymous id keeps. */
 const isSummaryAttribute = (name: string) => name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed) || name === "orderCount" || name === "revenue";
@@ -98,7 +97,7 @@ export class ContactRecords {
     const memberships = partition.find((item) => item.SK === FixedKey.memberships)?.memberships as Record<string, string> | undefined;
     const segmentIds = new Set([...(await this.segmentIds()), ...Object.keys(memberships ?? {})]);
     await this.table.deleteItems([...segmentIds].map((segmentId) => segmentMemberKey(segmentId, contactId)));
-    const rest = partition.filter((item) => item.SK !== FixedKey.profile && item.SK !== ERASING).map((item) => ({ PK: String(item.PK), SK: String(item.SK) }));
+    const rest = partition.filter((item) => item.SK !== FixedKey.profile && item.SK !== FixedKey.erasing).map((item) => ({ PK: String(item.PK), SK: String(item.SK) }));
     await this.table.deleteItems(rest);
     await this.table.deleteItems([profileKey(contactId)]);
     await this.table.deleteItems([erasingKey(contactId)]);

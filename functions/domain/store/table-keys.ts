@@ -11,6 +11,7 @@
  *                           SCORES                               the figures of the last scoring
  *                           MEMBERSHIPS                          segment id → entered at
  *                           SEND#<idempotencyKey>                one e-mail send (claimed / sent)
+ *                           ERASING                              while the contact is erased: the anonymous id
  *   SEGMENTS                DEFINITION#<segmentId>               a segment definition
  *   SEGMENT#<segmentId>     CONTACT#<contactId>                  a member (active or left)
  *   WORKFLOW#<workflowId>   CONTACT#<contactId>                  an enrolment
@@ -50,6 +51,7 @@ export const FixedKey = {
   couponSets: "COUPONSETS",
   couponSetMeta: "META",
   suppressedAddress: "ADDRESS",
+  erasing: "ERASING",
 } as const;
 
 /**
@@ -78,6 +80,8 @@ export const slotSk = (slot: number) => `${KeyPrefix.slot}${String(slot).padStar
 export const profileKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.profile });
 export const scoresKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.scores });
 export const membershipsKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.memberships });
+/** While the contact is being erased (contact-erasure.ts): the anonymous id its orders move to. */
+export const erasingKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.erasing });
 export const orderKey = (contactId: string, orderId: string): TableKey => ({ PK: contactPk(contactId), SK: orderSk(orderId) });
 /**
  * The time in UTC ISO form, so events sort by time; the e-mail id keeps two e-mails opened in the same
