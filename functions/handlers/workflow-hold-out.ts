@@ -1,9 +1,12 @@
 import { z } from "zod";
+import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { holdOutStep } from "../domain/workflows/workflow-steps.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler } from "./runtime.js";
 import { workflowStepDependencies, type WorkflowStepDependencies } from "./workflow-runtime.js";
+
+const logger = serviceLogger("workflow-hold-out");
 
 export const HoldOutRequest = z.strictObject({ workflowId: z.string().min(1), contactId: z.string().min(1) });
 
@@ -17,4 +20,4 @@ export const holdOutTask =
     return result;
   };
 
-export const handler = lambdaHandler(() => holdOutTask(workflowStepDependencies()));
+export const handler = lambdaHandler(logger, () => holdOutTask(workflowStepDependencies()));
