@@ -24,7 +24,7 @@ export interface EmailSendingProps {
 export const SES_FEEDBACK_DETAIL_TYPES = ["Email Bounced", "Email Complaint Received"];
 
 /**
- * Sending e-mail on SES v2 (DESIGN.md, flow 4): a configuration set whose hard bounces and complaints
+ * Sending e-mail on SES v2 (docs/design.md, flow 5): a configuration set whose hard bounces and complaints
  * go (EventBridge, default bus) to a Lambda that unsubscribes the contact and records the event, and
  * the rights a sending Lambda needs. The configuration set also puts such addresses on the account's
  * suppression list, so SES itself refuses them even if the store's platform re-subscribes the contact.

@@ -48,7 +48,7 @@ export const LAMBDA_DIED_ERRORS = ["Lambda.Unknown"];
 export const TRANSIENT_ERRORS = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "UnprocessedItemsError", "Lambda.TooManyRequestsException"];
 
 /**
- * The nightly job (DESIGN.md, flow 2) and the contact-change flow (flow 3).
+ * The nightly job (docs/design.md, flow 2) and the contact-change flow (flow 3).
  * EventBridge Scheduler (cron in the store's time zone) → Step Functions: plan the night (read every
  * contact's summary, eligibility, fit and select the model, the store's RFM scale and averages) →
  * a Distributed Map over scan segments whose items come from the plan (not an ItemReader), each

@@ -74,7 +74,7 @@ export interface ReactivationWorkflowsProps {
 }
 
 /**
- * The reactivation workflows (DESIGN.md, flow 4): step Lambdas shared by every workflow, one Standard
+ * The reactivation workflows (docs/design.md, flow 5): step Lambdas shared by every workflow, one Standard
  * state machine per workflow definition, and the enrolment Lambda that starts one execution per
  * contact — after the night (every member) and on "entered segment" (the table's stream, filtered to
  * membership items turned active).

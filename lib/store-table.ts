@@ -3,7 +3,7 @@ import { AttributeType, Billing, StreamViewType, TableEncryptionV2, TableV2 } fr
 import { Construct } from "constructs";
 
 /**
- * The store's one DynamoDB table (DESIGN.md, "Data"): contacts with their running order summary,
+ * The store's one DynamoDB table (docs/design.md, "Data model"): contacts with their running order summary,
  * orders, e-mail events, scores, segments, coupons, model runs and workflow enrolments, keyed by
  * PK/SK. On demand, with point-in-time recovery, encrypted, and a stream of new and old images for
  * the contact-change flow.

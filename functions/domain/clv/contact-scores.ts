@@ -65,7 +65,7 @@ export const NAMED_FIGURES = SCORE_COLUMNS.filter((name) => isNamed(ContactScore
 
 export type ChurnBand = (typeof churnBands)[number];
 
-/** low < 0.33 ≤ medium ≤ 0.66 < high (DESIGN.md). */
+/** low < 0.33 ≤ medium ≤ 0.66 < high (docs/design.md). */
 export function churnBand(churnRisk: number): ChurnBand {
   return churnRisk < 0.33 ? "low" : churnRisk <= 0.66 ? "medium" : "high";
 }

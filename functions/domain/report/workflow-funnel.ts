@@ -1,7 +1,7 @@
 import type { WorkflowLift } from "../workflows/workflow-lift.js";
 
 /**
- * One reactivation workflow's counts, as the workflow side reports them (DESIGN.md, flow 4: enrol →
+ * One reactivation workflow's counts, as the workflow side reports them (docs/design.md, flow 5: enrol →
  * assign coupon → send e-mail → wait 7 days → purchased? → reminder).
  */
 export interface WorkflowFunnel {

@@ -30,7 +30,7 @@ export interface Enrolment {
 }
 
 /**
- * The execution's name: `<workflow>-<contact>-<date>` (DESIGN.md), so that starting the same enrolment
+ * The execution's name: `<workflow>-<contact>-<date>` (docs/design.md), so that starting the same enrolment
  * twice is a no-op in Step Functions. Names allow 80 characters of [A-Za-z0-9-_]; a contact id with
  * other characters, or too long, is replaced by a hash of it.
  */
