@@ -1,5 +1,5 @@
 /**
- * `npm run bench [cdnow|million|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
+ * `npm run bench [cdnow|million|cli|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite. Issue #5 (nightly.ts):
  * `npm start` ≤ 15 s, a night over 100,000 contacts ≤ 60 s, a changed contact rescored ≤ 50 ms. Issue #14
@@ -17,6 +17,7 @@ import { purchaseModels, runModels } from "../../functions/domain/clv/model-run.
 import { MS_PER_DAY, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { purchaseModelNames } from "../../functions/domain/clv/purchase-model.js";
 import { cdnowSummaries } from "../support/cdnow.js";
+import { benchCli } from "./cli.js";
 import { benchImport } from "./import.js";
 import { benchDemo, benchNightly } from "./nightly.js";
 import { benchPlan } from "./plan.js";
@@ -125,6 +126,7 @@ if (wanted("million")) {
   line("throughput, scoring and formatting every contact", `${Math.round((count / (scoreMs + objectsMs)) * 1000).toLocaleString("en")}/s`);
 }
 
+if (wanted("cli")) benchCli();
 if (wanted("import")) await benchImport();
 // Minutes at 10 million contacts: only when asked for.
 if (only.includes("plan")) await benchPlan();
