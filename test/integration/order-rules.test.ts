@@ -149,3 +149,81 @@ describe("order rules in the CSV import and the S3 upload", () => {
     }
   });
 });
+
+describe("an order id is one order", () => {
+  const KEY2 = "test-key-0123456789";
+  let local: LocalStore;
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    local = await openLocalStore();
+    server = await startLocalApi({ store: local.store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY2)], throttle: false });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.close();
+    await local.close();
+  });
+  const post = async (body: unknown) => {
+    const response = await fetch(`${base}/orders`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY2 }, body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const first = { id: "o-10", contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 10, currency: "GBP" };
+
+  it("answers 200 to an identical re-send, and 409 naming each field that differs, changing nothing", async () => {
+    // Prepare
+    expect((await post(first)).status).toBe(201);
+    // Act, Assess: the same order again (its date written another way) is the same order
+    expect(await post({ ...first, createdAt: "2024-05-31T11:00:00+01:00" })).toMatchObject({ status: 200, body: { outcome: "duplicate" } });
+    const other = await post({ ...first, total: 99, createdAt: "2024-06-01T10:00:00Z" });
+    expect(other.status).toBe(409);
+    expect(other.body.fields).toEqual([
+      { field: "total", stored: 10, sent: 99 },
+      { field: "createdAt", stored: "2024-05-31T10:00:00Z", sent: "2024-06-01T10:00:00Z" },
+    ]);
+    expect(String(other.body.error)).toMatch(/already stored as another order .* nothing was changed/);
+    const currency = await post({ ...first, currency: "EUR", exchangeRate: 1 / 1.25, total: 12.5 });
+    expect(currency.status).toBe(409);
+    expect(currency.body.fields).toEqual([
+      { field: "currency", stored: "GBP", sent: "EUR" },
+      { field: "total", stored: 10, sent: 12.5 },
+    ]);
+    expect(await local.store.getContact("ann")).toMatchObject({ revenue: 10, history: { orderCount: 1 } });
+    expect(await local.store.getOrder("ann", "o-10")).toMatchObject({ total: 10, createdAt: "2024-05-31T10:00:00Z", status: "placed" });
+  });
+
+  it("still takes a cancellation of the order (a status is no difference), and partial refunds as credit notes, each once", async () => {
+    expect((await post({ ...first, id: "o-11", total: 80 })).status).toBe(201);
+    expect((await post({ ...first, id: "o-11/refund-1", total: -20 })).status).toBe(201);
+    expect((await post({ ...first, id: "o-11/refund-1", total: -20 })).status).toBe(200);
+    expect((await post({ ...first, id: "o-11/refund-2", total: -15.5 })).status).toBe(201);
+    expect(await local.store.getContact("ann")).toMatchObject({ revenue: 10 + 80 - 20 - 15.5, history: { orderCount: 2, revenue: 54.5 } });
+    expect(await post({ ...first, status: "cancelled" })).toMatchObject({ status: 200, body: { outcome: "removed" } });
+    expect(await local.store.getContact("ann")).toMatchObject({ revenue: 44.5, history: { orderCount: 1 } });
+  });
+
+  it("the CSV import and the S3 upload refuse a row that reuses an id for another order, naming the row", async () => {
+    // Prepare
+    const path = join(mkdtempSync(join(tmpdir(), "clv-conflict-")), "orders.csv");
+    writeFileSync(path, ["order_id,customer_id,created_at,total,currency", "p-10,cat,2024-05-31T10:00:00Z,10,GBP", "p-10,cat,2024-05-31T10:00:00Z,99,GBP", "p-20,cat,2024-05-30,5,GBP"].join("\n"));
+    // Act
+    const report = await importOrders(local.store, path, { storeCurrency: "GBP", now: () => NOW });
+    // Assess
+    expect(report).toMatchObject({ rows: 3, imported: 2, duplicates: 0, rejected: 1 });
+    expect(report.errors).toEqual([{ row: 3, field: "order_id", message: expect.stringMatching(/already stored as another order \(total: stored 10, sent 99\)/) }]);
+    expect(await local.store.getOrder("cat", "p-10")).toMatchObject({ total: 10 });
+    expect(await local.store.getContact("cat")).toMatchObject({ revenue: 15 });
+    const s3 = mockClient(S3Client);
+    try {
+      const csv = ["order_id,customer_id,created_at,total,currency", "p-20,cat,2024-05-30,6,GBP"].join("\n");
+      s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([csv]) }) as never);
+      s3.on(PutObjectCommand).resolves({});
+      const upload = await importUpload({ s3: { bucket: { name: "u" }, object: { key: "imports/orders/x.csv" } } }, { s3: new S3Client({}), store: local.store, orderRules: { storeCurrency: "GBP", now: () => NOW } });
+      expect(upload).toMatchObject({ rejected: 1, errors: [{ row: 2, field: "order_id" }] });
+      expect(await local.store.getOrder("cat", "p-20")).toMatchObject({ total: 5 });
+      expect(await local.store.getContact("cat")).toMatchObject({ revenue: 15 });
+    } finally {
+      s3.restore();
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCalendarTime, parseOrderTime } from "../../functions/domain/input/calendar-time.js";
 import { amountIn, minorUnit } from "../../functions/domain/store/money.js";
 import { orderInput } from "../../functions/domain/store/order.js";
+import { contactHistories } from "../../functions/domain/clv/order-history.js";
 
 const NOW = Date.parse("2024-06-10T12:00:00Z");
 const order = { id: "o-1", contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 30, currency: "GBP" };
@@ -72,7 +73,8 @@ describe("money: totals in the currency's minor unit", () => {
     [12.345, "GBP", /send it in 2 decimals/],
     [100.5, "JPY", /send it in whole units/],
     [1e12, "GBP", /implausibly large/],
-    [-5, "GBP", /must not be negative/],
+    [-0.001, "GBP", /has more decimals than GBP has/],
+    [-2e9, "GBP", /implausibly large/],
   ])("refuses total %s %s with a clear message", (total, currency, message) => {
     const found = issues({ ...order, total, currency }, currency);
     expect(found).toHaveLength(1);
@@ -135,5 +137,38 @@ describe("validation messages say what is wrong", () => {
     [{ ...order, status: "shipped" }, "status: must be one of placed, cancelled, refunded"],
   ])("%j → %s", (body, message) => {
     expect(issues(body)).toEqual([message]);
+  });
+});
+
+describe("credit notes: a negative total without the order it cancels", () => {
+  it("is read as a credit note in the store's currency", () => {
+    expect(parse({ ...order, total: -12.5 })).toMatchObject({ success: true, data: { total: -12.5, status: "placed" } });
+    expect(parse({ ...order, currency: "EUR", total: -100, exchangeRate: 0.85 })).toMatchObject({ success: true, data: { total: -85, currency: "GBP" } });
+  });
+
+  it("nets a contact's revenue and is no purchase (Online Retail customer 12346: £77,183.60 ordered and cancelled 16 minutes later)", () => {
+    // Prepare: the order and its C-invoice as data/online-retail has them (UCI Online Retail, invoices 541431 and C541433)
+    const orders = [
+      { orderId: "541431", contactId: "12346", createdAt: Date.parse("2011-01-18T10:01:00Z"), total: 77183.6 },
+      { orderId: "C541433", contactId: "12346", createdAt: Date.parse("2011-01-18T10:17:00Z"), total: -77183.6 },
+    ];
+    // Act
+    const [history] = contactHistories(orders, Number.POSITIVE_INFINITY);
+    // Assess
+    expect(history).toMatchObject({ orderCount: 1, revenue: 0, dayRevenue: [0] });
+  });
+
+  it("takes a later partial refund off the latest purchase days, never below nothing, and alone makes no history", () => {
+    const day = (d: string) => Date.parse(`${d}T12:00:00Z`);
+    const [history] = contactHistories(
+      [
+        { orderId: "a", contactId: "k", createdAt: day("2024-01-01"), total: 50 },
+        { orderId: "b", contactId: "k", createdAt: day("2024-02-01"), total: 20 },
+        { orderId: "b/refund-1", contactId: "k", createdAt: day("2024-02-10"), total: -30 },
+      ],
+      Number.POSITIVE_INFINITY,
+    );
+    expect(history).toMatchObject({ orderCount: 2, revenue: 40, purchaseDays: [19723, 19754], dayRevenue: [40, 0] });
+    expect(contactHistories([{ orderId: "C1", contactId: "gone", createdAt: day("2024-01-01"), total: -10 }], Number.POSITIVE_INFINITY)).toEqual([]);
   });
 });

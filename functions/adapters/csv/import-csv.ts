@@ -3,11 +3,14 @@ import type { z } from "zod";
 import type { ContactWrite } from "../dynamodb/dynamodb-store.js";
 import { checkEncoding, CsvFileError, csvRecords, fileSource, type CsvEncoding, type CsvSource } from "./csv-records.js";
 import { numberCell } from "../../domain/input/csv-fields.js";
+import { DEFAULT_STORE_CURRENCY, formatAmount } from "../../domain/store/money.js";
+import { decimalSum } from "../dynamodb/order-summary.js";
 import type { RowError } from "../../domain/input/row-errors.js";
 import { ContactId, contactInput, type ContactInput } from "../../domain/store/contact.js";
 import type { ProfileSource } from "../../domain/store/contact-update.js";
 import { orderInput, type OrderInput } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
+import { describeDifferences, type OrderDifference } from "../../domain/store/order-conflict.js";
 
 /** A contact as a row of a contacts file gives it. */
 export interface ContactRow {
@@ -19,7 +22,8 @@ export interface ContactRow {
 
 /** What importing orders needs of the store: many orders a call (DynamoDbStore.recordOrders). */
 export interface OrderImportStore {
-  recordOrders(orders: readonly OrderInput[]): Promise<OrderOutcome[]>;
+  /** `conflicts` gets, by index, how an order differs from the one the store has under its id. */
+  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]>;
 }
 
 /**
@@ -64,8 +68,12 @@ export interface ImportReport {
   removed: number;
   /** Rows not imported because of errors; each has one or more entries in `errors`. */
   rejected: number;
-  /** Of the good rows: cancellation rows without their order (see `notes`). */
+  /** Of the good rows: credit notes, negative totals without the order they cancel (see `notes`). */
   cancellations: number;
+  /** What the credit notes new to the store took off their contacts' revenue, in the store's currency. */
+  credited?: number;
+  /** The store's currency, in which every amount of the report is. */
+  currency?: string;
   errors: RowError[];
   /** How rows were read where a person might expect otherwise. */
   notes: string[];
@@ -81,10 +89,10 @@ export const DEFAULT_CHUNK_ROWS = 20_000;
  * (by row number and column) and never half-written, and the good rows are kept. Each write is safe
  * to repeat: importing the same file again changes nothing and reports every row as a duplicate.
  *
- * A row with a negative total and an id starting with "C" is a cancellation as the Online Retail data
- * set writes them (its cancellations.csv). It names no original order, only the customer, so it cannot
- * take a particular order out of the figures: it is stored as its own order with status cancelled (and
- * the total as a positive amount) and counted nowhere. Any other negative total is a row error.
+ * A row with a negative total is a credit note: a cancellation or refund that names no original order,
+ * only the customer, as the Online Retail data set writes its C-invoices (cancellations.csv). It is
+ * stored as its own order and lowers the contact's revenue, once, however often the file is imported;
+ * the report says how many there were and by how much they lowered the revenue.
  */
 export async function importOrders(store: OrderImportStore, path: string | CsvSource, options: ImportOptions = {}): Promise<ImportReport> {
   const parseRow = orderRow(
@@ -94,20 +102,34 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
       ...(options.earliestOrderDate && { earliestOrderDate: options.earliestOrderDate }),
     }),
   );
+  const credited: number[] = [];
   const report = await importFile(path, "orders", options, REQUIRED_ORDER_COLUMNS, parseRow, async (rows, report) => {
-    const outcomes = await store.recordOrders(rows.map((r) => r.order));
-    for (const outcome of outcomes) {
+    const conflicts = new Map<number, OrderDifference[]>();
+    const outcomes = await store.recordOrders(rows.map((r) => r.order), conflicts);
+    outcomes.forEach((outcome, i) => {
+      const { order, row } = rows[i]!;
+      if (outcome === "conflict") {
+        report.rejected++;
+        report.errors.push({ row, field: "order_id", message: `is already stored as another order (${describeDifferences(conflicts.get(i) ?? [])}): an order id is recorded once; nothing of this row was imported` });
+        return;
+      }
       if (outcome === "recorded") report.imported++;
       else if (outcome === "removed") report.removed++;
       else report.duplicates++;
-    }
-    for (const r of rows) if (r.cancellation) report.cancellations++;
+      if (order.total < 0 && order.status === "placed") {
+        report.cancellations++;
+        if (outcome === "recorded") credited.push(-order.total);
+      }
+    });
   });
+  report.currency = options.storeCurrency ?? DEFAULT_STORE_CURRENCY;
+  report.credited = Number(decimalSum(credited).value);
   if (report.cancellations > 0) {
+    const amount = formatAmount(report.credited, report.currency);
+    const before = report.cancellations - credited.length;
     report.notes.push(
-      `${report.cancellations} row(s) with a negative total and an order id starting with "C" were read as cancellations ` +
-        `(as the Online Retail data writes them). They name no original order, so each is stored as its own order ` +
-        `with status cancelled and is not counted in any figure.`,
+      `${report.cancellations.toLocaleString("en")} credit note(s) (a negative total without the order it cancels, as Online Retail's C-invoices) ` +
+        `netted against their contacts' revenue: ${amount} in all${before > 0 ? ` (${before.toLocaleString("en")} of them were netted by an earlier import)` : ""}.`,
     );
   }
   return report;
@@ -248,7 +270,8 @@ const REQUIRED_ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total"
 
 interface OrderRow {
   order: OrderInput;
-  cancellation: boolean;
+  /** The line it was read from, for a conflict found when it is written. */
+  row: number;
 }
 
 function orderRow(schema: ReturnType<typeof orderInput>) {
@@ -257,11 +280,7 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
     const total = numberCell.safeParse(record.total);
     if (!total.success) errors.push(...fieldErrors(total.error, row, () => "total"));
     const amount = total.success ? total.data : 0;
-    const cancellation = amount < 0 && /^\s*C/i.test(record.order_id ?? "");
-    const status = record.status?.trim() || (cancellation ? "cancelled" : undefined);
-    if (cancellation && status === "placed") {
-      errors.push({ row, field: "status", message: 'is "placed" but the row is a cancellation (negative total, id starting with C)' });
-    }
+    const status = record.status?.trim() || undefined;
     // Optional number columns: an empty cell means "not given".
     const optionalNumber = (column: string, field: string) => {
       if (!record[column]?.trim()) return {};
@@ -276,7 +295,7 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
       id: record.order_id,
       contactId: record.customer_id,
       createdAt: record.created_at?.trim(),
-      total: cancellation ? -amount : amount,
+      total: amount,
       currency: record.currency?.trim().toUpperCase(),
       ...(status && { status }),
     });
@@ -286,7 +305,7 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
       for (const column of missing) errors.push({ row, field: column, message: "is missing" });
       errors.push(...fieldErrors(parsed.error, row, (field) => ORDER_COLUMNS[field] ?? field).filter((e) => !missing.has(e.field)));
     }
-    return errors.length > 0 || !parsed.success ? { errors } : { value: { order: parsed.data, cancellation } };
+    return errors.length > 0 || !parsed.success ? { errors } : { value: { order: parsed.data, row } };
   };
 }
 

@@ -6,6 +6,7 @@ import type { MembershipChanges } from "../../domain/segments/segment-membership
 import type { ContactInput } from "../../domain/store/contact.js";
 import type { ProfileSource } from "../../domain/store/contact-update.js";
 import type { EmailEventInput } from "../../domain/store/email-event.js";
+import type { OrderDifference } from "../../domain/store/order-conflict.js";
 import type { OrderInput } from "../../domain/store/order.js";
 import type { StoreData, SubscriptionChangeEvent } from "../../domain/store/ports.js";
 import type { Enrolment } from "../../domain/workflows/enrolment.js";
@@ -69,7 +70,7 @@ export class DynamoDbStore implements StoreData {
 
   // ---- orders (order-items.ts) ----
   recordOrder(order: OrderInput) { return this.orders.recordOrder(order); }
-  recordOrders(orders: readonly OrderInput[]) { return this.orders.recordOrders(orders); }
+  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>) { return this.orders.recordOrders(orders, conflicts); }
   getOrder(contactId: string, orderId: string) { return this.orders.getOrder(contactId, orderId); }
 
   // ---- scores (score-items.ts) ----

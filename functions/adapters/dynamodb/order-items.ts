@@ -5,6 +5,7 @@ import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "..
 import type { OrderOutcome } from "../../domain/store/ports.js";
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
 import { contactIdOf, contactPk, countedAttribute, orderKey, orderSk, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
 import { decimalSum, summaryIn, type Summary, type SummaryEntry } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, parseStored, withoutKey, type StoreTable } from "./table.js";
@@ -41,6 +42,8 @@ interface Pending {
   stored?: OrderStatus;
   /** This call changed something about the order (stored it, changed its status, took it out of the figures). */
   changed: boolean;
+  /** How it differs from the order the store has under its id: then nothing of it is written. */
+  conflict?: OrderDifference[];
 }
 
 /** Orders and the contacts' order summaries. */
@@ -48,7 +51,10 @@ export class OrderItems {
   constructor(private readonly table: StoreTable) {}
 
   async recordOrder(order: OrderInput): Promise<OrderOutcome> {
-    return (await this.recordOrders([order]))[0]!;
+    const conflicts = new Map<number, OrderDifference[]>();
+    const [outcome] = await this.recordOrders([order], conflicts);
+    if (outcome === "conflict") throw new OrderConflictError(order.id, conflicts.get(0)!);
+    return outcome!;
   }
 
   /**
@@ -62,7 +68,7 @@ export class OrderItems {
    * figures do not: the summary is still guarded by its own conditions, and sending the change again
    * restores the order item.
    */
-  async recordOrders(orders: readonly OrderInput[]): Promise<OrderOutcome[]> {
+  async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]> {
     const outcomes: OrderOutcome[] = new Array(orders.length);
     const seen = new Set<string>();
     const first: Pending[] = [];
@@ -72,8 +78,8 @@ export class OrderItems {
       (seen.has(key) ? again : first).push({ order, index, changed: false });
       seen.add(key);
     });
-    await this.recordDistinct(first, outcomes);
-    for (const pending of again) await this.recordDistinct([pending], outcomes);
+    await this.recordDistinct(first, outcomes, conflicts);
+    for (const pending of again) await this.recordDistinct([pending], outcomes, conflicts);
     return outcomes;
   }
 
@@ -84,9 +90,16 @@ export class OrderItems {
     return parseStored(StoredOrderItem, withoutKey(item), `order ${orderId} of contact ${contactId}`);
   }
 
-  private async recordDistinct(pending: Pending[], outcomes: OrderOutcome[]): Promise<void> {
-    if (pending.length === 0) return;
-    await this.writeOrderItems(pending);
+  private async recordDistinct(all: Pending[], outcomes: OrderOutcome[], conflicts?: Map<number, OrderDifference[]>): Promise<void> {
+    if (all.length === 0) return;
+    await this.writeOrderItems(all);
+    // An id the store has for another order (another total, currency or date): nothing of it is written.
+    const pending = all.filter((p) => {
+      if (!p.conflict) return true;
+      outcomes[p.index] = "conflict";
+      conflicts?.set(p.index, p.conflict);
+      return false;
+    });
     // A cancellation or refund of a placed order changes the order item's status first, so that a
     // re-sent "placed" read from it from then on is kept out of the figures.
     await inParallel(pending, this.table.concurrency, async (p) => {
@@ -142,20 +155,30 @@ export class OrderItems {
           p.changed = true;
         } catch (error) {
           if (!isConditionFailed(error)) throw error;
-          p.stored = statusIn(error.Item?.status) ?? (await this.getOrder(p.order.contactId, p.order.id))?.status ?? "placed";
+          // The stored order, to tell a re-sent order from another one under the same id.
+          const stored = await this.getOrder(p.order.contactId, p.order.id);
+          p.stored = stored?.status ?? statusIn(error.Item?.status) ?? "placed";
+          const differences = stored ? orderDifferences(stored, p.order) : [];
+          if (differences.length > 0) p.conflict = differences;
         }
       });
       return;
     }
     const stored = await this.table.getItems(
       pending.map((p) => orderKey(p.order.contactId, p.order.id)),
-      ["PK", "SK", "status"],
+      ["PK", "SK", "status", "contactId", "total", "currency", "createdAt", "originalTotal", "originalCurrency"],
     );
-    const statuses = new Map(stored.map((s) => [`${s.PK as string}|${s.SK as string}`, statusIn(s.status) ?? "placed"]));
+    const byKey = new Map(stored.map((s) => [`${s.PK as string}|${s.SK as string}`, s]));
     const fresh: Pending[] = [];
     for (const p of pending) {
-      p.stored = statuses.get(`${contactPk(p.order.contactId)}|${orderSk(p.order.id)}`);
-      if (p.stored === undefined) fresh.push(p);
+      const item = byKey.get(`${contactPk(p.order.contactId)}|${orderSk(p.order.id)}`);
+      if (!item) {
+        fresh.push(p);
+        continue;
+      }
+      p.stored = statusIn(item.status) ?? "placed";
+      const differences = orderDifferences(item as unknown as OrderFacts, p.order);
+      if (differences.length > 0) p.conflict = differences;
     }
     await this.table.writeItems(fresh.map((p) => item(p.order)));
     for (const p of fresh) p.changed = true;
@@ -216,7 +239,8 @@ export class OrderItems {
           set.push(`#o${i} = :e${i}`);
           conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
         });
-        values[":count"] = group.length;
+        // A credit note (negative total) lowers revenue but is no order: it does not count as one.
+        values[":count"] = group.filter((p) => p.order.total >= 0).length;
         values[":revenue"] = decimalSum(group.map((p) => p.order.total));
         try {
           await this.table.client.send(
@@ -313,7 +337,7 @@ export class OrderItems {
           // coming back), so an entry still there is the one read, and its total is what to subtract.
           ConditionExpression: "attribute_exists(#o)",
           ExpressionAttributeNames: { "#o": countedAttribute(orderId), "#x": removedAttribute(orderId) },
-          ExpressionAttributeValues: { ":now": now, ":minusOne": -1, ":minusTotal": -entry.total },
+          ExpressionAttributeValues: { ":now": now, ":minusOne": entry.total >= 0 ? -1 : 0, ":minusTotal": -entry.total },
         }),
       );
       return true;
@@ -355,6 +379,9 @@ const StoredOrderItem = z.object({
   status: z.enum(orderStatuses),
   receivedAt: z.string(),
   statusChangedAt: z.string().optional(),
+  originalCurrency: z.string().optional(),
+  originalTotal: z.number().optional(),
+  exchangeRate: z.number().optional(),
 });
 
 function statusIn(value: unknown): OrderStatus | undefined {

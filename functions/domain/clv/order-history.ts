@@ -54,17 +54,33 @@ export function contactHistories(orders: Iterable<Order>, asOf: number): Contact
     list.push(order);
   }
   const histories: ContactHistory[] = [];
-  for (const [contactId, list] of byContact) histories.push(historyOf(contactId, list));
+  for (const [contactId, list] of byContact) {
+    const history = historyOf(contactId, list);
+    if (history) histories.push(history);
+  }
   return histories;
 }
 
-function historyOf(contactId: string, orders: Order[]): ContactHistory {
-  orders.sort((x, y) => x.createdAt - y.createdAt);
+function historyOf(contactId: string, all: Order[]): ContactHistory | undefined {
+  all.sort((x, y) => x.createdAt - y.createdAt);
   const purchaseDays: number[] = [];
   const dayRevenue: number[] = [];
+  const orders: Order[] = [];
   let revenue = 0;
-  for (const order of orders) {
+  for (const order of all) {
     revenue += order.total;
+    if (order.total < 0) {
+      // A credit note (a cancellation or partial refund without its order, as Online Retail's
+      // C-invoices): no purchase, it nets the revenue of the latest purchase days before it.
+      let credit = -order.total;
+      for (let i = dayRevenue.length - 1; i >= 0 && credit > 0; i--) {
+        const taken = Math.min(credit, dayRevenue[i]!);
+        dayRevenue[i]! -= taken;
+        credit -= taken;
+      }
+      continue;
+    }
+    orders.push(order);
     const day = dayNumber(order.createdAt);
     const last = purchaseDays.length - 1;
     if (last >= 0 && purchaseDays[last] === day) dayRevenue[last]! += order.total;
@@ -73,10 +89,13 @@ function historyOf(contactId: string, orders: Order[]): ContactHistory {
       dayRevenue.push(order.total);
     }
   }
+  // Credit notes alone (cancellations of orders from before the data) make no purchase history.
+  if (orders.length === 0) return undefined;
   return {
     contactId,
     orderCount: orders.length,
-    revenue,
+    // Credit notes net the revenue down to nothing at most: what was cancelled was never more than bought.
+    revenue: Math.max(0, revenue),
     firstOrderAt: orders[0]!.createdAt,
     lastOrderAt: orders[orders.length - 1]!.createdAt,
     purchaseDays,

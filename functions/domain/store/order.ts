@@ -42,15 +42,23 @@ export interface OrderInput {
 }
 
 const text = () => z.string({ error: expected("a string") });
+/** A total: negative for a credit note (a cancellation or partial refund sent as an order of its own). */
 const amount = () =>
   z
     .number({ error: expected("a number") })
     .refine(Number.isFinite, "must be a finite number")
-    .refine((n) => n >= 0, "must not be negative: send a refund as status refunded")
-    .refine((n) => n <= MAX_ORDER_TOTAL, `is implausibly large (at most ${MAX_ORDER_TOTAL.toLocaleString("en")})`);
+    .refine((n) => Math.abs(n) <= MAX_ORDER_TOTAL, `is implausibly large (at most ${MAX_ORDER_TOTAL.toLocaleString("en")} either way)`);
 
 /**
- * POST /orders body, and an orders CSV row once its columns are named. An order in a currency other
+ * POST /orders body, and an orders CSV row once its columns are named.
+ *
+ * A negative total is a credit note: a cancellation or a partial refund that names no order it
+ * belongs to (Online Retail's C-invoices), or one refund of several of an order, sent with an id of
+ * its own (`o-1/refund-2`). It lowers the contact's revenue once, however often it is sent, and is no
+ * purchase; sent again with status cancelled or refunded, it is taken back out. A whole order taken
+ * back is sent as its own id with status cancelled or refunded.
+ *
+ * An order in a currency other
  * than the store's carries `exchangeRate` (store currency per unit of its own) or
  * `totalInStoreCurrency`; without either it is refused, since adding 100 EUR to 100 GBP as 200 would
  * make every figure wrong.
@@ -118,7 +126,7 @@ export function orderInput(rules: OrderRules = {}) {
         }
         total = inStore.amount;
       } else total = roundToMinorUnit(own.amount * exchangeRate!, storeCurrency);
-      if (total > MAX_ORDER_TOTAL) {
+      if (Math.abs(total) > MAX_ORDER_TOTAL) {
         ctx.addIssue({ code: "custom", path: ["exchangeRate"], message: `makes the total ${total} ${storeCurrency}, implausibly large` });
         return z.NEVER;
       }
@@ -128,7 +136,7 @@ export function orderInput(rules: OrderRules = {}) {
         currency: storeCurrency,
         originalCurrency: order.currency,
         originalTotal: own.amount,
-        exchangeRate: exchangeRate ?? (own.amount > 0 ? total / own.amount : 1),
+        exchangeRate: exchangeRate ?? (own.amount !== 0 ? total / own.amount : 1),
       };
     });
 }

@@ -10,7 +10,7 @@ import type { OrderInput } from "./order.js";
 import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
 
 /** What recording an order did: each outcome is safe to repeat (a re-sent order is a no-op). */
-export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed";
+export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict";
 
 /** A contact with everything the nightly job needs: profile and running order summary, one item. */
 export interface StoredContact {
@@ -41,6 +41,7 @@ export interface StoreData {
   /** Applies an unsubscribe, consent, complaint or bounce by the rules; undefined when the store has no profile for the contact (nothing is written). */
   changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined>;
   /** Records an order (or its refund/cancellation) exactly once into the order item and the contact's summary. */
+  /** Throws OrderConflictError when the store has another order under the id (another total, currency or date), changing nothing. */
   recordOrder(order: OrderInput): Promise<OrderOutcome>;
   recordEmailEvent(event: EmailEventInput): Promise<void>;
   /** Every contact with orders, as histories, one scan segment of `totalSegments` at a time. */

@@ -4,6 +4,7 @@ import { CouponImportBusyError, type CouponSets } from "../../domain/coupons/cou
 import { ContactId, contactInput } from "../../domain/store/contact.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
 import { orderInput, type OrderRules } from "../../domain/store/order.js";
+import { OrderConflictError } from "../../domain/store/order-conflict.js";
 import type { StoreData } from "../../domain/store/ports.js";
 import { verifyUnsubscribeToken, type TokenCheck } from "../../domain/store/unsubscribe-token.js";
 import { applyMailFeedback } from "../../domain/email/mail-feedback.js";
@@ -77,7 +78,13 @@ export const deleteContact: Route = (event, { store, workflowIds }) =>
 export const postOrder: Route = (event, { store, clock, orderRules }) =>
   respond(async () => {
     const order = parseBody(orderInput({ ...orderRules, now: clock }), event);
-    const outcome = await store.recordOrder(order);
+    let outcome;
+    try {
+      outcome = await store.recordOrder(order);
+    } catch (error) {
+      if (error instanceof OrderConflictError) throw new HttpError(409, { error: error.message, orderId: order.id, fields: error.differences });
+      throw error;
+    }
     // The total as the store counts it, in its currency: what an order in another currency became.
     return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome, total: order.total, currency: order.currency });
   });

@@ -13,6 +13,7 @@ import { importOrders, type ImportReport } from "../../adapters/csv/import-csv.j
 import { openLocalStore } from "../local-store.js";
 import { modelRunText } from "./model-run-text.js";
 import { repoPath } from "../repo-path.js";
+import { formatAmount } from "../../domain/store/money.js";
 import { demoWorkflow, funnelReport, setUpDemoWorkflow, type DemoWorkflowSetup } from "./demo-workflow.js";
 import { writeReport } from "./report-command.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";
@@ -105,9 +106,8 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
 
 function logImport(log: (line: string) => void, what: string, report: ImportReport, ms: number): void {
   log(
-    `  ${what}: ${count(report.rows)} rows, ${count(report.imported)} counted, ${count(report.removed)} cancellations kept aside, ${count(report.rejected)} rejected in ${seconds(ms)} (${count(Math.round((report.rows / ms) * 1000))} rows/s)`,
+    `  ${what}: ${count(report.rows)} rows, ${count(report.imported - report.cancellations)} counted, ${count(report.cancellations)} cancellations netted (${formatAmount(report.credited ?? 0, DEMO_CURRENCY)} off their customers' revenue), ${count(report.rejected)} rejected in ${seconds(ms)} (${count(Math.round((report.rows / ms) * 1000))} rows/s)`,
   );
-  for (const note of report.notes) log(`    ${note}`);
   for (const line of rowErrorLines(report.errors, 5)) log(`    ${line}`);
 }
 
