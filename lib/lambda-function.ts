@@ -29,6 +29,8 @@ export const metricsNamespace = (scope: Construct) => `Clv/${Stack.of(scope).sta
  * account); each construct grants the rest.
  */
 export function handlerFunction(scope: Construct, id: string, handlerFile: string, props: Omit<NodejsFunctionProps, "entry"> = {}): NodejsFunction {
+  // A function's own bundling options (command hooks) add to the defaults rather than replace them.
+  const { bundling, ...rest } = props;
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
   const role = new Role(scope, `${id}ServiceRole`, { assumedBy: new ServicePrincipal("lambda.amazonaws.com"), description: `Runs ${handlerFile}` });
   logGroup.grantWrite(role);
@@ -53,8 +55,9 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
       externalModules: [],
       target: "node22",
       ...(scope.node.tryGetContext(LOCAL_SYNTH_CONTEXT) === true && { assetHash: `local-synth-${id}` }),
+      ...bundling,
     },
-    ...props,
+    ...rest,
     environment: {
       // Powertools' logger names the service; the metrics helper writes to the stack's namespace.
       POWERTOOLS_SERVICE_NAME: handlerFile.replace(/\.ts$/, ""),

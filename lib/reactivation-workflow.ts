@@ -25,7 +25,9 @@ import {
 import { DynamoAttributeValue, DynamoGetItem, LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { KeyPrefix, segmentMemberKey } from "../functions/domain/store/table-keys.js";
+import { emailTemplate } from "../functions/adapters/files/email-files.js";
 import { windowDays, type WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
+import type { ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { EmailSending } from "./email-sending.js";
 import { grantSecretValue } from "./ingestion-api.js";
 import { handlerFunction } from "./lambda-function.js";
@@ -58,6 +60,13 @@ export const WORKFLOW_STATES = {
   failed: "Workflow failed",
   done: "Done",
 } as const;
+
+/** Copies emails/ into the bundle (functions/adapters/files/email-files.ts reads $LAMBDA_TASK_ROOT/emails). */
+const EMAILS_IN_BUNDLE: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => [`cp -R "${inputDir}/emails" "${outputDir}/emails"`],
+};
 
 /** SES answered "try again": a retry goes on past a stale send claim (15 minutes), about 42 minutes in all. */
 const RETRYABLE_SEND = ["RetryableSendError"];
@@ -96,6 +105,8 @@ export class ReactivationWorkflows extends Construct {
     // assignCoupon (the set and the contact's code read together, a code claimed, returned or recorded) and the enrolment's outcome.
     table.grant(assignCoupon, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
     const sendEmail = handlerFunction(this, "SendEmail", "workflow-send-email.ts", {
+      // The e-mails (emails/<name>/*.liquid) travel in the bundle, next to index.js, where the handler reads them.
+      bundling: { commandHooks: EMAILS_IN_BUNDLE },
       timeout: Duration.seconds(30),
       environment: {
         ...props.email.sendingEnvironment,
@@ -118,7 +129,11 @@ export class ReactivationWorkflows extends Construct {
     table.grant(holdOut, "dynamodb:GetItem", "dynamodb:UpdateItem");
     this.steps = { assignCoupon, sendEmail, checkPurchases, recordOutcome, holdOut };
 
-    for (const workflow of props.workflows) this.stateMachines.set(workflow.id, this.workflowStateMachine(workflow));
+    for (const workflow of props.workflows) {
+      // Loads and checks the e-mails now, so a template error stops `cdk synth` rather than a send on AWS.
+      for (const name of [workflow.couponEmail, workflow.reminderEmail]) emailTemplate(name);
+      this.stateMachines.set(workflow.id, this.workflowStateMachine(workflow));
+    }
 
     const enrol = handlerFunction(this, "Enrol", "workflow-enrol.ts", {
       timeout: Duration.minutes(15),

@@ -16,6 +16,7 @@ import { registerScoreCommand } from "./score.js";
 import { registerSegmentCommands } from "./segments.js";
 import { registerServeCommand } from "./serve.js";
 import { registerWorkflowCommands } from "./workflows.js";
+import { registerEmailCommands } from "./email.js";
 
 export function clvProgram(): Command {
   const program = new Command("clv")
@@ -31,6 +32,7 @@ export function clvProgram(): Command {
   registerServeCommand(program);
   registerApiKeyCommand(program);
   registerWorkflowCommands(program);
+  registerEmailCommands(program);
   registerCouponCommands(program);
   registerReportCommand(program);
   return program;

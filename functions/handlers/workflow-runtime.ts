@@ -6,7 +6,8 @@ import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { SesMailer, sesClient } from "../adapters/ses/ses-mailer.js";
 import { EmailSettings, type EmailDependencies } from "../domain/email/send-workflow-email.js";
 import type { CouponStock } from "../domain/coupons/coupon-stock.js";
-import type { CouponAssigner, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
+import type { CouponAssigner, EmailTemplates, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
+import { emailTemplate } from "../adapters/files/email-files.js";
 import { parseEvent } from "./events.js";
 import { handlerEnvironment, tableStore, unsubscribeSecret } from "./runtime.js";
 
@@ -17,6 +18,8 @@ export interface WorkflowStepDependencies {
   /** Assigns codes; the stock read after an assignment is for the coupons-left metric. */
   coupons: CouponAssigner & { couponStock(setId: string): Promise<CouponStock | undefined> };
   email: () => Promise<EmailDependencies>;
+  /** The e-mails of emails/, which the bundle carries next to the code. */
+  templates: EmailTemplates;
   clock: () => number;
 }
 
@@ -46,6 +49,7 @@ export function workflowStepDependencies(env: NodeJS.ProcessEnv = process.env): 
     enrolments: store,
     coupons: new CouponStore(client, table.TABLE_NAME),
     clock: Date.now,
+    templates: (name) => emailTemplate(name),
     email: async () => {
       const e = parseEvent(EmailEnvironment, env, "environment");
       mailer ??= new SesMailer(sesClient(), e.SES_CONFIGURATION_SET ? { configurationSetName: e.SES_CONFIGURATION_SET } : {});

@@ -22,10 +22,10 @@ export const SendEmailRequest = z.strictObject({
  * Tasks "Send the coupon e-mail" and "Send the reminder". What it throws is redacted: SES names the
  * recipient in its rejections, and the error reaches the Lambda's log and the execution's history.
  */
-export const sendEmailTask = (deps: Pick<WorkflowStepDependencies, "email" | "enrolments" | "clock">) =>
+export const sendEmailTask = (deps: Pick<WorkflowStepDependencies, "email" | "enrolments" | "clock" | "templates">) =>
   withRedactedErrors(async (event: unknown): Promise<{ sent: boolean; outcome: string }> => {
     const request = parseEvent(SendEmailRequest, event, "send e-mail request");
-    const result = await sendEmailStep(request, { email: await deps.email(), enrolments: deps.enrolments }, deps.clock());
+    const result = await sendEmailStep(request, { email: await deps.email(), enrolments: deps.enrolments, templates: deps.templates }, deps.clock());
     // "already-sent" is a retry of a send counted before.
     if (result.outcome === "sent") putMetrics({ EmailsSent: 1 }, { properties: { workflowId: request.workflowId, step: request.step } });
     return result;

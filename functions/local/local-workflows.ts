@@ -3,7 +3,8 @@ import type { CouponStore } from "../adapters/dynamodb/coupon-store.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import type { EmailDependencies } from "../domain/email/send-workflow-email.js";
 import type { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
-import type { WorkflowExecutionInput, WorkflowStarter } from "../domain/workflows/workflow-steps.js";
+import type { EmailTemplates, WorkflowExecutionInput, WorkflowStarter } from "../domain/workflows/workflow-steps.js";
+import { emailTemplate } from "../adapters/files/email-files.js";
 import { assignCouponTask } from "../handlers/workflow-assign-coupon.js";
 import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
 import { holdOutTask } from "../handlers/workflow-hold-out.js";
@@ -27,6 +28,8 @@ export interface LocalWorkflowDependencies {
    * no time, and the steps after it see the clock moved on by the whole wait.
    */
   whenWaitEnds?: (execution: { workflowId: string; contactId: string; heldOut: boolean }) => Promise<void>;
+  /** The e-mails by name; those of emails/ unless a test says otherwise. */
+  templates?: EmailTemplates;
   /** Replaces a Task's handler (tests: inject a fault). */
   tasks?: Record<string, LocalTaskHandler>;
 }
@@ -92,7 +95,7 @@ export class LocalWorkflows implements WorkflowStarter {
     };
     const checkPurchases = checkPurchasesTask({ store, enrolments: store, clock });
     const record = recordOutcomeTask({ enrolments: store, clock });
-    const send = sendEmailTask({ email: async () => email, enrolments: store, clock });
+    const send = sendEmailTask({ email: async () => email, enrolments: store, clock, templates: this.deps.templates ?? ((name) => emailTemplate(name)) });
     const afterTheWait: LocalTaskHandler = async (request) => {
       now = start + workflow.waitSeconds * 1000;
       await this.deps.whenWaitEnds?.({ workflowId: workflow.id, contactId: input.contactId, heldOut: input.heldOut });

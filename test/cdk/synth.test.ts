@@ -16,5 +16,10 @@ describe("cdk synth", () => {
     const functions = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Function" && r.Metadata?.["aws:asset:path"]);
     expect(functions.length).toBeGreaterThanOrEqual(10);
     for (const f of functions) expect(readdirSync(join(out, f.Metadata!["aws:asset:path"]!))).toContain("index.js");
+    // The sending Lambda carries the e-mails (emails/<name>/*.liquid) next to its code, where it reads them.
+    const [, send] = Object.entries(template.Resources).find(([id, r]) => id.startsWith("WorkflowsSendEmail") && r.Type === "AWS::Lambda::Function")!;
+    const bundle = join(out, send.Metadata!["aws:asset:path"]!);
+    expect(readdirSync(join(bundle, "emails")).sort()).toEqual(expect.arrayContaining(["_layouts", "reactivation-coupon", "win-back-coupon"]));
+    expect(readFileSync(join(bundle, "emails", "reactivation-coupon", "html.liquid"), "utf8")).toContain('{% layout "newsletter" %}');
   });
 });

@@ -9,8 +9,7 @@ import { SesMailer, sesClient } from "../../functions/adapters/ses/ses-mailer.js
 import type { Mailer, OutgoingEmail } from "../../functions/domain/email/ports.js";
 import { PermanentSendError } from "../../functions/domain/email/send-errors.js";
 import { EmailSettings, sendWorkflowEmail, STALE_CLAIM_MS, type EmailDependencies, type SendWorkflowEmailInput } from "../../functions/domain/email/send-workflow-email.js";
-import { reactivationCoupon } from "../../functions/domain/email/templates/reactivation-coupon.js";
-import { reactivationReminder } from "../../functions/domain/email/templates/reactivation-reminder.js";
+import { emailTemplate } from "../../functions/adapters/files/email-files.js";
 import { verifyUnsubscribeToken } from "../../functions/domain/store/unsubscribe-token.js";
 import { handler as sesEventsHandler } from "../../functions/handlers/ses-events.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
@@ -71,7 +70,7 @@ async function subscribedContact(contactId: string, email = `${contactId}@exampl
 
 const input = (contactId: string, overrides: Partial<SendWorkflowEmailInput> = {}): SendWorkflowEmailInput => ({
   contactId,
-  template: reactivationCoupon,
+  template: emailTemplate("reactivation-coupon"),
   variables: { couponCode: `BACK-${contactId}`, couponExpiresAt: "2024-06-14T23:59:59Z" },
   idempotencyKey: `win-back-${contactId}-2024-06-07#Send coupon`,
   workflowId: "win-back",
@@ -134,7 +133,7 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
     // What a mail client does (RFC 8058 §3.2).
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
     expect(response.status).toBe(200);
-    const reminder = await sendWorkflowEmail(input("c-click", { template: reactivationReminder, idempotencyKey: "win-back-c-click-2024-06-07#Send reminder" }), deps());
+    const reminder = await sendWorkflowEmail(input("c-click", { template: emailTemplate("reactivation-reminder"), idempotencyKey: "win-back-c-click-2024-06-07#Send reminder" }), deps());
     expect(reminder.outcome).toBe("skipped-unsubscribed");
     expect(await mailTo("c-click@example.com")).toHaveLength(1);
   });
@@ -154,7 +153,7 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
       },
     });
     expect((await store.getContact("c-bounce"))?.profile?.subscription).toBe("suppressed");
-    const reminder = await sendWorkflowEmail(input("c-bounce", { template: reactivationReminder, idempotencyKey: "win-back-c-bounce-2024-06-07#Send reminder" }), deps(mailer));
+    const reminder = await sendWorkflowEmail(input("c-bounce", { template: emailTemplate("reactivation-reminder"), idempotencyKey: "win-back-c-bounce-2024-06-07#Send reminder" }), deps(mailer));
     expect(reminder.outcome).toBe("skipped-unsubscribed");
     expect(mailer.sent).toHaveLength(1);
   });

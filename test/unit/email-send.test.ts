@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Mailer, OutgoingEmail, SendClaim, SendKey, SendLog } from "../../functions/domain/email/ports.js";
 import { PermanentSendError, RetryableSendError } from "../../functions/domain/email/send-errors.js";
 import { EmailSettings, sendWorkflowEmail, STALE_CLAIM_MS, type EmailDependencies, type SendWorkflowEmailInput } from "../../functions/domain/email/send-workflow-email.js";
-import { reactivationCoupon } from "../../functions/domain/email/templates/reactivation-coupon.js";
+import { emailTemplate } from "../../functions/adapters/files/email-files.js";
 import { MissingVariableError } from "../../functions/domain/email/template.js";
 import type { ContactProfile } from "../../functions/domain/store/contact.js";
 import type { StoredContact } from "../../functions/domain/store/ports.js";
@@ -65,7 +65,7 @@ function setup(contacts: ContactProfile[] = [profile({ contactId: "c-1", email: 
   };
   const input = (overrides: Partial<SendWorkflowEmailInput> = {}): SendWorkflowEmailInput => ({
     contactId: "c-1",
-    template: reactivationCoupon,
+    template: emailTemplate("reactivation-coupon"),
     variables: { couponCode: "BACK-1", couponExpiresAt: "2024-06-14T23:59:59Z" },
     idempotencyKey: "win-back-c-1-2024-06-07#Send coupon",
     workflowId: "win-back",

@@ -1,7 +1,7 @@
 import { purchasesBetween, dayNumber } from "../clv/order-history.js";
 import type { CouponOutcome } from "../coupons/coupon-assignment.js";
 import { sendWorkflowEmail, type EmailDependencies, type SendOutcome } from "../email/send-workflow-email.js";
-import { workflowTemplate } from "../email/templates/workflow-templates.js";
+import type { EmailTemplate } from "../email/template.js";
 import type { StoredContact } from "../store/ports.js";
 import { mailPermission } from "../store/subscription.js";
 import { executionName, isHeldOut, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
@@ -91,6 +91,9 @@ export async function assignCouponStep(
 
 export type EmailStep = "coupon" | "reminder";
 
+/** The e-mail templates by name (emails/<name>/, loaded and checked by the adapter); an unknown name throws. */
+export type EmailTemplates = (name: string) => EmailTemplate;
+
 /**
  * Step "Send the coupon e-mail" / "Send the reminder": idempotent per execution and step (the key is
  * `<execution>#<step>`), so a retried step never sends twice; a contact no longer subscribed, or
@@ -98,10 +101,10 @@ export type EmailStep = "coupon" | "reminder";
  */
 export async function sendEmailStep(
   request: { workflowId: string; step: EmailStep; templateId: string; contactId: string; executionName: string; coupon: { code: string; expiresAt: string } },
-  deps: { email: EmailDependencies; enrolments: EnrolmentStore },
+  deps: { email: EmailDependencies; enrolments: EnrolmentStore; templates: EmailTemplates },
   now: number,
 ): Promise<{ sent: boolean; outcome: SendOutcome["outcome"] }> {
-  const template = workflowTemplate(request.templateId);
+  const template = deps.templates(request.templateId);
   const sent = await sendWorkflowEmail(
     {
       contactId: request.contactId,

@@ -16,6 +16,7 @@ import { repoPath } from "../repo-path.js";
 import { formatAmount } from "../../domain/store/money.js";
 import { demoWorkflow, funnelReport, setUpDemoWorkflow, type DemoWorkflowSetup } from "./demo-workflow.js";
 import { writeReport } from "./report-command.js";
+import { saveMailbox } from "../local-mailbox.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";
 
 export const DEMO_ORDERS = repoPath("data/online-retail/orders.csv");
@@ -76,7 +77,9 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     const executions = await demo.runner.settled();
     const failed = executions.filter((e) => e.status === "failed");
     const funnel = await demo.funnel();
-    const workflowLines = funnelReport(funnel, (await demo.mail.listMail()).length, money);
+    const sentMail = await demo.mail.listMail();
+    const workflowLines = funnelReport(funnel, sentMail.length, money);
+    const mailbox = saveMailbox(sentMail, join(dirname(outPath), "mail"));
     const workflowTime = performance.now() - step;
     log("");
     const scores: ContactScores[] = [];
@@ -96,6 +99,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     log("");
     log(`Every contact's figures: ${outPath}`);
     log(`The report: ${report.path}`);
+    log(`The mail the workflow sent (${sentMail.length}, kept from the local SES): ${mailbox.index}`);
     log(`Done in ${seconds(performance.now() - started)}.`);
     return scores;
   } finally {

@@ -68,6 +68,19 @@ export async function setUpDemoWorkflow(local: LocalStore, asOf: number): Promis
   };
 }
 
+/** The local store's e-mail settings: its name and links, `npm run serve`'s unsubscribe route and secret (local-settings.ts). */
+export function localEmailSettings(): EmailSettings {
+  return EmailSettings.parse({
+    from: LOCAL_STORE.from,
+    storeName: LOCAL_STORE.name,
+    storeUrl: LOCAL_STORE.url,
+    couponUrl: LOCAL_STORE.couponUrl,
+    unsubscribeUrl: `http://127.0.0.1:${LOCAL_API_PORT}/unsubscribe`,
+    unsubscribeSecret: localUnsubscribeSecret(),
+    timeZone: LOCAL_STORE.timeZone,
+  });
+}
+
 /**
  * Workflows run locally against the store at `local`: mail to aws-ses-v2-local started in this process,
  * coupons from the same table, links to `npm run serve`'s API for unsubscribing.
@@ -83,16 +96,7 @@ export async function localWorkflowRunner(
     contacts: local.store,
     mailer: new SesMailer(sesClient(mail.endpoint)),
     sendLog: new DynamoDbSendLog(local.client, local.tableName),
-    settings: EmailSettings.parse({
-      from: LOCAL_STORE.from,
-      storeName: LOCAL_STORE.name,
-      storeUrl: LOCAL_STORE.url,
-      couponUrl: LOCAL_STORE.couponUrl,
-      // `npm run serve`'s API: the same unsubscribe route as on AWS, and the same secret (local-settings.ts).
-      unsubscribeUrl: `http://127.0.0.1:${LOCAL_API_PORT}/unsubscribe`,
-      unsubscribeSecret: localUnsubscribeSecret(),
-      timeZone: LOCAL_STORE.timeZone,
-    }),
+    settings: localEmailSettings(),
   };
   const runner = new LocalWorkflows(workflows, {
     store: local.store,

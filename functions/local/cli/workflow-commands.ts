@@ -5,6 +5,7 @@ import { parseWorkflowFiles } from "../../domain/workflows/workflow-file.js";
 import { enrolSegmentMembers } from "../../domain/workflows/enrol-members.js";
 import { waitText, type WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
 import type { LocalStore } from "../local-store.js";
+import { saveMailbox } from "../local-mailbox.js";
 import { funnelOf, funnelReport, localWorkflowRunner } from "./demo-workflow.js";
 
 /** What the store's table knows that workflow files may name: its segment definitions and coupon sets. */
@@ -73,9 +74,12 @@ export async function runWorkflow(local: LocalStore, dir: string, id: string, no
   try {
     const [enrolment] = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
     const executions = await runner.settled();
+    const sent = await mail.listMail();
+    const box = saveMailbox(sent);
     return [
       `${enrolment?.enrolled ?? 0} enrolled now (${enrolment?.skipped ?? 0} enrolled before); ${executions.filter((e) => e.status === "failed").length} executions failed`,
-      ...funnelReport(await funnelOf(local.store, workflow), (await mail.listMail()).length, (n) => n.toFixed(2)),
+      ...funnelReport(await funnelOf(local.store, workflow), sent.length, (n) => n.toFixed(2)),
+      `The mail it sent, with every mail of earlier local runs (${box.total}): ${box.index}`,
     ];
   } finally {
     await mail.stop();
