@@ -19,11 +19,13 @@ export function registerFitCommand(program: Command): Command {
       const [{ fitSummaryFile }, { rowErrorLines }] = await Promise.all([import("../../functions/local/cli/fit-command.js"), import("../../functions/local/cli/score-command.js")]);
       const { fit, errors } = await fitSummaryFile(options.summary, options.model, { strict: options.strict ?? false, delimiter: options.delimiter });
       for (const line of rowErrorLines(errors)) console.error(line);
-      const { model, params, logLikelihood, customers, converged, iterations, standardErrors } = fit;
-      if (options.json) console.log(JSON.stringify({ model, params, logLikelihood, customers, converged, iterations, standardErrors }));
+      const { model, params, logLikelihood, customers, converged, iterations, standardErrors, boundary, reducesTo, warnings } = fit;
+      if (options.json) console.log(JSON.stringify({ model, params, logLikelihood, customers, converged, iterations, standardErrors, boundary, reducesTo, warnings }));
       else {
         console.log(`${model} on ${customers} customers: log-likelihood ${logLikelihood.toFixed(4)}, ${iterations} iterations`);
-        for (const [name, value] of Object.entries(params)) console.log(`  ${name.padEnd(6)} ${value.toFixed(6)}  (s.e. ${standardErrors[name]?.toFixed(6)})`);
+        for (const [name, value] of Object.entries(params)) console.log(`  ${name.padEnd(6)} ${value.toFixed(6)}  (s.e. ${Number.isNaN(standardErrors[name]) ? "none: at a bound" : standardErrors[name]?.toFixed(6)})`);
+        if (reducesTo) console.log(`  At a bound (${boundary.join(", ")}): the fit is ${reducesTo}`);
+        for (const warning of warnings) console.log(`  Warning: ${warning}`);
       }
     });
 }

@@ -1,5 +1,6 @@
 /**
  * `npm run bench [cdnow|million|cli|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
+ * `npm run bench [cdnow|million|accuracy|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite. Issue #5 (nightly.ts):
  * `npm start` ≤ 15 s, a night over 100,000 contacts ≤ 60 s, a changed contact rescored ≤ 50 ms. Issue #14
@@ -18,6 +19,7 @@ import { MS_PER_DAY, type ContactHistory } from "../../functions/domain/clv/orde
 import { purchaseModelNames } from "../../functions/domain/clv/purchase-model.js";
 import { cdnowSummaries } from "../support/cdnow.js";
 import { benchCli } from "./cli.js";
+import { benchAccuracy } from "./accuracy.js";
 import { benchImport } from "./import.js";
 import { benchDemo, benchNightly } from "./nightly.js";
 import { benchPlan } from "./plan.js";
@@ -127,6 +129,7 @@ if (wanted("million")) {
 }
 
 if (wanted("cli")) benchCli();
+if (wanted("accuracy")) benchAccuracy();
 if (wanted("import")) await benchImport();
 // Minutes at 10 million contacts: only when asked for.
 if (only.includes("plan")) await benchPlan();

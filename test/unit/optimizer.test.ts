@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel, type LikelihoodModel } from "../../functions/domain/clv/fit.js";
 import { ModelFitError } from "../../functions/domain/clv/purchase-model.js";
-import { maximizeLikelihood, standardErrors } from "../../functions/domain/numeric/optimizer.js";
+import { LOG_PARAMETER_BOUND, maximizeLikelihood, standardErrors } from "../../functions/domain/numeric/optimizer.js";
 
 /** −(ln θ₁ − ln 3)² − 10 (ln θ₂ + 1)²: its maximum is at θ = (3, e⁻¹). */
 const bowl = (theta: Float64Array, gradient: Float64Array | null) => {
@@ -24,14 +24,44 @@ describe("maximizeLikelihood", () => {
     expect(result.runs).toHaveLength(2);
   });
 
-  it("says so when a parameter runs off to infinity", () => {
+  it("holds a parameter that runs off to infinity at its bound and maximizes over the others", () => {
+    // Prepare: rises forever in θ₁; a bowl in θ₂ with its top at θ₂ = 2.
     const rising = (theta: Float64Array, gradient: Float64Array | null) => {
-      if (gradient) gradient[0] = 1 / (theta[0]! * theta[0]!);
-      return -1 / theta[0]!;
+      const v = Math.log(theta[1]!) - Math.log(2);
+      if (gradient) {
+        gradient[0] = 1 / (theta[0]! * theta[0]!);
+        gradient[1] = (-2 * v) / theta[1]!;
+      }
+      return -1 / theta[0]! - v * v;
     };
-    const result = maximizeLikelihood(rising, { starts: [[1]], analyticGradient: true });
-    expect(result.converged).toBe(false);
-    expect(result.message).toContain("runs off");
+
+    // Act
+    const result = maximizeLikelihood(rising, { starts: [[1, 1]], analyticGradient: true });
+
+    // Assess
+    expect(result.converged).toBe(true);
+    expect(result.atBound).toEqual([0]);
+    expect(Math.log(result.theta[0]!)).toBeCloseTo(LOG_PARAMETER_BOUND, 10);
+    expect(result.theta[1]).toBeCloseTo(2, 5);
+    expect(result.message).toContain("at its bound");
+  });
+
+  it("lets a parameter leave the bound when the likelihood pulls it back", () => {
+    // Prepare: the first step overshoots far beyond θ = e¹³ toward a top at e¹³·⁵, inside the bound.
+    const peak = 13.5;
+    const ll = (theta: Float64Array, gradient: Float64Array | null) => {
+      const u = Math.log(theta[0]!) - peak;
+      if (gradient) gradient[0] = (-2 * u) / theta[0]!;
+      return -u * u;
+    };
+
+    // Act
+    const result = maximizeLikelihood(ll, { starts: [[Math.exp(10)]], analyticGradient: true });
+
+    // Assess
+    expect(result.converged).toBe(true);
+    expect(result.atBound).toEqual([]);
+    expect(Math.log(result.theta[0]!)).toBeCloseTo(peak, 5);
   });
 
   it("gives standard errors from the curvature: σ of a normal mean is s/√n", () => {
@@ -47,7 +77,8 @@ describe("maximizeLikelihood", () => {
 });
 
 describe("fitModel", () => {
-  it("a fit that does not converge is an error with its reason, never an answer", () => {
+  it("a fit that runs off to a bound is a result that says so, with a null standard error", () => {
+    // Prepare
     const runaway: LikelihoodModel<{ k: number }> = {
       name: "runaway",
       parameterNames: ["k"],
@@ -59,8 +90,32 @@ describe("fitModel", () => {
       },
     };
     const table = summaryTable([{ frequency: 1, recency: 1, T: 2 }]);
-    expect(() => fitModel(runaway, table)).toThrow(ModelFitError);
-    expect(() => fitModel(runaway, table)).toThrow(/did not converge from any of 2 starts .*runs off to 0 or infinity/);
+
+    // Act
+    const fit = fitModel(runaway, table);
+
+    // Assess
+    expect(fit.boundary).toEqual(["k"]);
+    expect(fit.warnings.join(" ")).toContain("k runs off to ∞");
+    expect(JSON.parse(JSON.stringify(fit)).standardErrors.k).toBeNull();
+  });
+
+  it("a fit that does not converge is an error with its reason, never an answer", () => {
+    const slow: LikelihoodModel<{ k: number }> = {
+      name: "slow",
+      parameterNames: ["k"],
+      starts: [[1], [10]],
+      hasGradient: true,
+      // A slow climb, −(ln k − 3.3)⁴: one iteration from k = 1 or 10 cannot reach the top.
+      tableLogLikelihood: (theta, _table, gradient) => {
+        const u = Math.log(theta[0]!) - 3.3;
+        if (gradient) gradient[0] = (-4 * u ** 3) / theta[0]!;
+        return -(u ** 4);
+      },
+    };
+    const table = summaryTable([{ frequency: 1, recency: 1, T: 2 }]);
+    expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(ModelFitError);
+    expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(/did not converge from any of 2 starts/);
   });
 
   it("refuses an empty table", () => {

@@ -2,7 +2,7 @@ import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
 import { logHyp2f1 } from "../numeric/hypergeometric.js";
 import { lomaxMixtureMedian } from "./next-purchase.js";
 import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
-import { probabilityNoPurchaseByLikelihoodRatio, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
+import { probabilityNoPurchaseByLikelihoodRatio, type ParameterLimit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
 /**
  * BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way") and MBG/NBD
@@ -175,6 +175,7 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
   return {
     name,
     predictor,
+    limits: dropoutLimits,
     parameterNames: ["r", "alpha", "a", "b"],
     starts: [
       [1, 1, 1, 1],
@@ -195,6 +196,14 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
       lomaxMixtureMedian({ shape: params.r + s.frequency, scale: params.alpha + s.T }, 1 / (1 + Math.exp(logOddsDroppedOut(params, s)))),
   };
 }
+
+/** Where BG/NBD and MBG/NBD become simpler models: p ~ Beta(a, b) has mean a/(a+b), λ ~ Gamma(r, α) mean r/α. */
+const dropoutLimits: readonly ParameterLimit[] = [
+  { parameters: ["a"], toward: "0", reducesTo: "NBD: no dropout seen", noDropout: true },
+  { parameters: ["b"], toward: "∞", reducesTo: "NBD: no dropout seen", noDropout: true },
+  { parameters: ["a", "b"], toward: "∞", reducesTo: "one dropout probability a/(a+b) shared by every customer" },
+  { parameters: ["r", "alpha"], toward: "∞", reducesTo: "one purchase rate r/α shared by every customer (Poisson)" },
+];
 
 export const bgNbd = betaGeometricNbd("bg-nbd", 0);
 export const mbgNbd = betaGeometricNbd("mbg-nbd", 1);

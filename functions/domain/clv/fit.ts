@@ -1,6 +1,6 @@
 import { maximizeLikelihood, standardErrors } from "../numeric/optimizer.js";
 import { contactCount, thinnedTable, type SummaryTable } from "./customer-summary.js";
-import { ModelFitError, paramsFromVector, type FitOptions, type ModelFit, type ModelParams } from "./purchase-model.js";
+import { ModelFitError, paramsFromVector, type FitOptions, type ModelFit, type ModelParams, type ParameterLimit } from "./purchase-model.js";
 
 /** Above this many distinct rows, starting points are tried on a thinned table first. */
 const LARGE_TABLE_ROWS = 40_000;
@@ -12,12 +12,22 @@ export interface LikelihoodModel<P extends ModelParams> {
   readonly starts: readonly (readonly number[])[];
   readonly hasGradient: boolean;
   tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number;
+  readonly limits?: readonly ParameterLimit[];
 }
 
 /**
+ * A fit is at a limit when moving its parameters a million-fold toward it costs less than this in
+ * log-likelihood: a likelihood-ratio statistic of 1, well inside sampling noise (the 95 % point of
+ * χ²₁ is 3.84), so the data do not tell the estimate from the limit.
+ */
+const LIMIT_LOG_LIKELIHOOD_TOLERANCE = 0.5;
+const LIMIT_FACTOR = 1e6;
+
+/**
  * Maximum-likelihood fit on weighted distinct summaries. Throws ModelFitError with the reason when
- * no start converges or the standard errors show the optimum is not identified: a fit is trusted or
- * it is an error, never a silent answer.
+ * no start converges: a fit is trusted or it is an error, never a silent answer. A maximum at a limit
+ * of the parameter range (a → 0: no dropout) is a result, reported with `boundary`, `reducesTo` and
+ * `warnings` (boundaryOf).
  */
 export function fitModel<P extends ModelParams>(model: LikelihoodModel<P>, table: SummaryTable, options: FitOptions = {}): ModelFit<P> {
   const customers = contactCount(table);
@@ -48,6 +58,8 @@ export function fitModel<P extends ModelParams>(model: LikelihoodModel<P>, table
     throw new ModelFitError(model.name, `did not converge from any of ${maximum.runs.length} starts (best: ${maximum.message}, log-likelihood ${maximum.logLikelihood.toFixed(2)})`);
   }
   const errors = standardErrors(logLikelihood, maximum.theta, model.hasGradient);
+  const limit = boundaryOf(model, maximum.theta, maximum.logLikelihood, maximum.atBound, (theta) => model.tableLogLikelihood(Float64Array.from(theta), table, null));
+  for (const name of limit.boundary) errors[model.parameterNames.indexOf(name)] = Number.NaN;
   return {
     model: model.name,
     params: paramsFromVector<P>(model.parameterNames, maximum.theta),
@@ -56,5 +68,54 @@ export function fitModel<P extends ModelParams>(model: LikelihoodModel<P>, table
     converged: true,
     iterations: maximum.iterations,
     standardErrors: paramsFromVector<P>(model.parameterNames, errors),
+    ...limit,
   };
+}
+
+/**
+ * Which of the model's limits the maximum sits at: those where moving the parameters LIMIT_FACTOR-fold
+ * toward the limit (a ratio of several kept) costs less than LIMIT_LOG_LIKELIHOOD_TOLERANCE. A parameter held at a bound that no declared limit names is
+ * reported on its own.
+ */
+export function boundaryOf(
+  model: { name: string; parameterNames: readonly string[]; limits?: readonly ParameterLimit[] },
+  theta: readonly number[],
+  logLikelihood: number,
+  atBound: readonly number[],
+  logLikelihoodAt: (theta: readonly number[]) => number,
+): Pick<ModelFit, "boundary" | "reducesTo" | "warnings" | "freeParameters"> {
+  const names = model.parameterNames;
+  const heldNames = atBound.map((i) => names[i]!);
+  const atLimit = (limit: ParameterLimit) => {
+    // Always by the likelihood, even for a parameter the optimizer held: β held at ∞ with s grown as
+    // large is the (s, β) → ∞ limit (one shared dropout rate), not β → ∞ alone (no dropout).
+    const indexes = limit.parameters.map((p) => names.indexOf(p));
+    const moved = theta.map((v, i) => (indexes.includes(i) ? (limit.toward === "0" ? v / LIMIT_FACTOR : v * LIMIT_FACTOR) : v));
+    const value = logLikelihoodAt(moved);
+    return Number.isFinite(value) && value >= logLikelihood - LIMIT_LOG_LIKELIHOOD_TOLERANCE;
+  };
+  // Limits in the model's order, simplest explanation first: once a parameter is explained by one
+  // (a → 0: no dropout), a later limit naming it (a, b → ∞ together) adds nothing.
+  const reached: ParameterLimit[] = [];
+  for (const limit of model.limits ?? []) {
+    if (limit.parameters.some((p) => reached.some((r) => r.parameters.includes(p) && r.parameters.length < limit.parameters.length))) continue;
+    if (atLimit(limit)) reached.push(limit);
+  }
+  const boundary = [...new Set([...reached.flatMap((l) => l.parameters), ...heldNames])].sort((x, y) => names.indexOf(x) - names.indexOf(y));
+  if (boundary.length === 0) return { boundary: [], warnings: [], freeParameters: names.length };
+  // A limit of several parameters with their ratio kept leaves that ratio to estimate.
+  const freeParameters = names.length - boundary.length + reached.filter((l) => l.parameters.length > 1).length;
+  const warnings: string[] = [];
+  for (const reducesTo of new Set(reached.map((l) => l.reducesTo))) {
+    const parts = reached.filter((l) => l.reducesTo === reducesTo).map((l) => `${l.parameters.join(" and ")} → ${l.toward}${l.parameters.length > 1 ? " together" : ""}`);
+    warnings.push(`${parts.join(", ")}: the data cannot tell the fit from this limit, where ${model.name} reduces to ${reducesTo}.`);
+  }
+  for (const name of heldNames.filter((n) => !reached.some((l) => l.parameters.includes(n)))) {
+    warnings.push(`${name} runs off to ${Math.log(theta[names.indexOf(name)]!) < 0 ? "0" : "∞"}: the data do not identify it; the fit holds it at the bound.`);
+  }
+  if (reached.some((l) => l.noDropout)) {
+    warnings.push("No dropout is seen, so P(alive) is close to 1 for every contact and says nothing about who has left; churn risk (the chance of no order in the coming days) still ranks contacts, from their purchase rates and the time since their last order.");
+  }
+  const reducesTo = [...new Set(reached.map((l) => l.reducesTo))].join("; ");
+  return { boundary, ...(reducesTo && { reducesTo }), warnings, freeParameters };
 }

@@ -4,6 +4,7 @@ import { checkEligibility, defaultEligibilityRules, type Eligibility, type Eligi
 import { fitModel } from "./fit.js";
 import { gammaGamma, spendTable, type GammaGammaParams } from "./gamma-gamma.js";
 import { calibrationHoldout, dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory, type TimeUnit } from "./order-history.js";
+import { selectModel, type CandidateErrors, type ModelSelection } from "./model-selection.js";
 import { paretoNbd } from "./pareto-nbd.js";
 import { ModelFitError, purchaseModelNames, type ModelFit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
@@ -56,6 +57,8 @@ export interface ModelRun {
     holdoutDays: number;
     contacts: number;
     candidates: HoldoutEvaluation[];
+    /** Which candidate was chosen and why (model-selection.ts). */
+    selection?: ModelSelection;
   };
   /** The chosen model refitted on all data; absent when there are no predictions. */
   purchaseModel?: ModelFit & { model: PurchaseModelName };
@@ -107,7 +110,7 @@ export function calibrationEndDayOf(firstPurchaseDay: number, asOfDay: number, o
 
 /**
  * The nightly model run: eligibility → fit each purchase model on the calibration window → compare
- * them on the holdout (rankCandidates) → refit the best on all data → fit Gamma-Gamma on all repeat buyers.
+ * them on the holdout (selectModel) → refit the chosen one on all data → fit Gamma-Gamma on all repeat buyers.
  */
 export function runModels(histories: readonly ContactHistory[], asOf: number, options: ModelRunOptions = defaultModelRunOptions): ModelRun {
   const asOfDay = dayNumber(asOf);
@@ -139,24 +142,28 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   const { calibrationEndDay, calibration } = tables;
   const holdoutDays = asOfDay - calibrationEndDay;
   const horizon = holdoutDays / DAYS_PER_UNIT[options.unit];
+  const errors: CandidateErrors[] = [];
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
     try {
       const fit = fitModel(model, calibration);
-      return { model: name, fit, ...holdoutError(model, fit.params, calibration, horizon) };
+      const { perRow, ...evaluation } = holdoutError(model, fit.params, calibration, horizon);
+      errors.push({ model: name, freeParameters: fit.freeParameters, weights: calibration.weight, ...perRow });
+      return { model: name, fit, ...evaluation };
     } catch (error) {
       return { model: name, error: error instanceof ModelFitError ? error.reason : String(error) };
     }
   });
   run.holdout = { calibrationEnd: isoDay(calibrationEndDay), holdoutEnd: isoDay(asOfDay), holdoutDays, contacts: contactCount(calibration), candidates };
 
-  const ranked = rankCandidates(candidates);
-  for (const candidate of ranked) {
+  const selected = selectModel(errors);
+  if (selected) run.holdout.selection = selected.selection;
+  for (const name of selected?.ranked ?? []) {
     try {
-      run.purchaseModel = { ...fitModel(purchaseModels[candidate.model], tables.allData), model: candidate.model };
+      run.purchaseModel = { ...fitModel(purchaseModels[name], tables.allData), model: name };
       break;
     } catch (error) {
-      run.reasons.push(`${candidate.model} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);
+      run.reasons.push(`${name} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   if (!run.purchaseModel) {
@@ -174,22 +181,6 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   return run;
 }
 
-/** Models whose per-contact error is within this share of the best one's count as equally good at counts. */
-const NEAR_TIE = 0.01;
-
-/**
- * Best first: by mean absolute error per contact; among models within NEAR_TIE of the best, by churn
- * log loss, since churn risk is the other figure a marketer acts on and a near-tie on counts says
- * nothing about it.
- */
-export function rankCandidates(candidates: readonly HoldoutEvaluation[]): HoldoutEvaluation[] {
-  const evaluated = candidates.filter((c) => c.meanAbsoluteError !== undefined).sort((x, y) => x.meanAbsoluteError! - y.meanAbsoluteError!);
-  const best = evaluated[0]?.meanAbsoluteError;
-  if (best === undefined) return [];
-  const nearTie = evaluated.filter((c) => c.meanAbsoluteError! <= best * (1 + NEAR_TIE)).sort((x, y) => x.churnLogLoss! - y.churnLogLoss!);
-  return [...nearTie, ...evaluated.filter((c) => !nearTie.includes(c))];
-}
-
 /** Per-contact and total error of a model's holdout forecast, over the calibration table's weighted rows. */
 function holdoutError(model: PurchaseModel, params: Record<string, number>, table: CalibrationTable, horizon: number) {
   const cache = new Map<string, { purchases: number; none: number }>();
@@ -198,6 +189,8 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
   let predictedPurchases = 0;
   let actualPurchases = 0;
   let contacts = 0;
+  const absoluteErrors = new Float64Array(table.length);
+  const logLosses = new Float64Array(table.length);
   for (let i = 0; i < table.length; i++) {
     const s = { frequency: table.frequency[i]!, recency: table.recency[i]!, T: table.T[i]! };
     const weight = table.weight[i]!;
@@ -208,8 +201,10 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
       predicted = { purchases: model.expectedPurchases(params, s, horizon), none: model.probabilityNoPurchase(params, s, horizon) };
       cache.set(key, predicted);
     }
-    absolute += weight * Math.abs(predicted.purchases - holdoutPurchases);
-    logLoss -= weight * Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
+    absoluteErrors[i] = Math.abs(predicted.purchases - holdoutPurchases);
+    logLosses[i] = -Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
+    absolute += weight * absoluteErrors[i]!;
+    logLoss += weight * logLosses[i]!;
     predictedPurchases += weight * predicted.purchases;
     actualPurchases += weight * holdoutPurchases;
     contacts += weight;
@@ -220,5 +215,6 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
     actualPurchases,
     totalError: actualPurchases > 0 ? (predictedPurchases - actualPurchases) / actualPurchases : Number.NaN,
     churnLogLoss: logLoss / contacts,
+    perRow: { absoluteErrors, logLosses },
   };
 }

@@ -1,7 +1,7 @@
 import { logHyp2f1Complement } from "../numeric/hypergeometric.js";
 import { digamma, logAddExp, logGamma, logSubExp } from "../numeric/log-gamma.js";
 import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
-import { probabilityNoPurchaseByLikelihoodRatio, type PurchaseModel } from "./purchase-model.js";
+import { probabilityNoPurchaseByLikelihoodRatio, type ParameterLimit, type PurchaseModel } from "./purchase-model.js";
 
 /**
  * Pareto/NBD (Schmittlein, Morrison & Colombo 1987) as written out by Fader & Hardie (2005), "A note
@@ -510,8 +510,17 @@ function diedWithSlopes(terms: TableTerms, j: number, y: number, k: number, refe
   out[at + 5] = alphaAbove ? viaBottom : viaTop;
 }
 
+/** Where Pareto/NBD becomes a simpler model: the dropout rate μ ~ Gamma(s, β) has mean s/β, λ ~ Gamma(r, α) mean r/α. */
+const limits: readonly ParameterLimit[] = [
+  { parameters: ["s"], toward: "0", reducesTo: "NBD: no dropout seen", noDropout: true },
+  { parameters: ["beta"], toward: "∞", reducesTo: "NBD: no dropout seen", noDropout: true },
+  { parameters: ["s", "beta"], toward: "∞", reducesTo: "one dropout rate s/β shared by every customer" },
+  { parameters: ["r", "alpha"], toward: "∞", reducesTo: "one purchase rate r/α shared by every customer (Poisson)" },
+];
+
 export const paretoNbd: PurchaseModel<ParetoNbdParams> = {
   name: "pareto-nbd",
+  limits,
   parameterNames: ["r", "alpha", "s", "beta"],
   // Rates α and β are in the data's time unit: weekly data sits near α, β ≈ 10, daily near 70.
   starts: [

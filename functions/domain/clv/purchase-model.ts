@@ -46,6 +46,8 @@ export interface PurchaseModel<P extends ModelParams = ModelParams> {
    * between contacts here (BG/NBD's ₂F₁ depends on x and T only); without it each is computed alone.
    */
   predictor?(params: P, t: number, horizon: number): Predictor;
+  /** Where the model becomes a simpler one (fit.ts reports a fit there as at a bound). */
+  readonly limits?: readonly ParameterLimit[];
 }
 
 /** E[purchases in the next t], P(alive) and P(no purchase in the horizon) of one contact. */
@@ -92,8 +94,32 @@ export interface ModelFit<P extends ModelParams = ModelParams> {
   customers: number;
   converged: boolean;
   iterations: number;
-  /** Asymptotic standard errors from the observed information matrix, by parameter. */
+  /** Asymptotic standard errors from the observed information matrix, by parameter; NaN (null in JSON) at a bound. */
   standardErrors: P;
+  /**
+   * Parameters at a limit of their range (0 or ∞): the data cannot tell the estimate from the limit,
+   * so the fit is the simpler model it reduces to there. Empty for a fit inside the range.
+   */
+  boundary: string[];
+  /** Parameters the fit really estimates: all, less those at a limit (a limit of two with their ratio kept leaves one). */
+  freeParameters: number;
+  /** The model a fit at a bound reduces to, e.g. "NBD: no dropout seen". */
+  reducesTo?: string;
+  /** What the boundary means for the figures, in words a store's engineer and marketer read. */
+  warnings: string[];
+}
+
+/**
+ * A limit of a model's parameter range where it becomes a simpler model: the parameters go there
+ * together (a ratio kept), e.g. BG/NBD with a → 0 is the NBD, (r, α) → ∞ a Poisson rate shared by all.
+ */
+export interface ParameterLimit {
+  readonly parameters: readonly string[];
+  readonly toward: "0" | "∞";
+  /** The model at the limit, in words. */
+  readonly reducesTo: string;
+  /** The limit takes dropout away: P(alive) is ~1 for everyone and says nothing. */
+  readonly noDropout?: boolean;
 }
 
 /** A fit that could not produce trustworthy parameters: the reason is for the store's engineer. */

@@ -4,6 +4,9 @@
  * line search backtracks until the Armijo condition holds; the inverse-Hessian update is skipped
  * when the curvature condition fails. Several starts guard against a poor local optimum; a start
  * that does not meet the gradient tolerance is not converged, and the caller decides what to do.
+ * A parameter that runs off to 0 or ∞ is held at the bound |φ| = LOG_PARAMETER_BOUND and the others
+ * are optimized on (an active set, Nocedal & Wright §16.5): the maximum on that edge is a result —
+ * the model with that parameter at its limit — and `atBound` names it.
  */
 
 /** Σ log-likelihood at θ; fills ∂/∂θ into `gradient` when it is non-null. */
@@ -28,15 +31,17 @@ export interface Maximum {
   evaluations: number;
   /** Why the best start stopped: "gradient below tolerance", "no further progress", … */
   message: string;
+  /** Indexes of the parameters held at 0 or ∞ (|log θ| = LOG_PARAMETER_BOUND) at the maximum. */
+  atBound: number[];
   /** Every start's end, for diagnosing multimodal likelihoods. */
-  runs: { start: number[]; theta: number[]; logLikelihood: number; converged: boolean; iterations: number; message: string }[];
+  runs: { start: number[]; theta: number[]; logLikelihood: number; converged: boolean; iterations: number; message: string; atBound: number[] }[];
 }
 
 /**
  * |φ| beyond this (a parameter below 1e-6 or above 1e6 in days or weeks) means it runs off
  * to 0 or ∞: the data do not identify it (Pareto/NBD's s and β do, together, on a short history).
  */
-const LOG_PARAMETER_BOUND = 14;
+export const LOG_PARAMETER_BOUND = 14;
 
 export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options: MaximizeOptions): Maximum {
   const scale = options.scale ?? 1;
@@ -74,6 +79,7 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
       converged: run.converged,
       iterations: run.iterations,
       message: run.message,
+      atBound: run.atBound,
     };
     runs.push(result);
     const better =
@@ -83,7 +89,7 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
     if (Number.isFinite(result.logLikelihood) && better) best = { ...result, iterationsTotal: run.iterations };
   }
   if (!best) {
-    return { theta: [], logLikelihood: Number.NaN, converged: false, iterations: 0, evaluations, message: "the likelihood is not finite at any start", runs };
+    return { theta: [], logLikelihood: Number.NaN, converged: false, iterations: 0, evaluations, message: "the likelihood is not finite at any start", atBound: [], runs };
   }
   return {
     theta: best.theta,
@@ -92,6 +98,7 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
     iterations: best.iterations,
     evaluations,
     message: best.message,
+    atBound: best.atBound,
     runs,
   };
 }
@@ -102,6 +109,7 @@ interface BfgsRun {
   converged: boolean;
   iterations: number;
   message: string;
+  atBound: number[];
 }
 
 function bfgs(
@@ -114,9 +122,19 @@ function bfgs(
   let phi = Float64Array.from(start);
   let g = new Float64Array(n);
   let value = objective(phi, g);
+  /** Parameters held at their bound: no step moves them while the gradient pushes them outward. */
+  const held = new Uint8Array(n);
+  const heldList = () => [...held.keys()].filter((i) => held[i] === 1);
+  const end = (converged: boolean, iterations: number, message: string): BfgsRun => ({ phi: [...phi], value, converged, iterations, message, atBound: heldList() });
   if (!Number.isFinite(value) || g.some((v) => !Number.isFinite(v))) {
-    return { phi: [...phi], value: Infinity, converged: false, iterations: 0, message: "the likelihood is not finite at the start" };
+    return { ...end(false, 0, "the likelihood is not finite at the start"), value: Infinity };
   }
+  /** Largest gradient component over the parameters free to move. */
+  const freeGradient = () => {
+    let v = 0;
+    for (let i = 0; i < n; i++) if (!held[i]) v = Math.max(v, Math.abs(g[i]!));
+    return v;
+  };
   // Inverse Hessian approximation, row-major; starts as the identity.
   let H = identity(n);
   const direction = new Float64Array(n);
@@ -126,17 +144,23 @@ function bfgs(
   const y = new Float64Array(n);
   let stalled = 0;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
-    if (maxAbs(g) < tolerance) return { phi: [...phi], value, converged: true, iterations: iteration - 1, message: "gradient below tolerance" };
+    if (freeGradient() < tolerance) {
+      // Release a held parameter whose gradient now points back inside (descent would move it off the bound).
+      const released = heldList().filter((i) => Math.sign(phi[i]!) * g[i]! > tolerance);
+      if (released.length === 0) return end(true, iteration - 1, held.some(Boolean) ? "gradient below tolerance with a parameter at its bound" : "gradient below tolerance");
+      for (const i of released) held[i] = 0;
+      H = identity(n);
+    }
     for (let i = 0; i < n; i++) {
       let d = 0;
-      for (let j = 0; j < n; j++) d -= H[i * n + j]! * g[j]!;
+      if (!held[i]) for (let j = 0; j < n; j++) if (!held[j]) d -= H[i * n + j]! * g[j]!;
       direction[i] = d;
     }
     let slope = dot(direction, g);
     if (!(slope < 0)) {
       // Not a descent direction: the approximation went bad; restart from steepest descent.
       H = identity(n);
-      for (let i = 0; i < n; i++) direction[i] = -g[i]!;
+      for (let i = 0; i < n; i++) direction[i] = held[i] ? 0 : -g[i]!;
       slope = dot(direction, g);
     }
     // Keep a step from jumping more than a factor e^5 in any parameter.
@@ -152,24 +176,32 @@ function bfgs(
       }
       step *= Number.isFinite(trialValue) ? 0.5 : 0.1;
     }
-    if (!accepted) {
-      return { phi: [...phi], value, converged: maxAbs(g) < tolerance * 100, iterations: iteration, message: "the line search found no better point" };
-    }
+    if (!accepted) return end(freeGradient() < tolerance * 100, iteration, "the line search found no better point");
     for (let i = 0; i < n; i++) {
       s[i] = trial[i]! - phi[i]!;
-      y[i] = trialGradient[i]! - g[i]!;
+      y[i] = held[i] ? 0 : trialGradient[i]! - g[i]!;
     }
     const improvement = value - trialValue;
     phi = Float64Array.from(trial);
     g = Float64Array.from(trialGradient);
     value = trialValue;
     if (phi.some((v) => Math.abs(v) > LOG_PARAMETER_BOUND)) {
-      return { phi: [...phi], value, converged: false, iterations: iteration, message: "a parameter runs off to 0 or infinity: the data do not identify it" };
+      // Hold each parameter that ran past the bound there, and go on with the others from a fresh
+      // curvature estimate (the old one mixed in the directions now frozen).
+      for (let i = 0; i < n; i++) {
+        if (Math.abs(phi[i]!) > LOG_PARAMETER_BOUND) {
+          phi[i] = Math.sign(phi[i]!) * LOG_PARAMETER_BOUND;
+          held[i] = 1;
+        }
+      }
+      value = objective(phi, g);
+      if (!Number.isFinite(value) || !g.every(Number.isFinite)) return { ...end(false, iteration, "the likelihood is not finite at the bound"), value: Infinity };
+      H = identity(n);
+      stalled = 0;
+      continue;
     }
     stalled = improvement < 1e-15 * Math.max(1, Math.abs(value)) ? stalled + 1 : 0;
-    if (stalled >= 5) {
-      return { phi: [...phi], value, converged: maxAbs(g) < tolerance * 100, iterations: iteration, message: "no further progress" };
-    }
+    if (stalled >= 5) return end(freeGradient() < tolerance * 100, iteration, "no further progress");
     const sy = dot(s, y);
     if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
       // Before the first update, scale the identity to the curvature just seen (Nocedal & Wright eq. 6.20).
@@ -177,7 +209,7 @@ function bfgs(
       updateInverseHessian(H, s, y, sy, n);
     }
   }
-  return { phi: [...phi], value, converged: maxAbs(g) < tolerance, iterations: maxIterations, message: "iteration limit reached" };
+  return end(freeGradient() < tolerance, maxIterations, "iteration limit reached");
 }
 
 /** H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ, ρ = 1 / yᵀs (Nocedal & Wright eq. 6.17). */

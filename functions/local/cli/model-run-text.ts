@@ -1,8 +1,13 @@
 import type { ModelRun } from "../../domain/clv/model-run.js";
+import type { ModelFit } from "../../domain/clv/purchase-model.js";
 
 const fixed = (n: number | undefined, digits = 3) => (n === undefined || Number.isNaN(n) ? "—" : n.toFixed(digits));
 const percent = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? "—" : `${n >= 0 ? "+" : ""}${(n * 100).toFixed(1)} %`);
 const params = (p: Record<string, number>) => Object.entries(p).map(([k, v]) => `${k} = ${fixed(v, 4)}`).join(", ");
+
+/** " — at a bound (a, b): NBD: no dropout seen" for a fit at a limit of its parameters; runs recorded before boundaries were reported have none. */
+const atBound = (fit: Pick<ModelFit, "boundary" | "reducesTo"> | undefined) =>
+  fit?.boundary?.length ? `  — at a bound (${fit.boundary.join(", ")}): ${fit.reducesTo ?? "parameters not identified"}` : "";
 
 /** The model run as lines a store's engineer reads: eligibility, holdout comparison, chosen model. */
 export function modelRunText(run: ModelRun): string[] {
@@ -16,13 +21,15 @@ export function modelRunText(run: ModelRun): string[] {
       lines.push(
         c.error
           ? `    ${c.model.padEnd(10)} not fitted: ${c.error}`
-          : `    ${c.model.padEnd(10)} MAE/contact ${fixed(c.meanAbsoluteError)}  purchases predicted ${fixed(c.predictedPurchases, 0)} vs actual ${c.actualPurchases} (${percent(c.totalError)})  churn log loss ${fixed(c.churnLogLoss, 4)}  LL ${fixed(c.fit?.logLikelihood, 1)}`,
+          : `    ${c.model.padEnd(10)} MAE/contact ${fixed(c.meanAbsoluteError)}  purchases predicted ${fixed(c.predictedPurchases, 0)} vs actual ${c.actualPurchases} (${percent(c.totalError)})  churn log loss ${fixed(c.churnLogLoss, 4)}  LL ${fixed(c.fit?.logLikelihood, 1)}${atBound(c.fit)}`,
       );
     }
+    if (h.selection) lines.push(`    ${h.selection.reason}`);
   }
   if (run.purchaseModel) {
     const m = run.purchaseModel;
-    lines.push(`  Chosen: ${m.model}, refitted on all data: ${params(m.params)}; log-likelihood ${fixed(m.logLikelihood, 2)}; ${m.iterations} iterations`);
+    lines.push(`  Chosen: ${m.model}, refitted on all data: ${params(m.params)}; log-likelihood ${fixed(m.logLikelihood, 2)}; ${m.iterations} iterations${atBound(m)}`);
+    for (const warning of m.warnings ?? []) lines.push(`    Warning: ${warning}`);
   }
   if (run.spendModel) lines.push(`  Spend: gamma-gamma ${params(run.spendModel.params)} on ${run.spendModel.customers} repeat buyers`);
   if (run.spendModelError) lines.push(`  Spend model not fitted (${run.spendModelError}); predicted CLV uses each contact's average order value`);

@@ -155,22 +155,24 @@ function modelRunSection(run: ModelRun): string {
     const h = run.holdout;
     const chosen = run.purchaseModel?.model;
     parts.push(
-      `<h3>Holdout comparison</h3><p>Each model was fitted on the orders to ${e(h.calibrationEnd)} and asked to forecast the ${formatNumber(h.holdoutDays)} days to ${e(h.holdoutEnd)} (${formatNumber(h.contacts)} contacts). The one with the smallest mean absolute error per contact is chosen (near-ties go to the better churn log loss).</p>`,
+      `<h3>Holdout comparison</h3><p>Each model was fitted on the orders to ${e(h.calibrationEnd)} and asked to forecast the ${formatNumber(h.holdoutDays)} days to ${e(h.holdoutEnd)} (${formatNumber(h.contacts)} contacts). The one with the smallest mean absolute error per contact is chosen, unless simpler models are indistinguishable from it — their errors and churn log losses within 2 standard errors of the paired per-contact difference — and then the simplest of those is kept.</p>`,
     );
     const rows = h.candidates.map((c) =>
       c.error
         ? `<tr><td>${e(c.model)}</td><td colspan="6" class="error">not fitted: ${e(c.error)}</td></tr>`
-        : `<tr${c.model === chosen ? ' class="chosen"' : ""}><td>${e(c.model)}${c.model === chosen ? " <span class=\"badge\">chosen</span>" : ""}</td><td>${formatNumber(c.meanAbsoluteError, 4)}</td><td>${formatNumber(c.predictedPurchases)}</td><td>${formatNumber(c.actualPurchases)}</td><td>${c.totalError === undefined || c.totalError === null ? "—" : `${c.totalError >= 0 ? "+" : ""}${formatPercent(c.totalError, 1)}`}</td><td>${formatNumber(c.churnLogLoss, 4)}</td><td>${formatFigure(c.fit?.logLikelihood, 7)}</td></tr>`,
+        : `<tr${c.model === chosen ? ' class="chosen"' : ""}><td>${e(c.model)}${c.model === chosen ? " <span class=\"badge\">chosen</span>" : ""}${c.fit?.reducesTo ? `<br><small>at a bound (${e(c.fit.boundary.join(", "))}): ${e(c.fit.reducesTo)}</small>` : ""}</td><td>${formatNumber(c.meanAbsoluteError, 4)}</td><td>${formatNumber(c.predictedPurchases)}</td><td>${formatNumber(c.actualPurchases)}</td><td>${c.totalError === undefined || c.totalError === null ? "—" : `${c.totalError >= 0 ? "+" : ""}${formatPercent(c.totalError, 1)}`}</td><td>${formatNumber(c.churnLogLoss, 4)}</td><td>${formatFigure(c.fit?.logLikelihood, 7)}</td></tr>`,
     );
     parts.push(
       `<table><thead><tr><th>Model</th><th>Mean abs. error / contact</th><th>Purchases predicted</th><th>Actual</th><th>Total error</th><th>Churn log loss</th><th>Log-likelihood (calibration)</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
     );
+    if (h.selection) parts.push(`<p>${e(h.selection.reason)}</p>`);
   }
   if (run.purchaseModel) {
     const m = run.purchaseModel;
     parts.push(
       `<h3>Chosen model: ${e(m.model)}, refitted on all data</h3><p>${formatNumber(m.customers)} contacts, log-likelihood ${formatFigure(m.logLikelihood, 7)}, ${formatNumber(m.iterations)} iterations${m.converged ? "" : ", <strong>did not converge</strong>"}.</p>${paramsTable(m.params, m.standardErrors)}`,
     );
+    if (m.boundary?.length) parts.push(boundaryCallout(m));
   }
   if (run.spendModel) {
     parts.push(
@@ -180,6 +182,19 @@ function modelRunSection(run: ModelRun): string {
     parts.push(`<h3>Spend model</h3><p class="callout">Not fitted (${e(run.spendModelError)}); predicted CLV uses each contact's average order value.</p>`);
   }
   return `<section id="model-run">${parts.join("\n")}</section>`;
+}
+
+/**
+ * What a fit at a limit means for the figures a marketer reads. With no dropout seen, P(alive) is ~1
+ * for everyone and tells nothing; churn risk — P(no order in the next 90 days) — still comes from
+ * each contact's purchase rate and time since the last order, so it still ranks contacts.
+ */
+function boundaryCallout(m: NonNullable<ModelRun["purchaseModel"]>): string {
+  const noDropout = m.warnings.some((w) => w.startsWith("No dropout"));
+  const meaning = noDropout
+    ? `<p>The data show no customers leaving for good (a gift shop's year may be too short to see it), so the model is the ${e(m.reducesTo ?? "")} case. <strong>P(alive) is then close to 1 for every contact and is not informative</strong>: do not read it as loyalty. <strong>Churn risk is still informative</strong>: it is the chance of no order in the next 90 days from each contact's own purchase rate and the time since the last order, so it still separates regulars from lapsed contacts.</p>`
+    : `<p>The model is the simpler ${e(m.reducesTo ?? "")} case; its figures are those of that model.</p>`;
+  return `<div class="callout"><strong>The fit is at a bound (${e(m.boundary.join(", "))}).</strong>${meaning}<ul>${m.warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></div>`;
 }
 
 function paramsTable(params: Record<string, number>, errors: Record<string, number> | undefined): string {

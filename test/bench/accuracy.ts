@@ -1,0 +1,126 @@
+/**
+ * `npm run bench -- accuracy`: every purchase model and the nightly selection, forecasting periods
+ * they never saw (issue #18). Each split fits on the calibration period only; the selection runs the
+ * nightly path (runModels: its own holdout inside the calibration period, then a refit on all of it).
+ * Figures against BG/NBD's; targets: total error within ±7 %, MAE ≥ 5 % below BG/NBD's, churn Brier
+ * below BG/NBD's, the demo store's error smaller in absolute value than 18 %.
+ */
+import { purchaseTable } from "../../functions/domain/clv/customer-summary.js";
+import { defaultEligibilityRules } from "../../functions/domain/clv/eligibility.js";
+import { fitModel } from "../../functions/domain/clv/fit.js";
+import { defaultModelRunOptions, purchaseModels, runModels } from "../../functions/domain/clv/model-run.js";
+import { calibrationHoldout, contactHistories, dayNumber, DAYS_PER_UNIT, type Order, type TimeUnit } from "../../functions/domain/clv/order-history.js";
+import { predictorOf, purchaseModelNames, type ModelFit, type PurchaseModelName } from "../../functions/domain/clv/purchase-model.js";
+import { cdnowMasterOrders, cdnowSampleOrders } from "../support/cdnow.js";
+import { onlineRetailOrders } from "../support/online-retail.js";
+
+/** Churn as the product scores it: P(no order in the next 90 days). */
+const CHURN_DAYS = 90;
+
+interface Split {
+  name: string;
+  orders: () => Order[];
+  calibrationEnd: string;
+  holdoutEnd: string;
+  unit: TimeUnit;
+}
+
+const splits: Split[] = [
+  // Fader, Hardie & Lee (2005): calibration weeks 1–39 (to 1997-09-30), holdout weeks 40–78 (to 1998-06-30).
+  { name: "CDNOW sample, 39/39 weeks", orders: cdnowSampleOrders, calibrationEnd: "1997-09-30", holdoutEnd: "1998-06-30", unit: "weeks" },
+  { name: "CDNOW full cohort, 39/39 weeks", orders: cdnowMasterOrders, calibrationEnd: "1997-09-30", holdoutEnd: "1998-06-30", unit: "weeks" },
+  // The demo store's last three months held out: calibration Dec 2010 – 2011-09-09, nine months.
+  { name: "Demo store, last 3 months held out", orders: onlineRetailOrders, calibrationEnd: "2011-09-09", holdoutEnd: "2011-12-09", unit: "days" },
+];
+
+interface Row {
+  label: string;
+  predicted: number;
+  actual: number;
+  meanAbsoluteError: number;
+  churnBrier: number;
+  /** Largest |mean churn risk − share with no order| over the ten deciles of churn risk. */
+  worstDecileGap: number;
+  note: string;
+}
+
+const day = (iso: string) => dayNumber(Date.parse(`${iso}T00:00:00Z`));
+
+function evaluate(label: string, fit: ModelFit & { model: PurchaseModelName }, split: ReturnType<typeof calibrationHoldout>, churnActual: Uint8Array, horizon: number, churnHorizon: number, note: string): Row {
+  const predict = predictorOf(purchaseModels[fit.model], fit.params, horizon, churnHorizon);
+  let predicted = 0;
+  let actual = 0;
+  let absolute = 0;
+  let brier = 0;
+  const risk = new Float64Array(split.length);
+  split.forEach(({ calibration, holdoutPurchases }, i) => {
+    const p = predict(calibration);
+    predicted += p.expectedPurchases;
+    actual += holdoutPurchases;
+    absolute += Math.abs(p.expectedPurchases - holdoutPurchases);
+    risk[i] = p.probabilityNoPurchase;
+    brier += (p.probabilityNoPurchase - churnActual[i]!) ** 2;
+  });
+  const order = Array.from(risk.keys()).sort((a, b) => risk[a]! - risk[b]!);
+  let worst = 0;
+  for (let k = 0; k < 10; k++) {
+    const members = order.slice(Math.floor((k * order.length) / 10), Math.floor(((k + 1) * order.length) / 10));
+    const meanRisk = members.reduce((s, i) => s + risk[i]!, 0) / members.length;
+    const share = members.reduce((s, i) => s + churnActual[i]!, 0) / members.length;
+    worst = Math.max(worst, Math.abs(meanRisk - share));
+  }
+  return { label, predicted, actual, meanAbsoluteError: absolute / split.length, churnBrier: brier / split.length, worstDecileGap: worst, note };
+}
+
+export function benchAccuracy(): void {
+  console.log("\nForecast accuracy on held-out periods (fitted and selected on the calibration period only)");
+  for (const s of splits) {
+    const calibrationEnd = day(s.calibrationEnd);
+    const holdoutEnd = day(s.holdoutEnd);
+    const histories = contactHistories(s.orders(), holdoutEnd * 86_400_000);
+    const known = contactHistories(s.orders(), calibrationEnd * 86_400_000);
+    const split = calibrationHoldout(histories, calibrationEnd, holdoutEnd, s.unit);
+    const churnActual = Uint8Array.from(calibrationHoldout(histories, calibrationEnd, calibrationEnd + CHURN_DAYS, s.unit), (c) => (c.holdoutPurchases === 0 ? 1 : 0));
+    const unitDays = DAYS_PER_UNIT[s.unit];
+    const horizon = (holdoutEnd - calibrationEnd) / unitDays;
+    const table = purchaseTable(split.map((c) => c.calibration));
+    const firstDay = Math.min(...known.map((h) => h.purchaseDays[0]!));
+    console.log(
+      `\n${s.name}: ${split.length.toLocaleString("en")} contacts, calibration ${calibrationEnd - firstDay} days to ${s.calibrationEnd}, forecast ${holdoutEnd - calibrationEnd} days to ${s.holdoutEnd}; churn = no order in the first ${CHURN_DAYS} days`,
+    );
+    const rows: Row[] = [];
+    for (const name of purchaseModelNames) {
+      try {
+        const started = performance.now();
+        const fit = { ...fitModel(purchaseModels[name], table), model: name };
+        rows.push(evaluate(name, fit, split, churnActual, horizon, CHURN_DAYS / unitDays, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
+      } catch (error) {
+        console.log(`  ${name}: not fitted (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
+    const run = runModels(known, calibrationEnd * 86_400_000, { ...defaultModelRunOptions, unit: s.unit, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });
+    if (run.purchaseModel) {
+      rows.push(evaluate(`selection → ${run.purchaseModel.model}`, run.purchaseModel, split, churnActual, horizon, CHURN_DAYS / unitDays, run.holdout?.selection?.reason ?? ""));
+    } else console.log(`  selection: no model (${run.reasons.join("; ")})`);
+    const base = rows.find((r) => r.label === "bg-nbd");
+    const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} %`;
+    console.log(`  ${"model".padEnd(24)} ${"predicted".padStart(9)} ${"actual".padStart(7)} ${"total err".padStart(9)} ${"MAE".padStart(7)} ${"vs BG/NBD".padStart(9)} ${"Brier".padStart(7)} ${"vs BG/NBD".padStart(9)} ${"decile gap".padStart(10)}`);
+    for (const r of rows) {
+      const total = (r.predicted - r.actual) / r.actual;
+      const mae = base ? pct(r.meanAbsoluteError / base.meanAbsoluteError - 1) : "—";
+      const brier = base ? pct(r.churnBrier / base.churnBrier - 1) : "—";
+      console.log(
+        `  ${r.label.padEnd(24)} ${r.predicted.toFixed(0).padStart(9)} ${String(r.actual).padStart(7)} ${pct(total).padStart(9)} ${r.meanAbsoluteError.toFixed(4).padStart(7)} ${mae.padStart(9)} ${r.churnBrier.toFixed(4).padStart(7)} ${brier.padStart(9)} ${r.worstDecileGap.toFixed(3).padStart(10)}  ${r.note}`,
+      );
+    }
+    const selection = rows.at(-1);
+    if (selection && base && selection.label.startsWith("selection")) {
+      const total = (selection.predicted - selection.actual) / selection.actual;
+      const met = (ok: boolean) => (ok ? "met" : "MISSED");
+      console.log(
+        `  targets for the selection: total error within ±7 %: ${met(Math.abs(total) <= 0.07)}; MAE ≥ 5 % below BG/NBD's: ${met(selection.meanAbsoluteError <= 0.95 * base.meanAbsoluteError)}; churn Brier below BG/NBD's: ${met(selection.churnBrier < base.churnBrier)}` +
+          (s.name.startsWith("Demo") ? `; |total error| < 18 %: ${met(Math.abs(total) < 0.18)}` : ""),
+      );
+    }
+  }
+}
