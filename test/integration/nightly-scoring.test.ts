@@ -33,6 +33,27 @@ describe("the nightly job on one machine", () => {
     expect((await store.getScores("ben"))!.orderCount).toBe(2);
   });
 
+  it("the current model is the run that completed last, not the one with the newest as-of date", async () => {
+    // Prepare: today's night, then a night re-run for an earlier date (`clv nightly`, then `clv nightly --as-of`).
+    const { store } = await dynalite.newStore();
+    await store.recordOrders([order("1", "ann", "2024-05-01T10:00:00Z", 50), order("2", "ann", "2024-06-01T10:00:00Z", 70)]);
+    const today = await runNightlyScoring(store, NOW);
+    const earlier = await runNightlyScoring(store, Date.parse("2024-06-10T00:00:00Z"));
+
+    // Act
+    const current = await store.latestCompletedPlan();
+    const summary = await store.latestNightlySummary();
+
+    // Assess
+    expect(earlier.plan.runId < today.plan.runId).toBe(true);
+    expect(current?.runId).toBe(earlier.plan.runId);
+    expect(summary?.runId).toBe(earlier.plan.runId);
+
+    // Act: today's night again completes last, and is current again.
+    const again = await runNightlyScoring(store, NOW);
+    expect((await store.latestCompletedPlan())?.runId).toBe(again.plan.runId);
+  });
+
   it("a change in the fourth significant digit is not a change", () => {
     const base = { contactId: "c", orderCount: 2, churnRisk: 0.81234 } as never;
     expect(scoresChanged(base, { ...(base as object), churnRisk: 0.81249 } as never)).toBe(false);

@@ -65,6 +65,7 @@ describe("model selection keeps the simplest of the candidates the holdout canno
   const candidate = (model: CandidateErrors["model"], absoluteErrors: Float64Array, freeParameters = 4): CandidateErrors => ({
     model,
     freeParameters,
+    weights: new Float64Array(contacts).fill(1),
     absoluteErrors,
     logLosses: Float64Array.from(absoluteErrors, (v) => v / 2),
   });

@@ -3,6 +3,7 @@ import { parseHTML } from "linkedom";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultModelRunOptions } from "../../functions/domain/clv/model-run.js";
 import { contactHistories } from "../../functions/domain/clv/order-history.js";
+import type { NightlySummary } from "../../functions/domain/nightly/nightly-scoring.js";
 import type { WorkflowFunnel } from "../../functions/domain/report/workflow-funnel.js";
 import { workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
@@ -109,13 +110,14 @@ describe("renderReport", () => {
 });
 
 /** The input as a store would hand it out: contact states, the completed night's run, segment members. */
-function fakeStore(report: ReportInput): ReportStore {
+function fakeStore(report: ReportInput, summary?: NightlySummary): ReportStore {
   const members = new Map(report.segments.map((s, i) => [s.definition.id, report.scores.filter((_, j) => j % (i + 2) === 0).map((c) => c.contactId)]));
   return {
     async *scanContactStates() {
       yield report.histories.map((history, i) => ({ contactId: history.contactId, history, scores: report.scores[i]!, memberships: {}, emailEvents: [] }));
     },
-    latestCompletedPlan: async () => (report.run ? { run: report.run } : undefined),
+    latestCompletedPlan: async () => (report.run ? { runId: "1998-06-30T00:00:00.000Z", run: report.run } : undefined),
+    latestNightlySummary: async () => summary,
     listSegmentDefinitions: async () => report.segments.map((s) => ({ ...s.definition, match: { all: [{ field: "orderCount", op: "gte", value: 1 }] } }) as never),
     activeSegmentMembers: async (id) => new Map((members.get(id) ?? []).map((contactId) => [contactId, { contactId, enteredAt: "2024-01-01T00:00:00Z" }])),
   };
@@ -133,6 +135,30 @@ describe("reading the report from the store", () => {
     expect(read.workflows).toEqual([]);
     expect(isReportStore(store)).toBe(true);
     expect(isReportStore({ scanHistories() {} })).toBe(false);
+  });
+
+  it("shows the segment sizes the run it shows left, not the members changed since", async () => {
+    // Prepare: the night's summary says 7 contacts in the first segment; the members now are more.
+    const [first] = input.segments;
+    const analytics = { ...first!.analytics, size: 7 };
+    const summary: NightlySummary = {
+      runId: "1998-06-30T00:00:00.000Z",
+      completedAt: "1998-06-30T00:05:00.000Z",
+      contacts: histories.length,
+      scoresWritten: histories.length,
+      model: "bg-nbd",
+      reasons: [],
+      segments: [{ id: first!.definition.id, name: first!.definition.name, entered: 7, left: 0, analytics }],
+    };
+
+    // Act
+    const read = await readReportInput(fakeStore(input, summary), { now: () => asOf });
+    const ofAnotherRun = await readReportInput(fakeStore(input, { ...summary, runId: "1998-06-29T00:00:00.000Z" }), { now: () => asOf });
+
+    // Assess
+    expect(read.segments[0]!.analytics.size).toBe(7);
+    expect(read.segments[1]!.analytics.size).toBe(Math.ceil(histories.length / 3)); // not in the run: from its members
+    expect(ofAnotherRun.segments[0]!.analytics.size).toBe(Math.ceil(histories.length / 2));
   });
 });
 

@@ -3,6 +3,7 @@ import { expectedOrderValue } from "./gamma-gamma.js";
 import { purchaseModels, type ModelRun } from "./model-run.js";
 import type { CustomerSummary } from "./customer-summary.js";
 import { dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory } from "./order-history.js";
+import { calendarFactor } from "./calendar-effect.js";
 import { medianWaitOf } from "./next-purchase.js";
 import { predictorOf, type ModelParams, type PurchaseModel } from "./purchase-model.js";
 import { rfmGroup, rfmGroups, rfmScale, rfmScoreColumns, type RfmScale, type RfmScore } from "./rfm.js";
@@ -186,6 +187,9 @@ export function scoreColumns(
   const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, population.rfm);
   if (predict && fit && model) {
     const medianWait = medianWaitOf(model, fit.params, unitDays);
+    // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
+    const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
+    const seasonal = calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, asOfDay + 1, asOfDay + 1 + options.predictionDays) : 1;
     for (let i = 0; i < n; i++) {
       const h = histories[i]!;
       const s = summarize(h, asOfDay, run.unit)!;
@@ -196,8 +200,8 @@ export function scoreColumns(
         : average > 0
           ? average
           : population.averageOrderValue;
-      columns.predictedOrders12m[i] = p.expectedPurchases;
-      columns.predictedClv12m[i] = p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
+      columns.predictedOrders12m[i] = seasonal * p.expectedPurchases;
+      columns.predictedClv12m[i] = seasonal * p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
       columns.pAlive[i] = p.probabilityAlive;
       columns.churnRisk[i] = p.probabilityNoPurchase;
       // From the scoring day, given no order since the last one (next-purchase.ts); at least the next

@@ -163,6 +163,7 @@ export class HistoryFold {
       calibrationEndDay: this.calibrationEndDay,
       calibration: calibrationTable,
       allData: summaryTable(this.allData.summaries(perUnit), this.allData.column(0)),
+      monthlyPurchases: this.monthlyPurchases(),
       spend: spendRows(this.spend),
     };
   }

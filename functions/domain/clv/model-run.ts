@@ -4,7 +4,8 @@ import { checkEligibility, defaultEligibilityRules, type Eligibility, type Eligi
 import { fitModel } from "./fit.js";
 import { gammaGamma, spendTable, type GammaGammaParams } from "./gamma-gamma.js";
 import { calibrationHoldout, dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory, type TimeUnit } from "./order-history.js";
-import { selectModel, type CandidateErrors, type ModelSelection } from "./model-selection.js";
+import { calendarFactor, estimateCalendarEffect, monthlyPurchasesOf, type CalendarEffect } from "./calendar-effect.js";
+import { improvesBeyondNoise, selectModel, type CandidateErrors, type ModelSelection } from "./model-selection.js";
 import { paretoNbd } from "./pareto-nbd.js";
 import { ModelFitError, purchaseModelNames, type ModelFit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
@@ -65,8 +66,54 @@ export interface ModelRun {
   spendModel?: ModelFit<GammaGammaParams>;
   /** Why the spend model is missing (predicted CLV then uses each contact's average order value). */
   spendModelError?: string;
+  /** The calendar-time adjustment of the forecast (calendar-effect.ts): whether it is used, and why. */
+  calendar?: CalendarAdjustment;
   /** Why there are no predictions, in the store's words; empty when there are. */
   reasons: string[];
+}
+
+/** The run's calendar adjustment: estimated, tried on the holdout, used only when it wins there. */
+export interface CalendarAdjustment {
+  applied: boolean;
+  /** In words: why it is used or not (less than a year of history, or how it did on the holdout). */
+  reason: string;
+  /** The effect estimated on all the history to the as-of date, when applied: scoring scales each forecast by it. */
+  effect?: CalendarEffect;
+  /** The days the purchase model was fitted on (first purchase month to the as-of date). */
+  fittedFromDay?: number;
+  fittedToDay?: number;
+  /** The chosen model's holdout mean absolute error per contact without and with the adjustment. */
+  holdoutError?: { without: number; with: number; factor: number };
+}
+
+/**
+ * Estimates the calendar effect on the history before the calibration end only (the holdout is never
+ * seen), scales the chosen model's holdout forecasts by it, and keeps it if it lowers the mean absolute
+ * error beyond the noise (model-selection.ts' paired test). When kept, it is estimated again on all
+ * the history, for the forecasts made from the as-of date.
+ */
+function calendarAdjustment(tables: ModelRunTables, asOfDay: number, predicted: Float64Array | undefined): CalendarAdjustment {
+  const monthly = tables.monthlyPurchases;
+  if (!monthly || monthly.size === 0 || !predicted) return { applied: false, reason: "no purchases per month to estimate a calendar effect on" };
+  const { calibration, calibrationEndDay } = tables;
+  const firstMonth = [...monthly.keys()].sort()[0]!;
+  const fittedFromDay = dayNumber(Date.parse(`${firstMonth}-01T00:00:00Z`));
+  const beforeHoldout = estimateCalendarEffect(monthly, calibrationEndDay);
+  if (!beforeHoldout.estimated) return { applied: false, reason: beforeHoldout.reason };
+  const factor = calendarFactor(beforeHoldout, fittedFromDay, calibrationEndDay, calibrationEndDay, asOfDay);
+  const plain = new Float64Array(calibration.length);
+  const scaled = new Float64Array(calibration.length);
+  for (let i = 0; i < calibration.length; i++) {
+    plain[i] = Math.abs(predicted[i]! - calibration.holdoutPurchases[i]!);
+    scaled[i] = Math.abs(factor * predicted[i]! - calibration.holdoutPurchases[i]!);
+  }
+  const mean = (v: Float64Array) => v.reduce((a, x, i) => a + x * calibration.weight[i]!, 0) / contactCount(calibration);
+  const holdoutError = { without: mean(plain), with: mean(scaled), factor };
+  if (!improvesBeyondNoise(plain, scaled, calibration.weight)) {
+    return { applied: false, reason: `${beforeHoldout.reason}; not used: on the holdout it moved the mean absolute error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)} (factor ${factor.toFixed(3)}), no better beyond the noise`, holdoutError };
+  }
+  const effect = estimateCalendarEffect(monthly, asOfDay + 1);
+  return { applied: true, reason: `${effect.reason}; used: on the holdout it lowered the mean absolute error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)}`, effect, fittedFromDay, fittedToDay: asOfDay + 1, holdoutError };
 }
 
 const isoDay = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
@@ -89,6 +136,8 @@ export interface ModelRunTables {
   allData: SummaryTable;
   /** Repeat buyers' frequency and mean repeat value: what Gamma-Gamma is fitted on. */
   spend: SummaryTable;
+  /** Purchase days per calendar month ("YYYY-MM"): what the calendar effect is estimated on. */
+  monthlyPurchases?: ReadonlyMap<string, number>;
 }
 
 export type CalibrationTable = SummaryTable & { readonly holdoutPurchases: Float64Array };
@@ -128,6 +177,7 @@ export function runModels(histories: readonly ContactHistory[], asOf: number, op
     ),
     allData: purchaseTable(summaries),
     spend: spendTable(summaries),
+    monthlyPurchases: monthlyPurchasesOf(histories.map((h) => h.purchaseDays)),
   };
   return runModelsOnTables(histories.length, eligibility, tables, asOf, options);
 }
@@ -143,11 +193,13 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   const holdoutDays = asOfDay - calibrationEndDay;
   const horizon = holdoutDays / DAYS_PER_UNIT[options.unit];
   const errors: CandidateErrors[] = [];
+  const predictedRows = new Map<PurchaseModelName, Float64Array>();
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
     try {
       const fit = fitModel(model, calibration);
       const { perRow, ...evaluation } = holdoutError(model, fit.params, calibration, horizon);
+      predictedRows.set(name, perRow.predicted);
       errors.push({ model: name, freeParameters: fit.freeParameters, weights: calibration.weight, ...perRow });
       return { model: name, fit, ...evaluation };
     } catch (error) {
@@ -166,8 +218,9 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
       run.reasons.push(`${name} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+  if (run.purchaseModel) run.calendar = calendarAdjustment(tables, asOfDay, predictedRows.get(run.purchaseModel.model));
   if (!run.purchaseModel) {
-    if (ranked.length === 0) run.reasons.push(`no purchase model could be fitted: ${candidates.map((c) => `${c.model}: ${c.error}`).join("; ")}`);
+    if (!selected) run.reasons.push(`no purchase model could be fitted: ${candidates.map((c) => `${c.model}: ${c.error}`).join("; ")}`);
     return run;
   }
   run.reasons = [];
@@ -190,6 +243,7 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
   let actualPurchases = 0;
   let contacts = 0;
   const absoluteErrors = new Float64Array(table.length);
+  const predictedByRow = new Float64Array(table.length);
   const logLosses = new Float64Array(table.length);
   for (let i = 0; i < table.length; i++) {
     const s = { frequency: table.frequency[i]!, recency: table.recency[i]!, T: table.T[i]! };
@@ -201,6 +255,7 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
       predicted = { purchases: model.expectedPurchases(params, s, horizon), none: model.probabilityNoPurchase(params, s, horizon) };
       cache.set(key, predicted);
     }
+    predictedByRow[i] = predicted.purchases;
     absoluteErrors[i] = Math.abs(predicted.purchases - holdoutPurchases);
     logLosses[i] = -Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
     absolute += weight * absoluteErrors[i]!;
@@ -215,6 +270,6 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
     actualPurchases,
     totalError: actualPurchases > 0 ? (predictedPurchases - actualPurchases) / actualPurchases : Number.NaN,
     churnLogLoss: logLoss / contacts,
-    perRow: { absoluteErrors, logLosses },
+    perRow: { absoluteErrors, logLosses, predicted: predictedByRow },
   };
 }

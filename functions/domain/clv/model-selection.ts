@@ -1,13 +1,17 @@
 import type { PurchaseModelName } from "./purchase-model.js";
 
-/** One candidate's holdout errors, contact by contact (the same contacts, in the same order, for every candidate). */
+/**
+ * One candidate's holdout errors, row by row of the calibration table (the same rows, in the same
+ * order, for every candidate); a row stands for `weights[i]` contacts with the same history and holdout.
+ */
 export interface CandidateErrors {
   model: PurchaseModelName;
   /** Parameters the fit estimates: all of them minus those at a bound (a model at a limit is the simpler model). */
   freeParameters: number;
-  /** |predicted − actual| holdout purchases per contact. */
+  weights: Float64Array;
+  /** |predicted − actual| holdout purchases per row. */
   absoluteErrors: Float64Array;
-  /** −log P(what happened: an order or none in the holdout) per contact. */
+  /** −log P(what happened: an order or none in the holdout) per row. */
   logLosses: Float64Array;
 }
 
@@ -32,19 +36,32 @@ export const INDISTINGUISHABLE_STANDARD_ERRORS = 2;
 /** Simplest first where free parameters tie: BG/NBD is the textbook model, each later one adds an assumption. */
 const SIMPLICITY_ORDER: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd"];
 
-/** Mean and standard error of the mean of yᵢ − xᵢ. */
-function pairedDifference(x: Float64Array, y: Float64Array): { mean: number; standardError: number } {
-  const n = x.length;
+/** Weighted mean of values. */
+function weightedMean(values: Float64Array, weights: Float64Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += weights[i]! * values[i]!;
+    n += weights[i]!;
+  }
+  return n > 0 ? sum / n : 0;
+}
+
+/** Mean and standard error of the mean of yᵢ − xᵢ over contacts (rows weighted by their contacts). */
+function pairedDifference(x: Float64Array, y: Float64Array, weights: Float64Array): { mean: number; standardError: number } {
+  let n = 0;
   let sum = 0;
   let squares = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < x.length; i++) {
     const d = y[i]! - x[i]!;
-    sum += d;
-    squares += d * d;
+    const w = weights[i]!;
+    n += w;
+    sum += w * d;
+    squares += w * d * d;
   }
-  const mean = sum / n;
+  const mean = n > 0 ? sum / n : 0;
   const variance = n > 1 ? Math.max(0, (squares - n * mean * mean) / (n - 1)) : 0;
-  return { mean, standardError: Math.sqrt(variance / n) };
+  return { mean, standardError: Math.sqrt(variance / Math.max(1, n)) };
 }
 
 /**
@@ -55,10 +72,16 @@ function pairedDifference(x: Float64Array, y: Float64Array): { mean: number; sta
 const NEGLIGIBLE_SHARE = 0.001;
 
 /** Whether y's errors are within INDISTINGUISHABLE_STANDARD_ERRORS (or NEGLIGIBLE_SHARE) of x's. */
-function withinNoise(x: Float64Array, y: Float64Array): boolean {
-  const { mean, standardError } = pairedDifference(x, y);
-  const baseline = Math.abs(x.reduce((a, b) => a + b, 0) / Math.max(1, x.length));
+function withinNoise(x: Float64Array, y: Float64Array, weights: Float64Array): boolean {
+  const { mean, standardError } = pairedDifference(x, y, weights);
+  const baseline = Math.abs(weightedMean(x, weights));
   return Math.abs(mean) <= Math.max(INDISTINGUISHABLE_STANDARD_ERRORS * standardError, NEGLIGIBLE_SHARE * baseline);
+}
+
+/** Whether `candidate`'s errors are lower than `base`'s by more than the noise (the same paired test). */
+export function improvesBeyondNoise(base: Float64Array, candidate: Float64Array, weights: Float64Array): boolean {
+  const { mean } = pairedDifference(base, candidate, weights);
+  return mean < 0 && !withinNoise(base, candidate, weights);
 }
 
 /**
@@ -68,13 +91,12 @@ function withinNoise(x: Float64Array, y: Float64Array): boolean {
  * the chosen first, then the rest by mean absolute error.
  */
 export function selectModel(candidates: readonly CandidateErrors[]): { selection: ModelSelection; ranked: PurchaseModelName[] } | undefined {
-  const mean = (values: Float64Array) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  const byError = [...candidates].sort((x, y) => mean(x.absoluteErrors) - mean(y.absoluteErrors));
+  const byError = [...candidates].sort((x, y) => weightedMean(x.absoluteErrors, x.weights) - weightedMean(y.absoluteErrors, y.weights));
   const best = byError[0];
   if (!best) return undefined;
   const simplicity = (c: CandidateErrors) => c.freeParameters * 100 + SIMPLICITY_ORDER.indexOf(c.model);
   const tied = byError
-    .filter((c) => c === best || (withinNoise(best.absoluteErrors, c.absoluteErrors) && withinNoise(best.logLosses, c.logLosses)))
+    .filter((c) => c === best || (withinNoise(best.absoluteErrors, c.absoluteErrors, best.weights) && withinNoise(best.logLosses, c.logLosses, best.weights)))
     .sort((x, y) => simplicity(x) - simplicity(y));
   const chosen = tied[0]!;
   const names = (list: readonly CandidateErrors[]) => list.map((c) => c.model).join(", ");

@@ -31,6 +31,7 @@ export function modelRunText(run: ModelRun): string[] {
     lines.push(`  Chosen: ${m.model}, refitted on all data: ${params(m.params)}; log-likelihood ${fixed(m.logLikelihood, 2)}; ${m.iterations} iterations${atBound(m)}`);
     for (const warning of m.warnings ?? []) lines.push(`    Warning: ${warning}`);
   }
+  if (run.calendar) lines.push(`  Calendar adjustment: ${run.calendar.applied ? "used" : "none"} — ${run.calendar.reason}`);
   if (run.spendModel) lines.push(`  Spend: gamma-gamma ${params(run.spendModel.params)} on ${run.spendModel.customers} repeat buyers`);
   if (run.spendModelError) lines.push(`  Spend model not fitted (${run.spendModelError}); predicted CLV uses each contact's average order value`);
   for (const reason of run.reasons) lines.push(`  No predictions: ${reason}`);

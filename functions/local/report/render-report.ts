@@ -173,6 +173,7 @@ function modelRunSection(run: ModelRun): string {
       `<h3>Chosen model: ${e(m.model)}, refitted on all data</h3><p>${formatNumber(m.customers)} contacts, log-likelihood ${formatFigure(m.logLikelihood, 7)}, ${formatNumber(m.iterations)} iterations${m.converged ? "" : ", <strong>did not converge</strong>"}.</p>${paramsTable(m.params, m.standardErrors)}`,
     );
     if (m.boundary?.length) parts.push(boundaryCallout(m));
+    if (run.calendar) parts.push(`<h3>Calendar adjustment: ${run.calendar.applied ? "used" : "none"}</h3><p>${e(run.calendar.reason)}.</p>`);
   }
   if (run.spendModel) {
     parts.push(
