@@ -1,6 +1,9 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import type { ITableV2 } from "aws-cdk-lib/aws-dynamodb";
+import { Architecture, Runtime, StartingPosition, Tracing, type IFunction } from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { NodejsFunction, type NodejsFunctionProps } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -72,4 +75,51 @@ export function handlerFunction(scope: Construct, id: string, handlerFile: strin
     reason: "Node.js 22 is pinned on purpose: the handlers are bundled for it (esbuild target node22) and the test suite runs against it; a runtime upgrade is a change of its own, with its own test run.",
   });
   return fn;
+}
+
+/** The nightly job's defaults (NightlyScoringProps documents each as its @default). */
+export const NIGHTLY_DEFAULTS = {
+  timeZone: "Etc/UTC",
+  hour: 3,
+  minute: 0,
+  scanSegments: 16,
+  maxConcurrency: 8,
+} as const;
+
+/** How a Lambda reads the table's stream (both stream consumers): batches, retries, then the dead-letter queue. */
+export const STREAM_DEFAULTS = { batchSize: 100, retryAttempts: 3, deadLetterRetention: Duration.days(14) } as const;
+
+/**
+ * A DynamoDB stream consumer's dead-letter queue and event source, written once for every consumer:
+ * batches of STREAM_DEFAULTS.batchSize from the latest record, a failing batch bisected and retried,
+ * what still fails sent to an encrypted queue (created in `scope` as `deadLettersId`). The handler
+ * reports the records that failed (Powertools batch), so only those are retried.
+ */
+export function streamConsumer(
+  scope: Construct,
+  deadLettersId: string,
+  fn: IFunction,
+  table: ITableV2,
+  options: { readonly filters: Record<string, unknown>[]; readonly maxBatchingWindow?: Duration; readonly what: string },
+): Queue {
+  const deadLetters = new Queue(scope, deadLettersId, { retentionPeriod: STREAM_DEFAULTS.deadLetterRetention, encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+  Validations.of(deadLetters).acknowledge({ id: "AwsSolutions-SQS3", reason: `It is a dead-letter queue itself: the ${options.what}'s failure destination.` });
+  fn.addEventSource(
+    new DynamoEventSource(table, {
+      startingPosition: StartingPosition.LATEST,
+      batchSize: STREAM_DEFAULTS.batchSize,
+      ...(options.maxBatchingWindow && { maxBatchingWindow: options.maxBatchingWindow }),
+      bisectBatchOnError: true,
+      retryAttempts: STREAM_DEFAULTS.retryAttempts,
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(deadLetters),
+      filters: options.filters,
+    }),
+  );
+  return deadLetters;
+}
+
+/** Props without the keys set to undefined, so that spreading them over defaults keeps the defaults. */
+export function withoutUndefined<T extends object>(props: T): Partial<T> {
+  return Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

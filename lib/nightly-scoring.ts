@@ -1,7 +1,6 @@
 import { Duration, TimeZone, Validations } from "aws-cdk-lib";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { FilterCriteria, FilterRule, type IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from "aws-cdk-lib/aws-scheduler";
 import { StepFunctionsStartExecution } from "aws-cdk-lib/aws-scheduler-targets";
@@ -9,22 +8,41 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Timeout, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { handlerFunction } from "./lambda-function.js";
+import { NIGHTLY_DEFAULTS, handlerFunction, streamConsumer, withoutUndefined } from "./lambda-function.js";
 import { FixedKey } from "../functions/domain/store/table-keys.js";
 
 export interface NightlyScoringProps {
-  table: TableV2;
-  /** IANA time zone the schedule's hour is in, e.g. "Europe/Madrid". */
-  timeZone?: string;
-  /** Hour and minute of the night the job starts, in that time zone. */
-  hour?: number;
-  minute?: number;
-  /** Scan segments the contacts are split into, one Map item (and one Lambda) each. */
-  scanSegments?: number;
-  /** Scan segments scored at once: bounds the table's write rate. */
-  maxConcurrency?: number;
-  /** Enrols segment members in the workflows once the night is complete. */
-  enrolFunction?: IFunction;
+  readonly table: TableV2;
+  /**
+   * IANA time zone the schedule's hour is in, e.g. "Europe/Madrid".
+   * @default "Etc/UTC" (NIGHTLY_DEFAULTS, lib/lambda-function.ts)
+   */
+  readonly timeZone?: string;
+  /**
+   * Hour of the night the job starts, in that time zone.
+   * @default 3
+   */
+  readonly hour?: number;
+  /**
+   * Minute of that hour.
+   * @default 0
+   */
+  readonly minute?: number;
+  /**
+   * Scan segments the contacts are split into, one Map item (and one Lambda) each.
+   * @default 16
+   */
+  readonly scanSegments?: number;
+  /**
+   * Scan segments scored at once: bounds the table's write rate.
+   * @default 8
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Enrols segment members in the workflows once the night is complete.
+   * @default none: the night ends after scoring
+   */
+  readonly enrolFunction?: IFunction;
 }
 
 /** State names, shared with the local runner, which gives each Task state its local handler. */
@@ -72,7 +90,8 @@ export class NightlyScoring extends Construct {
   constructor(scope: Construct, id: string, props: NightlyScoringProps) {
     super(scope, id);
     const { table } = props;
-    const environment = { TABLE_NAME: table.tableName, SCAN_SEGMENTS: String(props.scanSegments ?? 16) };
+    const settings = { ...NIGHTLY_DEFAULTS, ...withoutUndefined(props) };
+    const environment = { TABLE_NAME: table.tableName, SCAN_SEGMENTS: String(settings.scanSegments) };
 
     // Folds every scan segment's summaries in parallel and fits on the merged folds: its memory grows
     // with the distinct summaries, not the contacts (npm run bench -- plan: 10 million contacts in
@@ -115,7 +134,7 @@ export class NightlyScoring extends Construct {
     const scoreSegments = new DistributedMap(this, "ScoreSegments", {
       stateName: NIGHTLY_STATES.scoreSegments,
       itemsPath: "$.plan.scanSegments",
-      maxConcurrency: props.maxConcurrency ?? 8,
+      maxConcurrency: settings.maxConcurrency,
       resultPath: "$.results",
     });
     scoreSegments.itemProcessor(scoreTask);
@@ -160,7 +179,7 @@ export class NightlyScoring extends Construct {
 
     this.schedule = new Schedule(this, "Schedule", {
       description: "Scores every contact and recomputes segments, once a night",
-      schedule: ScheduleExpression.cron({ hour: String(props.hour ?? 3), minute: String(props.minute ?? 0), timeZone: TimeZone.of(props.timeZone ?? "Etc/UTC") }),
+      schedule: ScheduleExpression.cron({ hour: String(settings.hour), minute: String(settings.minute), timeZone: TimeZone.of(settings.timeZone) }),
       target: new StepFunctionsStartExecution(this.stateMachine, {
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         retryAttempts: 3,
@@ -170,20 +189,11 @@ export class NightlyScoring extends Construct {
 
     const contactChanges = handlerFunction(this, "ContactChanges", "contact-changes.ts", { environment, timeout: Duration.seconds(30) });
     table.grant(contactChanges, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem");
-    this.contactChangesDeadLetters = new Queue(this, "ContactChangesDeadLetters", { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    Validations.of(this.contactChangesDeadLetters).acknowledge({ id: "AwsSolutions-SQS3", reason: "It is a dead-letter queue itself: the contact-change stream's failure destination." });
-    contactChanges.addEventSource(
-      new DynamoEventSource(table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 3,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.contactChangesDeadLetters),
-        filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } })],
-      }),
-    );
+    this.contactChangesDeadLetters = streamConsumer(this, "ContactChangesDeadLetters", contactChanges, table, {
+      what: "contact-change stream",
+      maxBatchingWindow: Duration.seconds(1),
+      filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } })],
+    });
     this.contactChangesFunction = contactChanges;
   }
 }

@@ -1,10 +1,9 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { FilterCriteria, FilterRule, StartingPosition, type IFunction } from "aws-cdk-lib/aws-lambda";
-import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { FilterCriteria, FilterRule, type IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
-import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Queue } from "aws-cdk-lib/aws-sqs";
 import {
   Choice,
   Condition,
@@ -30,7 +29,7 @@ import { windowDays, type WorkflowDefinition } from "../functions/domain/workflo
 import type { ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { EmailSending } from "./email-sending.js";
 import { grantSecretValue } from "./ingestion-api.js";
-import { handlerFunction } from "./lambda-function.js";
+import { handlerFunction, streamConsumer } from "./lambda-function.js";
 import { STATE_MACHINE_LOG_LEVEL_REASON, TRANSIENT_ERRORS } from "./nightly-scoring.js";
 
 /** State names, shared with the local runner, which gives each Task its local handler. */
@@ -144,25 +143,15 @@ export class ReactivationWorkflows extends Construct {
     });
     table.grant(enrol, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
     for (const machine of this.stateMachines.values()) machine.grantStartExecution(enrol);
-    this.enrolDeadLetters = new Queue(this, "EnrolDeadLetters", { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
-    Validations.of(this.enrolDeadLetters).acknowledge({ id: "AwsSolutions-SQS3", reason: "It is a dead-letter queue itself: the entered-segment stream's failure destination." });
-    enrol.addEventSource(
-      new DynamoEventSource(table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        bisectBatchOnError: true,
-        retryAttempts: 3,
-        // The handler reports the records that failed (Powertools batch): the rest are not retried.
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.enrolDeadLetters),
-        // "Entered segment": a membership item whose new image is active.
-        filters: [
-          FilterCriteria.filter({
-            dynamodb: { Keys: { PK: { S: FilterRule.beginsWith(KeyPrefix.segment) }, SK: { S: FilterRule.beginsWith(KeyPrefix.contact) } }, NewImage: { active: { BOOL: FilterRule.isEqual(true) } } },
-          }),
-        ],
-      }),
-    );
+    // "Entered segment": a membership item whose new image is active.
+    this.enrolDeadLetters = streamConsumer(this, "EnrolDeadLetters", enrol, table, {
+      what: "entered-segment stream",
+      filters: [
+        FilterCriteria.filter({
+          dynamodb: { Keys: { PK: { S: FilterRule.beginsWith(KeyPrefix.segment) }, SK: { S: FilterRule.beginsWith(KeyPrefix.contact) } }, NewImage: { active: { BOOL: FilterRule.isEqual(true) } } },
+        }),
+      ],
+    });
     this.enrolFunction = enrol;
   }
 
