@@ -47,7 +47,8 @@ describe("DynamoDbStore: orders", () => {
     const first = order("1001", 139.12);
     expect(await store.recordOrder(first)).toBe("recorded");
     expect(await store.recordOrder(first)).toBe("duplicate");
-    expect(await store.recordOrder({ ...first, total: 999 })).toBe("duplicate"); // the id decides, not the content
+    // The same id with another total is another order: refused, naming the field, and nothing changes.
+    await expect(store.recordOrder({ ...first, total: 999 })).rejects.toMatchObject({ name: "OrderConflictError", differences: [{ field: "total", stored: 139.12, sent: 999 }] });
     const contact = await store.getContact("c-1");
     expect(contact?.history).toEqual(expectedHistory([first]));
     expect(contact?.orderCount).toBe(1);
