@@ -5,7 +5,7 @@ import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from "aws-cdk-lib/aws-scheduler";
 import { StepFunctionsStartExecution } from "aws-cdk-lib/aws-scheduler-targets";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
-import { DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Timeout, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
+import { Choice, Condition, DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, Pass, Result, StateMachine, StateMachineType, Succeed, TaskInput, Timeout, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { NIGHTLY_DEFAULTS, handlerFunction, streamConsumer, withoutUndefined } from "./lambda-function.js";
@@ -52,6 +52,9 @@ export const NIGHTLY_STATES = {
   scoreSegment: "Score a scan segment",
   finish: "Finish the night",
   enrol: "Enrol segment members",
+  startEnrolling: "Start enrolling",
+  allEnrolled: "Every member enrolled?",
+  done: "Night done",
   failed: "Nightly run failed",
 } as const;
 
@@ -152,18 +155,27 @@ export class NightlyScoring extends Construct {
 
     const night = planTask.next(scoreSegments).next(finishTask);
     if (props.enrolFunction) {
-      night.next(
-        guarded(
-          new LambdaInvoke(this, "EnrolTask", {
-            stateName: NIGHTLY_STATES.enrol,
-            lambdaFunction: props.enrolFunction,
-            payloadResponseOnly: true,
-            taskTimeout: Timeout.duration(Duration.minutes(15)),
-            payload: TaskInput.fromObject({ source: "nightly" }),
-            resultPath: "$.enrolments",
-          }),
-        ),
+      // The members are enrolled a slice at a time (the function reads at most 50,000 and answers
+      // where it stopped), so a million members take some 20 invocations, none near 15 minutes.
+      const enrol = guarded(
+        new LambdaInvoke(this, "EnrolTask", {
+          stateName: NIGHTLY_STATES.enrol,
+          lambdaFunction: props.enrolFunction,
+          payloadResponseOnly: true,
+          taskTimeout: Timeout.duration(Duration.minutes(15)),
+          // Its own last answer (source and cursor) is its next input.
+          inputPath: "$.enrolments",
+          resultPath: "$.enrolments",
+        }),
       );
+      night
+        .next(new Pass(this, "StartEnrolling", { stateName: NIGHTLY_STATES.startEnrolling, result: Result.fromObject({ source: "nightly" }), resultPath: "$.enrolments" }))
+        .next(enrol)
+        .next(
+          new Choice(this, "AllEnrolled", { stateName: NIGHTLY_STATES.allEnrolled })
+            .when(Condition.booleanEquals("$.enrolments.done", false), enrol)
+            .otherwise(new Succeed(this, "NightDone", { stateName: NIGHTLY_STATES.done })),
+        );
     }
     this.stateMachine = new StateMachine(this, "StateMachine", {
       stateMachineType: StateMachineType.STANDARD,

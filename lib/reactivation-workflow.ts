@@ -141,7 +141,8 @@ export class ReactivationWorkflows extends Construct {
         WORKFLOWS: Stack.of(this).toJsonString(props.workflows.map((definition) => ({ definition, stateMachineArn: this.stateMachines.get(definition.id)!.stateMachineArn }))),
       },
     });
-    table.grant(enrol, "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem");
+    // A page of members (Query), their enrolments 100 at a time (BatchGetItem), each new one written (PutItem).
+    table.grant(enrol, "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem");
     for (const machine of this.stateMachines.values()) machine.grantStartExecution(enrol);
     // "Entered segment": a membership item whose new image is active.
     this.enrolDeadLetters = streamConsumer(this, "EnrolDeadLetters", enrol, table, {

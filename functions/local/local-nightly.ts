@@ -1,9 +1,8 @@
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import type { NightlySummary, ScanSegmentResult } from "../domain/nightly/nightly-scoring.js";
-import type { WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
 import type { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
 import type { WorkflowStarter } from "../domain/workflows/workflow-steps.js";
-import { enrolTask } from "../handlers/workflow-enrol.js";
+import { enrolTask, type EnrolOutput } from "../handlers/workflow-enrol.js";
 import { finishNight } from "../handlers/nightly-finish.js";
 import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
 import { scoreSegment } from "../handlers/nightly-score-segment.js";
@@ -17,7 +16,7 @@ export interface NightlyExecution {
   plan: NightlyPlanOutput;
   results: ScanSegmentResult[];
   summary: NightlySummary;
-  enrolments: { enrolments: WorkflowEnrolment[] };
+  enrolments: EnrolOutput;
 }
 
 export interface LocalNightlyOptions {

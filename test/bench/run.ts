@@ -23,6 +23,7 @@ import { benchAccuracy } from "./accuracy.js";
 import { benchImport } from "./import.js";
 import { benchDemo, benchNightly } from "./nightly.js";
 import { benchPlan } from "./plan.js";
+import { benchEnrolment } from "./enrolment.js";
 import { simulateBgNbd } from "../support/simulate.js";
 
 const only = process.argv.slice(2);
@@ -133,6 +134,7 @@ if (wanted("accuracy")) benchAccuracy();
 if (wanted("import")) await benchImport();
 // Minutes at 10 million contacts: only when asked for.
 if (only.includes("plan")) await benchPlan();
+if (only.includes("enrolment")) await benchEnrolment();
 if (wanted("nightly")) await benchNightly();
 // The demo store's Low CLV workflow end to end (issue #6): the demo's own figures, without the 100,000-contact night.
 else if (only.includes("workflow")) await benchDemo();

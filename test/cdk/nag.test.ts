@@ -125,7 +125,8 @@ describe("least privilege, per Lambda", () => {
       // The held-out contact: its profile read, its enrolment updated.
       WorkflowsHoldOut: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
       WorkflowsRecordOutcome: ["dynamodb:UpdateItem"],
-      WorkflowsEnrol: [...stream, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", ...streamFailures, "states:StartExecution"].sort(),
+      // Members a page at a time, their enrolments 100 at a time, each new one written; the execution started.
+      WorkflowsEnrol: ["dynamodb:BatchGetItem", ...stream, "dynamodb:PutItem", "dynamodb:Query", ...streamFailures, "states:StartExecution"].sort(),
       NightlyPlan: ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyScoreSegment: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyFinish: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],

@@ -53,7 +53,7 @@ describe("the reactivation workflows in the stack", () => {
     expect(send.table).not.toContain("dynamodb:Scan");
     const enrol = tableActionsOf("WorkflowsEnrol");
     expect(enrol.other).toEqual(["states:StartExecution"]);
-    expect(enrol.table).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect(enrol.table).toEqual(["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:Query"]);
     // The state machine itself reads the membership item and invokes the step functions, nothing else.
     const machineRole = (workflow.Properties.RoleArn as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
     const machineActions = Object.values(template.findResources("AWS::IAM::Policy"))

@@ -94,10 +94,12 @@ export class DynamoDbStore implements StoreData {
   putSegmentDefinition(definition: SegmentDefinition) { return this.segments.putSegmentDefinition(definition); }
   listSegmentDefinitions() { return this.segments.listSegmentDefinitions(); }
   activeSegmentMembers(segmentId: string) { return this.segments.activeSegmentMembers(segmentId); }
+  activeSegmentMemberPage(segmentId: string, after: string | undefined, limit: number) { return this.segments.activeSegmentMemberPage(segmentId, after, limit); }
   applyMembershipChanges(segmentId: string, changes: MembershipChanges) { return this.segments.applyMembershipChanges(segmentId, changes); }
 
   // ---- workflow enrolments (enrolment-items.ts) ----
   getEnrolment(workflowId: string, contactId: string) { return this.enrolments.getEnrolment(workflowId, contactId); }
+  getEnrolments(workflowId: string, contactIds: readonly string[]) { return this.enrolments.getEnrolments(workflowId, contactIds); }
   putEnrolment(enrolment: Enrolment, replacing?: Pick<Enrolment, "enrolledAt">) { return this.enrolments.putEnrolment(enrolment, replacing); }
   updateEnrolment(workflowId: string, contactId: string, fields: Partial<Omit<Enrolment, "workflowId" | "contactId">>) { return this.enrolments.updateEnrolment(workflowId, contactId, fields); }
   listEnrolments(workflowId: string) { return this.enrolments.listEnrolments(workflowId); }

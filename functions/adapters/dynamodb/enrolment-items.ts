@@ -16,6 +16,11 @@ export class EnrolmentItems {
     return item && enrolmentOf(item);
   }
 
+  async getEnrolments(workflowId: string, contactIds: readonly string[]): Promise<Map<string, Enrolment>> {
+    const items = await this.table.getItems(contactIds.map((id) => enrolmentKey(workflowId, id)));
+    return new Map(items.map((item) => enrolmentOf(item)).map((e) => [e.contactId, e]));
+  }
+
   async putEnrolment(enrolment: Enrolment, replacing?: Pick<Enrolment, "enrolledAt">): Promise<boolean> {
     try {
       await this.table.client.send(

@@ -1,4 +1,4 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { ContactMemberships } from "../../domain/nightly/nightly-scoring.js";
 import { parseSegmentDefinition, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership, MembershipChanges } from "../../domain/segments/segment-membership.js";
@@ -41,6 +41,26 @@ export class SegmentItems {
       for (const item of items) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
     }
     return members;
+  }
+
+  /**
+   * One page of the segment's current members' ids, in key order after `after` (a contact id), and
+   * where the next page starts; none when this was the last. Up to `limit` items are read per page.
+   */
+  async activeSegmentMemberPage(segmentId: string, after: string | undefined, limit: number): Promise<{ contactIds: string[]; next?: string }> {
+    const { Items = [], LastEvaluatedKey } = await this.table.client.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
+        FilterExpression: "active = :yes",
+        ProjectionExpression: "contactId",
+        ExpressionAttributeValues: { ":pk": segmentPk(segmentId), ":contact": KeyPrefix.contact, ":yes": true },
+        Limit: limit,
+        ...(after !== undefined && { ExclusiveStartKey: segmentMemberKey(segmentId, after) }),
+      }),
+    );
+    const last = LastEvaluatedKey?.SK;
+    return { contactIds: Items.map((item) => String(item.contactId)), ...(typeof last === "string" && { next: last.slice(KeyPrefix.contact.length) }) };
   }
 
   /** Writes only what changed: entered members (active) and left ones (inactive, with leftAt). */

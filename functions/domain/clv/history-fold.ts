@@ -315,7 +315,11 @@ export class CountedRows {
   }
 
   merge(other: CountedRows): void {
-    for (let i = 0; i < other.length; i++) this.add(other.key(i), other.values(i));
+    const parts = other.keys.length;
+    for (let i = 0; i < other.length; i++) {
+      const row = this.row(other.keys[0]![i]!, other.keys[1]![i]!, parts > 2 ? other.keys[2]![i]! : 0, parts > 3 ? other.keys[3]![i]! : 0);
+      for (let c = 0; c < this.width; c++) this.columns[c]![row]! += other.columns[c]![i]!;
+    }
   }
 
   key(i: number): number[] {

@@ -10,6 +10,8 @@ import type { WorkflowDefinition } from "./workflow-definition.js";
 /** The enrolment records (WORKFLOW#<id> / CONTACT#<id>). */
 export interface EnrolmentStore {
   getEnrolment(workflowId: string, contactId: string): Promise<Enrolment | undefined>;
+  /** Up to 100 contacts' enrolments in one read (BatchGetItem), by contact id. */
+  getEnrolments(workflowId: string, contactIds: readonly string[]): Promise<Map<string, Enrolment>>;
   /**
    * Writes a new enrolment unless another got there first: conditional on no enrolment, or on the
    * one read before (`replacing`) still being there. False when the condition failed.
@@ -42,32 +44,48 @@ export interface EnrolResult {
   skipped: number;
 }
 
+/** Enrolments read at once (BatchGetItem's 100 keys), and written and started at once. */
+export const ENROL_BATCH = 100;
+
 /**
- * Enrols contacts (members after the night, or a contact that just entered the segment): an enrolment
- * record first, then the execution named after it. If the start is lost (a crash in between), the
- * next enrolment of the same contact finds the record not started and starts it under the same name.
+ * Enrols contacts (members after the night, or a contact that just entered the segment), 100 at a
+ * time: their enrolments read in one request, then for each one due an enrolment record (a
+ * conditional write: another enrolment that got there first wins) and the execution named after it.
+ * The execution's first step marks the record started; a record not started (the start was lost to a
+ * crash) is started again under the same name, which Step Functions treats as the same execution.
+ * So a member costs 1/100 of a read request, a write and a start.
  */
 export async function enrolContacts(workflow: WorkflowDefinition, contactIds: Iterable<string>, deps: { enrolments: EnrolmentStore; starter: WorkflowStarter }, now: number): Promise<EnrolResult> {
   const result: EnrolResult = { enrolled: [], skipped: 0 };
-  for (const contactId of contactIds) {
-    const previous = await deps.enrolments.getEnrolment(workflow.id, contactId);
-    let enrolment: Enrolment;
-    if (previous && previous.outcome === undefined && !previous.started) {
-      enrolment = previous;
-    } else if (mayEnrol(previous, workflow, now)) {
-      const enrolledAt = new Date(now).toISOString();
-      enrolment = { workflowId: workflow.id, contactId, enrolledAt, executionName: executionName(workflow.id, contactId, enrolledAt), heldOut: isHeldOut(workflow, contactId) };
-      if (!(await deps.enrolments.putEnrolment(enrolment, previous))) {
+  const ids = [...new Set(contactIds)];
+  for (let from = 0; from < ids.length; from += ENROL_BATCH) {
+    const batch = ids.slice(from, from + ENROL_BATCH);
+    const previous = await deps.enrolments.getEnrolments(workflow.id, batch);
+    const due = await Promise.all(
+      batch.map(async (contactId): Promise<Enrolment | undefined> => {
+        const before = previous.get(contactId);
+        if (before && before.outcome === undefined && !before.started) return before;
+        if (!mayEnrol(before, workflow, now)) return undefined;
+        const enrolledAt = new Date(now).toISOString();
+        const enrolment: Enrolment = { workflowId: workflow.id, contactId, enrolledAt, executionName: executionName(workflow.id, contactId, enrolledAt), heldOut: isHeldOut(workflow, contactId) };
+        return (await deps.enrolments.putEnrolment(enrolment, before)) ? enrolment : undefined;
+      }),
+    );
+    for (const enrolment of due) {
+      if (!enrolment) {
         result.skipped++;
         continue;
       }
-    } else {
-      result.skipped++;
-      continue;
+      // One at a time: the starter paces the starts under Step Functions' quota. An execution already
+      // there (its first step has not marked the record yet) is the same enrolment.
+      const started = await deps.starter.start(workflow, enrolment.executionName, {
+        contactId: enrolment.contactId,
+        enrolledAt: enrolment.enrolledAt,
+        heldOut: enrolment.heldOut ?? isHeldOut(workflow, enrolment.contactId),
+      });
+      if (started === "started") result.enrolled.push(enrolment.contactId);
+      else result.skipped++;
     }
-    await deps.starter.start(workflow, enrolment.executionName, { contactId, enrolledAt: enrolment.enrolledAt, heldOut: enrolment.heldOut ?? isHeldOut(workflow, contactId) });
-    await deps.enrolments.updateEnrolment(workflow.id, contactId, { started: true });
-    result.enrolled.push(contactId);
   }
   return result;
 }
@@ -82,9 +100,10 @@ export async function assignCouponStep(
   await deps.enrolments.updateEnrolment(
     request.workflowId,
     request.contactId,
+    // The execution's first Lambda step (this or "Record not in segment") marks the enrolment started.
     outcome.status === "assigned"
-      ? { couponCode: outcome.code, couponExpiresAt: outcome.expiresAt }
-      : { outcome: "out-of-coupons", error: `coupon set ${request.couponSetId}: ${outcome.status}`, finishedAt: new Date(now).toISOString() },
+      ? { started: true, couponCode: outcome.code, couponExpiresAt: outcome.expiresAt }
+      : { started: true, outcome: "out-of-coupons", error: `coupon set ${request.couponSetId}: ${outcome.status}`, finishedAt: new Date(now).toISOString() },
   );
   return outcome;
 }
@@ -168,6 +187,7 @@ export async function recordOutcomeStep(
   now: number,
 ): Promise<{ outcome: WorkflowOutcome }> {
   await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, {
+    started: true,
     outcome: request.outcome,
     finishedAt: new Date(now).toISOString(),
     ...(request.error !== undefined && { error: request.error.slice(0, 1000) }),

@@ -72,7 +72,9 @@ export async function runWorkflow(local: LocalStore, dir: string, id: string, no
   const workflow = await runnableWorkflow(local, dir, id);
   const { runner, mail } = await localWorkflowRunner(local, [workflow], now);
   try {
-    const [enrolment] = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
+    const {
+      enrolments: [enrolment],
+    } = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
     const executions = await runner.settled();
     const sent = await mail.listMail();
     const box = saveMailbox(sent);
