@@ -181,8 +181,9 @@ async function importFile<T>(
   } catch (error) {
     return refused(report, error);
   }
-  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% read | {done} rows done`, stream: process.stderr, hideCursor: true }) : undefined;
-  bar?.start(source.size ?? 0, 0, { done: 0 });
+  // Rows done of the file's lines, with the time left: the reader runs ahead of the writes, so a bar of bytes read showed 100 % before a row was written.
+  const bar = options.progress && process.stderr.isTTY ? new SingleBar({ format: `importing ${label} {bar} {percentage}% | {value}/{total} rows | {eta_formatted} left`, stream: process.stderr, hideCursor: true, etaBuffer: 50 }) : undefined;
+  if (bar) bar.start(Math.max(1, (await countLines(source)) - 1), 0);
   let chunk: T[] = [];
   let lastRow = 1;
   const flush = async () => {
@@ -198,17 +199,17 @@ async function importFile<T>(
         { cause: error },
       );
     }
-    bar?.update({ done: report.rows });
+    bar?.update(report.rows);
   };
   const records = csvRecords(source, {
     required,
     ...(options.delimiter && { delimiter: options.delimiter }),
     ...(options.encoding && { encoding: options.encoding }),
-    ...(bar && { onProgress: (read: number) => bar.update(read) }),
   });
   try {
     for await (const { row, firstLine, record, problem, quoteSpan } of records) {
       lastRow = row;
+      bar?.update(report.rows);
       const parsed: ParsedRow<T> = problem ? { errors: [{ row, field: "", message: problem }] } : parseRow(record, row);
       if ("errors" in parsed && quoteSpan) {
         // A quote opened on firstLine took every line to `row` into one cell: each of them is named.
@@ -233,7 +234,11 @@ async function importFile<T>(
     if (error instanceof CsvFileError && report.rows === 0) return refused(report, error);
     throw error;
   } finally {
-    bar?.stop();
+    if (bar) {
+      bar.setTotal(Math.max(report.rows, 1));
+      bar.update(report.rows);
+      bar.stop();
+    }
   }
   return report;
 }
@@ -338,4 +343,13 @@ function contactRow(schema: ReturnType<typeof contactInput>) {
 /** One RowError per zod issue, named by the file's column. */
 function fieldErrors(error: z.ZodError, row: number, column: (field: string) => string): RowError[] {
   return error.issues.map((issue) => ({ row, field: column(issue.path.map(String).join(".")), message: issue.message }));
+}
+
+/** Line breaks in the source (a row's quoted line breaks count too: the bar's total is a little high then). */
+async function countLines(source: CsvSource): Promise<number> {
+  let lines = 1;
+  for await (const chunk of source.open() as AsyncIterable<Buffer>) {
+    for (let at = chunk.indexOf(10); at >= 0; at = chunk.indexOf(10, at + 1)) lines++;
+  }
+  return lines;
 }
