@@ -69,11 +69,12 @@ export function httpDependencies(env = handlerEnvironment()): HttpDependencies &
 }
 
 /**
- * How long a warm Lambda keeps a secret or parameter it fetched (Powertools Parameters' cache): a
- * rotated secret or a revoked API key takes effect within a minute. The authorizer's result cache
- * (lib/ingestion-api.ts) is at most as long, so a revoked key is refused within a minute end to end.
+ * How long a warm Lambda keeps a secret or parameter it fetched (Powertools Parameters' cache). The
+ * two caches add up: a key revoked just after this cache was filled is still in it for this long, and
+ * an answer the authorizer gave at its last moment is kept by API Gateway for its result cache
+ * (lib/ingestion-api.ts, 30 s) — so each is half a minute, and a revoked key is refused within 60 s.
  */
-export const PARAMETER_MAX_AGE_SECONDS = 60;
+export const PARAMETER_MAX_AGE_SECONDS = 30;
 
 let secrets: SecretsProvider | undefined;
 let parameters: SSMProvider | undefined;

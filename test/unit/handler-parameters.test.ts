@@ -37,7 +37,7 @@ describe("API key hashes from SSM, cached for a minute", () => {
     expect(await authorize(request("key-revoked"))).toEqual({ isAuthorized: true });
     expect(mock.commandCalls(GetParameterCommand)).toHaveLength(1);
 
-    // Act / Assess: past the minute the list is read again and the revoked key is refused.
+    // Act / Assess: past the cache's age the list is read again and the revoked key is refused.
     vi.setSystemTime(START + (PARAMETER_MAX_AGE_SECONDS + 1) * 1000);
     expect(await authorize(request("key-revoked"))).toEqual({ isAuthorized: false });
     expect(await authorize(request("key-kept"))).toEqual({ isAuthorized: true });
