@@ -41,5 +41,6 @@ describe("npm start", () => {
     expect(readFileSync(report, "utf8")).toContain('data-lift="low-clv-relative-reactivation"');
     expect(scores.every((s) => s.churnRisk !== null && s.churnRisk >= 0 && s.churnRisk <= 1)).toBe(true);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(4340);
-  }, 600_000);
+    // The whole demo on a busy 2-core machine: a limit for a hung run, not a speed check (npm run bench).
+  }, 1_800_000);
 });
