@@ -7,30 +7,24 @@ import { csvText, neutralisedCell } from "../../functions/adapters/csv/csv-text.
 import { segmentCsv, type SegmentExportStore } from "../../functions/adapters/csv/segment-csv.js";
 import type { ContactScores } from "../../functions/domain/clv/contact-scores.js";
 import { writeScoresCsv } from "../../functions/local/cli/score-command.js";
+import { contactScores } from "../support/contact-scores.js";
 
 /** Cells a spreadsheet runs as formulas (OWASP, "CSV Injection"), as a store's contact ids, names or addresses could hold them. */
 const HOSTILE = ['=HYPERLINK("http://x.example","y")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1+1", "\r=1+1"];
 
-const scores = (contactId: string, historicClv = 12.5): ContactScores => ({
-  contactId,
-  orderCount: 2,
-  firstOrderAt: "2024-01-01T00:00:00.000Z",
-  lastOrderAt: "2024-02-01T00:00:00.000Z",
-  historicClv,
-  averageOrderValue: historicClv / 2,
-  averageDaysBetweenOrders: 31,
-  predictedOrders12m: null,
-  predictedClv12m: null,
-  totalClv: null,
-  pAlive: null,
-  churnRisk: null,
-  churnBand: null,
-  expectedNextOrderAt: null,
-  rfmRecency: 3,
-  rfmFrequency: 3,
-  rfmMonetary: 3,
-  rfmGroup: "Need attention",
-} as ContactScores);
+const scores = (contactId: string, historicClv = 12.5): ContactScores =>
+  contactScores({
+    contactId,
+    orderCount: 2,
+    lastOrderAt: "2024-02-01T00:00:00.000Z",
+    historicClv,
+    averageOrderValue: historicClv / 2,
+    averageDaysBetweenOrders: 31,
+    rfmRecency: 3,
+    rfmFrequency: 3,
+    rfmMonetary: 3,
+    rfmGroup: "Need attention",
+  });
 
 describe("CSV injection: every CSV this system writes", () => {
   it("neutralises text cells that start a formula with a leading quote, and leaves others alone", () => {
