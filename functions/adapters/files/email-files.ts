@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoPath } from "../../local/repo-path.js";
 import { z } from "zod";
 import { compileTemplate, TEMPLATE_PARTS, TemplateError, templateVariables, type EmailTemplate } from "../../domain/email/template.js";
 
@@ -14,7 +14,8 @@ export function emailsDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.EMAILS_DIR) return env.EMAILS_DIR;
   // In a Lambda the bundle is the task root, and import.meta.url is not there to lean on.
   if (env.LAMBDA_TASK_ROOT) return join(env.LAMBDA_TASK_ROOT, "emails");
-  return fileURLToPath(new URL("../../../emails/", import.meta.url));
+  // From source and from the compiled dist/ alike (repo-path.ts).
+  return repoPath("emails");
 }
 
 const EmailSettingsFile = z.strictObject({

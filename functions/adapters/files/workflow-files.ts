@@ -1,14 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { repoPath } from "../../local/repo-path.js";
 import { segmentTemplates } from "../../domain/segments/segment-templates.js";
 import type { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
 import { parseWorkflowFiles, WorkflowFileError, type WorkflowCatalogue } from "../../domain/workflows/workflow-file.js";
 import { emailTemplateNames } from "./email-files.js";
 
 /** The project's workflow files: one JSON file per workflow. */
-export const WORKFLOWS_DIR = fileURLToPath(new URL("../../../workflows/", import.meta.url));
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const WORKFLOWS_DIR = repoPath("workflows");
+// From source and from the compiled dist/ alike (repo-path.ts); import.meta.url differs between them.
+const ROOT = repoPath();
 
 /** The built-in segment templates every store has (segment-templates.ts). */
 export const builtInSegmentIds: ReadonlySet<string> = new Set(segmentTemplates.map((s) => s.id));
