@@ -77,7 +77,7 @@ export class ClvStack extends Stack {
       table: this.store.table,
       apiKeyHashes: props.apiKeyHashes ?? [],
       storeName: props.storeName ?? "The shop",
-      workflowIds: workflows.map((w) => w.id),
+      workflows,
     });
     this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
     const senderIdentity = props.senderIdentity ?? "shop.example";

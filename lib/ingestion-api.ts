@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import { API_THROTTLE } from "../functions/handlers/http/http-json.js";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { handlerFunction } from "./lambda-function.js";
+import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 
 /** How long API Gateway keeps an authorizer's answer for one key. */
 export const API_KEY_RESULT_CACHE = Duration.seconds(30);
@@ -32,10 +33,11 @@ export interface IngestionApiProps {
    */
   readonly storeName?: string;
   /**
-   * The workflows deployed: where GET /contacts/{id} finds a contact's enrolments and DELETE erases them.
+   * The workflows deployed: where GET /contacts/{id} finds a contact's enrolments and DELETE erases them,
+   * and what GET /workflows and GET /workflows/{id} report on (funnel and lift, from their enrolment records).
    * @default none
    */
-  readonly workflowIds?: readonly string[];
+  readonly workflows?: readonly WorkflowDefinition[];
 }
 
 /**
@@ -71,11 +73,11 @@ export class IngestionApi extends Construct {
         TABLE_NAME: props.table.tableName,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
         ...(props.storeName !== undefined && { STORE_NAME: props.storeName }),
-        ...(props.workflowIds?.length && { WORKFLOW_IDS: props.workflowIds.join(",") }),
+        ...(props.workflows?.length && { WORKFLOWS: JSON.stringify(props.workflows) }),
       },
     });
     // What the store's routes call (contacts, orders, events, coupon codes; an erasure's Query of the
-    // contact's partition and its batch deletes): no Scan. The segment export's route brings its own
+    // contact's partition and its batch deletes; a workflow's enrolments, one Query of its partition): no Scan. The segment export's route brings its own
     // rights (SegmentExport.grantExport).
     props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:Query");
     this.handler = apiFunction;
@@ -100,6 +102,8 @@ export class IngestionApi extends Construct {
     this.api.addRoutes({ path: "/events", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/coupon-sets/{id}/codes", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/segments/{id}/export", methods: [HttpMethod.POST], integration });
+    this.api.addRoutes({ path: "/workflows", methods: [HttpMethod.GET], integration });
+    this.api.addRoutes({ path: "/workflows/{id}", methods: [HttpMethod.GET], integration });
     // The footer link's page (GET, changes nothing) and its buttons and one-click (POST): throttled by the stage like every route.
     for (const route of this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() })) {
       Validations.of(route).acknowledge({

@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command): Command {
     .option("--dynamo-port <port>", "dynalite's port", "8000")
     .addOption(storeCurrencyOption())
     .action(async (options: { port: string; dynamoPort: string; currency: string }) => {
-      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }] = await Promise.all([
+      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }, { storeWorkflows }, { WORKFLOWS_DIR }] = await Promise.all([
         import("node:crypto"),
         import("../../functions/local/local-store.js"),
         import("../../functions/local/http-server.js"),
@@ -26,6 +26,8 @@ export function registerServeCommand(program: Command): Command {
         import("../../functions/domain/store/unsubscribe-token.js"),
         import("../../functions/local/local-settings.js"),
         import("../../functions/local/cli/contact-commands.js"),
+        import("../../functions/local/cli/workflow-commands.js"),
+        import("../../functions/adapters/files/workflow-files.js"),
       ]);
       const local = await openLocalStore({ port: Number(options.dynamoPort) }).catch((error: unknown) => {
         throw portTaken(error, options.dynamoPort, "--dynamo-port", "DynamoDB (dynalite)");
@@ -34,7 +36,18 @@ export function registerServeCommand(program: Command): Command {
       // The secret the demo and `clv workflows run` sign their mail's links with (local-settings.ts), so those links work here.
       const secret = localUnsubscribeSecret();
       const server = await startLocalApi(
-        { store: local.store, coupons: new CouponStore(local.client, local.tableName), clock: Date.now, orderRules: { storeCurrency: options.currency }, unsubscribeSecret: async () => secret, storeName: LOCAL_STORE.name, workflowIds: knownWorkflowIds(), apiKeyHashes: [hashApiKey(apiKey)] },
+        {
+          store: local.store,
+          coupons: new CouponStore(local.client, local.tableName),
+          clock: Date.now,
+          orderRules: { storeCurrency: options.currency },
+          unsubscribeSecret: async () => secret,
+          storeName: LOCAL_STORE.name,
+          workflowIds: knownWorkflowIds(),
+          // Read on each request, as `clv workflows status` does: a workflow file added while serving is answered for.
+          workflows: { definitions: () => storeWorkflows(local.store, WORKFLOWS_DIR), enrolments: local.store },
+          apiKeyHashes: [hashApiKey(apiKey)],
+        },
         Number(options.port),
       ).catch(async (error: unknown) => {
         await local.close();

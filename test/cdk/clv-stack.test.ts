@@ -33,6 +33,8 @@ describe("the ingestion API", () => {
       "DELETE /contacts/{id}",
       "GET /contacts/{id}",
       "GET /unsubscribe",
+      "GET /workflows",
+      "GET /workflows/{id}",
       "POST /coupon-sets/{id}/codes",
       "POST /events",
       "POST /orders",
@@ -42,6 +44,23 @@ describe("the ingestion API", () => {
     ]);
     for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe(route.RouteKey.endsWith(" /unsubscribe") ? "NONE" : "CUSTOM");
     template.hasResourceProperties("AWS::ApiGatewayV2::Authorizer", { AuthorizerType: "REQUEST", EnableSimpleResponses: true, IdentitySource: ["$request.header.x-api-key"] });
+  });
+
+  it("answers GET /workflows/{id} from the workflows deployed, reading their enrolments with a Query and no Scan", () => {
+    // Prepare
+    const handlers = Object.entries(template.findResources("AWS::Lambda::Function")).filter(([id]) => id.startsWith("IngestionHandler"));
+    const [[handlerId, handler]] = handlers as [[string, { Properties: { Environment: { Variables: { WORKFLOWS: string } }; Role: { "Fn::GetAtt": [string] } } }]];
+    const integrations = Object.values(template.findResources("AWS::ApiGatewayV2::Integration")).map((i) => JSON.stringify(i.Properties.IntegrationUri));
+    const route = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).find((r) => r.Properties.RouteKey === "GET /workflows/{id}")!;
+    const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === handler.Properties.Role["Fn::GetAtt"][0]));
+    const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
+
+    // Assess
+    expect((JSON.parse(handler.Properties.Environment.Variables.WORKFLOWS) as { id: string }[]).map((w) => w.id).sort()).toEqual(["low-clv-reactivation", "low-clv-relative-reactivation", "win-back"]);
+    expect(integrations.some((uri) => uri.includes(handlerId))).toBe(true);
+    expect(route.Properties.AuthorizationType).toBe("CUSTOM");
+    expect(actions).toContain("dynamodb:Query");
+    expect(actions).not.toContain("dynamodb:Scan");
   });
 
   it("keeps the API keys only as hashes in SSM, and the unsubscribe secret in Secrets Manager", () => {

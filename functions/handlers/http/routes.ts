@@ -13,6 +13,9 @@ import { CHOICE_FIELD, choices, unsubscribePage } from "./unsubscribe-pages.js";
 import { SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import { SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
 import type { SegmentExportLink } from "../../adapters/s3/segment-export.js";
+import type { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
+import type { EnrolmentStore } from "../../domain/workflows/workflow-steps.js";
+import { workflowStatusOf } from "../../domain/workflows/workflow-status.js";
 
 export interface HttpDependencies {
   store: StoreData;
@@ -28,6 +31,11 @@ export interface HttpDependencies {
   storeName?: string;
   /** The workflows the deployment runs: where GET /contacts/{id} looks for enrolments and DELETE erases them. */
   workflowIds?: readonly string[];
+  /**
+   * The workflows deployed, with where their enrolment records are read: GET /workflows and
+   * GET /workflows/{id} answer their funnel and lift. Without them the list is empty.
+   */
+  workflows?: { definitions: () => Promise<readonly WorkflowDefinition[]>; enrolments: Pick<EnrolmentStore, "listEnrolments"> };
 }
 
 type Route = (event: APIGatewayProxyEventV2, deps: HttpDependencies) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -198,6 +206,31 @@ export const postSegmentExport: Route = (event, { exportSegment }) =>
     }
   });
 
+/** GET /workflows: each workflow deployed, once, with its funnel and lift (as `clv workflows list`). */
+export const listWorkflows: Route = (_event, { workflows }) =>
+  respond(async () => {
+    const definitions = (await workflows?.definitions()) ?? [];
+    const statuses = await Promise.all(definitions.map((w) => workflowStatusOf(w, workflows!.enrolments.listEnrolments(w.id))));
+    return json(200, { workflows: statuses });
+  });
+
+/**
+ * GET /workflows/{id}: the workflow, its funnel and its lift (mailed against held out: conversion in the
+ * window, revenue per contact, incremental conversions and revenue with 95 % intervals), and how its
+ * enrolments ended: what `clv workflows status` prints. An unknown id → 404 naming the ids there are.
+ */
+export const getWorkflow: Route = (event, { workflows }) =>
+  respond(async () => {
+    const id = event.pathParameters?.id ?? "";
+    const definitions = (await workflows?.definitions()) ?? [];
+    const workflow = definitions.find((w) => w.id === id);
+    if (!workflow) {
+      const ids = definitions.map((w) => w.id);
+      throw new HttpError(404, { error: `no workflow "${id}"; the workflows are: ${ids.join(", ") || "none"}`, workflows: ids });
+    }
+    return json(200, await workflowStatusOf(workflow, workflows!.enrolments.listEnrolments(workflow.id)));
+  });
+
 /** The routes by API Gateway route key. */
 export const routes: Record<string, Route> = {
   "PUT /contacts/{id}": putContact,
@@ -209,6 +242,8 @@ export const routes: Record<string, Route> = {
   "POST /unsubscribe": postUnsubscribe,
   "POST /coupon-sets/{id}/codes": postCouponCodes,
   "POST /segments/{id}/export": postSegmentExport,
+  "GET /workflows": listWorkflows,
+  "GET /workflows/{id}": getWorkflow,
 };
 
 /** The routes that a signed token protects instead of an API key. */

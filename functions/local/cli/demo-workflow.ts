@@ -4,7 +4,7 @@ import { DynamoDbSendLog } from "../../adapters/dynamodb/send-log.js";
 import { SesMailer, sesClient } from "../../adapters/ses/ses-mailer.js";
 import { EmailSettings } from "../../domain/email/send-workflow-email.js";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
-import { workflowFunnel, type Enrolment } from "../../domain/workflows/enrolment.js";
+import { workflowStatusOf } from "../../domain/workflows/workflow-status.js";
 import type { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
 import { profileKey } from "../../domain/store/table-keys.js";
 import { loadWorkflows, shippedWorkflow } from "../../adapters/files/workflow-files.js";
@@ -122,9 +122,7 @@ export async function enrolledWorkflowFunnels(store: LocalStore["store"], dir?: 
 
 /** A workflow's funnel from its enrolment records. */
 export async function funnelOf(store: LocalStore["store"], workflow: WorkflowDefinition): Promise<WorkflowFunnel> {
-  const enrolments: Enrolment[] = [];
-  for await (const page of store.listEnrolments(workflow.id)) enrolments.push(...page);
-  return workflowFunnel(workflow, enrolments);
+  return (await workflowStatusOf(workflow, store.listEnrolments(workflow.id))).funnel;
 }
 
 /** The funnel as the marketer reads it, then the lift: mailed against held out. */

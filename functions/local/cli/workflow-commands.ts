@@ -4,6 +4,7 @@ import { builtInSegmentIds, loadWorkflows, readWorkflowFiles } from "../../adapt
 import { parseWorkflowFiles } from "../../domain/workflows/workflow-file.js";
 import { enrolSegmentMembers } from "../../domain/workflows/enrol-members.js";
 import { waitText, type WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
+import { workflowStatusOf } from "../../domain/workflows/workflow-status.js";
 import type { LocalStore } from "../local-store.js";
 import { saveMailbox } from "../local-mailbox.js";
 import { funnelOf, funnelReport, localWorkflowRunner } from "./demo-workflow.js";
@@ -33,6 +34,11 @@ export async function runnableWorkflow(local: LocalStore, dir: string, id: strin
   return workflow;
 }
 
+/** The workflow files checked against the built-in segments and those the table defines (not its coupon sets). */
+export async function storeWorkflows(store: LocalStore["store"], dir: string): Promise<WorkflowDefinition[]> {
+  return loadWorkflows({ dir, extraSegments: (await store.listSegmentDefinitions()).map((s) => s.id) });
+}
+
 function workflowById(workflows: readonly WorkflowDefinition[], id: string): WorkflowDefinition {
   const workflow = workflows.find((w) => w.id === id);
   if (!workflow) throw new Error(`no workflow "${id}"; the workflow files define: ${workflows.map((w) => w.id).join(", ") || "none"}`);
@@ -56,7 +62,7 @@ export async function validateWorkflowFiles(options: { dir: string; offline?: bo
 export async function listWorkflows(local: LocalStore, dir: string): Promise<string[]> {
   const coupons = new CouponStore(local.client, local.tableName);
   const lines: string[] = [];
-  for (const w of loadWorkflows({ dir, extraSegments: (await local.store.listSegmentDefinitions()).map((s) => s.id) })) {
+  for (const w of await storeWorkflows(local.store, dir)) {
     const stock = await coupons.couponStock(w.couponSetId);
     const f = await funnelOf(local.store, w);
     const lift = f.lift.conversionDifference;
@@ -90,10 +96,8 @@ export async function runWorkflow(local: LocalStore, dir: string, id: string, no
 
 /** `clv workflows status`: the funnel with its lift and how the enrolments ended, as JSON (or the text lines). */
 export async function workflowStatus(local: LocalStore, dir: string, id: string, options: { text?: boolean } = {}): Promise<string[]> {
-  const workflow = workflowById(loadWorkflows({ dir, extraSegments: (await local.store.listSegmentDefinitions()).map((s) => s.id) }), id);
-  const funnel = await funnelOf(local.store, workflow);
-  if (options.text) return funnelReport(funnel, undefined, (n) => n.toFixed(2));
-  const outcomes: Record<string, number> = {};
-  for await (const page of local.store.listEnrolments(workflow.id)) for (const e of page) outcomes[e.outcome ?? "running"] = (outcomes[e.outcome ?? "running"] ?? 0) + 1;
-  return [JSON.stringify({ workflow, funnel, outcomes }, null, 2)];
+  const workflow = workflowById(await storeWorkflows(local.store, dir), id);
+  const status = await workflowStatusOf(workflow, local.store.listEnrolments(workflow.id));
+  if (options.text) return funnelReport(status.funnel, undefined, (n) => n.toFixed(2));
+  return [JSON.stringify(status, null, 2)];
 }
