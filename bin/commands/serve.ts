@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command): Command {
     .option("--dynamo-port <port>", "dynalite's port", "8000")
     .addOption(storeCurrencyOption())
     .action(async (options: { port: string; dynamoPort: string; currency: string }) => {
-      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }, { storeWorkflows }, { WORKFLOWS_DIR }] = await Promise.all([
+      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }, { storeWorkflows }, { WORKFLOWS_DIR }, { DEFAULT_MAILBOX }] = await Promise.all([
         import("node:crypto"),
         import("../../functions/local/local-store.js"),
         import("../../functions/local/http-server.js"),
@@ -28,6 +28,7 @@ export function registerServeCommand(program: Command): Command {
         import("../../functions/local/cli/contact-commands.js"),
         import("../../functions/local/cli/workflow-commands.js"),
         import("../../functions/adapters/files/workflow-files.js"),
+        import("../../functions/local/local-mailbox.js"),
       ]);
       const local = await openLocalStore({ port: Number(options.dynamoPort) }).catch((error: unknown) => {
         throw portTaken(error, options.dynamoPort, "--dynamo-port", "DynamoDB (dynalite)");
@@ -47,6 +48,7 @@ export function registerServeCommand(program: Command): Command {
           // Read on each request, as `clv workflows status` does: a workflow file added while serving is answered for.
           workflows: { definitions: () => storeWorkflows(local.store, WORKFLOWS_DIR), enrolments: local.store },
           apiKeyHashes: [hashApiKey(apiKey)],
+          mailbox: DEFAULT_MAILBOX,
         },
         Number(options.port),
       ).catch(async (error: unknown) => {
@@ -57,6 +59,8 @@ export function registerServeCommand(program: Command): Command {
       console.log(`DynamoDB (dynalite): ${local.endpoint}, table ${local.tableName}`);
       console.log(`HTTP API:            ${api} (store currency ${options.currency})`);
       console.log(`API key:             ${apiKey}`);
+      console.log(`Local mail:          ${api}/mail/ (every mail npm start and clv workflows run sent, kept in ${DEFAULT_MAILBOX}/)`);
+      console.log(`Workflows:           ${api}/workflows (with the API key: each workflow's funnel and lift)`);
       console.log(`Unsubscribe link for contact c-1: ${api}/unsubscribe?token=${signUnsubscribeToken("c-1", Date.now(), secret)}`);
       console.log("Try it (see README.md):");
       console.log(`  curl -X PUT ${api}/contacts/c-1 -H 'x-api-key: ${apiKey}' -H 'content-type: application/json' -d '{"email":"ann@example.com","subscription":"subscribed","consentAt":"2024-05-01T09:00:00Z"}'`);

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { isKnownApiKey } from "../domain/store/api-keys.js";
 import { API_THROTTLE, MAX_BODY_BYTES } from "../handlers/http/http-json.js";
 import { publicRoutes, routes, type HttpDependencies } from "../handlers/http/routes.js";
+import { mailboxPage } from "./local-mailbox.js";
 import { renderReport } from "./report/render-report.js";
 import { isReportStore, readReportInput, type ReportOptions } from "./report/store-report.js";
 
@@ -10,6 +11,8 @@ export interface LocalApiOptions extends HttpDependencies {
   apiKeyHashes: readonly string[];
   /** The report's title, currency and workflow funnels for GET /report. */
   report?: ReportOptions;
+  /** The folder of mail kept by local runs (saveMailbox), shown at GET /mail/; not served when not given. */
+  mailbox?: string;
   /**
    * Requests per second per route, steady and burst, as API Gateway's stage throttling (API_THROTTLE
    * by default), on its own clock (Date.now unless a test moves time); false for none.
@@ -77,6 +80,13 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
         const input = await readReportInput(options.store, { now: options.clock, ...options.report });
         return send(200, renderReport(input), { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
       }
+      // The mail local runs sent, as kept in the mailbox folder: like /report, a page for a browser on
+      // this machine (the server listens on 127.0.0.1), without an API key.
+      if (req.method === "GET" && options.mailbox !== undefined && (url.pathname === "/mail" || url.pathname.startsWith("/mail/"))) {
+        if (url.pathname === "/mail") return send(301, "", { location: "/mail/" });
+        const page = mailboxPage(decodedPathPart(url.pathname.slice("/mail/".length)), options.mailbox);
+        return send(page.status, page.body, page.headers);
+      }
       const match = routePatterns.map((r) => ({ r, m: req.method === r.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
       if (!match?.m) return send(404, { message: "Not Found" });
       const { r, m } = match;
@@ -118,6 +128,15 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
       resolve(server);
     });
   });
+}
+
+/** A path segment decoded, or "%" (which no route or file is named) when its escapes are broken. */
+function decodedPathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return "%";
+  }
 }
 
 /**
