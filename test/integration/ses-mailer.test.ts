@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { Readable } from "node:stream";
 import type { Server } from "node:http";
 import { parseHTML } from "linkedom";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +189,30 @@ describe("the send log in dynalite", () => {
     expect(await sendLog.read(key("stale"))).toMatchObject({ status: "claimed", attempt: (second as { attempt: string }).attempt });
     await sendLog.release(key("stale"), { attempt: (second as { attempt: string }).attempt });
     expect(await sendLog.read(key("stale"))).toBeUndefined();
+  });
+
+  it("takes its own claim when the SDK tried the put again after losing its answer", async () => {
+    // Prepare: a transport that passes the first claim's put on to dynalite and loses the answer, as a reset connection does.
+    type Handler = { handle(request: { headers: Record<string, string> }, options?: unknown): Promise<{ response: { body: Readable } }> };
+    const inner = client().config.requestHandler as unknown as Handler;
+    let lost = 0;
+    const handle: Handler["handle"] = async (request, options) => {
+      const answer = await inner.handle(request, options);
+      if (lost > 0 || request.headers["x-amz-target"] !== "DynamoDB_20120810.PutItem") return answer;
+      lost++;
+      answer.response.body.resume();
+      throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    };
+    const resetOnce = new DynamoDbSendLog(storeClient({ endpoint: dynamo.endpoint, requestHandler: { handle } as never }), TABLE);
+
+    // Act
+    const claim = await resetOnce.claim(key("reset"), { now: NOW, staleBefore: NOW - STALE_CLAIM_MS, templateId: "t" });
+
+    // Assess: the key is this attempt's, and another attempt still finds it taken.
+    expect(lost).toBe(1);
+    expect(claim.status).toBe("claimed");
+    expect(await sendLog.read(key("reset"))).toMatchObject({ status: "claimed", attempt: (claim as { attempt: string }).attempt });
+    expect((await claimAt("reset", NOW)).status).toBe("in-progress");
   });
 
   it("keeps the first message id, and never releases a sent record", async () => {

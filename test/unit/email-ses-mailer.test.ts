@@ -78,6 +78,9 @@ describe("classifySesError", () => {
     ["an internal error", serviceError("InternalFailure", 500), "no"],
     ["a timeout", networkError("TimeoutError"), "unknown"],
     ["a reset connection", networkError("Error", "ECONNRESET"), "unknown"],
+    // No connection, so nothing of the request left: the claim is released and a retry sends.
+    ["a refused connection", networkError("Error", "ECONNREFUSED"), "no"],
+    ["a host not found", networkError("Error", "ENOTFOUND"), "no"],
     ["something unheard of", "a string", "unknown"],
   ])("%s is retryable, delivery %s", (_, error, delivery) => {
     const classified = classifySesError(error);

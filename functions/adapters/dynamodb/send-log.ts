@@ -60,6 +60,8 @@ export class DynamoDbSendLog implements SendLog {
       }
       const found = await this.read(key);
       if (found?.status === "sent") return { status: "sent", messageId: found.messageId, sentAt: found.sentAt };
+      // The SDK tried the put again after its answer was lost (a reset connection): the claim is this attempt's own.
+      if (found?.status === "claimed" && found.attempt === attempt) return { status: "claimed", attempt };
       if (found) return { status: "in-progress", claimedAt: new Date(found.claimedAt).toISOString() };
     }
     throw new Error(`the send record ${key.idempotencyKey} of contact ${key.contactId} keeps appearing and vanishing; another sender is claiming and releasing it`);

@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { Mailer, OutgoingEmail } from "../../domain/email/ports.js";
 import { PermanentSendError, RetryableSendError } from "../../domain/email/send-errors.js";
@@ -9,12 +10,17 @@ import { PermanentSendError, RetryableSendError } from "../../domain/email/send-
  * One try per request: SendEmail takes no idempotency token, so an SDK retry after a lost response
  * would send the mail twice behind the send log's back. Retries happen one level up (Step Functions),
  * through the send log, which knows what already went.
+ *
+ * Locally each send opens its own connection: on a kept-alive one, the server's closing of an idle
+ * socket can cross the next request, which then fails with ECONNRESET, and a reset cannot tell whether
+ * the mail left, so the send log keeps its claim and the step's retries find it taken (on a busy
+ * machine, a few executions of every demo failed so). A refused connection is a clear "not sent".
  */
 export function sesClient(endpoint?: string): SESv2Client {
   return new SESv2Client({
     maxAttempts: 1,
     ...(endpoint
-      ? { endpoint, region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+      ? { endpoint, region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestHandler: { httpAgent: new Agent({ keepAlive: false }) } }
       : { region: process.env.AWS_REGION }),
   });
 }
@@ -62,7 +68,9 @@ const RETRYABLE = new Set(["TooManyRequestsException", "ThrottlingException", "L
 /** Errors that repeat whatever the wait: the content, the sender, the account or the request is wrong. */
 const PERMANENT = new Set(["MessageRejected", "MailFromDomainNotVerifiedException", "AccountSuspendedException", "SendingPausedException", "BadRequestException", "NotFoundException"]);
 /** Network errors that mean no answer came, whether or not SES got the request. */
-const NO_ANSWER = new Set(["TimeoutError", "RequestTimeout", "AbortError", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND"]);
+const NO_ANSWER = new Set(["TimeoutError", "RequestTimeout", "AbortError", "ECONNRESET", "ETIMEDOUT", "EPIPE"]);
+/** Network errors before a connection existed (refused, the name not resolved): nothing of the request left. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENOTFOUND"]);
 
 interface SdkError {
   name?: string;
@@ -74,7 +82,8 @@ interface SdkError {
 
 /**
  * Sorts an SES (or network) error into what a retry policy needs: RetryableSendError with
- * `delivery: "no"` when SES answered that it did not take the mail (throttled, quota, 5xx),
+ * `delivery: "no"` when SES answered that it did not take the mail (throttled, quota, 5xx) or no
+ * connection was made (refused, the host not found),
  * `delivery: "unknown"` when no answer came; PermanentSendError for everything else SES refused.
  */
 export function classifySesError(error: unknown): RetryableSendError | PermanentSendError {
@@ -86,6 +95,7 @@ export function classifySesError(error: unknown): RetryableSendError | Permanent
   if (RETRYABLE.has(name) || status === 429) return new RetryableSendError(name, message, "no");
   if (status !== undefined && status >= 500) return new RetryableSendError(name, message, "no");
   if (status !== undefined && status >= 400) return new PermanentSendError(name, message);
+  if (NOT_CONNECTED.has(name) || (e.code !== undefined && NOT_CONNECTED.has(e.code))) return new RetryableSendError(e.code ?? name, message, "no");
   if (NO_ANSWER.has(name) || (e.code !== undefined && NO_ANSWER.has(e.code))) return new RetryableSendError(e.code ?? name, message, "unknown");
   // Neither an answer nor a known network failure: it may have been sent, and a retry will tell.
   return new RetryableSendError(name, message, "unknown");
