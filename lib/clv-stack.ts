@@ -97,8 +97,8 @@ export class ClvStack extends Stack {
       unsubscribeSecret: this.ingestion.unsubscribeSecret,
     });
     this.segmentExport = new SegmentExport(this, "SegmentExport", { table: this.store.table });
-    // The API's POST /segments/{id}/export runs the same export in its own Lambda.
-    this.segmentExport.grantExport(this.ingestion.handler);
+    // The API's POST /segments/{id}/export starts export jobs and GET /exports/{id} answers them.
+    this.segmentExport.grantRequest(this.ingestion.handler);
     Validations.of(this.segmentExport.bucket).acknowledge({
       id: "AwsSolutions-S1",
       reason:

@@ -77,8 +77,8 @@ export class IngestionApi extends Construct {
       },
     });
     // What the store's routes call (contacts, orders, events, coupon codes; an erasure's Query of the
-    // contact's partition and its batch deletes; a workflow's enrolments, one Query of its partition): no Scan. The segment export's route brings its own
-    // rights (SegmentExport.grantExport).
+    // contact's partition and its batch deletes; a workflow's enrolments, one Query of its partition): no Scan. The segment export's routes bring their own
+    // rights (SegmentExport.grantRequest).
     props.table.grant(apiFunction, "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:Query");
     this.handler = apiFunction;
     grantSecretValue(unsubscribeSecret, apiFunction);
@@ -104,6 +104,7 @@ export class IngestionApi extends Construct {
     this.api.addRoutes({ path: "/segments/{id}/export", methods: [HttpMethod.POST], integration });
     this.api.addRoutes({ path: "/workflows", methods: [HttpMethod.GET], integration });
     this.api.addRoutes({ path: "/workflows/{id}", methods: [HttpMethod.GET], integration });
+    this.api.addRoutes({ path: "/exports/{id}", methods: [HttpMethod.GET], integration });
     // The footer link's page (GET, changes nothing) and its buttons and one-click (POST): throttled by the stage like every route.
     for (const route of this.api.addRoutes({ path: "/unsubscribe", methods: [HttpMethod.GET, HttpMethod.POST], integration, authorizer: new HttpNoneAuthorizer() })) {
       Validations.of(route).acknowledge({

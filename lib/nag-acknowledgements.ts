@@ -39,7 +39,7 @@ export const WILDCARD_GRANTS: readonly WildcardGrant[] = [
       "In the SES sandbox a send is authorized against each recipient's verified identity as well as the sender's, and recipients are known only at send time; the statement is limited by ses:FromAddress to the store's own sender address(es) and to the stack's configuration set.",
   },
   {
-    actions: /^s3:(GetObject|PutObject)$/,
+    actions: /^s3:(GetObject|PutObject|AbortMultipartUpload)$/,
     resources: /^<[A-Za-z0-9]+\.Arn>\/[A-Za-z0-9_-]+\/\*$/,
     reason: "Objects under one key prefix of the stack's own bucket (imports/, reports/, exports/): the keys are the store's file names, known only when a file arrives.",
   },

@@ -17,7 +17,7 @@ export function registerServeCommand(program: Command): Command {
     .option("--dynamo-port <port>", "dynalite's port", "8000")
     .addOption(storeCurrencyOption())
     .action(async (options: { port: string; dynamoPort: string; currency: string }) => {
-      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }, { storeWorkflows }, { WORKFLOWS_DIR }, { DEFAULT_MAILBOX }] = await Promise.all([
+      const [{ randomBytes }, { openLocalStore }, { startLocalApi }, { CouponStore }, { hashApiKey }, { signUnsubscribeToken }, { LOCAL_STORE, localUnsubscribeSecret }, { knownWorkflowIds }, { storeWorkflows }, { WORKFLOWS_DIR }, { DEFAULT_MAILBOX }, { localSegmentExports }] = await Promise.all([
         import("node:crypto"),
         import("../../functions/local/local-store.js"),
         import("../../functions/local/http-server.js"),
@@ -29,6 +29,7 @@ export function registerServeCommand(program: Command): Command {
         import("../../functions/local/cli/workflow-commands.js"),
         import("../../functions/adapters/files/workflow-files.js"),
         import("../../functions/local/local-mailbox.js"),
+        import("../../functions/local/local-exports.js"),
       ]);
       const local = await openLocalStore({ port: Number(options.dynamoPort) }).catch((error: unknown) => {
         throw portTaken(error, options.dynamoPort, "--dynamo-port", "DynamoDB (dynalite)");
@@ -47,6 +48,7 @@ export function registerServeCommand(program: Command): Command {
           workflowIds: knownWorkflowIds(),
           // Read on each request, as `clv workflows status` does: a workflow file added while serving is answered for.
           workflows: { definitions: () => storeWorkflows(local.store, WORKFLOWS_DIR), enrolments: local.store },
+          exports: localSegmentExports(local.store),
           apiKeyHashes: [hashApiKey(apiKey)],
           mailbox: DEFAULT_MAILBOX,
         },

@@ -3,14 +3,14 @@ import { json } from "./http/http-json.js";
 import { routes, type HttpDependencies } from "./http/routes.js";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { httpDependencies, lambdaHandler } from "./runtime.js";
-import { exportSegmentHandler, segmentExportDependencies } from "./segment-export.js";
+import { segmentExports } from "../domain/segments/segment-export-job.js";
+import { segmentExportPorts } from "./segment-export.js";
 
-/** The API's dependencies, with the segment export when the stack gave this Lambda an exports bucket. */
+/** The API's dependencies, with the segment export jobs when the stack gave this Lambda an exports bucket. */
 function apiDependencies(): HttpDependencies {
   const deps = httpDependencies();
   if (!process.env.EXPORT_BUCKET) return deps;
-  const run = exportSegmentHandler({ ...segmentExportDependencies(), store: async () => deps.store });
-  return { ...deps, exportSegment: (segmentId, options) => run({ segmentId, ...options }) };
+  return { ...deps, exports: segmentExports(segmentExportPorts(deps.store)) };
 }
 
 const logger = serviceLogger("http-api");

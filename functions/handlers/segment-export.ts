@@ -1,53 +1,80 @@
-import { serviceLogger } from "../adapters/logging/logger.js";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { z } from "zod";
-import { segmentCsv, type SegmentExportStore } from "../adapters/csv/segment-csv.js";
-import { MAX_URL_EXPIRY_SECONDS, putSegmentExport, type SegmentExportLink } from "../adapters/s3/segment-export.js";
-import { SegmentDefinition } from "../domain/segments/segment-definition.js";
+import { segmentCsv } from "../adapters/csv/segment-csv.js";
+import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
+import { serviceLogger } from "../adapters/logging/logger.js";
+import { exportFilename, exportKey, MAX_URL_EXPIRY_SECONDS, signExportDownload, writeExportObject } from "../adapters/s3/segment-export.js";
+import { ExportId, runSegmentExport, type SegmentExportJob, type SegmentExportPorts } from "../domain/segments/segment-export-job.js";
 import { parseEvent } from "./events.js";
-import { handlerEnvironment, lambdaHandler, once, tableStore } from "./runtime.js";
+import { lambdaHandler, once, tableStore } from "./runtime.js";
 
 const logger = serviceLogger("segment-export");
 
-/** What the export is asked: which segment. The HTTP route `POST /segments/{id}/export` passes the path's id. */
-export const SegmentExportEvent = z.object({
-  segmentId: SegmentDefinition.shape.id,
-  /** Only members that may be mailed now (mailPermission): a file meant for a mailing tool. */
-  mailable: z.boolean({ error: "must be true or false" }).default(false),
-});
+/** What the export state machine passes the exporter: the job to run (POST /segments/{id}/export recorded it). */
+export const SegmentExportEvent = z.object({ exportId: ExportId });
 
 /** The export's settings from the Lambda's environment (lib/segment-export.ts sets them). */
 const ExportSettings = z.object({
   EXPORT_BUCKET: z.string().min(1, "EXPORT_BUCKET is not set"),
   EXPORT_URL_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(MAX_URL_EXPIRY_SECONDS).default(3600),
+  /** Days the bucket keeps an export (its lifecycle rule). */
+  EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
+  /** The export state machine; the API's Lambda starts it, the exporter does not need it. */
+  EXPORT_STATE_MACHINE_ARN: z.string().min(1).optional(),
 });
 
-export interface SegmentExportDependencies {
-  store: () => Promise<SegmentExportStore>;
-  s3: S3Client;
-  bucket: string;
-  expiresInSeconds: number;
-  clock: () => number;
+export interface SegmentExportAws {
+  s3: Pick<S3Client, "send">;
+  /** The signer needs a whole client (its config and credentials). */
+  signer: S3Client;
+  sfn: Pick<SFNClient, "send">;
 }
-
-export type SegmentExportResult = SegmentExportLink;
 
 /**
- * CSV of a segment's members with e-mail and every figure, put in the exports bucket, answered with a
- * pre-signed URL that expires. An unknown segment fails with SegmentNotFoundError (a 404 for a route).
+ * The export jobs on AWS: jobs in the table, the file in the exports bucket by multipart upload, the
+ * run started as an execution of the export state machine (named by the export id, so a repeated
+ * start is the same execution), the download a pre-signed URL.
  */
-export const exportSegmentHandler =
-  (deps: SegmentExportDependencies) =>
-  async (event: unknown): Promise<SegmentExportResult> => {
-    const { segmentId, mailable } = parseEvent(SegmentExportEvent, event, "segment export request");
-    const csv = await segmentCsv(await deps.store(), segmentId, { mailable });
-    return putSegmentExport({ s3: deps.s3, bucket: deps.bucket }, csv, { now: deps.clock(), expiresInSeconds: deps.expiresInSeconds });
-  };
-
-/** The dependencies on AWS (or locally with DYNAMODB_ENDPOINT), from the environment; for this Lambda and any that exports in-process. */
-export function segmentExportDependencies(env: NodeJS.ProcessEnv = process.env): SegmentExportDependencies {
+export function segmentExportPorts(store: DynamoDbStore, env: NodeJS.ProcessEnv = process.env, aws?: SegmentExportAws, clock: () => number = Date.now): SegmentExportPorts {
   const settings = parseEvent(ExportSettings, env, "environment");
-  return { store: once(async () => tableStore(handlerEnvironment(env))), s3: new S3Client({}), bucket: settings.EXPORT_BUCKET, expiresInSeconds: settings.EXPORT_URL_EXPIRES_SECONDS, clock: Date.now };
+  const signer = aws?.signer ?? new S3Client({});
+  const target = { s3: (aws?.s3 ?? signer) as S3Client, bucket: settings.EXPORT_BUCKET };
+  const sfn = aws?.sfn ?? new SFNClient({});
+  return {
+    jobs: store.exportJobs,
+    clock,
+    segmentExists: async (segmentId) => (await store.listSegmentDefinitions()).some((d) => d.id === segmentId),
+    startJob: async (job: SegmentExportJob) => {
+      if (!settings.EXPORT_STATE_MACHINE_ARN) throw new Error("EXPORT_STATE_MACHINE_ARN is not set");
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: settings.EXPORT_STATE_MACHINE_ARN, name: job.exportId, input: JSON.stringify({ exportId: job.exportId }) }));
+    },
+    writeExport: async (job) => {
+      const csv = await segmentCsv(store, job.segmentId, { mailable: job.mailable });
+      const key = exportKey(job.segmentId, job.exportId);
+      await writeExportObject(target, csv.chunks, { key, filename: exportFilename(job.segmentId, Date.parse(job.requestedAt)) });
+      return { key, members: csv.members, notMailable: csv.notMailable };
+    },
+    download: (key, now, notAfter) => signExportDownload({ s3: signer, bucket: settings.EXPORT_BUCKET }, key, { now, expiresInSeconds: settings.EXPORT_URL_EXPIRES_SECONDS, notAfter }),
+    retentionMs: settings.EXPORT_RETENTION_DAYS * 86_400_000,
+  };
 }
 
-export const handler = lambdaHandler(logger, () => exportSegmentHandler(segmentExportDependencies()));
+/**
+ * The exporter: runs the job it is given (running → the CSV streamed to S3 a page of members at a
+ * time → done with the key and rows, or failed with the reason) and answers the job as it ended, so
+ * the state machine can tell a failed export from a finished one.
+ */
+export const exportSegmentHandler =
+  (ports: () => Promise<Pick<SegmentExportPorts, "jobs" | "clock" | "writeExport">>) =>
+  async (event: unknown): Promise<SegmentExportJob> => {
+    const { exportId } = parseEvent(SegmentExportEvent, event, "segment export event");
+    const job = await runSegmentExport(await ports(), exportId);
+    if (job.status === "failed") logger.warn("segment export failed", { exportId, segmentId: job.segmentId, reason: job.reason });
+    return job;
+  };
+
+export const handler = lambdaHandler(logger, () => {
+  const ports = once(async () => segmentExportPorts(tableStore()));
+  return exportSegmentHandler(ports);
+});

@@ -4,7 +4,8 @@
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite. Issue #5 (nightly.ts):
  * `npm start` ≤ 15 s, a night over 100,000 contacts ≤ 60 s, a changed contact rescored ≤ 50 ms. Issue #14
- * (plan.ts, `plan` only when named): the nightly plan's time and peak memory at 1 and 10 million contacts.
+ * (plan.ts, `plan` only when named): the nightly plan's time and peak memory at 1 and 10 million contacts;
+ * (export.ts, `export` only when named): a segment export of 1,000,000 members.
  */
 import "../../bin/quiet-sdk-warning.js";
 import { spawnSync } from "node:child_process";
@@ -24,6 +25,7 @@ import { benchImport } from "./import.js";
 import { benchDemo, benchNightly } from "./nightly.js";
 import { benchPlan } from "./plan.js";
 import { benchEnrolment } from "./enrolment.js";
+import { benchExport } from "./export.js";
 import { simulateBgNbd } from "../support/simulate.js";
 
 const only = process.argv.slice(2);
@@ -135,6 +137,7 @@ if (wanted("import")) await benchImport();
 // Minutes at 10 million contacts: only when asked for.
 if (only.includes("plan")) await benchPlan();
 if (only.includes("enrolment")) await benchEnrolment();
+if (only.includes("export")) await benchExport();
 if (wanted("nightly")) await benchNightly();
 // The demo store's Low CLV workflow end to end (issue #6): the demo's own figures, without the 100,000-contact night.
 else if (only.includes("workflow")) await benchDemo();

@@ -32,6 +32,7 @@ describe("the ingestion API", () => {
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
       "DELETE /contacts/{id}",
       "GET /contacts/{id}",
+      "GET /exports/{id}",
       "GET /unsubscribe",
       "GET /workflows",
       "GET /workflows/{id}",

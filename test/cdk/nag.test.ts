@@ -111,9 +111,10 @@ describe("least privilege, per Lambda", () => {
     // GetSecretValue only: no handler calls DescribeSecret.
     const secret = ["secretsmanager:GetSecretValue"];
     const expected: Record<string, string[]> = {
-      // Routes: contacts, orders, events, coupon codes; a segment's export (Query, the exports bucket). No Scan or DeleteItem.
-      IngestionHandler: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", ...secret],
-      SegmentExportExporter: ["dynamodb:BatchGetItem", "dynamodb:Query", "s3:GetObject", "s3:PutObject"],
+      // Routes: contacts, orders, events, coupon codes; export jobs started (StartExecution) and their links signed (GetObject). No Scan or DeleteItem.
+      IngestionHandler: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:GetObject", ...secret, "states:StartExecution"],
+      // The members and their figures read, the job read and updated, the file written in parts (or aborted).
+      SegmentExportExporter: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem", "s3:AbortMultipartUpload", "s3:PutObject"],
       IngestionAuthorizer: ["ssm:GetParameter"],
       // The uploaded object, its report, the table; failed events to its dead-letter queue.
       BulkImportImporter: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "s3:GetObject", "s3:PutObject", "sqs:SendMessage"],

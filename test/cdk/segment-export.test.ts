@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { SegmentExport } from "../../lib/segment-export.js";
 import { StoreTable } from "../../lib/store-table.js";
 
-/** A small stack: the table, the construct, and a stand-in for the HTTP API's Lambda that exports in-process. */
+/** A small stack: the table, the construct, and a stand-in for the HTTP API's Lambda that starts exports and answers them. */
 function build() {
   const stack = new Stack(new App(), "Export", { env: { account: "123456789012", region: "eu-west-1" } });
   const { table } = new StoreTable(stack, "Store");
   const segmentExport = new SegmentExport(stack, "SegmentExport", { table, urlExpiry: Duration.minutes(30) });
   const api = new LambdaFunction(stack, "Api", { runtime: Runtime.NODEJS_22_X, handler: "index.handler", code: Code.fromInline("exports.handler = async () => {}") });
-  segmentExport.grantExport(api);
+  segmentExport.grantRequest(api);
   return { stack, template: Template.fromStack(stack) };
 }
 
@@ -44,28 +44,53 @@ describe("SegmentExport", () => {
     });
   });
 
-  it("runs the export Lambda with the bucket, the table and the URL's lifetime in its environment", () => {
+  it("runs the exporter for up to 15 minutes with the table and the bucket, and gives the API the bucket, the URL's lifetime, the retention and the state machine", () => {
+    // Prepare
+    const [machineId] = Object.keys(template.findResources("AWS::StepFunctions::StateMachine"));
+
+    // Assess
     template.hasResourceProperties("AWS::Lambda::Function", {
       Runtime: "nodejs22.x",
-      Timeout: 300,
-      Environment: { Variables: { TABLE_NAME: Match.anyValue(), EXPORT_BUCKET: { Ref: bucketId }, EXPORT_URL_EXPIRES_SECONDS: "1800" } },
+      Timeout: 900,
+      Environment: { Variables: Match.objectLike({ TABLE_NAME: Match.anyValue(), EXPORT_BUCKET: { Ref: bucketId } }) },
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Handler: "index.handler",
+      Environment: { Variables: { EXPORT_BUCKET: { Ref: bucketId }, EXPORT_URL_EXPIRES_SECONDS: "1800", EXPORT_RETENTION_DAYS: "7", EXPORT_STATE_MACHINE_ARN: { Ref: machineId } } },
     });
   });
 
-  for (const [who, role] of [
-    ["the export Lambda", "SegmentExportExporterServiceRole"],
-    ["a Lambda granted the export (the HTTP API's)", "ApiServiceRole"],
-  ] as const) {
-    it(`lets ${who} Query and BatchGetItem the table, and put and get objects under exports/ only`, () => {
-      const statements = statementsOf(template, role);
-      const dynamo = statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:"));
-      expect(dynamo.sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:Query"]);
-      const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
-      expect(s3).toHaveLength(1);
-      expect(actionsOf(s3[0]!).sort()).toEqual(["s3:GetObject", "s3:PutObject"]);
-      expect(s3[0]!.Resource).toEqual({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/exports/*"]] });
-    });
-  }
+  it("runs the exporter from a state machine that marks the job failed in the table when the exporter itself fails", () => {
+    // Prepare
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine"));
+    const definition = JSON.stringify(machine!.Properties.DefinitionString);
+
+    // Assess
+    expect(definition).toContain("arn:\",{\"Ref\":\"AWS::Partition\"},\":states:::dynamodb:updateItem");
+    expect(definition).toContain("EXPORT#{}");
+    expect(definition).toMatch(/"Catch\\":\[\{\\"ErrorEquals\\":\[\\"States.ALL\\"\]/);
+    expect(definition).toContain('\\"TimeoutSeconds\\":960');
+    const machineRole = statementsOf(template, "SegmentExportStateMachineRole");
+    expect([...new Set(machineRole.flatMap(actionsOf))].filter((a) => !a.startsWith("xray:") && !a.startsWith("logs:")).sort()).toEqual(["dynamodb:UpdateItem", "lambda:InvokeFunction"]);
+  });
+
+  it("lets the exporter read the members and their figures, read and update the job, and write (or abort) files under exports/ only", () => {
+    const statements = statementsOf(template, "SegmentExportExporterServiceRole");
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:")).sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
+    expect(s3).toHaveLength(1);
+    expect(actionsOf(s3[0]!).sort()).toEqual(["s3:AbortMultipartUpload", "s3:PutObject"]);
+    expect(s3[0]!.Resource).toEqual({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/exports/*"]] });
+  });
+
+  it("lets the API start exports, record and read their jobs, and sign downloads of files under exports/ only", () => {
+    const statements = statementsOf(template, "ApiServiceRole");
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:")).sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("states:"))).toEqual(["states:StartExecution"]);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
+    expect(s3.flatMap(actionsOf)).toEqual(["s3:GetObject"]);
+    expect(s3[0]!.Resource).toEqual({ "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, "/exports/*"]] });
+  });
 
   it("refuses a URL lifetime beyond 7 days", () => {
     const stack = new Stack(new App(), "TooLong");

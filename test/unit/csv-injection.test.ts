@@ -53,7 +53,9 @@ describe("CSV injection: every CSV this system writes", () => {
     // Prepare: a store whose segment holds hostile ids and addresses
     const store: SegmentExportStore = {
       listSegmentDefinitions: async () => [{ id: "vip" } as never],
-      activeSegmentMembers: async () => new Map(HOSTILE.map((id) => [id, { contactId: id, enteredAt: "2024-03-01T00:00:00.000Z" }])),
+      activeSegmentMemberPages: async function* () {
+        yield HOSTILE.map((id) => ({ contactId: id, enteredAt: "2024-03-01T00:00:00.000Z" }));
+      },
       getContactsWithScores: async (ids) => new Map(ids.map((id) => [id, { contact: { profile: { email: `${id.trim()}@example.com`, subscription: "never_subscribed" } }, scores: scores(id) }])),
     };
     // Act

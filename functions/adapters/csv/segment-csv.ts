@@ -1,6 +1,6 @@
 import { csvText } from "./csv-text.js";
 import { SCORE_COLUMNS, type ContactScores } from "../../domain/clv/contact-scores.js";
-import type { SegmentDefinition } from "../../domain/segments/segment-definition.js";
+import { SegmentNotFoundError, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership } from "../../domain/segments/segment-membership.js";
 import type { ContactProfile } from "../../domain/store/contact.js";
 import { mailPermission } from "../../domain/store/subscription.js";
@@ -20,7 +20,8 @@ export type ExportedProfile = Partial<Omit<ContactProfile, "contactId" | "subscr
 /** What exporting a segment reads of the store: Query and BatchGetItem only (DynamoDbStore implements it). */
 export interface SegmentExportStore {
   listSegmentDefinitions(): Promise<SegmentDefinition[]>;
-  activeSegmentMembers(segmentId: string): Promise<ReadonlyMap<string, Membership>>;
+  /** The segment's active members, a page at a time (never all of them at once). */
+  activeSegmentMemberPages(segmentId: string): AsyncIterable<readonly Membership[]>;
   getContactsWithScores(contactIds: readonly string[]): Promise<ReadonlyMap<string, { contact?: { profile?: ExportedProfile }; scores?: ContactScores }>>;
 }
 
@@ -37,12 +38,7 @@ export interface SegmentMember {
   scores?: ContactScores;
 }
 
-export class SegmentNotFoundError extends Error {
-  constructor(readonly segmentId: string) {
-    super(`no segment "${segmentId}": \`clv segments\` lists them`);
-    this.name = "SegmentNotFoundError";
-  }
-}
+export { SegmentNotFoundError };
 
 /**
  * Members read per page: 1,000 members are 20 BatchGetItem requests (profile and scores, 100 keys
@@ -51,9 +47,12 @@ export class SegmentNotFoundError extends Error {
 const MEMBER_PAGE = 1000;
 
 /** The segment's members with e-mail and scores, a page at a time, in the order the segment lists them. */
-export async function* segmentMemberPages(store: SegmentExportStore, members: readonly Membership[], pageSize = MEMBER_PAGE): AsyncIterable<SegmentMember[]> {
-  for (let start = 0; start < members.length; start += pageSize) {
-    const page = members.slice(start, start + pageSize);
+export async function* segmentMemberPages(
+  store: Pick<SegmentExportStore, "getContactsWithScores">,
+  members: readonly Membership[] | AsyncIterable<readonly Membership[]>,
+  pageSize = MEMBER_PAGE,
+): AsyncIterable<SegmentMember[]> {
+  for await (const page of pagesOf(members, pageSize)) {
     const details = await store.getContactsWithScores(page.map((m) => m.contactId));
     yield page.map(({ contactId, enteredAt }) => {
       const { contact, scores } = details.get(contactId) ?? {};
@@ -72,13 +71,27 @@ export async function* segmentMemberPages(store: SegmentExportStore, members: re
   }
 }
 
+/** Members in pages of exactly `pageSize` (the last one shorter), whatever pages they come in. */
+async function* pagesOf(members: readonly Membership[] | AsyncIterable<readonly Membership[]>, pageSize: number): AsyncIterable<Membership[]> {
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new RangeError(`a page holds at least one member, got ${pageSize}`);
+  const sources: AsyncIterable<readonly Membership[]> | Iterable<readonly Membership[]> = Symbol.asyncIterator in members ? members : [members as readonly Membership[]];
+  let page: Membership[] = [];
+  for await (const source of sources) {
+    for (const member of source) {
+      page.push(member);
+      if (page.length === pageSize) {
+        yield page;
+        page = [];
+      }
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
 /** A segment's export: how many members it has, and its CSV text, to be read once (a file, an S3 object). */
 export interface SegmentCsv {
   segmentId: string;
-  /**
-   * Rows in the file. With `mailable` it is final only once `chunks` has been read (whether a member
-   * may be mailed is read with its profile, page by page).
-   */
+  /** Rows in the file; final once `chunks` has been read (the members are read page by page as it is written). */
   readonly members: number;
   /** Members left out by `mailable` (unsubscribed, suppressed, never subscribed, no address); final once `chunks` has been read. */
   readonly notMailable: number;
@@ -86,31 +99,25 @@ export interface SegmentCsv {
   chunks: AsyncIterable<string>;
 }
 
-/** The segment's active members, checked to be a segment that exists (a typo gives an error, not an empty file). */
-async function activeMembersOf(store: SegmentExportStore, segmentId: string): Promise<Membership[]> {
-  const definitions = await store.listSegmentDefinitions();
-  if (!definitions.some((d) => d.id === segmentId)) throw new SegmentNotFoundError(segmentId);
-  return [...(await store.activeSegmentMembers(segmentId)).values()];
-}
-
 /**
  * The one export of a segment, for every sink: one row per member with e-mail and every figure, as
  * Klaviyo's export gives them. Numbers are written as JavaScript prints them (churn risk 0.8312, not
- * a percentage); a figure the contact does not have (no prediction, one order) is an empty cell.
+ * a percentage); a figure the contact does not have (no prediction, one order) is an empty cell. The
+ * segment is checked to exist first (a typo gives an error, not an empty file); its members are then
+ * read a page at a time as the text is read, so a million-member export holds one page.
  */
 export async function segmentCsv(store: SegmentExportStore, segmentId: string, options: { pageSize?: number; mailable?: boolean } = {}): Promise<SegmentCsv> {
-  const members = await activeMembersOf(store, segmentId);
-  let written = options.mailable ? 0 : members.length;
+  const definitions = await store.listSegmentDefinitions();
+  if (!definitions.some((d) => d.id === segmentId)) throw new SegmentNotFoundError(segmentId);
+  let written = 0;
   let notMailable = 0;
   async function* chunks(): AsyncIterable<string> {
     yield csvText([SEGMENT_CSV_COLUMNS]);
-    for await (const page of segmentMemberPages(store, members, options.pageSize)) {
+    for await (const page of segmentMemberPages(store, store.activeSegmentMemberPages(segmentId), options.pageSize)) {
       // --mailable: only members the send would mail now (mailPermission), so a file taken into another tool mails no one who said no.
       const kept = options.mailable ? page.filter((m) => m.mayMail) : page;
-      if (options.mailable) {
-        written += kept.length;
-        notMailable += page.length - kept.length;
-      }
+      written += kept.length;
+      notMailable += page.length - kept.length;
       const rows = kept.map((m) => [m.contactId, m.email ?? "", m.subscription ?? "", m.consentAt ?? "", m.optedOutAt ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
       yield csvText(rows);
     }

@@ -14,6 +14,7 @@ import { ContactRecords } from "./contact-erasure.js";
 import { ContactItems } from "./contact-items.js";
 import { ContactStates } from "./contact-states.js";
 import { EnrolmentItems } from "./enrolment-items.js";
+import { ExportJobItems } from "./export-job-items.js";
 import { ModelRunItems } from "./model-run-items.js";
 import { OrderItems } from "./order-items.js";
 import { ScoreItems } from "./score-items.js";
@@ -45,6 +46,7 @@ export class DynamoDbStore implements StoreData {
   readonly modelRuns: ModelRunItems;
   readonly contactStates: ContactStates;
   readonly contactRecords: ContactRecords;
+  readonly exportJobs: ExportJobItems;
 
   constructor(client: DynamoDBDocumentClient, tableName: string, clock: () => number = Date.now, options: DynamoDbStoreOptions = {}) {
     const table = new StoreTable(client, tableName, clock, options);
@@ -56,6 +58,7 @@ export class DynamoDbStore implements StoreData {
     this.modelRuns = new ModelRunItems(table);
     this.contactStates = new ContactStates(table);
     this.contactRecords = new ContactRecords(table);
+    this.exportJobs = new ExportJobItems(table);
   }
 
   // ---- contacts (contact-items.ts) ----
@@ -94,6 +97,7 @@ export class DynamoDbStore implements StoreData {
   putSegmentDefinition(definition: SegmentDefinition) { return this.segments.putSegmentDefinition(definition); }
   listSegmentDefinitions() { return this.segments.listSegmentDefinitions(); }
   activeSegmentMembers(segmentId: string) { return this.segments.activeSegmentMembers(segmentId); }
+  activeSegmentMemberPages(segmentId: string) { return this.segments.activeSegmentMemberPages(segmentId); }
   activeSegmentMemberPage(segmentId: string, after: string | undefined, limit: number) { return this.segments.activeSegmentMemberPage(segmentId, after, limit); }
   applyMembershipChanges(segmentId: string, changes: MembershipChanges) { return this.segments.applyMembershipChanges(segmentId, changes); }
 

@@ -32,15 +32,22 @@ export class SegmentItems {
   /** The segment's current members by contact id. */
   async activeSegmentMembers(segmentId: string): Promise<Map<string, Membership>> {
     const members = new Map<string, Membership>();
+    for await (const page of this.activeSegmentMemberPages(segmentId)) for (const m of page) members.set(m.contactId, m);
+    return members;
+  }
+
+  /**
+   * The segment's current members a Query page at a time (up to 1 MB read each), in key order: what
+   * an export of a million members reads without holding them all.
+   */
+  async *activeSegmentMemberPages(segmentId: string): AsyncIterable<Membership[]> {
     const query = {
       KeyConditionExpression: "PK = :pk AND begins_with(SK, :contact)",
       FilterExpression: "active = :yes",
+      ProjectionExpression: "contactId, enteredAt",
       ExpressionAttributeValues: { ":pk": segmentPk(segmentId), ":contact": KeyPrefix.contact, ":yes": true },
     };
-    for await (const items of this.table.query(query)) {
-      for (const item of items) members.set(String(item.contactId), { contactId: String(item.contactId), enteredAt: String(item.enteredAt) });
-    }
-    return members;
+    for await (const items of this.table.query(query)) yield items.map((item) => ({ contactId: String(item.contactId), enteredAt: String(item.enteredAt) }));
   }
 
   /**

@@ -141,3 +141,11 @@ export function parseSegmentDefinition(input: unknown): SegmentDefinition {
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.map(String).join(".") || "(definition)"}: ${i.message}`).join("\n"));
   return parsed.data;
 }
+
+/** A segment id that names no segment; a route answers it with 404. */
+export class SegmentNotFoundError extends Error {
+  constructor(readonly segmentId: string) {
+    super(`no segment "${segmentId}": \`clv segments\` lists them`);
+    this.name = "SegmentNotFoundError";
+  }
+}

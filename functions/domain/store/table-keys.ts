@@ -17,6 +17,7 @@
  *   WORKFLOW#<workflowId>   CONTACT#<contactId>                  an enrolment
  *   MODELRUN                <runId>                              a nightly run: plan, status, summary
  *   SUPPRESSION#<sha256>    ADDRESS                              an erased contact's address, as its hash only
+ *   EXPORT#<exportId>       JOB                                  a segment export job: state, file, rows
  *   COUPONSETS              SET#<setId>                          a coupon set, for listing
  *   COUPONSET#<setId>       META                                 the set and its counters
  *                           SLOT#<n, 10 digits>                  the n-th code of the pool
@@ -39,6 +40,7 @@ export const KeyPrefix = {
   slot: "SLOT#",
   assigned: "ASSIGNED#",
   suppression: "SUPPRESSION#",
+  exportJob: "EXPORT#",
 } as const;
 
 /** Keys that are the same for every item of their kind. */
@@ -52,6 +54,7 @@ export const FixedKey = {
   couponSetMeta: "META",
   suppressedAddress: "ADDRESS",
   erasing: "ERASING",
+  exportJob: "JOB",
 } as const;
 
 /**
@@ -102,6 +105,8 @@ export const couponCodeKey = (setId: string, code: string): TableKey => ({ PK: c
 export const couponSlotKey = (setId: string, slot: number): TableKey => ({ PK: couponSetPk(setId), SK: slotSk(slot) });
 /** The suppression of an address (addressKey: its SHA-256), kept when a contact is erased. */
 export const suppressionKey = (addressHash: string): TableKey => ({ PK: `${KeyPrefix.suppression}${addressHash}`, SK: FixedKey.suppressedAddress });
+/** A segment export job (segment-export-job.ts): one partition each, read by id only. */
+export const exportJobKey = (exportId: string): TableKey => ({ PK: `${KeyPrefix.exportJob}${exportId}`, SK: FixedKey.exportJob });
 export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
 
 // ---- order summary attribute names ----

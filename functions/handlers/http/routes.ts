@@ -10,9 +10,8 @@ import { verifyUnsubscribeToken, type TokenCheck } from "../../domain/store/unsu
 import { applyMailFeedback } from "../../domain/email/mail-feedback.js";
 import { bodyText, HttpError, json, parseBody, respond } from "./http-json.js";
 import { CHOICE_FIELD, choices, unsubscribePage } from "./unsubscribe-pages.js";
-import { SegmentDefinition } from "../../domain/segments/segment-definition.js";
-import { SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
-import type { SegmentExportLink } from "../../adapters/s3/segment-export.js";
+import { SegmentDefinition, SegmentNotFoundError } from "../../domain/segments/segment-definition.js";
+import { ExportId, type SegmentExports } from "../../domain/segments/segment-export-job.js";
 import type { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
 import type { EnrolmentStore } from "../../domain/workflows/workflow-steps.js";
 import { workflowStatusOf } from "../../domain/workflows/workflow-status.js";
@@ -25,8 +24,8 @@ export interface HttpDependencies {
   unsubscribeSecret: () => Promise<string>;
   /** Coupon sets (CouponStore over the same table); without them the coupon routes answer 501. */
   coupons?: CouponSets;
-  /** A segment's members as CSV in the exports bucket, with a pre-signed link; without it the export route answers 501. */
-  exportSegment?: (segmentId: string, options?: { mailable?: boolean }) => Promise<SegmentExportLink>;
+  /** Segment exports as jobs (the CSV in the exports bucket, or .out/exports locally); without them the export routes answer 501. */
+  exports?: SegmentExports;
   /** The store as its unsubscribe pages name it; "The shop" when not given. */
   storeName?: string;
   /** The workflows the deployment runs: where GET /contacts/{id} looks for enrolments and DELETE erases them. */
@@ -187,19 +186,25 @@ export const postCouponCodes: Route = (event, { coupons, clock }) =>
     }
   });
 
+const noExports = () => new HttpError(501, { error: "segment exports are not set up in this deployment" });
+
 /**
- * POST /segments/{id}/export[?mailable=true]: the segment's members with e-mail, subscription and every
- * figure, as a CSV behind a link that expires; with mailable, only those that may be mailed now.
+ * POST /segments/{id}/export[?mailable=true]: starts an export of the segment's members with e-mail,
+ * subscription and every figure as CSV (with mailable, only those that may be mailed now), and answers
+ * 202 at once with the export's id and where to ask for it: a million members take longer to write than
+ * a request may last. An unknown segment is 404 here, not a failed export later.
  */
-export const postSegmentExport: Route = (event, { exportSegment }) =>
+export const postSegmentExport: Route = (event, { exports }) =>
   respond(async () => {
-    if (!exportSegment) throw new HttpError(501, { error: "segment exports are not set up in this deployment" });
+    if (!exports) throw noExports();
     const id = SegmentDefinition.shape.id.safeParse(event.pathParameters?.id);
     if (!id.success) throw new HttpError(400, { error: "invalid path", fields: [{ field: "id", message: id.error.issues[0]!.message }] });
+    const mailable = event.queryStringParameters?.mailable;
+    if (mailable !== undefined && mailable !== "true" && mailable !== "false") throw new HttpError(400, { error: "invalid query", fields: [{ field: "mailable", message: "must be true or false" }] });
     try {
-      const mailable = event.queryStringParameters?.mailable;
-      if (mailable !== undefined && mailable !== "true" && mailable !== "false") throw new HttpError(400, { error: "invalid query", fields: [{ field: "mailable", message: "must be true or false" }] });
-      return json(200, await exportSegment(id.data, { mailable: mailable === "true" }));
+      const job = await exports.request(id.data, { mailable: mailable === "true" });
+      const statusUrl = `/exports/${job.exportId}`;
+      return { ...json(202, { exportId: job.exportId, segmentId: job.segmentId, mailable: job.mailable, status: job.status, requestedAt: job.requestedAt, statusUrl }), headers: { "content-type": "application/json", location: statusUrl } };
     } catch (error) {
       if (error instanceof SegmentNotFoundError) throw new HttpError(404, { error: error.message });
       throw error;
@@ -231,6 +236,21 @@ export const getWorkflow: Route = (event, { workflows }) =>
     return json(200, await workflowStatusOf(workflow, workflows!.enrolments.listEnrolments(workflow.id)));
   });
 
+/**
+ * GET /exports/{id}: the export's state. Pending or running: 200 {status: "running"}; done: 200 with a
+ * pre-signed link to the CSV, its expiry and the rows; failed: 200 with the reason; the file deleted
+ * after the bucket's retention: 410; no such export: 404.
+ */
+export const getExport: Route = (event, { exports }) =>
+  respond(async () => {
+    if (!exports) throw noExports();
+    const id = ExportId.safeParse(event.pathParameters?.id);
+    if (!id.success) throw new HttpError(404, { error: `no export "${event.pathParameters?.id ?? ""}"` });
+    const answer = await exports.answer(id.data);
+    if (!answer) throw new HttpError(404, { error: `no export "${id.data}"` });
+    return json(answer.statusCode, answer.body);
+  });
+
 /** The routes by API Gateway route key. */
 export const routes: Record<string, Route> = {
   "PUT /contacts/{id}": putContact,
@@ -244,6 +264,7 @@ export const routes: Record<string, Route> = {
   "POST /segments/{id}/export": postSegmentExport,
   "GET /workflows": listWorkflows,
   "GET /workflows/{id}": getWorkflow,
+  "GET /exports/{id}": getExport,
 };
 
 /** The routes that a signed token protects instead of an API key. */
