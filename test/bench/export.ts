@@ -18,6 +18,8 @@ const QUERY_PAGE = 8_000;
 const mb = (bytes: number) => `${Math.round(bytes / 1_048_576).toLocaleString("en")} MB`;
 const line = (label: string, value: string, note = "") => console.log(`  ${label.padEnd(56)} ${value.padStart(14)}  ${note}`);
 
+const quintile = (random: () => number) => (1 + Math.floor(random() * 5)) as ContactScores["rfmRecency"];
+
 function figures(contactId: string, random: () => number): ContactScores {
   const orders = 1 + Math.floor(random() * 8);
   const historicClv = Math.round(random() * 80_000) / 100;
@@ -37,9 +39,9 @@ function figures(contactId: string, random: () => number): ContactScores {
     churnRisk,
     churnBand: churnRisk < 0.33 ? "low" : churnRisk <= 0.66 ? "medium" : "high",
     expectedNextOrderAt: "2024-07-20",
-    rfmRecency: 1 + Math.floor(random() * 5),
-    rfmFrequency: 1 + Math.floor(random() * 5),
-    rfmMonetary: 1 + Math.floor(random() * 5),
+    rfmRecency: quintile(random),
+    rfmFrequency: quintile(random),
+    rfmMonetary: quintile(random),
     rfmGroup: "Can't lose them",
   };
 }
@@ -49,7 +51,7 @@ export async function benchExport(): Promise<void> {
   const random = seededRandom(14);
   const requests = { query: 0, batchGet: 0, s3: 0 };
   const store: SegmentExportStore = {
-    listSegmentDefinitions: async () => segmentTemplates,
+    listSegmentDefinitions: async () => [...segmentTemplates],
     activeSegmentMemberPages: async function* () {
       for (let start = 0; start < members; start += QUERY_PAGE) {
         requests.query++;
