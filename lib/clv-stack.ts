@@ -4,6 +4,7 @@ import type { Construct } from "constructs";
 import { BulkImport } from "./bulk-import.js";
 import { IngestionApi } from "./ingestion-api.js";
 import { NightlyScoring } from "./nightly-scoring.js";
+import { ContactChanges } from "./contact-changes.js";
 import { SegmentExport } from "./segment-export.js";
 import { EmailSending } from "./email-sending.js";
 import { ReactivationWorkflows } from "./reactivation-workflow.js";
@@ -62,6 +63,7 @@ export class ClvStack extends Stack {
   readonly ingestion: IngestionApi;
   readonly bulkImport: BulkImport;
   readonly nightly: NightlyScoring;
+  readonly contactChanges: ContactChanges;
   readonly segmentExport: SegmentExport;
   readonly email: EmailSending;
   readonly workflows: ReactivationWorkflows;
@@ -110,6 +112,7 @@ export class ClvStack extends Stack {
       ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
       ...(props.nightlyHour !== undefined && { hour: props.nightlyHour }),
     });
+    this.contactChanges = new ContactChanges(this, "ContactChanges", { table: this.store.table });
     // The store's currency and earliest order date are the store's, not one capability's: every function reads them.
     for (const fn of this.node.findAll().filter((c): c is NodejsFunction => c instanceof NodejsFunction)) {
       fn.addEnvironment("STORE_CURRENCY", props.storeCurrency ?? DEFAULT_STORE_CURRENCY);
@@ -121,7 +124,7 @@ export class ClvStack extends Stack {
       nightly: this.nightly.stateMachine,
       api: this.ingestion.api,
       deadLetterQueues: {
-        "contact changes": this.nightly.contactChangesDeadLetters,
+        "contact changes": this.contactChanges.deadLetters,
         "segment entries": this.workflows.enrolDeadLetters,
         "SES feedback": this.email.feedbackDeadLetters,
         imports: this.bulkImport.importDeadLetters,

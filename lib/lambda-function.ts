@@ -86,6 +86,9 @@ export const NIGHTLY_DEFAULTS = {
   maxConcurrency: 8,
 } as const;
 
+/** The contact-change stream's defaults (ContactChangesProps documents each as its @default). */
+export const CONTACT_CHANGES_DEFAULTS = { maxBatchingWindow: Duration.seconds(1), timeout: Duration.seconds(30) } as const;
+
 /** How a Lambda reads the table's stream (both stream consumers): batches, retries, then the dead-letter queue. */
 export const STREAM_DEFAULTS = { batchSize: 100, retryAttempts: 3, deadLetterRetention: Duration.days(14) } as const;
 

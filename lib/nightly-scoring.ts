@@ -1,6 +1,6 @@
 import { Duration, TimeZone, Validations } from "aws-cdk-lib";
 import type { TableV2 } from "aws-cdk-lib/aws-dynamodb";
-import { FilterCriteria, FilterRule, type IFunction } from "aws-cdk-lib/aws-lambda";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Schedule, ScheduleExpression, ScheduleTargetInput, ContextAttribute } from "aws-cdk-lib/aws-scheduler";
 import { StepFunctionsStartExecution } from "aws-cdk-lib/aws-scheduler-targets";
@@ -8,8 +8,7 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Choice, Condition, DefinitionBody, DistributedMap, Fail, JsonPath, LogLevel, Pass, Result, StateMachine, StateMachineType, Succeed, TaskInput, Timeout, type TaskStateBase } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { NIGHTLY_DEFAULTS, handlerFunction, streamConsumer, withoutUndefined } from "./lambda-function.js";
-import { FixedKey } from "../functions/domain/store/table-keys.js";
+import { NIGHTLY_DEFAULTS, handlerFunction, withoutUndefined } from "./lambda-function.js";
 
 export interface NightlyScoringProps {
   readonly table: TableV2;
@@ -69,15 +68,14 @@ export const LAMBDA_DIED_ERRORS = ["Lambda.Unknown"];
 export const TRANSIENT_ERRORS = ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "UnprocessedItemsError", "Lambda.TooManyRequestsException"];
 
 /**
- * The nightly job (docs/design.md, flow 2) and the contact-change flow (flow 3).
+ * The nightly job (docs/design.md, flow 2); a contact that changes between nights is rescored by
+ * ContactChanges (lib/contact-changes.ts, flow 3).
  * EventBridge Scheduler (cron in the store's time zone) → Step Functions: plan the night (read every
  * contact's summary, eligibility, fit and select the model, the store's RFM scale and averages) →
  * a Distributed Map over scan segments whose items come from the plan (not an ItemReader), each
  * scoring its contacts, writing only changed scores and memberships → finish (segment analytics, the
  * run marked complete). Every step is safe to repeat, so throttling is retried with backoff and a
  * failed night leaves the last completed run as the current model.
- * The table's stream, filtered to PROFILE items (orders and subscriptions change them; the night's own
- * score and membership writes do not), rescores a changed contact within seconds.
  */
 export class NightlyScoring extends Construct {
   readonly stateMachine: StateMachine;
@@ -85,8 +83,6 @@ export class NightlyScoring extends Construct {
   readonly planFunction: IFunction;
   readonly scoreSegmentFunction: IFunction;
   readonly finishFunction: IFunction;
-  readonly contactChangesFunction: IFunction;
-  readonly contactChangesDeadLetters: Queue;
   /** Schedule firings that could not start the state machine after the scheduler's retries. */
   readonly scheduleDeadLetters: Queue;
 
@@ -198,15 +194,6 @@ export class NightlyScoring extends Construct {
         deadLetterQueue: this.scheduleDeadLetters,
       }),
     });
-
-    const contactChanges = handlerFunction(this, "ContactChanges", "contact-changes.ts", { environment, timeout: Duration.seconds(30) });
-    table.grant(contactChanges, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem");
-    this.contactChangesDeadLetters = streamConsumer(this, "ContactChangesDeadLetters", contactChanges, table, {
-      what: "contact-change stream",
-      maxBatchingWindow: Duration.seconds(1),
-      filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } })],
-    });
-    this.contactChangesFunction = contactChanges;
   }
 }
 

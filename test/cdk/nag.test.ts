@@ -131,7 +131,7 @@ describe("least privilege, per Lambda", () => {
       NightlyPlan: ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyScoreSegment: ["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
       NightlyFinish: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
-      NightlyContactChanges: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", ...stream, "dynamodb:GetItem", "dynamodb:Query", ...streamFailures].sort(),
+      ContactChangesHandler: ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", ...stream, "dynamodb:GetItem", "dynamodb:Query", ...streamFailures].sort(),
     };
     expect(granted).toEqual(expected);
   });
