@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOrders } from "../../functions/adapters/csv/import-csv.js";
@@ -12,6 +13,7 @@ import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import { importUpload } from "../../functions/handlers/import-upload.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
+import { orderClaimKey, orderClaimSlot } from "../../functions/domain/store/table-keys.js";
 
 /**
  * Dates, money and the store's currency through each way in: the HTTP API on localhost, the CSV
@@ -222,6 +224,99 @@ describe("an order id is one order", () => {
       expect(upload).toMatchObject({ rejected: 1, errors: [{ row: 2, field: "order_id" }] });
       expect(await local.store.getOrder("cat", "p-20")).toMatchObject({ total: 5 });
       expect(await local.store.getContact("cat")).toMatchObject({ revenue: 15 });
+    } finally {
+      s3.restore();
+    }
+  });
+
+  it("counts an order id for one contact in the whole store: another contact under it is a 409 naming contactId, and nothing changes", async () => {
+    // Prepare
+    expect((await post({ ...first, id: "w-1", contactId: "wil" })).status).toBe(201);
+    // Act
+    const other = await post({ ...first, id: "w-1", contactId: "zoe" });
+    const otherAndTotal = await post({ ...first, id: "w-1", contactId: "zoe", total: 11 });
+    const again = await post({ ...first, id: "w-1", contactId: "wil" });
+    // Assess
+    expect(other).toMatchObject({ status: 409, body: { orderId: "w-1", fields: [{ field: "contactId", stored: "wil", sent: "zoe" }] } });
+    expect(String(other.body.error)).toMatch(/already stored as another order \(contactId: stored wil, sent zoe\)/);
+    expect(otherAndTotal.body.fields).toEqual([
+      { field: "contactId", stored: "wil", sent: "zoe" },
+      { field: "total", stored: 10, sent: 11 },
+    ]);
+    expect(again).toMatchObject({ status: 200, body: { outcome: "duplicate" } });
+    expect(await local.store.getContact("zoe")).toBeUndefined();
+    expect(await local.store.getOrder("zoe", "w-1")).toBeUndefined();
+    expect(await local.store.getContact("wil")).toMatchObject({ revenue: 10, history: { orderCount: 1 } });
+  });
+
+  it("refunds the order of the contact that owns the id, whichever contact the refund names", async () => {
+    // Prepare
+    expect((await post({ ...first, id: "r-1", contactId: "rae", total: 40 })).status).toBe(201);
+    expect((await post({ ...first, id: "r-2", contactId: "rae", total: 5 })).status).toBe(201);
+    // Act
+    const refund = await post({ ...first, id: "r-1", contactId: "someone-else", total: 40, status: "refunded" });
+    // Assess
+    expect(refund).toMatchObject({ status: 200, body: { outcome: "removed" } });
+    expect(await local.store.getContact("rae")).toMatchObject({ revenue: 5, history: { orderCount: 1 } });
+    expect(await local.store.getOrder("rae", "r-1")).toMatchObject({ status: "refunded" });
+    expect(await local.store.getContact("someone-else")).toBeUndefined();
+    expect(await local.store.getOrder("someone-else", "r-1")).toBeUndefined();
+  });
+
+  it("finishes an order whose id was claimed before a crash, when it is sent again; another contact still cannot take the id", async () => {
+    // Prepare: the claim written, then the process died before the contact's writes.
+    const order = { ...first, id: "k-1", contactId: "kim", total: 25 };
+    await local.client.send(new PutCommand({ TableName: local.tableName, Item: { ...orderClaimKey("k-1"), [orderClaimSlot("k-1")]: { orderId: "k-1", contactId: "kim", total: 25, currency: "GBP", createdAt: first.createdAt, claimedAt: first.createdAt } } }));
+    // Act
+    const taken = await post({ ...order, contactId: "lee" });
+    const retried = await post(order);
+    const retriedAgain = await post(order);
+    // Assess
+    expect(taken.status).toBe(409);
+    expect(retried).toMatchObject({ status: 201, body: { outcome: "recorded" } });
+    expect(retriedAgain).toMatchObject({ status: 200, body: { outcome: "duplicate" } });
+    expect(await local.store.getContact("kim")).toMatchObject({ revenue: 25, history: { orderCount: 1 } });
+    expect(await local.store.getContact("lee")).toBeUndefined();
+  });
+
+  it("frees a contact's order ids when the contact is erased", async () => {
+    // Prepare
+    expect((await post({ ...first, id: "e-1", contactId: "eli", total: 7 })).status).toBe(201);
+    const erased = await fetch(`${base}/contacts/eli`, { method: "DELETE", headers: { "x-api-key": KEY2 } });
+    expect(erased.status).toBe(200);
+    // Act
+    const reused = await post({ ...first, id: "e-1", contactId: "fay", total: 8 });
+    // Assess
+    expect(reused).toMatchObject({ status: 201, body: { outcome: "recorded" } });
+    expect(await local.store.getContact("fay")).toMatchObject({ revenue: 8, history: { orderCount: 1 } });
+    expect(await local.store.getContact("eli")).toBeUndefined();
+  });
+
+  it.each([
+    ["one at a time", 1],
+    ["in a batch", 30],
+  ])("the CSV import and the S3 upload refuse a row that reuses another contact's order id, naming the row and contactId, and import the rest (%s)", async (_how, padding) => {
+    // Prepare: padding rows of other contacts push the chunk to the batch path (25 orders or more).
+    const pad = Array.from({ length: padding }, (_, i) => `pad-${padding}-${i},pad-${i % 3},2024-05-01,1,GBP`);
+    const path = join(mkdtempSync(join(tmpdir(), "clv-store-wide-")), "orders.csv");
+    writeFileSync(path, ["order_id,customer_id,created_at,total,currency", `x-${padding},ivy-${padding},2024-05-31T10:00:00Z,10,GBP`, `x-${padding},jon-${padding},2024-05-31T10:00:00Z,10,GBP`, ...pad, `y-${padding},jon-${padding},2024-05-30,5,GBP`].join("\n"));
+    // Act
+    const report = await importOrders(local.store, path, { storeCurrency: "GBP", now: () => NOW });
+    // Assess
+    expect(report).toMatchObject({ rows: 3 + padding, imported: 2 + padding, rejected: 1 });
+    expect(report.errors).toEqual([{ row: 3, field: "order_id", message: expect.stringMatching(/already stored as another order \(contactId: stored ivy-\d+, sent jon-\d+\)/) }]);
+    expect(await local.store.getContact(`ivy-${padding}`)).toMatchObject({ revenue: 10 });
+    expect(await local.store.getContact(`jon-${padding}`)).toMatchObject({ revenue: 5, history: { orderCount: 1 } });
+    expect(await local.store.getOrder(`jon-${padding}`, `x-${padding}`)).toBeUndefined();
+    const s3 = mockClient(S3Client);
+    try {
+      const csv = ["order_id,customer_id,created_at,total,currency", `x-${padding},kay-${padding},2024-05-31T10:00:00Z,10,GBP`, `z-${padding},kay-${padding},2024-05-29,3,GBP`].join("\n");
+      s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([csv]) }) as never);
+      s3.on(PutObjectCommand).resolves({});
+      const upload = await importUpload({ s3: { bucket: { name: "u" }, object: { key: "imports/orders/y.csv" } } }, { s3: new S3Client({}), store: local.store, orderRules: { storeCurrency: "GBP", now: () => NOW } });
+      expect(upload).toMatchObject({ imported: 1, rejected: 1, errors: [{ row: 2, field: "order_id", message: expect.stringMatching(/contactId: stored ivy-\d+, sent kay-\d+/) }] });
+      expect(await local.store.getContact(`kay-${padding}`)).toMatchObject({ revenue: 3, history: { orderCount: 1 } });
+      expect(await local.store.getContact(`ivy-${padding}`)).toMatchObject({ revenue: 10 });
     } finally {
       s3.restore();
     }

@@ -10,6 +10,8 @@ import {
   enrolmentKey,
   membershipsKey,
   modelRunKey,
+  orderClaimKey,
+  orderClaimSlot,
   orderKey,
   profileKey,
   scoresKey,
@@ -59,5 +61,18 @@ describe("table keys", () => {
     expect(summaryAttributeOf("o#1001")).toEqual({ kind: "counted", orderId: "1001" });
     expect(summaryAttributeOf("x#1001")).toEqual({ kind: "removed", orderId: "1001" });
     expect(summaryAttributeOf("orderCount")).toBeUndefined();
+  });
+
+  it("gives each order id its own claim slot, sharing an item only with ids that differ in a last letter or digit", () => {
+    // Prepare
+    const ids = ["536365", "536366", "53636", "5363", "C536365", "a/1", "a/", "a", "a_", "ab_", "ab", "x y", "é", "a/\u00e9"];
+    // Act
+    const places = ids.map((id) => `${orderClaimKey(id).PK}|${orderClaimKey(id).SK}|${orderClaimSlot(id)}`);
+    // Assess
+    expect(orderClaimKey("536365")).toEqual({ PK: "ORDERIDS#53636", SK: "CLAIMS" });
+    expect(orderClaimSlot("536365")).toBe("c#5");
+    expect(orderClaimKey("536366")).toEqual(orderClaimKey("536365"));
+    expect([orderClaimKey("a/"), orderClaimSlot("a/")]).toEqual([{ PK: "ORDERIDS#a/", SK: "CLAIMS" }, "c#_"]);
+    expect(new Set(places).size).toBe(ids.length);
   });
 });

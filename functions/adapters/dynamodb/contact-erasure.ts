@@ -13,6 +13,8 @@ import {
   enrolmentKey,
   erasingKey,
   membershipsKey,
+  orderClaimKey,
+  orderClaimSlot,
   profileKey,
   scoresKey,
   segmentMemberKey,
@@ -21,6 +23,7 @@ import {
 } from "../../domain/store/table-keys.js";
 import type { Enrolment } from "../../domain/workflows/enrolment.js";
 import { contactRecord } from "./contact-items.js";
+import { inParallel } from "./table-batches.js";
 import { isConditionFailed, withoutKey, type StoreTable } from "./table.js";
 
 /*
@@ -90,6 +93,7 @@ export class ContactRecords {
       const summary = Object.fromEntries(Object.entries(profileItem).filter(([name]) => isSummaryAttribute(name)));
       if (Object.keys(summary).length > 0) await this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: { ...profileKey(anonymousId), ...summary } }));
     }
+    await this.deleteOrderClaims(contactId, orders.map((order) => String(order.id)));
     const enrolmentsKept = await this.moveEnrolments(contactId, anonymousId, workflowIds);
     const couponAssignmentsKept = await this.moveCouponAssignments(contactId, anonymousId);
 
@@ -110,6 +114,26 @@ export class ContactRecords {
       couponAssignmentsKept,
       addressSuppressed: email !== undefined,
     };
+  }
+
+  /** Deletes the claims of the contact's order ids; a claim another contact holds (an id reused before claims existed) stays. */
+  private async deleteOrderClaims(contactId: string, orderIds: readonly string[]): Promise<void> {
+    await inParallel(orderIds, this.table.concurrency, async (orderId) => {
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: orderClaimKey(orderId),
+            UpdateExpression: "REMOVE #slot",
+            ConditionExpression: "#slot.contactId = :contact",
+            ExpressionAttributeNames: { "#slot": orderClaimSlot(orderId) },
+            ExpressionAttributeValues: { ":contact": contactId },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    });
   }
 
   private async anonymousIdFor(contactId: string, erasing: Record<string, unknown> | undefined): Promise<string> {

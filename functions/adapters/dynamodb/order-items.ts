@@ -4,15 +4,22 @@ import { z } from "zod";
 import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
-import { contactIdOf, contactPk, countedAttribute, orderKey, orderSk, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import { contactIdOf, contactPk, countedAttribute, orderClaimKey, orderClaimSlot, orderKey, orderSk, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
 import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
 import { decimalSum, summaryIn, type Summary, type SummaryEntry } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, parseStored, withoutKey, type StoreTable } from "./table.js";
 
 /*
- * Under the contact's partition: ORDER#<orderId>, the order as sent with its current status, and the
- * order summary in PROFILE (order-summary.ts), kept by conditional UpdateItems.
+ * ORDERIDS#… / CLAIMS (orderClaimKey): each order id's claim, store-wide, with the facts that tell a
+ * re-sent order from another one (contact, total, currency, date). Under the contact's partition: ORDER#<orderId>,
+ * the order as sent with its current status, and the order summary in PROFILE (order-summary.ts),
+ * kept by conditional UpdateItems.
+ *
+ * The claim is written first, conditionally, so an id is counted for one contact only. With no
+ * transactions, a crash after the claim and before the contact's writes leaves the claim alone; the
+ * order sent again finds its own facts in it and finishes the contact's writes, each of which is safe
+ * to repeat. An order sent under a claimed id with other facts is a conflict, and nothing is written.
  */
 
 /**
@@ -36,7 +43,7 @@ export interface StoredOrder extends OrderInput {
 /** An order on its way through recordOrders. */
 interface Pending {
   order: OrderInput;
-  /** Its place in the caller's array, for the outcome. */
+  /** Its place in the caller's array, for the outcome. A refund of another contact's order carries that contact here. */
   index: number;
   /** Status the store had before this call; undefined: the order is new. */
   stored?: OrderStatus;
@@ -73,10 +80,10 @@ export class OrderItems {
     const seen = new Set<string>();
     const first: Pending[] = [];
     const again: Pending[] = [];
+    // An id is one order store-wide: the same id twice in a call (for one contact or two) is the later sending.
     orders.forEach((order, index) => {
-      const key = `${order.contactId}#${order.id}`;
-      (seen.has(key) ? again : first).push({ order, index, changed: false });
-      seen.add(key);
+      (seen.has(order.id) ? again : first).push({ order, index, changed: false });
+      seen.add(order.id);
     });
     await this.recordDistinct(first, outcomes, conflicts);
     for (const pending of again) await this.recordDistinct([pending], outcomes, conflicts);
@@ -92,8 +99,9 @@ export class OrderItems {
 
   private async recordDistinct(all: Pending[], outcomes: OrderOutcome[], conflicts?: Map<number, OrderDifference[]>): Promise<void> {
     if (all.length === 0) return;
-    await this.writeOrderItems(all);
-    // An id the store has for another order (another total, currency or date): nothing of it is written.
+    await this.claimOrderIds(all);
+    await this.writeOrderItems(all.filter((p) => !p.conflict));
+    // An id the store has for another order (another contact, total, currency or date): nothing of it is written.
     const pending = all.filter((p) => {
       if (!p.conflict) return true;
       outcomes[p.index] = "conflict";
@@ -134,6 +142,63 @@ export class OrderItems {
       summaries.set(contactId, summaryIn(item, contactId));
     }
     return summaries;
+  }
+
+  /**
+   * Claims each order's id store-wide, or finds the claim there: the same facts are the same order (sent
+   * again, or finishing what a crash cut short); other facts are a conflict. A cancellation or refund
+   * names the order by its id, so it goes to the contact whose order it is. Ids sharing a claim item
+   * (orderClaimKey) are claimed by one UpdateItem, conditional on each slot being free; when it is
+   * refused, one read tells which were claimed meanwhile, and the rest try again. From
+   * BATCH_ORDERS_MIN orders, one BatchGetItem per 100 items first finds the claims already there.
+   */
+  private async claimOrderIds(pending: Pending[]): Promise<void> {
+    const claimedAt = this.table.nowIso();
+    let todo = pending;
+    if (pending.length >= BATCH_ORDERS_MIN) {
+      const keys = new Map(pending.map((p) => [orderClaimKey(p.order.id).PK, orderClaimKey(p.order.id)]));
+      const found = new Map((await this.table.getItems([...keys.values()])).map((item) => [String(item.PK), item]));
+      todo = pending.filter((p) => !foundClaim(p, found.get(orderClaimKey(p.order.id).PK)));
+    }
+    for (let round = 0; todo.length > 0; round++) {
+      if (round >= 10) throw new Error(`the claims of order ids ${todo.map((p) => p.order.id).join(", ")} kept changing while they were recorded; sending the orders again is safe`);
+      const byItem = new Map<string, Pending[]>();
+      for (const p of todo) {
+        const pk = orderClaimKey(p.order.id).PK;
+        byItem.set(pk, [...(byItem.get(pk) ?? []), p]);
+      }
+      const retry: Pending[] = [];
+      await inParallel([...byItem.values()], this.table.concurrency, async (group) => {
+        const names: Record<string, string> = {};
+        const values: Record<string, unknown> = {};
+        const set: string[] = [];
+        const conditions: string[] = [];
+        group.forEach((p, i) => {
+          const { id, contactId, total, currency, createdAt, originalTotal, originalCurrency } = p.order;
+          names[`#c${i}`] = orderClaimSlot(id);
+          values[`:c${i}`] = { orderId: id, contactId, total, currency, createdAt, claimedAt, ...(originalTotal !== undefined && { originalTotal }), ...(originalCurrency !== undefined && { originalCurrency }) };
+          set.push(`#c${i} = :c${i}`);
+          conditions.push(`attribute_not_exists(#c${i})`);
+        });
+        try {
+          await this.table.client.send(
+            new UpdateCommand({
+              TableName: this.table.tableName,
+              Key: orderClaimKey(group[0]!.order.id),
+              UpdateExpression: `SET ${set.join(", ")}`,
+              ConditionExpression: conditions.join(" AND "),
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailed(error)) throw error;
+          const item = await this.table.get(orderClaimKey(group[0]!.order.id));
+          for (const p of group) if (!foundClaim(p, item)) retry.push(p);
+        }
+      });
+      todo = retry;
+    }
   }
 
   /** Writes the order items of new orders, and sets `stored` on each order the store already had. */
@@ -383,6 +448,19 @@ const StoredOrderItem = z.object({
   originalTotal: z.number().optional(),
   exchangeRate: z.number().optional(),
 });
+
+/**
+ * Whether the claim item holds the order's id; if so, compares the order with it (a difference is a
+ * conflict), and moves a cancellation or refund of another contact's order to that contact.
+ */
+function foundClaim(p: Pending, item: Record<string, unknown> | undefined): boolean {
+  const claim = item?.[orderClaimSlot(p.order.id)] as OrderFacts | undefined;
+  if (!claim) return false;
+  if (p.order.status !== "placed" && typeof claim.contactId === "string" && claim.contactId !== p.order.contactId) p.order = { ...p.order, contactId: claim.contactId };
+  const differences = orderDifferences(claim, p.order);
+  if (differences.length > 0) p.conflict = differences;
+  return true;
+}
 
 function statusIn(value: unknown): OrderStatus | undefined {
   if (typeof value === "string") return (orderStatuses as readonly string[]).includes(value) ? (value as OrderStatus) : undefined;

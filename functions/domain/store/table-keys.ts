@@ -18,6 +18,8 @@
  *   MODELRUN                <runId>                              a nightly run: plan, status, summary
  *   SUPPRESSION#<sha256>    ADDRESS                              an erased contact's address, as its hash only
  *   EXPORT#<exportId>       JOB                                  a segment export job: state, file, rows
+ *   ORDERIDS#<idPrefix>     CLAIMS                               order id claims: c#<last character> = who the id belongs
+ *                                                                to, with the order's facts (orderClaimKey)
  *   COUPONSETS              SET#<setId>                          a coupon set, for listing
  *   COUPONSET#<setId>       META                                 the set and its counters
  *                           SLOT#<n, 10 digits>                  the n-th code of the pool
@@ -41,6 +43,7 @@ export const KeyPrefix = {
   assigned: "ASSIGNED#",
   suppression: "SUPPRESSION#",
   exportJob: "EXPORT#",
+  orderClaims: "ORDERIDS#",
 } as const;
 
 /** Keys that are the same for every item of their kind. */
@@ -55,6 +58,7 @@ export const FixedKey = {
   suppressedAddress: "ADDRESS",
   erasing: "ERASING",
   exportJob: "JOB",
+  orderClaims: "CLAIMS",
 } as const;
 
 /**
@@ -107,6 +111,17 @@ export const couponSlotKey = (setId: string, slot: number): TableKey => ({ PK: c
 export const suppressionKey = (addressHash: string): TableKey => ({ PK: `${KeyPrefix.suppression}${addressHash}`, SK: FixedKey.suppressedAddress });
 /** A segment export job (segment-export-job.ts): one partition each, read by id only. */
 export const exportJobKey = (exportId: string): TableKey => ({ PK: `${KeyPrefix.exportJob}${exportId}`, SK: FixedKey.exportJob });
+/**
+ * Where an order id is claimed: the store-wide record that the id is one order of one contact
+ * (order-items.ts), written before anything of the order so the id is never counted for two contacts.
+ * Ids that differ only in a last letter or digit share an item (at most 62 claims, some 20 KB at most), so a
+ * file of sequential ids claims ten or more with one conditional write; any other id has its own.
+ * One to one: the slot is `c#` and the last character, or `c#_` for an id kept whole in the key.
+ */
+export const orderClaimKey = (orderId: string): TableKey => ({ PK: `${KeyPrefix.orderClaims}${claimShared(orderId) ? orderId.slice(0, -1) : orderId}`, SK: FixedKey.orderClaims });
+/** The attribute of the orderClaimKey item that holds the id's claim. */
+export const orderClaimSlot = (orderId: string): string => `c#${claimShared(orderId) ? orderId.slice(-1) : "_"}`;
+const claimShared = (orderId: string) => /[0-9A-Za-z]$/.test(orderId);
 export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
 
 // ---- order summary attribute names ----
