@@ -3,13 +3,13 @@ import type { FittableModel } from "../../functions/local/cli/fit-command.js";
 import { delimiterOption } from "./store-options.js";
 
 /** The models `clv fit` knows, spelled out here so that `--help` loads none of them. */
-export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "gamma-gamma"] as const satisfies readonly FittableModel[];
+export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "mbg-cnbd-k", "gamma-gamma"] as const satisfies readonly FittableModel[];
 
 /** `clv fit`: one model on a summary CSV. Loads the models and the CSV reader only, never the AWS SDK. */
 export function registerFitCommand(program: Command): Command {
   return program
     .command("fit")
-    .description("fit one model on a summary CSV (customer_id,frequency,recency,T[,monetary_value]) and print its parameters")
+    .description("fit one model on a summary CSV (customer_id,frequency,recency,T[,monetary_value][,litt]; mbg-cnbd-k needs litt) and print its parameters")
     .requiredOption("--summary <file>", "summary CSV, in any one time unit")
     .addOption(new Option("--model <model>", "model to fit").choices(fittableModels).makeOptionMandatory())
     .option("--json", "print one JSON object")
@@ -23,7 +23,7 @@ export function registerFitCommand(program: Command): Command {
       if (options.json) console.log(JSON.stringify({ model, params, logLikelihood, customers, converged, iterations, standardErrors, boundary, reducesTo, warnings }));
       else {
         console.log(`${model} on ${customers} customers: log-likelihood ${logLikelihood.toFixed(4)}, ${iterations} iterations`);
-        for (const [name, value] of Object.entries(params)) console.log(`  ${name.padEnd(6)} ${value.toFixed(6)}  (s.e. ${Number.isNaN(standardErrors[name]) ? "none: at a bound" : standardErrors[name]?.toFixed(6)})`);
+        for (const [name, value] of Object.entries(params)) console.log(`  ${name.padEnd(6)} ${value.toFixed(6)}  (s.e. ${Number.isNaN(standardErrors[name]) ? (boundary.includes(name) ? "none: at a bound" : "none: chosen by likelihood among whole numbers") : standardErrors[name]?.toFixed(6)})`);
         if (reducesTo) console.log(`  At a bound (${boundary.join(", ")}): the fit is ${reducesTo}`);
         for (const warning of warnings) console.log(`  Warning: ${warning}`);
       }

@@ -7,7 +7,7 @@
  */
 import { purchaseTable } from "../../functions/domain/clv/customer-summary.js";
 import { defaultEligibilityRules } from "../../functions/domain/clv/eligibility.js";
-import { fitModel } from "../../functions/domain/clv/fit.js";
+import { fitPurchaseModel } from "../../functions/domain/clv/fit.js";
 import { defaultModelRunOptions, purchaseModels, runModels } from "../../functions/domain/clv/model-run.js";
 import { calibrationHoldout, contactHistories, dayNumber, DAYS_PER_UNIT, type Order, type TimeUnit } from "../../functions/domain/clv/order-history.js";
 import { predictorOf, purchaseModelNames, type ModelFit, type PurchaseModelName } from "../../functions/domain/clv/purchase-model.js";
@@ -92,7 +92,7 @@ export function benchAccuracy(): void {
     for (const name of purchaseModelNames) {
       try {
         const started = performance.now();
-        const fit = { ...fitModel(purchaseModels[name], table), model: name };
+        const fit = { ...fitPurchaseModel(purchaseModels[name], table), model: name };
         rows.push(evaluate(name, fit, split, churnActual, horizon, CHURN_DAYS / unitDays, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
       } catch (error) {
         console.log(`  ${name}: not fitted (${error instanceof Error ? error.message : String(error)})`);

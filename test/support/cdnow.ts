@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { CustomerSummary } from "../../functions/domain/clv/customer-summary.js";
-import type { Order } from "../../functions/domain/clv/order-history.js";
+import { contactHistories, dayNumber, MS_PER_DAY, summarize, type Order } from "../../functions/domain/clv/order-history.js";
 
 /**
  * The CDNOW data of the "buy till you die" literature: Bruce Hardie's data sets page (Fader, Hardie &
@@ -55,4 +55,13 @@ export function cdnowMasterOrders(): Order[] {
       const [id, date, , dollars] = line.trim().split(/\s+/);
       return { orderId: String(i + 1), contactId: id!, createdAt: dateOf(date!), total: Number(dollars) };
     });
+}
+
+/**
+ * The sample's calibration summaries (weeks, to 1997-09-30) built from CDNOW_sample.txt's purchase dates,
+ * so each carries its sum of log weeks between purchases (litt), as BTYDplus's elog2cbs makes it.
+ */
+export function cdnowCalibrationSummaries(): CustomerSummary[] {
+  const calibrationEnd = dayNumber(Date.UTC(1997, 8, 30));
+  return contactHistories(cdnowSampleOrders(), calibrationEnd * MS_PER_DAY).map((h) => summarize(h, calibrationEnd, "weeks")!);
 }

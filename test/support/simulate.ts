@@ -51,6 +51,7 @@ export interface SimulatedCustomer {
  * Customers drawn from the BG/NBD story (Fader, Hardie & Lee 2005 §2), observed for T time units since
  * their first purchase; with `spend`, each repeat purchase's value is Gamma(p, ν), ν ~ Gamma(q, γ).
  * With `roundTo` times are floored to that grid and purchases on one grid point merge, as days do.
+ * The summary carries Σ log(time between purchases), litt.
  */
 export function simulateBgNbd(
   params: BgNbdParams,
@@ -70,6 +71,7 @@ export function simulateBgNbd(
     let tx = 0;
     let spent = 0;
     let lastGrid = 0;
+    let litt = 0;
     const futurePurchases: number[] = [];
     for (;;) {
       t += -Math.log(random()) / lambda;
@@ -79,6 +81,7 @@ export function simulateBgNbd(
         const grid = options.roundTo ? Math.floor(t / options.roundTo) * options.roundTo : t;
         if (grid !== lastGrid || !options.roundTo) {
           x++;
+          litt += Math.log(grid - tx);
           tx = grid;
           lastGrid = grid;
           if (options.spend) spent += gammaSample(random, options.spend.p, nu);
@@ -87,7 +90,54 @@ export function simulateBgNbd(
       if (random() < p) break; // dropout after each repeat purchase
     }
     const roundedT = options.roundTo ? Math.floor(T / options.roundTo) * options.roundTo : T;
-    customers.push({ summary: { frequency: x, recency: tx, T: roundedT, monetaryValue: x > 0 ? spent / x : 0 }, futurePurchases });
+    customers.push({ summary: { frequency: x, recency: tx, T: roundedT, monetaryValue: x > 0 ? spent / x : 0, logInterPurchaseTimes: litt }, futurePurchases });
+  }
+  return customers;
+}
+
+export interface SimulatedRegularCustomer extends SimulatedCustomer {
+  /** Whether the customer had not dropped out by T. */
+  aliveAtT: boolean;
+}
+
+/**
+ * Customers drawn from the MBG/CNBD-k story (Platzer & Reutterer 2016 §2; BTYDplus mbgcnbd.GenerateData):
+ * λ ~ Gamma(r, α), p ~ Beta(a, b); the customer may drop out right after the first purchase (time 0)
+ * and after each repeat one, with probability p; the times between purchases are Erlang-k(λ).
+ * The summary carries logInterPurchaseTimes (litt).
+ */
+export function simulateMbgCnbdK(
+  params: BgNbdParams & { k: number },
+  count: number,
+  options: { seed: number; T: (random: () => number) => number; horizon?: number },
+): SimulatedRegularCustomer[] {
+  const random = seededRandom(options.seed);
+  const horizon = options.horizon ?? 0;
+  const customers: SimulatedRegularCustomer[] = [];
+  for (let i = 0; i < count; i++) {
+    const T = options.T(random);
+    const lambda = gammaSample(random, params.r, params.alpha);
+    const p = betaSample(random, params.a, params.b);
+    let t = 0;
+    let x = 0;
+    let tx = 0;
+    let litt = 0;
+    let diedAt = random() < p ? 0 : Infinity;
+    const futurePurchases: number[] = [];
+    while (diedAt === Infinity) {
+      let wait = 0;
+      for (let e = 0; e < params.k; e++) wait += -Math.log(random()) / lambda;
+      if (t + wait > T + horizon) break;
+      t += wait;
+      if (t > T) futurePurchases.push(t);
+      else {
+        x++;
+        tx = t;
+        litt += Math.log(wait);
+      }
+      if (random() < p) diedAt = t;
+    }
+    customers.push({ summary: { frequency: x, recency: tx, T, logInterPurchaseTimes: litt }, futurePurchases, aliveAtT: !(diedAt <= T) });
   }
   return customers;
 }

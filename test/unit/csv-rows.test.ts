@@ -46,6 +46,8 @@ describe("summary rows", () => {
     [{ customer_id: "a", frequency: "Infinity", recency: "2", T: "3" }, ['frequency: expected a number, got "Infinity"']],
     [{ frequency: "1", recency: "2", T: "3" }, ["customer_id: is missing"]],
     [{ customer_id: " ", frequency: "0", recency: "2", T: "3" }, ["customer_id: is empty", "recency: must be 0 when frequency is 0"]],
+    [{ customer_id: "a", frequency: "2", recency: "2", T: "3", litt: "n/a" }, ['litt: expected a number, got "n/a"']],
+    [{ customer_id: "a", frequency: "0", recency: "0", T: "3", litt: "0.5" }, ["litt: must be 0 when frequency is 0: there is no time between purchases"]],
   ];
   it.each(cases)("%j → %j", (record, expected) => {
     const { value, errors } = readOne(summaryRows(), record);
@@ -56,6 +58,12 @@ describe("summary rows", () => {
   it("keeps monetary_value only when the file has it", () => {
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86 });
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "22.35" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86, monetaryValue: 22.35 });
+  });
+
+  it("reads the optional litt column (Σ log times between purchases, MBG/CNBD-k), negative values included", () => {
+    // Act / Assess: weeks between purchases under one make a negative log.
+    expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "3", T: "38", litt: "-0.75" }).value).toEqual({ frequency: 2, recency: 3, T: 38, logInterPurchaseTimes: -0.75 });
+    expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "3", T: "38", monetary_value: "10", litt: "1.5" }).value).toEqual({ frequency: 2, recency: 3, T: 38, monetaryValue: 10, logInterPurchaseTimes: 1.5 });
   });
 });
 

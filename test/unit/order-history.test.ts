@@ -30,12 +30,12 @@ describe("summaries from orders", () => {
     const [h] = contactHistories([order("c", "2024-01-01T09:00:00Z", 10), order("c", "2024-01-01T18:00:00Z", 5), order("c", "2024-01-11", 30), order("c", "2024-01-11", 20)], day("2024-01-31"));
     expect(h!.orderCount).toBe(4);
     expect(h!.revenue).toBe(65);
-    expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 10, T: 30, monetaryValue: 50 });
+    expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 10, T: 30, monetaryValue: 50, logInterPurchaseTimes: Math.log(10) });
   });
 
   it("a contact with one order has frequency 0, recency 0 and no repeat value", () => {
     const [h] = contactHistories([order("c", "2024-01-05", 80)], day("2024-01-31"));
-    expect(summarize(h!, dayNumber(day("2024-01-31")), "weeks")).toEqual({ frequency: 0, recency: 0, T: 26 / 7, monetaryValue: 0 });
+    expect(summarize(h!, dayNumber(day("2024-01-31")), "weeks")).toEqual({ frequency: 0, recency: 0, T: 26 / 7, monetaryValue: 0, logInterPurchaseTimes: 0 });
   });
 
   it("all orders on one day make a one-time buyer", () => {
@@ -58,12 +58,12 @@ describe("summaries from orders", () => {
 
   it("zero totals are purchases that add no value", () => {
     const [h] = contactHistories([order("a", "2024-01-01", 0), order("a", "2024-01-05", 0)], day("2024-01-31"));
-    expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 4, T: 30, monetaryValue: 0 });
+    expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 4, T: 30, monetaryValue: 0, logInterPurchaseTimes: Math.log(4) });
   });
 
   it("splits calibration and holdout: only contacts known at the calibration end, holdout purchases counted after it", () => {
     const orders = [order("a", "2024-01-01", 10), order("a", "2024-01-20", 10), order("a", "2024-02-10", 10), order("a", "2024-02-11", 10), order("b", "2024-02-05", 10)];
     const split = calibrationHoldout(contactHistories(orders, day("2024-02-29")), dayNumber(day("2024-01-31")), dayNumber(day("2024-02-29")), "days");
-    expect(split).toEqual([{ contactId: "a", calibration: { frequency: 1, recency: 19, T: 30, monetaryValue: 10 }, holdoutPurchases: 2 }]);
+    expect(split).toEqual([{ contactId: "a", calibration: { frequency: 1, recency: 19, T: 30, monetaryValue: 10, logInterPurchaseTimes: Math.log(19) }, holdoutPurchases: 2 }]);
   });
 });

@@ -198,7 +198,7 @@ function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNb
 }
 
 /** Where BG/NBD and MBG/NBD become simpler models: p ~ Beta(a, b) has mean a/(a+b), λ ~ Gamma(r, α) mean r/α. */
-const dropoutLimits: readonly ParameterLimit[] = [
+export const dropoutLimits: readonly ParameterLimit[] = [
   { parameters: ["a"], toward: "0", reducesTo: "NBD: no dropout seen", noDropout: true },
   { parameters: ["b"], toward: "∞", reducesTo: "NBD: no dropout seen", noDropout: true },
   { parameters: ["a", "b"], toward: "∞", reducesTo: "one dropout probability a/(a+b) shared by every customer" },

@@ -79,9 +79,13 @@ export function orderRows(delimiter = ","): CsvRowReader<Order> {
   };
 }
 
-const SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value"] as const;
+const SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "litt"] as const;
 
-/** A summary CSV for `clv fit`: `customer_id,frequency,recency,T[,monetary_value]`, in any one time unit. */
+/**
+ * A summary CSV for `clv fit`: `customer_id,frequency,recency,T[,monetary_value][,litt]`, in any one time
+ * unit; litt (BTYDplus's name) is the sum of the logs of the times between purchases, which MBG/CNBD-k
+ * chooses its regularity by, 0 for a contact without repeats.
+ */
 export function summaryRows(delimiter = ","): CsvRowReader<CustomerSummary> {
   return {
     header: csvHeader(SUMMARY_COLUMNS.slice(0, 4), delimiter),
@@ -99,14 +103,23 @@ export function summaryRows(delimiter = ","): CsvRowReader<CustomerSummary> {
       const recency = nonNegative(number(cells[2]), "recency", row, errors);
       const T = nonNegative(number(cells[3]), "T", row, errors);
       const monetaryValue = monetaryCell === undefined ? undefined : nonNegative(numberValue(monetaryCell), "monetary_value", row, errors);
+      const litt = cells[5] === undefined ? undefined : numberValue(cells[5]);
+      if (litt !== undefined) checked(litt, "litt", row, errors);
       // The checks across cells, when every cell is a number (as zod runs an object's refinements).
       const parsed = contactId !== MISSING && typeof frequency === "number" && typeof recency === "number" && typeof T === "number" && !(monetaryValue instanceof CellProblem);
       if (parsed) {
         if (recency > T) errors.push({ row, field: "recency", message: "recency must not exceed T" });
         if (!(frequency > 0 || recency === 0)) errors.push({ row, field: "recency", message: "must be 0 when frequency is 0" });
+        if (frequency === 0 && typeof litt === "number" && litt !== 0) errors.push({ row, field: "litt", message: "must be 0 when frequency is 0: there is no time between purchases" });
       }
       if (!parsed || errors.length > before) return undefined;
-      return monetaryValue === undefined ? { frequency, recency, T } : { frequency, recency, T, monetaryValue: monetaryValue as number };
+      return {
+        frequency,
+        recency,
+        T,
+        ...(monetaryValue !== undefined && { monetaryValue: monetaryValue as number }),
+        ...(typeof litt === "number" && { logInterPurchaseTimes: litt }),
+      };
     },
   };
 }

@@ -3,7 +3,9 @@
  * - frequency: repeat purchase occasions (purchase days after the first),
  * - recency: time from the first to the last purchase occasion,
  * - T: time from the first purchase occasion to the as-of date,
- * - monetaryValue: mean value of the repeat purchase occasions (0 without repeats).
+ * - monetaryValue: mean value of the repeat purchase occasions (0 without repeats),
+ * - logInterPurchaseTimes: Σ log(time between consecutive purchase occasions), 0 without repeats
+ *   (BTYDplus's `litt`): what MBG/CNBD-k chooses its regularity k by (mbg-cnbd-k.ts).
  * Times are in one unit chosen by the caller (days, weeks).
  */
 export interface CustomerSummary {
@@ -11,6 +13,7 @@ export interface CustomerSummary {
   recency: number;
   T: number;
   monetaryValue?: number;
+  logInterPurchaseTimes?: number;
 }
 
 /**
@@ -24,6 +27,11 @@ export interface SummaryTable {
   readonly T: Float64Array;
   readonly monetaryValue: Float64Array;
   readonly weight: Float64Array;
+  /**
+   * Σ weight · logInterPurchaseTimes over all rows, when every summary had it. Only this total enters
+   * a likelihood (MBG/CNBD-k's k-dependent factor), so rows fold on (x, tₓ, T) alone and stay few.
+   */
+  readonly logInterPurchaseTimes?: number;
 }
 
 /**
@@ -46,8 +54,12 @@ export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Ite
   const bits = new Float64Array(4);
   const words = new Int32Array(bits.buffer);
   let length = 0;
+  let logInterPurchaseTimes = 0;
+  let everyRowHasLitt = rows.length > 0;
   for (let i = 0; i < rows.length; i++) {
     const s = rows[i]!;
+    if (s.logInterPurchaseTimes === undefined) everyRowHasLitt = false;
+    else logInterPurchaseTimes += (weightList ? weightList[i]! : 1) * s.logInterPurchaseTimes;
     const x = s.frequency;
     const tx = s.recency;
     const t = s.T;
@@ -85,6 +97,7 @@ export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Ite
     T: T.slice(0, length),
     monetaryValue: monetaryValue.slice(0, length),
     weight: weight.slice(0, length),
+    ...(everyRowHasLitt && { logInterPurchaseTimes }),
   };
 }
 

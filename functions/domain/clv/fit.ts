@@ -1,6 +1,6 @@
 import { maximizeLikelihood, standardErrors } from "../numeric/optimizer.js";
 import { contactCount, thinnedTable, type SummaryTable } from "./customer-summary.js";
-import { ModelFitError, paramsFromVector, type FitOptions, type ModelFit, type ModelParams, type ParameterLimit } from "./purchase-model.js";
+import { ModelFitError, paramsFromVector, type FitOptions, type ModelFit, type ModelParams, type ParameterLimit, type PurchaseModel } from "./purchase-model.js";
 
 /** Above this many distinct rows, starting points are tried on a thinned table first. */
 const LARGE_TABLE_ROWS = 40_000;
@@ -30,10 +30,35 @@ const LIMIT_FACTOR = 1e6;
  * `warnings` (boundaryOf).
  */
 export function fitModel<P extends ModelParams>(model: LikelihoodModel<P>, table: SummaryTable, options: FitOptions = {}): ModelFit<P> {
+  return fitAtMaximum(model, table, maximumOf(model, table, options));
+}
+
+/** The fit at a maximum maximumOf found: its standard errors and the limits it is at (boundaryOf). */
+export function fitAtMaximum<P extends ModelParams>(model: LikelihoodModel<P>, table: SummaryTable, maximum: ReturnType<typeof maximizeLikelihood>): ModelFit<P> {
+  const logLikelihood = (theta: Float64Array, gradient: Float64Array | null) => model.tableLogLikelihood(theta, table, gradient);
+  const errors = standardErrors(logLikelihood, maximum.theta, model.hasGradient);
+  const limit = boundaryOf(model, maximum.theta, maximum.logLikelihood, maximum.atBound, (theta) => model.tableLogLikelihood(Float64Array.from(theta), table, null));
+  for (const name of limit.boundary) errors[model.parameterNames.indexOf(name)] = Number.NaN;
+  return {
+    model: model.name,
+    params: paramsFromVector<P>(model.parameterNames, maximum.theta),
+    logLikelihood: maximum.logLikelihood,
+    customers: contactCount(table),
+    converged: true,
+    iterations: maximum.iterations,
+    standardErrors: paramsFromVector<P>(model.parameterNames, errors),
+    ...limit,
+  };
+}
+
+/**
+ * The maximum of the likelihood alone, without fitModel's standard errors and limits: for comparing
+ * several fits (MBG/CNBD-k's k) before finishing the one kept. Throws ModelFitError as fitModel does.
+ */
+export function maximumOf<P extends ModelParams>(model: LikelihoodModel<P>, table: SummaryTable, options: FitOptions = {}): ReturnType<typeof maximizeLikelihood> {
   const customers = contactCount(table);
   if (customers === 0) throw new ModelFitError(model.name, "no customers to fit on");
   const likelihoodOf = (t: SummaryTable) => (theta: Float64Array, gradient: Float64Array | null) => model.tableLogLikelihood(theta, t, gradient);
-  const logLikelihood = likelihoodOf(table);
   const maximizeFrom = (starts: readonly (readonly number[])[], on: SummaryTable) =>
     maximizeLikelihood(likelihoodOf(on), {
       starts,
@@ -57,19 +82,12 @@ export function fitModel<P extends ModelParams>(model: LikelihoodModel<P>, table
   if (!maximum.converged) {
     throw new ModelFitError(model.name, `did not converge from any of ${maximum.runs.length} starts (best: ${maximum.message}, log-likelihood ${maximum.logLikelihood.toFixed(2)})`);
   }
-  const errors = standardErrors(logLikelihood, maximum.theta, model.hasGradient);
-  const limit = boundaryOf(model, maximum.theta, maximum.logLikelihood, maximum.atBound, (theta) => model.tableLogLikelihood(Float64Array.from(theta), table, null));
-  for (const name of limit.boundary) errors[model.parameterNames.indexOf(name)] = Number.NaN;
-  return {
-    model: model.name,
-    params: paramsFromVector<P>(model.parameterNames, maximum.theta),
-    logLikelihood: maximum.logLikelihood,
-    customers,
-    converged: true,
-    iterations: maximum.iterations,
-    standardErrors: paramsFromVector<P>(model.parameterNames, errors),
-    ...limit,
-  };
+  return maximum;
+}
+
+/** A purchase model's fit: its own when it has one (MBG/CNBD-k), else fitModel. */
+export function fitPurchaseModel<P extends ModelParams>(model: PurchaseModel<P>, table: SummaryTable, options: FitOptions = {}): ModelFit<P> {
+  return model.fit ? model.fit(table, options) : fitModel(model, table, options);
 }
 
 /**

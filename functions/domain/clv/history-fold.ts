@@ -29,6 +29,11 @@ export class HistoryFold {
   firstPurchaseDay = Infinity;
   /** (frequency, recency, T, holdout purchases) in days → contacts. */
   readonly calibration = new CountedRows(1, [12, 15, 15, 11]);
+  /**
+   * Σ over contacts of log(days between purchase days), in the calibration window and in all data:
+   * MBG/CNBD-k needs only these totals (customer-summary.ts), so the rows stay keyed on (x, tₓ, T).
+   */
+  readonly logDaysBetween = { calibration: 0, allData: 0 };
   /** (frequency, recency, T) in days → contacts, Σ mean repeat value over those with one > 0 and how many, Σ average order value, contacts with none (> 0), Σ revenue. */
   readonly allData = new CountedRows(6, [17, 18, 18]);
   /** (frequency, mean repeat value in cents) → repeat buyers. */
@@ -69,11 +74,14 @@ export class HistoryFold {
     for (let i = 0; i < days.length; i++) {
       const day = days[i]!;
       if (day > this.asOfDay) break;
+      const logDaysBetween = i > 0 ? Math.log(day - days[i - 1]!) : 0;
       if (day <= this.calibrationEndDay) {
         calibrationRepeats++;
         calibrationLast = day;
+        this.logDaysBetween.calibration += logDaysBetween;
       } else if (first <= this.calibrationEndDay) holdout++;
       if (i > 0) {
+        this.logDaysBetween.allData += logDaysBetween;
         repeats++;
         repeatRevenue += h.dayRevenue[i]!;
         last = day;
@@ -122,6 +130,8 @@ export class HistoryFold {
     this.calibration.merge(other.calibration);
     this.allData.merge(other.allData);
     this.spend.merge(other.spend);
+    this.logDaysBetween.calibration += other.logDaysBetween.calibration;
+    this.logDaysBetween.allData += other.logDaysBetween.allData;
     for (const [into, from] of [
       [this.daysSinceLastOrder, other.daysSinceLastOrder],
       [this.orderCount, other.orderCount],
@@ -158,11 +168,18 @@ export class HistoryFold {
     const calibration = this.calibration;
     const calibrationRows = calibration.summaries(perUnit, (key) => ({ monetaryValue: key[3]! }));
     const table = summaryTable(calibrationRows, calibration.column(0));
-    const calibrationTable: CalibrationTable = { ...table, holdoutPurchases: table.monetaryValue, monetaryValue: new Float64Array(table.length) };
+    // Σ log(days between) in the unit: each of a contact's x gaps is perUnit times shorter.
+    const inUnit = (logDays: number, t: SummaryTable) => {
+      let repeats = 0;
+      for (let i = 0; i < t.length; i++) repeats += t.weight[i]! * t.frequency[i]!;
+      return logDays - repeats * Math.log(perUnit);
+    };
+    const calibrationTable: CalibrationTable = { ...table, holdoutPurchases: table.monetaryValue, monetaryValue: new Float64Array(table.length), logInterPurchaseTimes: inUnit(this.logDaysBetween.calibration, table) };
+    const allData = summaryTable(this.allData.summaries(perUnit), this.allData.column(0));
     return {
       calibrationEndDay: this.calibrationEndDay,
       calibration: calibrationTable,
-      allData: summaryTable(this.allData.summaries(perUnit), this.allData.column(0)),
+      allData: { ...allData, logInterPurchaseTimes: inUnit(this.logDaysBetween.allData, allData) },
       monthlyPurchases: this.monthlyPurchases(),
       spend: spendRows(this.spend),
     };

@@ -1,11 +1,12 @@
 import { bgNbd, mbgNbd } from "./bg-nbd.js";
 import { contactCount, purchaseTable, summaryTable, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
 import { checkEligibility, defaultEligibilityRules, type Eligibility, type EligibilityRules } from "./eligibility.js";
-import { fitModel } from "./fit.js";
+import { fitModel, fitPurchaseModel } from "./fit.js";
 import { gammaGamma, spendTable, type GammaGammaParams } from "./gamma-gamma.js";
 import { calibrationHoldout, dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory, type TimeUnit } from "./order-history.js";
 import { calendarFactor, estimateCalendarEffect, monthlyPurchasesOf, type CalendarEffect } from "./calendar-effect.js";
 import { improvesBeyondNoise, selectModel, type CandidateErrors, type ModelSelection } from "./model-selection.js";
+import { mbgCnbdK } from "./mbg-cnbd-k.js";
 import { paretoNbd } from "./pareto-nbd.js";
 import { ModelFitError, purchaseModelNames, type ModelFit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
@@ -13,6 +14,7 @@ export const purchaseModels: Record<PurchaseModelName, PurchaseModel> = {
   "bg-nbd": bgNbd as unknown as PurchaseModel,
   "mbg-nbd": mbgNbd as unknown as PurchaseModel,
   "pareto-nbd": paretoNbd as unknown as PurchaseModel,
+  "mbg-cnbd-k": mbgCnbdK as unknown as PurchaseModel,
 };
 
 export interface ModelRunOptions {
@@ -146,7 +148,7 @@ export type CalibrationTable = SummaryTable & { readonly holdoutPurchases: Float
 export function calibrationTable(summaries: readonly CustomerSummary[], holdoutPurchases: ArrayLike<number>, weights?: Iterable<number>): CalibrationTable {
   // The monetary column of the fold carries the holdout purchases: purchase models do not read it.
   const table = summaryTable(
-    summaries.map((s, i) => ({ frequency: s.frequency, recency: s.recency, T: s.T, monetaryValue: holdoutPurchases[i]! })),
+    summaries.map((s, i) => ({ frequency: s.frequency, recency: s.recency, T: s.T, monetaryValue: holdoutPurchases[i]!, ...(s.logInterPurchaseTimes !== undefined && { logInterPurchaseTimes: s.logInterPurchaseTimes }) })),
     weights,
   );
   return { ...table, holdoutPurchases: table.monetaryValue, monetaryValue: new Float64Array(table.length) };
@@ -197,7 +199,7 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
     try {
-      const fit = fitModel(model, calibration);
+      const fit = fitPurchaseModel(model, calibration);
       const { perRow, ...evaluation } = holdoutError(model, fit.params, calibration, horizon);
       predictedRows.set(name, perRow.predicted);
       errors.push({ model: name, freeParameters: fit.freeParameters, weights: calibration.weight, ...perRow });
@@ -212,7 +214,7 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   if (selected) run.holdout.selection = selected.selection;
   for (const name of selected?.ranked ?? []) {
     try {
-      run.purchaseModel = { ...fitModel(purchaseModels[name], tables.allData), model: name };
+      run.purchaseModel = { ...fitPurchaseModel(purchaseModels[name], tables.allData), model: name };
       break;
     } catch (error) {
       run.reasons.push(`${name} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);

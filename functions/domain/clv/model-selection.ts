@@ -34,7 +34,7 @@ export interface ModelSelection {
 export const INDISTINGUISHABLE_STANDARD_ERRORS = 2;
 
 /** Simplest first where free parameters tie: BG/NBD is the textbook model, each later one adds an assumption. */
-const SIMPLICITY_ORDER: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd"];
+const SIMPLICITY_ORDER: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd", "mbg-cnbd-k"];
 
 /** Weighted mean of values. */
 function weightedMean(values: Float64Array, weights: Float64Array): number {

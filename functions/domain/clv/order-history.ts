@@ -106,7 +106,8 @@ function historyOf(contactId: string, all: Order[]): ContactHistory | undefined 
 /**
  * The history as of the end of day `lastDay` (inclusive), in the `lifetimes` convention: frequency =
  * purchase days after the first, recency and T from the first purchase day, monetary value = mean
- * revenue of the repeat purchase days. Undefined when the contact had not ordered by then.
+ * revenue of the repeat purchase days, logInterPurchaseTimes = Σ log(days between purchase days, in the
+ * unit) for MBG/CNBD-k. Undefined when the contact had not ordered by then.
  */
 export function summarize(history: ContactHistory, lastDay: number, unit: TimeUnit): CustomerSummary | undefined {
   const days = history.purchaseDays;
@@ -115,9 +116,11 @@ export function summarize(history: ContactHistory, lastDay: number, unit: TimeUn
   let repeats = 0;
   let repeatRevenue = 0;
   let lastPurchase = first;
+  let logDaysBetween = 0;
   for (let i = 1; i < days.length && days[i]! <= lastDay; i++) {
     repeats++;
     repeatRevenue += history.dayRevenue[i]!;
+    logDaysBetween += Math.log(days[i]! - lastPurchase);
     lastPurchase = days[i]!;
   }
   const perUnit = DAYS_PER_UNIT[unit];
@@ -126,6 +129,7 @@ export function summarize(history: ContactHistory, lastDay: number, unit: TimeUn
     recency: (lastPurchase - first) / perUnit,
     T: (lastDay - first) / perUnit,
     monetaryValue: repeats > 0 ? repeatRevenue / repeats : 0,
+    logInterPurchaseTimes: logDaysBetween - repeats * Math.log(perUnit),
   };
 }
 

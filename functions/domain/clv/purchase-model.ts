@@ -1,7 +1,7 @@
 import type { CustomerSummary, SummaryTable } from "./customer-summary.js";
 
-export type PurchaseModelName = "bg-nbd" | "mbg-nbd" | "pareto-nbd";
-export const purchaseModelNames: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd"];
+export type PurchaseModelName = "bg-nbd" | "mbg-nbd" | "pareto-nbd" | "mbg-cnbd-k";
+export const purchaseModelNames: readonly PurchaseModelName[] = ["bg-nbd", "mbg-nbd", "pareto-nbd", "mbg-cnbd-k"];
 
 /** Parameters by name; every parameter of these models is positive. */
 export type ModelParams = Record<string, number>;
@@ -16,6 +16,11 @@ export interface PurchaseModel<P extends ModelParams = ModelParams> {
   readonly parameterNames: readonly (keyof P & string)[];
   /** Starting points for the optimizer, one parameter vector each (in parameterNames order). */
   readonly starts: readonly (readonly number[])[];
+  /**
+   * The model's own maximum-likelihood fit, when it is more than one optimizer run (MBG/CNBD-k fits
+   * each whole k); without it fit.ts fitModel maximizes tableLogLikelihood.
+   */
+  fit?(table: SummaryTable, options?: FitOptions): ModelFit<P>;
   /** One contact's log-likelihood (the paper's equation, in log space). */
   logLikelihood(params: P, s: CustomerSummary): number;
   /**

@@ -1,4 +1,4 @@
-import { fitModel } from "../../domain/clv/fit.js";
+import { fitModel, fitPurchaseModel } from "../../domain/clv/fit.js";
 import { summaryRows } from "../../domain/clv/csv-rows.js";
 import { purchaseTable } from "../../domain/clv/customer-summary.js";
 import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
@@ -18,5 +18,8 @@ export async function fitSummaryFile(path: string, model: FittableModel, options
     if (!columns.includes("monetary_value")) throw new CsvFileError(path, `gamma-gamma needs a monetary_value column; the columns are ${columns.join(", ")}`);
     return { fit: fitModel(gammaGamma, spendTable(summaries)), errors };
   }
-  return { fit: fitModel(purchaseModels[model], purchaseTable(summaries)), errors };
+  if (model === "mbg-cnbd-k" && !columns.includes("litt")) {
+    throw new CsvFileError(path, `mbg-cnbd-k needs a litt column (each customer's sum of the logs of the times between purchases, 0 without repeats) to choose its regularity k; the columns are ${columns.join(", ")}`);
+  }
+  return { fit: fitPurchaseModel(purchaseModels[model], purchaseTable(summaries)), errors };
 }

@@ -1,0 +1,367 @@
+import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
+import { dropoutLimits, mbgNbd, type BgNbdParams } from "./bg-nbd.js";
+import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
+import { fitAtMaximum, maximumOf, type LikelihoodModel } from "./fit.js";
+import { ModelFitError, probabilityNoPurchaseByLikelihoodRatio, type FitOptions, type ModelFit, type PurchaseModel } from "./purchase-model.js";
+
+/**
+ * MBG/CNBD-k (Platzer & Reutterer 2016, "Ticking away the moments: timing regularity helps to better
+ * predict customer activity", Marketing Science 35(5); BTYDplus `mbgcnbd.*`). Purchases of a live
+ * customer are every k-th event of a Poisson process of rate λ ~ Gamma(r, α), so the times between
+ * them are Erlang-k: k = 1 is MBG/NBD, a larger k a more regular buyer. Right after the first purchase
+ * and after each repeat one the customer drops out with probability p ~ Beta(a, b). k is a whole
+ * number chosen by the likelihood; it needs one more statistic per contact, the sum of the logs of the
+ * times between purchases (litt), and only through its total over the contacts (see regularityTerm).
+ */
+export type MbgCnbdParams = BgNbdParams & { k: number };
+
+/** The largest k tried: BTYDplus searches 1..12. */
+export const MAX_REGULARITY = 12;
+
+/**
+ * Σ over the contacts of the likelihood's k-dependent factor that the summaries (x, tₓ, T) leave out:
+ * Π (itt)^(k−1) / ((k−1)!)^x in the Erlang-k density of the x inter-purchase times, in log:
+ * (k − 1)·Σ litt − x·log((k−1)!) (Platzer & Reutterer 2016, eq. 7; BTYDplus xbgcnbd.LL's P1). It does
+ * not depend on (r, α, a, b), so each k is fitted on the distinct summaries and this is added after.
+ */
+export function regularityTerm(k: number, logInterPurchaseTimes: number, repeatPurchases: number): number {
+  return (k - 1) * logInterPurchaseTimes - repeatPurchases * logGamma(k);
+}
+
+/**
+ * The phase sum of a live customer: after the last purchase at tₓ the Poisson process has made
+ * j ∈ {0, …, k−1} of the k events the next purchase needs, and with λ integrated out the weight of j
+ * relative to j = 0 is (R)_j · u^j / j!, R = r + k·x, u = (T − tₓ)/(α + T) (BTYDplus xbgcnbd.LL's S2).
+ * Fills `terms` with each j's weight and returns their sum.
+ */
+function phaseTerms(k: number, R: number, u: number, terms: Float64Array): number {
+  let term = 1;
+  let sum = 1;
+  terms[0] = 1;
+  for (let j = 1; j < k; j++) {
+    term *= ((R + j - 1) * u) / j;
+    terms[j] = term;
+    sum += term;
+  }
+  return sum;
+}
+
+/** The model with k fixed: what the optimizer fits (r, α, a, b) on. */
+function fixedRegularity(k: number): LikelihoodModel<BgNbdParams> & { logLikelihood(p: BgNbdParams, s: CustomerSummary): number } {
+  const terms = new Float64Array(k);
+
+  /**
+   * One contact's log-likelihood without the litt factor (regularityTerm): Platzer & Reutterer (2016),
+   * eq. 7, with dropout also at time 0 (the M of MBG):
+   * L = B(a, b+x+1)/B(a, b) · Γ(R) αʳ / Γ(r) · [ (α+T)^−R · Σⱼ (R)ⱼ uʲ / j!  +  a/(b+x) · (α+tₓ)^−R ].
+   */
+  function logLikelihood({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
+    const R = r + k * x;
+    const common = logBeta(a, b + x + 1) - logBeta(a, b) + logGamma(R) - logGamma(r) + r * Math.log(alpha);
+    const alive = -R * Math.log(alpha + T) + Math.log(phaseTerms(k, R, (T - tx) / (alpha + T), terms));
+    const droppedOut = Math.log(a) - Math.log(b + x) - R * Math.log(alpha + tx);
+    return common + logAddExp(alive, droppedOut);
+  }
+
+  /** Σ weight · logLikelihood and its analytic gradient; terms of x, T or tₓ alone are computed once per distinct value. */
+  function tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number {
+    const r = theta[0]!;
+    const alpha = theta[1]!;
+    const a = theta[2]!;
+    const b = theta[3]!;
+    const index = tableIndex(table);
+    const nx = index.frequencies.length;
+    const common = new Float64Array(nx);
+    const logDropWeight = new Float64Array(nx);
+    const dCommonDr = new Float64Array(nx);
+    const dCommonDa = new Float64Array(nx);
+    const dCommonDb = new Float64Array(nx);
+    const logAlpha = Math.log(alpha);
+    const lgR = logGamma(r);
+    const psiR = digamma(r);
+    const logBetaAB = logBeta(a, b);
+    const psiAB = digamma(a + b);
+    const psiB = digamma(b);
+    for (let j = 0; j < nx; j++) {
+      const x = index.frequencies[j]!;
+      const R = r + k * x;
+      common[j] = logBeta(a, b + x + 1) - logBetaAB + logGamma(R) - lgR + r * logAlpha;
+      logDropWeight[j] = Math.log(a) - Math.log(b + x);
+      if (gradient) {
+        dCommonDr[j] = digamma(R) - psiR + logAlpha;
+        const psiABX = digamma(a + b + x + 1);
+        dCommonDa[j] = psiAB - psiABX;
+        dCommonDb[j] = digamma(b + x + 1) - psiABX - psiB + psiAB;
+      }
+    }
+    const logAlphaT = index.Ts.map((T) => Math.log(alpha + T));
+    const logAlphaTx = index.recencies.map((tx) => Math.log(alpha + tx));
+    let total = 0;
+    let gr = 0;
+    let gAlpha = 0;
+    let ga = 0;
+    let gb = 0;
+    const { frequency, weight, recency, T } = table;
+    for (let i = 0; i < table.length; i++) {
+      const j = index.frequencyOf[i]!;
+      const x = frequency[i]!;
+      const w = weight[i]!;
+      const R = r + k * x;
+      const lT = logAlphaT[index.TOf[i]!]!;
+      const lTx = logAlphaTx[index.recencyOf[i]!]!;
+      const u = (T[i]! - recency[i]!) / (alpha + T[i]!);
+      // The phase sum S and, for the gradient, Σ (∂/∂R) and Σ j·term (u's share of ∂/∂α).
+      let term = 1;
+      let S = 1;
+      let dSdR = 0;
+      let jTerms = 0;
+      let harmonic = 0;
+      for (let p = 1; p < k; p++) {
+        harmonic += 1 / (R + p - 1);
+        term *= ((R + p - 1) * u) / p;
+        S += term;
+        dSdR += term * harmonic;
+        jTerms += p * term;
+      }
+      const alive = -R * lT + Math.log(S);
+      const dropped = logDropWeight[j]! - R * lTx;
+      let mix: number;
+      let shareDropped: number;
+      if (alive >= dropped) {
+        const e = Math.exp(dropped - alive);
+        mix = alive + Math.log1p(e);
+        shareDropped = e / (1 + e);
+      } else {
+        const e = Math.exp(alive - dropped);
+        mix = dropped + Math.log1p(e);
+        shareDropped = 1 / (1 + e);
+      }
+      total += w * (common[j]! + mix);
+      if (gradient) {
+        const shareAlive = 1 - shareDropped;
+        const alphaT = alpha + T[i]!;
+        gr += w * (dCommonDr[j]! + shareAlive * (-lT + dSdR / S) - shareDropped * lTx);
+        gAlpha += w * (r / alpha + shareAlive * (-R / alphaT - jTerms / (S * alphaT)) - shareDropped * (R / (alpha + recency[i]!)));
+        ga += w * (dCommonDa[j]! + shareDropped / a);
+        gb += w * (dCommonDb[j]! - shareDropped / (b + x));
+      }
+    }
+    if (gradient) {
+      gradient[0] = gr;
+      gradient[1] = gAlpha;
+      gradient[2] = ga;
+      gradient[3] = gb;
+    }
+    return total;
+  }
+
+  return {
+    name: "mbg-cnbd-k",
+    parameterNames: ["r", "alpha", "a", "b"],
+    // k = 1 starts where MBG/NBD does; each larger k from the fit of the one before (fitMbgCnbdK).
+    starts: k === 1 ? mbgNbd.starts : [],
+    hasGradient: true,
+    limits: dropoutLimits,
+    logLikelihood,
+    tableLogLikelihood,
+  };
+}
+
+const fixedRegularityModels = new Map<number, ReturnType<typeof fixedRegularity>>();
+/** The model with k fixed, as the optimizer sees it: (r, α, a, b), the litt factor left out. */
+export function regularityModel(k: number) {
+  let model = fixedRegularityModels.get(k);
+  if (!model) fixedRegularityModels.set(k, (model = fixedRegularity(k)));
+  return model;
+}
+
+/**
+ * Maximum likelihood over k = 1, 2, … and (r, α, a, b): each k fitted on the distinct summaries, the
+ * litt factor added, the best k kept. The search stops at the first k whose likelihood is below the
+ * previous one's (BTYDplus waits for two falls in a row; the profile likelihood in k has one peak in
+ * every data set we fit, and each k costs a fit), or when a k does not converge. Each k > 1 starts from
+ * the previous k's estimate with α scaled by (k−1)/k, so the mean time between purchases k·α/r stays.
+ * Needs the table's Σ litt: without it the k cannot be chosen.
+ */
+export function fitMbgCnbdK(table: SummaryTable, options: FitOptions = {}): ModelFit<MbgCnbdParams> {
+  const litt = table.logInterPurchaseTimes;
+  if (litt === undefined || !Number.isFinite(litt)) {
+    throw new ModelFitError("mbg-cnbd-k", "needs each contact's sum of log times between purchases (litt) to choose k, and the summaries have none");
+  }
+  const repeats = repeatPurchasesOf(table);
+  // Each k's maximum alone; standard errors and limits only for the k kept.
+  let best: { k: number; maximum: ReturnType<typeof maximumOf>; logLikelihood: number } | undefined;
+  let previous: ReturnType<typeof maximumOf> | undefined;
+  for (let k = 1; k <= MAX_REGULARITY; k++) {
+    let maximum: ReturnType<typeof maximumOf>;
+    try {
+      const starts = previous ? [[previous.theta[0]!, (previous.theta[1]! * (k - 1)) / k, previous.theta[2]!, previous.theta[3]!]] : [];
+      maximum = maximumOf(regularityModel(k), table, { ...options, starts: [...starts, ...(options.starts ?? [])] });
+    } catch (error) {
+      if (k === 1) throw error;
+      break;
+    }
+    const logLikelihood = maximum.logLikelihood + regularityTerm(k, litt, repeats);
+    const improved = !best || logLikelihood > best.logLikelihood;
+    if (improved) best = { k, maximum, logLikelihood };
+    previous = maximum;
+    if (!improved) break;
+  }
+  const { k, maximum, logLikelihood } = best!;
+  const fit = fitAtMaximum<BgNbdParams>(regularityModel(k), table, maximum);
+  return {
+    ...fit,
+    params: { k, ...fit.params },
+    // k is chosen by the likelihood among whole numbers: it has no standard error.
+    standardErrors: { k: Number.NaN, ...fit.standardErrors },
+    logLikelihood,
+    // k is estimated too (k = 1 is MBG/NBD), so the selection counts it.
+    freeParameters: fit.freeParameters + 1,
+  };
+}
+
+/**
+ * E[purchases in (T, T + t]] of a customer alive at T with j of the k events of the next purchase
+ * already made: λ | alive, j ~ Gamma(R + j, α + T) (R = r + k·x), so the events N in the next t are
+ * NBD(R + j, θ = (α+T)/(α+T+t)), and they complete ⌊(N + j)/k⌋ purchases; the n-th of those happens
+ * only if the customer survived the n − 1 dropout chances before it, E[(1−p)^(n−1)] with
+ * p | alive ~ Beta(a, b + x + 1). The sum runs over N from its mode outward until the terms vanish.
+ * This is the exact conditional expectation (the series converges absolutely); BTYDplus approximates
+ * it by BG/NBD's closed form with α scaled by k and a cohort-level bias correction instead.
+ */
+function expectedIfAliveInPhase(params: MbgCnbdParams, x: number, T: number, j: number, t: number): number {
+  const { k, r, alpha, a, b } = params;
+  const shape = r + k * x + j;
+  const logTheta = Math.log(alpha + T) - Math.log(alpha + T + t);
+  const q = t / (alpha + T + t);
+  const logQ = Math.log(q);
+  const mode = Math.max(0, Math.floor(((shape - 1) * q) / (1 - q)));
+  const logPeak = logGamma(shape + mode) - logGamma(shape) - logGamma(mode + 1) + shape * logTheta + mode * logQ;
+  // survivalSums[n]: Σ_{i=1..n} E[(1−p)^(i−1)], grown as far as N reaches.
+  const bAlive = b + x + 1;
+  const survivalSums: number[] = [0];
+  let survival = 1;
+  const purchasesUpTo = (n: number) => {
+    while (survivalSums.length <= n) {
+      const i = survivalSums.length;
+      survivalSums.push(survivalSums[i - 1]! + survival);
+      survival *= (bAlive + i - 1) / (a + bAlive + i - 1);
+    }
+    return survivalSums[n]!;
+  };
+  const tolerance = 1e-16;
+  let total = 0;
+  let mass = 0;
+  let pmf = Math.exp(logPeak);
+  const peak = pmf;
+  for (let m = mode; ; m++) {
+    total += pmf * purchasesUpTo(Math.floor((m + j) / k));
+    mass += pmf;
+    pmf *= ((shape + m) / (m + 1)) * q;
+    if (pmf < tolerance * peak && m > mode) break;
+  }
+  pmf = peak;
+  for (let m = mode; m > 0; ) {
+    pmf *= m / ((shape + m - 1) * q);
+    m--;
+    total += pmf * purchasesUpTo(Math.floor((m + j) / k));
+    mass += pmf;
+    if (pmf < tolerance * peak) break;
+  }
+  // mass is 1 up to the terms left out; dividing keeps the peak's rounding out of the answer.
+  return mass > 0 ? total / mass : 0;
+}
+
+/** The state a contact's figures come from: log of (S, the phase terms) and of the dropped-out weight, on the same scale. */
+function posteriorOf(params: MbgCnbdParams, { frequency: x, recency: tx, T }: CustomerSummary) {
+  const { k, r, alpha, a, b } = params;
+  const R = r + k * x;
+  const terms = new Float64Array(k);
+  const S = phaseTerms(k, R, (T - tx) / (alpha + T), terms);
+  // log of S1 / S2 in BTYDplus's xbgcnbd.PAlive: the odds of having dropped out.
+  const logOddsDropped = Math.log(a) - Math.log(b + x) + R * (Math.log(alpha + T) - Math.log(alpha + tx)) - Math.log(S);
+  return { terms, S, probabilityAlive: 1 / (1 + Math.exp(logOddsDropped)) };
+}
+
+/** Expected purchases in phase j for a whole prediction run, cached by (x, T): they do not depend on tₓ. */
+function phaseExpectations(params: MbgCnbdParams, t: number) {
+  const byX = new Map<number, Map<number, Float64Array>>();
+  return (x: number, T: number): Float64Array => {
+    let byT = byX.get(x);
+    if (!byT) byX.set(x, (byT = new Map()));
+    let values = byT.get(T);
+    if (!values) {
+      values = new Float64Array(params.k);
+      for (let j = 0; j < params.k; j++) values[j] = t > 0 ? expectedIfAliveInPhase(params, x, T, j, t) : 0;
+      byT.set(T, values);
+    }
+    return values;
+  };
+}
+
+const expectationCaches = new WeakMap<MbgCnbdParams, Map<number, ReturnType<typeof phaseExpectations>>>();
+function cachedPhaseExpectations(params: MbgCnbdParams, t: number) {
+  let byHorizon = expectationCaches.get(params);
+  if (!byHorizon) expectationCaches.set(params, (byHorizon = new Map()));
+  let table = byHorizon.get(t);
+  if (!table) byHorizon.set(t, (table = phaseExpectations(params, t)));
+  return table;
+}
+
+/** E[X(T, T + t) | x, tₓ, T] = Σⱼ P(alive, phase j | history) · E[purchases | alive, j]. */
+function expectedPurchasesWith(expectations: ReturnType<typeof phaseExpectations>, params: MbgCnbdParams, s: CustomerSummary): number {
+  const { terms, S, probabilityAlive } = posteriorOf(params, s);
+  const byPhase = expectations(s.frequency, s.T);
+  let sum = 0;
+  for (let j = 0; j < params.k; j++) sum += terms[j]! * byPhase[j]!;
+  return Math.max(0, (probabilityAlive * sum) / S);
+}
+
+/** One contact's log-likelihood with k from the parameters, litt included when the summary has it. */
+function logLikelihood(params: MbgCnbdParams, s: CustomerSummary): number {
+  const value = regularityModel(params.k).logLikelihood(params, s);
+  return s.logInterPurchaseTimes === undefined ? value : value + regularityTerm(params.k, s.logInterPurchaseTimes, s.frequency);
+}
+
+/** Total repeat purchases of a table: Σ weight · x. */
+function repeatPurchasesOf(table: SummaryTable): number {
+  let repeats = 0;
+  for (let i = 0; i < table.length; i++) repeats += table.weight[i]! * table.frequency[i]!;
+  return repeats;
+}
+
+export const mbgCnbdK: PurchaseModel<MbgCnbdParams> = {
+  name: "mbg-cnbd-k",
+  parameterNames: ["k", "r", "alpha", "a", "b"],
+  starts: mbgNbd.starts.map((start) => [1, ...start]),
+  // k is a whole number: the optimizer never moves it (fitMbgCnbdK fits each k), so there is no gradient in it.
+  hasGradient: false,
+  limits: dropoutLimits,
+  fit: fitMbgCnbdK,
+  logLikelihood,
+  /** Σ weight · log-likelihood at θ = (k, r, α, a, b), the litt factor included when the table has its total. */
+  tableLogLikelihood(theta, table) {
+    const k = theta[0]!;
+    const value = regularityModel(k).tableLogLikelihood(theta.subarray(1), table, null);
+    const litt = table.logInterPurchaseTimes;
+    return litt === undefined ? value : value + regularityTerm(k, litt, repeatPurchasesOf(table));
+  },
+  expectedPurchases: (params, s, t) => (t > 0 ? expectedPurchasesWith(cachedPhaseExpectations(params, t), params, s) : 0),
+  /** P(alive | x, tₓ, T) = S / (S + a/(b+x) · ((α+T)/(α+tₓ))^R): BTYDplus xbgcnbd.PAlive. */
+  probabilityAlive: (params, s) => posteriorOf(params, s).probabilityAlive,
+  /** E[X(t)] of a customer who has just made the first purchase: the conditional expectation at x = tₓ = T = 0. */
+  expectedPurchasesUnconditional: (params, t) => (t > 0 ? expectedPurchasesWith(cachedPhaseExpectations(params, t), params, { frequency: 0, recency: 0, T: 0 }) : 0),
+  /** L(x, tₓ, T + h) / L(x, tₓ, T): the litt factor cancels. */
+  probabilityNoPurchase: (params, s, horizon) => probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+  predictor(params, t, horizon) {
+    const expectations = phaseExpectations(params, t);
+    return (s) => {
+      const probabilityAlive = posteriorOf(params, s).probabilityAlive;
+      return {
+        expectedPurchases: t > 0 ? expectedPurchasesWith(expectations, params, s) : 0,
+        probabilityAlive,
+        probabilityNoPurchase: probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+      };
+    };
+  },
+};
