@@ -7,6 +7,11 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { handlerFunction } from "./lambda-function.js";
 
+export interface BulkImportProps {
+  /** The store's table the uploads are imported into. */
+  readonly table: ITableV2;
+}
+
 /**
  * Bulk import on AWS: upload a contacts or orders CSV under imports/contacts/ or imports/orders/ and a
  * Lambda streams it into the table, writing its report (each bad row, row and field) under reports/.
@@ -16,7 +21,7 @@ export class BulkImport extends Construct {
   /** Upload events the importer failed on after Lambda's two retries (S3 invokes it asynchronously), kept 14 days. */
   readonly importDeadLetters: Queue;
 
-  constructor(scope: Construct, id: string, props: { table: ITableV2 }) {
+  constructor(scope: Construct, id: string, props: BulkImportProps) {
     super(scope, id);
     this.bucket = new Bucket(this, "Uploads", {
       encryption: BucketEncryption.S3_MANAGED,

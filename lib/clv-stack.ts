@@ -13,41 +13,69 @@ import { loadWorkflows } from "../functions/adapters/files/workflow-files.js";
 import { StoreTable } from "./store-table.js";
 import { WildcardAcknowledgements } from "./nag-acknowledgements.js";
 import { Operations } from "./operations.js";
-import { DEFAULT_EARLIEST_ORDER_DATE } from "../functions/domain/input/calendar-time.js";
-import { DEFAULT_STORE_CURRENCY } from "../functions/domain/store/money.js";
+import { STACK_DEFAULTS, withoutUndefined } from "./lambda-function.js";
 
 /** The whole system on the store's AWS account; each capability is one construct composed here. */
 export interface ClvStackProps extends StackProps {
-  /** SHA-256 hashes of the store's API keys (context `apiKeyHashes`, comma-separated). */
-  apiKeyHashes?: readonly string[];
-  /** IANA time zone of the store, for the nightly schedule (context `timeZone`). */
-  timeZone?: string;
-  /** Hour of the night the scoring starts, in that time zone (context `nightlyHour`). */
-  nightlyHour?: number;
-  /** The store as its e-mails name it, and where their links go (context `storeName`, `storeUrl`, `couponUrl`). */
-  storeName?: string;
-  storeUrl?: string;
-  /** A link that applies a coupon at the store, with {code} where the code goes. */
-  couponUrl?: string;
-  /** The verified SES identity (a domain or an address) and the From of the mail (context `senderIdentity`, `senderAddress`). */
-  senderIdentity?: string;
-  senderAddress?: string;
-  /** Where the alarms go by e-mail (context `alarmEmail`); the SNS topic is made either way. */
-  alarmEmail?: string;
+  /**
+   * SHA-256 hashes of the store's API keys (context `apiKeyHashes`, comma-separated).
+   * @default none: every keyed route answers 403 until a hash is deployed
+   */
+  readonly apiKeyHashes?: readonly string[];
+  /**
+   * IANA time zone of the store, for the nightly schedule and the dates in its mail (context `timeZone`).
+   * @default "Etc/UTC" for the schedule (NIGHTLY_DEFAULTS), "UTC" for the mail
+   */
+  readonly timeZone?: string;
+  /**
+   * Hour of the night the scoring starts, in that time zone (context `nightlyHour`).
+   * @default 3 (NIGHTLY_DEFAULTS)
+   */
+  readonly nightlyHour?: number;
+  /**
+   * The store as its e-mails and unsubscribe pages name it (context `storeName`).
+   * @default "The shop" (STACK_DEFAULTS, lib/lambda-function.ts)
+   */
+  readonly storeName?: string;
+  /**
+   * Where the mail's links to the store go (context `storeUrl`).
+   * @default https:// and the domain of `senderIdentity`
+   */
+  readonly storeUrl?: string;
+  /**
+   * A link that applies a coupon at the store, with {code} where the code goes (context `couponUrl`).
+   * @default none: the coupon's link goes to `storeUrl`
+   */
+  readonly couponUrl?: string;
+  /**
+   * The verified SES identity, a domain or an address (context `senderIdentity`).
+   * @default "shop.example" (STACK_DEFAULTS)
+   */
+  readonly senderIdentity?: string;
+  /**
+   * The From of the mail (context `senderAddress`).
+   * @default `storeName` <hello@ the domain of `senderIdentity`>
+   */
+  readonly senderAddress?: string;
+  /**
+   * Where the alarms go by e-mail (context `alarmEmail`); the SNS topic is made either way.
+   * @default none: the topic has no subscriber
+   */
+  readonly alarmEmail?: string;
   /**
    * The reactivation workflows, one state machine each.
    * @default the files of `workflows/`, checked against the e-mail templates and the segments below
    */
-  workflows?: readonly WorkflowDefinition[];
+  readonly workflows?: readonly WorkflowDefinition[];
   /**
    * The ISO 4217 currency the store counts in (context `storeCurrency`): every figure is kept and shown
    * in it, and an order in another carries its exchange rate.
-   * @default "EUR" (DEFAULT_STORE_CURRENCY)
+   * @default "EUR" (DEFAULT_STORE_CURRENCY, STACK_DEFAULTS)
    */
   readonly storeCurrency?: string;
   /**
    * YYYY-MM-DD: orders dated before it are refused (context `earliestOrderDate`).
-   * @default "1995-01-01" (DEFAULT_EARLIEST_ORDER_DATE)
+   * @default "1995-01-01" (DEFAULT_EARLIEST_ORDER_DATE, STACK_DEFAULTS)
    */
   readonly earliestOrderDate?: string;
   /**
@@ -73,25 +101,27 @@ export class ClvStack extends Stack {
     super(scope, id, props);
     // Each IAM wildcard acknowledged for cdk-nag only with the reason it is needed (lib/nag-acknowledgements.ts).
     Aspects.of(this).add(new WildcardAcknowledgements());
+    const settings = { ...STACK_DEFAULTS, ...withoutUndefined(props) };
     this.store = new StoreTable(this, "Store");
-    const workflows = props.workflows ?? loadWorkflows({ extraSegments: props.segments ?? [] });
+    const workflows = props.workflows ?? loadWorkflows({ extraSegments: settings.segments });
     this.ingestion = new IngestionApi(this, "Ingestion", {
       table: this.store.table,
-      apiKeyHashes: props.apiKeyHashes ?? [],
-      storeName: props.storeName ?? "The shop",
+      apiKeyHashes: settings.apiKeyHashes,
+      storeName: settings.storeName,
       workflows,
     });
     this.bulkImport = new BulkImport(this, "BulkImport", { table: this.store.table });
-    const senderIdentity = props.senderIdentity ?? "shop.example";
+    const { senderIdentity, storeName } = settings;
+    const senderDomain = senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity;
     this.email = new EmailSending(this, "Email", { table: this.store.table, identity: senderIdentity });
     this.workflows = new ReactivationWorkflows(this, "Workflows", {
       table: this.store.table,
       email: this.email,
       workflows,
       sender: {
-        from: props.senderAddress ?? `${props.storeName ?? "The shop"} <hello@${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}>`,
-        storeName: props.storeName ?? "The shop",
-        storeUrl: props.storeUrl ?? `https://${senderIdentity.includes("@") ? senderIdentity.split("@")[1] : senderIdentity}`,
+        from: props.senderAddress ?? `${storeName} <hello@${senderDomain}>`,
+        storeName,
+        storeUrl: props.storeUrl ?? `https://${senderDomain}`,
         ...(props.couponUrl !== undefined && { couponUrl: props.couponUrl }),
         ...(props.timeZone !== undefined && { timeZone: props.timeZone }),
       },
@@ -115,8 +145,8 @@ export class ClvStack extends Stack {
     this.contactChanges = new ContactChanges(this, "ContactChanges", { table: this.store.table });
     // The store's currency and earliest order date are the store's, not one capability's: every function reads them.
     for (const fn of this.node.findAll().filter((c): c is NodejsFunction => c instanceof NodejsFunction)) {
-      fn.addEnvironment("STORE_CURRENCY", props.storeCurrency ?? DEFAULT_STORE_CURRENCY);
-      fn.addEnvironment("EARLIEST_ORDER_DATE", props.earliestOrderDate ?? DEFAULT_EARLIEST_ORDER_DATE);
+      fn.addEnvironment("STORE_CURRENCY", settings.storeCurrency);
+      fn.addEnvironment("EARLIEST_ORDER_DATE", settings.earliestOrderDate);
     }
     // Last: it watches every Lambda and dead-letter queue made above.
     this.operations = new Operations(this, "Operations", {

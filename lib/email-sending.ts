@@ -10,14 +10,18 @@ import { Construct } from "constructs";
 import { handlerFunction } from "./lambda-function.js";
 
 export interface EmailSendingProps {
-  table: ITableV2;
+  /** The store's table: the feedback Lambda unsubscribes bounced and complaining contacts in it. */
+  readonly table: ITableV2;
   /**
    * The verified SES identity the mail goes out as: a domain ("shop.example") or an address. SES
    * authorizes a send against it, so sending rights are scoped to it.
    */
-  identity: string;
-  /** A fixed name for the configuration set; CloudFormation picks one when absent. */
-  configurationSetName?: string;
+  readonly identity: string;
+  /**
+   * A fixed name for the configuration set.
+   * @default a name CloudFormation picks
+   */
+  readonly configurationSetName?: string;
 }
 
 /** SES's names for the events this construct acts on, as EventBridge's detail-type. */

@@ -10,7 +10,7 @@ import { StringParameter } from "aws-cdk-lib/aws-ssm";
 import { Construct } from "constructs";
 import { API_THROTTLE } from "../functions/handlers/http/http-json.js";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
-import { handlerFunction } from "./lambda-function.js";
+import { handlerFunction, withoutUndefined } from "./lambda-function.js";
 import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 
 /** How long API Gateway keeps an authorizer's answer for one key. */
@@ -22,14 +22,18 @@ export function grantSecretValue(secret: ISecret, grantee: IGrantable): Grant {
 }
 
 export interface IngestionApiProps {
-  table: ITableV2;
+  /** The store's table, which the routes read and write. */
+  readonly table: ITableV2;
   /** SHA-256 hex digests of the store's API keys (`npm run -s clv -- api-key` makes a key and its hash). */
-  apiKeyHashes: readonly string[];
-  /** Requests per second per route, steady and burst, beyond which API Gateway answers 429. */
-  throttle?: { ratePerSecond: number; burst: number };
+  readonly apiKeyHashes: readonly string[];
+  /**
+   * Requests per second per route, steady and burst, beyond which API Gateway answers 429.
+   * @default 100 a second, bursts of 200 (API_THROTTLE, functions/handlers/http/http-json.ts)
+   */
+  readonly throttle?: { readonly ratePerSecond: number; readonly burst: number };
   /**
    * The store as its unsubscribe pages name it.
-   * @default "The shop"
+   * @default "The shop" (the handler's, functions/handlers/http/routes.ts)
    */
   readonly storeName?: string;
   /**
@@ -114,7 +118,7 @@ export class IngestionApi extends Construct {
     }
 
     // Stage throttling (429 beyond it) and access logs, on the stage the API creates by default.
-    const throttle = props.throttle ?? API_THROTTLE;
+    const { throttle } = { throttle: API_THROTTLE, ...withoutUndefined(props) };
     this.accessLogs = new LogGroup(this, "AccessLogs", { retention: RetentionDays.ONE_MONTH });
     const stage = this.api.defaultStage!.node.defaultChild as CfnStage;
     stage.defaultRouteSettings = { throttlingRateLimit: throttle.ratePerSecond, throttlingBurstLimit: throttle.burst };

@@ -8,6 +8,8 @@ import { NodejsFunction, type NodejsFunctionProps } from "aws-cdk-lib/aws-lambda
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_EARLIEST_ORDER_DATE } from "../functions/domain/input/calendar-time.js";
+import { DEFAULT_STORE_CURRENCY } from "../functions/domain/store/money.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -85,6 +87,22 @@ export const NIGHTLY_DEFAULTS = {
   scanSegments: 16,
   maxConcurrency: 8,
 } as const;
+
+/** The stack's defaults (ClvStackProps documents each as its @default). */
+export const STACK_DEFAULTS = {
+  apiKeyHashes: [] as readonly string[],
+  storeName: "The shop",
+  senderIdentity: "shop.example",
+  storeCurrency: DEFAULT_STORE_CURRENCY,
+  earliestOrderDate: DEFAULT_EARLIEST_ORDER_DATE,
+  segments: [] as readonly string[],
+} as const;
+
+/** The alarms' defaults (OperationsProps documents each as its @default). */
+export const OPERATIONS_DEFAULTS = { bounceRatePercent: 5, bounceRateMinimumSent: 20 } as const;
+
+/** A segment export's defaults (SegmentExportProps documents each as its @default). */
+export const SEGMENT_EXPORT_DEFAULTS = { urlExpiry: Duration.hours(1), retention: Duration.days(7) } as const;
 
 /** The contact-change stream's defaults (ContactChangesProps documents each as its @default). */
 export const CONTACT_CHANGES_DEFAULTS = { maxBatchingWindow: Duration.seconds(1), timeout: Duration.seconds(30) } as const;

@@ -25,21 +25,32 @@ import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { METRIC_UNITS, type MetricName } from "../functions/adapters/logging/metrics.js";
-import { metricsNamespace } from "./lambda-function.js";
+import { OPERATIONS_DEFAULTS, metricsNamespace, withoutUndefined } from "./lambda-function.js";
 
 export interface OperationsProps {
-  /** Who gets the alarms by e-mail (context `alarmEmail`); the SNS topic takes other subscribers too. */
-  alarmEmail?: string;
-  nightly: IStateMachine;
+  /**
+   * Who gets the alarms by e-mail (context `alarmEmail`); the SNS topic takes other subscribers too.
+   * @default none: the topic has no subscriber
+   */
+  readonly alarmEmail?: string;
+  /** The nightly state machine, whose failed runs ring. */
+  readonly nightly: IStateMachine;
   /** Every dead-letter queue of the stack, by what it catches ("contact changes"). */
-  deadLetterQueues: Record<string, IQueue>;
-  api: IHttpApi;
+  readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /** The HTTP API, whose 5xx answers ring. */
+  readonly api: IHttpApi;
   /** The Lambdas to graph and count logged errors of, with their log groups. */
-  functions: readonly { name: string; fn: IFunction; logGroup: ILogGroup }[];
-  /** Hard bounces per 100 e-mails sent (6-hour window) that raise the alarm; SES reviews an account from 5 %. */
-  bounceRatePercent?: number;
-  /** Fewer e-mails than this in the window say nothing about a rate. */
-  bounceRateMinimumSent?: number;
+  readonly functions: readonly { readonly name: string; readonly fn: IFunction; readonly logGroup: ILogGroup }[];
+  /**
+   * Hard bounces per 100 e-mails sent (6-hour window) that raise the alarm; SES reviews an account from 5 %.
+   * @default 5 (OPERATIONS_DEFAULTS, lib/lambda-function.ts)
+   */
+  readonly bounceRatePercent?: number;
+  /**
+   * Fewer e-mails than this in the window say nothing about a rate.
+   * @default 20
+   */
+  readonly bounceRateMinimumSent?: number;
 }
 
 /** The alarms' names after the stack's, so an e-mail says which store's system rang. */
@@ -136,7 +147,7 @@ export class Operations extends Construct {
       description: "A coupon set is at or below its low-stock threshold (or empty) while the workflows hand out codes. Import more codes (POST /coupon-sets/{id}/codes) or end the workflow; the dashboard shows each set's codes left.",
     });
     const window = Duration.hours(6);
-    const minimumSent = props.bounceRateMinimumSent ?? 20;
+    const { bounceRatePercent, bounceRateMinimumSent: minimumSent } = { ...OPERATIONS_DEFAULTS, ...withoutUndefined(props) };
     alarm(
       ALARMS.bounceRateHigh,
       new MathExpression({
@@ -146,8 +157,8 @@ export class Operations extends Construct {
         period: window,
       }),
       {
-        threshold: props.bounceRatePercent ?? 5,
-        description: `More than ${props.bounceRatePercent ?? 5} % of the workflow e-mails bounced hard in 6 hours (at least ${minimumSent} sent). SES reviews an account from 5 % and may pause it from 10 %. Check the contacts' addresses and where they came from; bounced contacts are already unsubscribed.`,
+        threshold: bounceRatePercent,
+        description: `More than ${bounceRatePercent} % of the workflow e-mails bounced hard in 6 hours (at least ${minimumSent} sent). SES reviews an account from 5 % and may pause it from 10 %. Check the contacts' addresses and where they came from; bounced contacts are already unsubscribed.`,
       },
     );
     alarm(ALARMS.sesReputationBounceRate, new Metric({ namespace: "AWS/SES", metricName: "Reputation.BounceRate", period: Duration.hours(1), statistic: "Maximum" }), {

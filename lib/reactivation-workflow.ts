@@ -71,14 +71,34 @@ const EMAILS_IN_BUNDLE: ICommandHooks = {
 const RETRYABLE_SEND = ["RetryableSendError"];
 
 export interface ReactivationWorkflowsProps {
-  table: TableV2;
-  email: EmailSending;
-  workflows: readonly WorkflowDefinition[];
+  /** The store's table: enrolments, coupons, contacts, the send log. */
+  readonly table: TableV2;
+  /** Where the mail goes out (its configuration set and the rights to send). */
+  readonly email: EmailSending;
+  /** The workflows, one state machine each. */
+  readonly workflows: readonly WorkflowDefinition[];
   /** The store's e-mail settings (EmailSettings): sender, store name and URL, time zone. */
-  sender: { from: string; storeName: string; storeUrl: string; couponUrl?: string; timeZone?: string };
+  readonly sender: ReactivationSender;
   /** The API's one-click unsubscribe URL and the secret that signs its tokens. */
-  unsubscribeUrl: string;
-  unsubscribeSecret: ISecret;
+  readonly unsubscribeUrl: string;
+  readonly unsubscribeSecret: ISecret;
+}
+
+/** Who the mail is from and what it says about the store. */
+export interface ReactivationSender {
+  readonly from: string;
+  readonly storeName: string;
+  readonly storeUrl: string;
+  /**
+   * A link that applies the coupon at the store, with {code} where the code goes.
+   * @default none: the coupon's link goes to `storeUrl`
+   */
+  readonly couponUrl?: string;
+  /**
+   * The time zone the mail's dates (the coupon's expiry) are written in.
+   * @default "UTC"
+   */
+  readonly timeZone?: string;
 }
 
 /**

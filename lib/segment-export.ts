@@ -9,7 +9,7 @@ import { DynamoAttributeValue, DynamoUpdateItem, LambdaInvoke } from "aws-cdk-li
 import { Construct } from "constructs";
 import { EXPORT_PREFIX } from "../functions/adapters/s3/segment-export.js";
 import { exportJobKey } from "../functions/domain/store/table-keys.js";
-import { handlerFunction } from "./lambda-function.js";
+import { SEGMENT_EXPORT_DEFAULTS, handlerFunction, withoutUndefined } from "./lambda-function.js";
 import { STATE_MACHINE_LOG_LEVEL_REASON } from "./nightly-scoring.js";
 
 /** The exporter's limit: Lambda's longest. A million members take about a minute (npm run bench -- export). */
@@ -19,7 +19,7 @@ export interface SegmentExportProps {
   readonly table: ITableV2;
   /**
    * How long a download link works; at most 7 days (SigV4).
-   * @default Duration.hours(1)
+   * @default Duration.hours(1) (SEGMENT_EXPORT_DEFAULTS, lib/lambda-function.ts)
    */
   readonly urlExpiry?: Duration;
   /**
@@ -47,8 +47,7 @@ export class SegmentExport extends Construct {
 
   constructor(scope: Construct, id: string, props: SegmentExportProps) {
     super(scope, id);
-    const urlExpiry = props.urlExpiry ?? Duration.hours(1);
-    const retention = props.retention ?? Duration.days(7);
+    const { urlExpiry, retention } = { ...SEGMENT_EXPORT_DEFAULTS, ...withoutUndefined(props) };
     if (urlExpiry.toSeconds() < 60 || urlExpiry.toSeconds() > 7 * 24 * 3600) throw new Error(`urlExpiry must be between 1 minute and 7 days, got ${urlExpiry.toHumanString()}`);
     this.table = props.table;
     this.bucket = new Bucket(this, "Exports", {
