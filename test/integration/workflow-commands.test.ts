@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,18 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
 import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
-
-/** The CLI in a child process against this dynalite (asynchronous: dynalite answers from this process). */
-function clv(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/clv.ts", ...args], { cwd: new URL("../..", import.meta.url).pathname });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+import { clv } from "../support/clv.js";
 
 describe("clv workflows run / status / list", () => {
   let local: LocalStore;
