@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fitSummaryFile } from "../../functions/local/cli/fit-command.js";
 import { mbgNbd } from "../../functions/domain/clv/bg-nbd.js";
 import { purchaseTable, summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel, fitPurchaseModel } from "../../functions/domain/clv/fit.js";
 import { HistoryFold } from "../../functions/domain/clv/history-fold.js";
+import { medianWaitOf } from "../../functions/domain/clv/next-purchase.js";
 import { MAX_REGULARITY, mbgCnbdK, regularityModel, regularityTerm, type MbgCnbdParams } from "../../functions/domain/clv/mbg-cnbd-k.js";
 import { calibrationHoldout, MS_PER_DAY, summarize, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { ModelFitError } from "../../functions/domain/clv/purchase-model.js";
@@ -149,6 +154,25 @@ describe("MBG/CNBD-k on simulated contacts (BTYDplus's test parameters: k = 3, r
     expect(Math.abs(expected / actual - 1)).toBeLessThan(0.015);
   });
 
+  it("gives a next-order median that half of the simulated customers with one reach (bisection of the likelihood ratio)", () => {
+    // Prepare: 20,000 customers seen for 24 weeks, their purchases in the following 10 years.
+    const customers = simulateMbgCnbdK(truth, 20_000, { seed: 5, T: () => 24, horizon: 520 });
+    const median = medianWaitOf(mbgCnbdK, truth, 7);
+    // Act
+    let finite = 0;
+    let within = 0;
+    for (const c of customers) {
+      const m = median(c.summary);
+      if (!Number.isFinite(m)) continue;
+      finite++;
+      if (c.futurePurchases.length > 0 && c.futurePurchases[0]! - 24 <= m) within++;
+    }
+    // Assess: ±0.025 is about 3 standard errors for the thousands with a finite median.
+    expect(finite).toBeGreaterThan(3000);
+    expect(within / finite).toBeGreaterThan(0.475);
+    expect(within / finite).toBeLessThan(0.525);
+  });
+
   it("gives P(no purchase) that matches the simulated share without one", () => {
     // Prepare
     const customers = simulateMbgCnbdK(truth, 50_000, { seed: 4, T: () => 24, horizon: 8 });
@@ -224,5 +248,30 @@ describe("litt in the summaries and the nightly fold", () => {
     const allData = purchaseTable(histories.map((h) => summarize(h, asOfDay, "weeks")!));
     expect(tables.calibration.logInterPurchaseTimes).toBeCloseTo(calibration.logInterPurchaseTimes!, 12);
     expect(tables.allData.logInterPurchaseTimes).toBeCloseTo(allData.logInterPurchaseTimes!, 12);
+  });
+});
+
+describe("clv fit --model mbg-cnbd-k on a summary CSV", () => {
+  const dir = mkdtempSync(join(tmpdir(), "mbg-cnbd-k-"));
+  const summaries = cdnowCalibrationSummaries();
+
+  it("reads litt and fits the CDNOW sample to k = 1 with MBG/NBD's parameters", async () => {
+    // Prepare: the sample as a summary CSV with a litt column.
+    const path = join(dir, "with-litt.csv");
+    writeFileSync(path, ["customer_id,frequency,recency,T,litt", ...summaries.map((s, i) => `${i},${s.frequency},${s.recency},${s.T},${s.logInterPurchaseTimes}`)].join("\n"));
+    // Act
+    const { fit, errors } = await fitSummaryFile(path, "mbg-cnbd-k");
+    // Assess: BTYDplus demo/cdnow.R finds k = 1; r = 0.525 (lifetimes' test suite, fit by BTYDplus).
+    expect(errors).toEqual([]);
+    expect(fit.params.k).toBe(1);
+    expect(fit.params.r).toBeCloseTo(0.525, 3);
+  });
+
+  it("names the missing litt column instead of guessing k", async () => {
+    // Prepare
+    const path = join(dir, "without-litt.csv");
+    writeFileSync(path, ["customer_id,frequency,recency,T", ...summaries.slice(0, 50).map((s, i) => `${i},${s.frequency},${s.recency},${s.T}`)].join("\n"));
+    // Act / Assess
+    await expect(fitSummaryFile(path, "mbg-cnbd-k")).rejects.toThrow(/needs a litt column.*the columns are customer_id, frequency, recency, T/);
   });
 });
