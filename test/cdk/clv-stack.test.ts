@@ -19,7 +19,9 @@ describe("ClvStack", () => {
   });
 
   it("keeps the store's data when the stack goes", () => {
+    // Prepare
     const tables = template.findResources("AWS::DynamoDB::GlobalTable");
+    // Act and assess
     expect(Object.values(tables).every((t) => t.DeletionPolicy === "Retain")).toBe(true);
   });
 });
@@ -28,7 +30,9 @@ describe("the ingestion API", () => {
   const template = stackTemplate("Api", { apiKeyHashes: ["ab".repeat(32)] });
 
   it("puts every route but unsubscribe behind the API key authorizer", () => {
+    // Act
     const routes = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).map((r) => r.Properties as { RouteKey: string; AuthorizationType?: string });
+    // Assess
     expect(routes.map((r) => r.RouteKey).sort()).toEqual([
       "DELETE /contacts/{id}",
       "GET /contacts/{id}",
@@ -70,13 +74,17 @@ describe("the ingestion API", () => {
   });
 
   it("runs every Lambda of ours on Node.js 22", () => {
+    // Prepare
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).map((f) => f.Properties as { Runtime?: string; Environment?: { Variables?: Record<string, unknown> } });
+    // Act
     const ours = functions.filter((f) => f.Environment?.Variables?.TABLE_NAME !== undefined);
+    // Assess
     expect(ours.length).toBeGreaterThanOrEqual(7);
     for (const f of ours) expect(f.Runtime).toBe("nodejs22.x");
   });
 
   it("imports uploads from an encrypted, private bucket, one prefix per kind", () => {
+    // Prepare
     template.hasResourceProperties("AWS::S3::Bucket", {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
@@ -84,7 +92,9 @@ describe("the ingestion API", () => {
     const notifications = Object.values(template.findResources("Custom::S3BucketNotifications"))[0]!.Properties as {
       NotificationConfiguration: { LambdaFunctionConfigurations: { Filter: { Key: { FilterRules: { Name: string; Value: string }[] } } }[] };
     };
+    // Act
     const prefixes = notifications.NotificationConfiguration.LambdaFunctionConfigurations.map((c) => c.Filter.Key.FilterRules.find((r) => r.Name === "prefix")!.Value);
+    // Assess
     expect(prefixes.sort()).toEqual(["imports/contacts/", "imports/orders/"]);
   });
 });
@@ -109,8 +119,11 @@ describe("the nightly job", () => {
   });
 
   it("is a Standard state machine: plan → Distributed Map over the plan's scan segments → finish", () => {
+    // Prepare
     const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine")).filter((m) => JSON.stringify(m.Properties.DefinitionString).includes("Plan the night"));
+    // Act
     const text = JSON.stringify(machine!.Properties.DefinitionString);
+    // Assess
     expect(text).toContain('\\"Mode\\":\\"DISTRIBUTED\\"');
     expect(text).toContain('\\"ItemsPath\\":\\"$.plan.scanSegments\\"');
     expect(text).not.toContain("ItemReader");
@@ -127,7 +140,9 @@ describe("the nightly job", () => {
   });
 
   it("grants each step only the table actions it uses", () => {
+    // Prepare
     const table = (actions: string[]) => actions.filter((a) => a.startsWith("dynamodb:")).sort();
+    // Act and assess
     expect(table(policyOf("NightlyPlan"))).toEqual(["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]);
     expect(table(policyOf("NightlyFinish"))).toEqual(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
     expect(table(policyOf("NightlyScoreSegment"))).toEqual(["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]);

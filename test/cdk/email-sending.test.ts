@@ -24,8 +24,10 @@ const actionsOf = (s: Statement) => [s.Action].flat();
 
 describe("EmailSending", () => {
   it("limits the sender to the one address when the identity is an address", () => {
+    // Prepare
     const stack = new Stack(new App(), "MailAddress", { env: { account: "123456789012", region: "eu-west-1" } });
     const email = new EmailSending(stack, "Email", { table: new StoreTable(stack, "Store").table, identity: "hello@shop.example" });
+    // Act and assess
     expect(email.fromAddresses).toEqual(["hello@shop.example"]);
   });
 
@@ -42,11 +44,14 @@ describe("EmailSending", () => {
   });
 
   it("publishes bounces and complaints (only) to EventBridge's default bus", () => {
+    // Prepare
     template.hasResourceProperties("AWS::SES::ConfigurationSetEventDestination", {
       ConfigurationSetName: setName,
       EventDestination: { Enabled: true, MatchingEventTypes: ["bounce", "complaint"], EventBridgeDestination: Match.anyValue() },
     });
+    // Act
     const [destination] = Object.values(template.findResources("AWS::SES::ConfigurationSetEventDestination"));
+    // Assess
     expect(JSON.stringify(destination!.Properties.EventDestination.EventBridgeDestination.EventBusArn)).toMatch(/:events:eu-west-1:123456789012:event-bus\/default"/);
   });
 
@@ -68,13 +73,18 @@ describe("EmailSending", () => {
   });
 
   it("lets the feedback Lambda read and update contacts and nothing else", () => {
+    // Act
     const actions = statementsOf(template, "EmailFeedbackServiceRole").flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:"));
+    // Assess
     expect(actions.sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
   });
 
   it("grants a sending Lambda ses:SendEmail from the store's addresses through its configuration set, recipients' identities included (sandbox), and its send-log rights", () => {
+    // Prepare
     const statements = statementsOf(template, "SenderServiceRole");
+    // Act
     const ses = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("ses:")));
+    // Assess
     expect(ses).toHaveLength(1);
     expect(actionsOf(ses[0]!)).toEqual(["ses:SendEmail"]);
     const resources = [ses[0]!.Resource].flat().map((r) => JSON.stringify(r));

@@ -17,17 +17,21 @@ describe("every Lambda of the stack, on a new account", () => {
   const ours = functions.filter(([id]) => !id.startsWith("BucketNotificationsHandler"));
 
   it("reserves no concurrency: a new account's limit may be 10, all of which must stay unreserved", () => {
+    // Act and assess
     expect(ours.length).toBeGreaterThanOrEqual(13);
     for (const [id, fn] of functions) expect(fn.Properties.ReservedConcurrentExecutions, id).toBeUndefined();
   });
 
   it("runs with source maps on, so a stack trace names functions/*.ts and its line", () => {
+    // Act and assess
     expect(LAMBDA_NODE_OPTIONS).toBe("--enable-source-maps");
     for (const [id, fn] of ours) expect(fn.Properties.Environment?.Variables?.NODE_OPTIONS, id).toBe("--enable-source-maps");
   });
 
   it("refuses a revoked API key within 60 seconds: API Gateway's result cache and the authorizer's own cache of the hashes add up to at most 60", () => {
+    // Act
     const authorizers = Object.values(resources).filter((r) => r.Type === "AWS::ApiGatewayV2::Authorizer");
+    // Assess
     expect(authorizers).toHaveLength(1);
     const ttl = authorizers[0]!.Properties.AuthorizerResultTtlInSeconds as number;
     expect(ttl).toBe(API_KEY_RESULT_CACHE.toSeconds());
@@ -59,6 +63,7 @@ describe("a bundled handler", () => {
   });
 
   it("ships its source map beside it", () => {
+    // Act and assess
     expect(readdirSync(assetDir).sort()).toEqual(["index.js", "index.js.map"]);
     expect(code).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
   });

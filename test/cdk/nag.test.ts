@@ -33,13 +33,16 @@ describe("cdk-nag, AwsSolutions pack", () => {
     .flatMap(({ path, rules }) => Object.entries(rules).map(([id, reason]) => ({ path, id: id.replace(/^annotation::/i, ""), reason })));
 
   it("finds nothing that is neither fixed nor acknowledged with a reason", () => {
+    // Act
     // Fix it, or acknowledge it next to the resource: Validations.of(construct).acknowledge({ id, reason }).
     const open = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}: ${v.description.slice(0, 160)}`));
+    // Assess
     expect(open).toEqual([]);
     expect(report.success).toBe(true);
   });
 
   it("acknowledges only these rules, each with its reason", () => {
+    // Act and assess
     for (const a of acknowledged) expect(a.reason.length, `${a.id} at ${a.path}`).toBeGreaterThan(40);
     const rules = [...new Set(acknowledged.map((a) => a.id.replace(/\[.*\]$/, "")))].sort();
     // A new rule here is a decision: say why in the acknowledgement, and in the README's deploy section.
@@ -58,15 +61,20 @@ describe("cdk-nag, AwsSolutions pack", () => {
   });
 
   it("explains every IAM wildcard by one of the listed grants", () => {
+    // Act
     const wildcards = acknowledged.filter((a) => a.id.startsWith("AwsSolutions-IAM5"));
+    // Assess
     expect(wildcards.length).toBeGreaterThan(0);
     // Each acknowledgement's reason is made of the listed grants' reasons and nothing else.
     for (const w of wildcards) expect(WILDCARD_GRANTS.reduce((rest, g) => rest.replace(g.reason, ""), w.reason).trim(), w.id).toBe("");
   });
 
   it("grants '*' resources only for X-Ray and the state machines' log delivery", () => {
+    // Prepare
     const statements = Object.values(template.findResources("AWS::IAM::Policy")).flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+    // Act
     const star = statements.filter((s) => s.Effect === "Allow" && resourcesOf(s).includes("*"));
+    // Assess
     expect(star.length).toBeGreaterThan(0);
     for (const s of star) for (const action of actionsOf(s)) expect(action).toMatch(/^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(Create|Get|Update|Delete|List)LogDeliver(y|ies)|logs:(PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups))$/);
     for (const s of statements) for (const action of actionsOf(s)) expect(action, "no service-wide action").not.toMatch(/:\*$/);
@@ -85,11 +93,13 @@ describe("least privilege, per Lambda", () => {
   const roleOf = (fn: { Properties: Record<string, any> }) => (fn.Properties.Role as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
 
   it("gives no role of ours a managed policy (not even AWSLambdaBasicExecutionRole)", () => {
+    // Act and assess
     expect(ours.length).toBeGreaterThanOrEqual(13);
     for (const [id, fn] of ours) expect(resources[roleOf(fn)]!.Properties.ManagedPolicyArns, id).toBeUndefined();
   });
 
   it("lets each Lambda write logs to its own log group only", () => {
+    // Act and assess
     for (const [id, fn] of ours) {
       const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       const logs = statementsOfRole(roleOf(fn)).filter((s) => actionsOf(s).some((a) => a.startsWith("logs:")));
@@ -100,12 +110,15 @@ describe("least privilege, per Lambda", () => {
   });
 
   it("grants each Lambda exactly the actions its handler calls", () => {
+    // Act
     const granted = Object.fromEntries(
       ours.map(([id, fn]) => [
         id.replace(/[0-9A-F]{8}$/, ""),
         [...new Set(statementsOfRole(roleOf(fn)).flatMap(actionsOf))].filter((a) => !a.startsWith("logs:") && !a.startsWith("xray:")).sort(),
       ]),
     );
+
+    // Assess
     const stream = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
     const streamFailures = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
     // GetSecretValue only: no handler calls DescribeSecret.

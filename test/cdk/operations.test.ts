@@ -16,6 +16,7 @@ describe("operations: alarms, their topic, the dashboard", () => {
   const [[topicId]] = ofType("AWS::SNS::Topic") as [[string, Resource]];
 
   it("rings an encrypted SNS topic, which mails the alarm address", () => {
+    // Act and assess
     expect(alarms.length).toBeGreaterThanOrEqual(10);
     for (const a of alarms) expect(a.AlarmActions, a.AlarmName).toEqual([{ Ref: topicId }]);
     const topic = resources[topicId!]!.Properties;
@@ -53,16 +54,21 @@ describe("operations: alarms, their topic, the dashboard", () => {
   });
 
   it("alarms when a nightly run fails, times out or is aborted", () => {
+    // Prepare
     const night = alarm("nightly-run-failed");
     const [machineId] = ofType("AWS::StepFunctions::StateMachine").find(([id]) => id.startsWith("NightlyStateMachine"))!;
+    // Act
     const used = (night.Metrics as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]).filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric);
+    // Assess
     expect(used.map((m) => m.MetricName).sort()).toEqual(["ExecutionsAborted", "ExecutionsFailed", "ExecutionsTimedOut"]);
     for (const m of used) expect(m.Dimensions).toEqual([{ Name: "StateMachineArn", Value: { Ref: machineId } }]);
     expect(night).toMatchObject({ Threshold: 1, ComparisonOperator: "GreaterThanOrEqualToThreshold", TreatMissingData: "notBreaching" });
   });
 
   it("alarms as soon as any dead-letter queue holds a message: every queue of the stack is one", () => {
+    // Act
     const queues = ofType("AWS::SQS::Queue").map(([id]) => id);
+    // Assess
     expect(queues.length).toBe(5);
     for (const queue of queues) {
       const watching = alarms.filter((a) => a.MetricName === "ApproximateNumberOfMessagesVisible" && JSON.stringify(a.Dimensions).includes(`"${queue}"`));
@@ -72,6 +78,7 @@ describe("operations: alarms, their topic, the dashboard", () => {
   });
 
   it("alarms on low coupon stock and on a high bounce rate, from the handlers' own metrics", () => {
+    // Act and assess
     expect(alarm("coupon-stock-low")).toMatchObject({ Namespace: "Clv/Ops", MetricName: "CouponStockLow", Threshold: 1 });
     const bounce = alarm("bounce-rate-high");
     expect(bounce.Threshold).toBe(5);
@@ -84,13 +91,18 @@ describe("operations: alarms, their topic, the dashboard", () => {
   });
 
   it("puts every metric the handlers write in the namespace the alarms read", () => {
+    // Prepare
     const functions = ofType("AWS::Lambda::Function").filter(([id]) => !id.startsWith("BucketNotificationsHandler"));
+    // Act and assess
     for (const [id, fn] of functions) expect(fn.Properties.Environment.Variables.METRICS_NAMESPACE, id).toBe("Clv/Ops");
   });
 
   it("has a dashboard of the night, the model, segments, e-mail, coupons, queues and the API", () => {
+    // Prepare
     const [[, dashboard]] = ofType("AWS::CloudWatch::Dashboard") as [[string, Resource]];
+    // Act
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    // Assess
     for (const name of ["ContactsScored", "ScoresWritten", "ModelLogLikelihood", "HoldoutMeanAbsoluteError", "EmailsSent", "Bounces", "Complaints"] as const) {
       expect(METRIC_UNITS[name]).toBeDefined();
       expect(body).toContain(`\\"${name}\\"`);
@@ -103,10 +115,13 @@ describe("operations: alarms, their topic, the dashboard", () => {
   });
 
   it("counts the ERROR lines of every Lambda's structured log", () => {
+    // Prepare
     const logGroups = ofType("AWS::Lambda::Function")
       .filter(([id]) => !id.startsWith("BucketNotificationsHandler"))
       .map(([, fn]) => (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref);
+    // Act
     const filters = ofType("AWS::Logs::MetricFilter").map(([, f]) => f.Properties);
+    // Assess
     expect(filters.map((f) => (f.LogGroupName as { Ref: string }).Ref).sort()).toEqual(logGroups.sort());
     for (const f of filters) expect(f).toMatchObject({ FilterPattern: '{ $.level = "ERROR" }', MetricTransformations: [{ MetricName: "ErrorsLogged", MetricNamespace: "Clv/Ops" }] });
   });
@@ -118,11 +133,14 @@ describe("dead-letter queues on every asynchronous invocation", () => {
   const fn = (prefix: string) => Object.entries(resources).find(([id, r]) => r.Type === "AWS::Lambda::Function" && id.startsWith(prefix))!;
 
   it("S3 → importer and EventBridge → SES feedback: a Lambda dead-letter queue", () => {
+    // Act and assess
     for (const prefix of ["BulkImportImporter", "EmailFeedback"]) expect(fn(prefix)[1].Properties.DeadLetterConfig?.TargetArn, prefix).toBeDefined();
   });
 
   it("the table's stream → contact changes and enrolment: an on-failure destination", () => {
+    // Act
     const mappings = Object.values(resources).filter((r) => r.Type === "AWS::Lambda::EventSourceMapping");
+    // Assess
     expect(mappings).toHaveLength(2);
     for (const m of mappings) expect(m.Properties).toMatchObject({ DestinationConfig: { OnFailure: { Destination: expect.anything() } }, MaximumRetryAttempts: 3, BisectBatchOnFunctionError: true });
   });
@@ -132,11 +150,14 @@ describe("dead-letter queues on every asynchronous invocation", () => {
   });
 
   it("retries a scan segment whose Lambda died (out of memory, timeout) before failing the night", () => {
+    // Prepare
     const [, machine] = Object.entries(resources).find(([id, r]) => r.Type === "AWS::StepFunctions::StateMachine" && id.startsWith("NightlyStateMachine"))!;
     const definition = JSON.parse(
       (machine.Properties.DefinitionString as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1].map((p) => (typeof p === "string" ? p : "ARN")).join(""),
     ) as { States: Record<string, { ItemProcessor: { States: Record<string, { Retry: { ErrorEquals: string[]; MaxAttempts: number }[] }> } }> };
+    // Act
     const score = definition.States[NIGHTLY_STATES.scoreSegments]!.ItemProcessor.States[NIGHTLY_STATES.scoreSegment]!;
+    // Assess
     expect(score.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: LAMBDA_DIED_ERRORS, MaxAttempts: 2 }));
   });
 });
@@ -147,11 +168,14 @@ describe("encryption at rest, everywhere data is kept", () => {
   const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
 
   it("the table (AWS-managed KMS key)", () => {
+    // Act and assess
     for (const [id, t] of ofType("AWS::DynamoDB::GlobalTable")) expect(t.Properties.SSESpecification, id).toEqual({ SSEEnabled: true, SSEType: "KMS" });
   });
 
   it("every bucket (SSE-S3), refusing plain HTTP", () => {
+    // Act
     const buckets = ofType("AWS::S3::Bucket");
+    // Assess
     expect(buckets.length).toBeGreaterThanOrEqual(1);
     for (const [id, b] of buckets) {
       expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm, id).toMatch(/^(AES256|aws:kms)$/);
@@ -161,12 +185,14 @@ describe("encryption at rest, everywhere data is kept", () => {
   });
 
   it("every queue (SSE-SQS) and the alarm topic (a customer-managed KMS key, rotated)", () => {
+    // Act and assess
     for (const [id, q] of ofType("AWS::SQS::Queue")) expect(q.Properties.SqsManagedSseEnabled === true || q.Properties.KmsMasterKeyId !== undefined, id).toBe(true);
     for (const [id, t] of ofType("AWS::SNS::Topic")) expect(t.Properties.KmsMasterKeyId, id).toBeDefined();
     for (const [id, k] of ofType("AWS::KMS::Key")) expect(k.Properties.EnableKeyRotation, id).toBe(true);
   });
 
   it("the unsubscribe secret in Secrets Manager (encrypted by it); the API keys only as hashes", () => {
+    // Act and assess
     expect(ofType("AWS::SecretsManager::Secret")).toHaveLength(1);
     for (const [, p] of ofType("AWS::SSM::Parameter")) expect(p.Properties.Description).toMatch(/hashes/);
   });
@@ -176,12 +202,15 @@ describe("the HTTP API's stage", () => {
   const template = stackTemplate("Stage");
 
   it("throttles each route (429 beyond 100 requests a second, bursts of 200) and logs every request", () => {
+    // Prepare
     template.hasResourceProperties("AWS::ApiGatewayV2::Stage", {
       StageName: "$default",
       DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp("\\$context.requestId") },
     });
+    // Act
     const [stage] = Object.values(template.findResources("AWS::ApiGatewayV2::Stage"));
+    // Assess
     // Who, which route, the answer: never a body or the query string, which holds the unsubscribe token.
     expect(stage!.Properties.AccessLogSettings.Format).not.toMatch(/body|querystring|\$context\.path/i);
   });
@@ -191,6 +220,7 @@ describe("deploy parameters (bin/app.ts reads them from CDK context)", () => {
   const context = (values: Record<string, string>) => (name: string) => values[name];
 
   it("turns context strings into the stack's settings, and each setting reaches the stack", () => {
+    // Act
     const props = deployParameters(
       context({
         apiKeyHashes: `${"ab".repeat(32)}, ${"cd".repeat(32)}`,
@@ -204,6 +234,7 @@ describe("deploy parameters (bin/app.ts reads them from CDK context)", () => {
         alarmEmail: "ops@tienda.example",
       }),
     );
+    // Assess
     expect(props).toMatchObject({ apiKeyHashes: ["ab".repeat(32), "cd".repeat(32)], nightlyHour: 4, timeZone: "Europe/Madrid" });
     const template = stackTemplate("Deployed", props);
     template.hasResourceProperties("AWS::Scheduler::Schedule", { ScheduleExpression: "cron(0 4 * * ? *)", ScheduleExpressionTimezone: "Europe/Madrid" });
@@ -218,6 +249,7 @@ describe("deploy parameters (bin/app.ts reads them from CDK context)", () => {
   });
 
   it("needs none of them to synthesize, and names each bad one", () => {
+    // Act and assess
     expect(deployParameters(() => undefined)).toMatchObject({ apiKeyHashes: [] });
     expect(() => deployParameters(context({ nightlyHour: "25", timeZone: "Mars/Olympus", alarmEmail: "nobody", apiKeyHashes: "not-a-hash", couponUrl: "https://x.example/" }))).toThrow(
       /-c apiKeyHashes\.0: must be SHA-256.*-c couponUrl: must contain \{code\}.*-c timeZone: is not an IANA time zone.*-c nightlyHour: .*-c alarmEmail: is not an e-mail address/,

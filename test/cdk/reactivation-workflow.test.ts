@@ -25,17 +25,21 @@ describe("the reactivation workflows in the stack", () => {
   };
 
   it("waits natively for 7 days (604,800 seconds) between the coupon and the checks", () => {
+    // Act and assess
     expect(definition).toContain('\\"Type\\":\\"Wait\\",\\"Seconds\\":604800');
   });
 
   it("decides with Choice states: in segment, coupon assigned, e-mail sent, still in segment, purchased", () => {
+    // Act and assess
     for (const choice of ["Is in segment?", "Held out?", "Has a coupon?", "Coupon e-mail sent?", "Still in segment?", "Purchased in the window?"]) expect(definition).toContain(`\\"${choice}\\":{\\"Type\\":\\"Choice\\"`);
   });
 
   it("retries and catches every task", () => {
+    // Prepare
     const states = JSON.parse(
       (workflow.Properties.DefinitionString as { "Fn::Join": [string, unknown[]] })["Fn::Join"][1].map((p) => (typeof p === "string" ? p : "ARN")).join(""),
     ).States as Record<string, { Type: string; Retry?: unknown[]; Catch?: unknown[] }>;
+    // Act and assess
     for (const [name, state] of Object.entries(states)) {
       if (state.Type !== "Task" || name === "Record failure") continue;
       expect(state.Retry?.length, name).toBeGreaterThan(0);
@@ -44,6 +48,7 @@ describe("the reactivation workflows in the stack", () => {
   });
 
   it("grants each task only what it uses", () => {
+    // Act and assess
     expect(tableActionsOf("WorkflowsRecordOutcome").table).toEqual(["dynamodb:UpdateItem"]);
     expect(tableActionsOf("WorkflowsCheckPurchases").table).toEqual(["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     expect(tableActionsOf("WorkflowsHoldOut")).toEqual({ table: ["dynamodb:GetItem", "dynamodb:UpdateItem"], other: [] });
@@ -63,10 +68,13 @@ describe("the reactivation workflows in the stack", () => {
   });
 
   it("enrols entrants from the stream of membership items turned active, and after the night", () => {
+    // Prepare
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { PK: { S: [{ prefix: "SEGMENT#" }] }, SK: { S: [{ prefix: "CONTACT#" }] } }, NewImage: { active: { BOOL: [true] } } } }) }] },
     });
+    // Act
     const [, night] = machines.find(([id]) => id.startsWith("NightlyStateMachine"))!;
+    // Assess
     expect(JSON.stringify(night.Properties.DefinitionString)).toContain("Enrol segment members");
   });
 });

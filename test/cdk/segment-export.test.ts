@@ -75,7 +75,9 @@ describe("SegmentExport", () => {
   });
 
   it("lets the exporter read the members and their figures, read and update the job, and write (or abort) files under exports/ only", () => {
+    // Act
     const statements = statementsOf(template, "SegmentExportExporterServiceRole");
+    // Assess
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:")).sort()).toEqual(["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
     expect(s3).toHaveLength(1);
@@ -84,7 +86,9 @@ describe("SegmentExport", () => {
   });
 
   it("lets the API start exports, record and read their jobs, and sign downloads of files under exports/ only", () => {
+    // Act
     const statements = statementsOf(template, "ApiServiceRole");
+    // Assess
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("dynamodb:")).sort()).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
     expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("states:"))).toEqual(["states:StartExecution"]);
     const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
@@ -93,8 +97,10 @@ describe("SegmentExport", () => {
   });
 
   it("refuses a URL lifetime beyond 7 days", () => {
+    // Prepare
     const stack = new Stack(new App(), "TooLong");
     const { table } = new StoreTable(stack, "Store");
+    // Act and assess
     expect(() => new SegmentExport(stack, "SegmentExport", { table, urlExpiry: Duration.days(8) })).toThrow(/between 1 minute and 7 days/);
   });
 });

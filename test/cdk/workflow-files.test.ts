@@ -48,6 +48,7 @@ const shipped = loadWorkflows();
 
 describe("the shipped workflow files", () => {
   it("are the seed's Low CLV workflow, the demo's Low CLV for the store's scale and Win-Back, each with its own id", () => {
+    // Act and assess
     expect(shipped.map((w) => [w.id, w.segmentId])).toEqual([
       ["low-clv-reactivation", "low-clv"],
       ["low-clv-relative-reactivation", "low-clv-relative"],
@@ -61,13 +62,16 @@ describe.each(shipped.map((w) => [w.id, w] as const))("the state machine synthes
   const definition = synthesizedDefinition(workflowLogicalIdPrefix(workflow.id));
 
   it("waits the file's wait natively, on both paths, and reads its own segment's membership", () => {
+    // Act and assess
     expect(definition.States[S.wait]).toMatchObject({ Type: "Wait", Seconds: workflow.waitSeconds });
     expect(definition.States[S.waitHeldOut]).toMatchObject({ Type: "Wait", Seconds: workflow.waitSeconds });
     expect(JSON.stringify(definition.States[S.checkMembership])).toContain(`SEGMENT#${workflow.segmentId}`);
   });
 
   it("mailed, bought within the wait: coupon from the file's set, the coupon e-mail, no reminder", async () => {
+    // Act
     const { visited, payloads } = await walk(workflow.id, { member: true, heldOut: false, purchased: true });
+    // Assess
     expect(visited).toEqual([S.checkMembership, S.assignCoupon, S.sendCoupon, S.checkPurchases, S.recheckMembership, S.recordPurchased]);
     expect(payloads[S.assignCoupon]).toMatchObject({ workflowId: workflow.id, couponSetId: workflow.couponSetId, contactId: "c-1" });
     expect(payloads[S.sendCoupon]).toMatchObject({ templateId: workflow.couponEmail, step: "coupon", coupon: { code: "GIFT-1" } });
@@ -76,12 +80,15 @@ describe.each(shipped.map((w) => [w.id, w] as const))("the state machine synthes
   });
 
   it("mailed, no purchase: the reminder with the file's reminder e-mail", async () => {
+    // Act
     const { visited, payloads } = await walk(workflow.id, { member: true, heldOut: false, purchased: false });
+    // Assess
     expect(visited).toEqual([S.checkMembership, S.assignCoupon, S.sendCoupon, S.checkPurchases, S.recheckMembership, S.sendReminder]);
     expect(payloads[S.sendReminder]).toMatchObject({ templateId: workflow.reminderEmail, step: "reminder" });
   });
 
   it("held out: no coupon and no e-mail; checked as the send step would, waits as long, purchases measured as held out", async () => {
+    // Act and assess
     for (const purchased of [true, false]) {
       const { visited, payloads } = await walk(workflow.id, { member: true, heldOut: true, purchased });
       expect(visited).toEqual([S.checkMembership, S.checkHeldOut, S.checkPurchasesHeldOut, S.recordHeldOut]);
@@ -93,6 +100,7 @@ describe.each(shipped.map((w) => [w.id, w] as const))("the state machine synthes
   });
 
   it("the held-out path has no coupon or e-mail state at all", () => {
+    // Prepare
     const reachable = new Set<string>();
     const visit = (name: string) => {
       if (reachable.has(name)) return;
@@ -100,7 +108,9 @@ describe.each(shipped.map((w) => [w.id, w] as const))("the state machine synthes
       const state = definition.States[name] as { Next?: string; Default?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
       for (const next of [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next), ...(state.Catch ?? []).map((c) => c.Next)]) if (next) visit(next);
     };
+    // Act
     const heldOutChoice = definition.States[S.isHeldOut] as unknown as { Choices: { Next: string }[]; Default: string };
+    // Assess
     expect(heldOutChoice.Choices).toHaveLength(1);
     visit(heldOutChoice.Choices[0]!.Next);
     expect([...reachable]).toContain(S.checkPurchasesHeldOut);
@@ -109,6 +119,7 @@ describe.each(shipped.map((w) => [w.id, w] as const))("the state machine synthes
   });
 
   it("a contact not in the segment is recorded and gets nothing, held out or not", async () => {
+    // Act and assess
     for (const heldOut of [true, false]) expect((await walk(workflow.id, { member: false, heldOut })).visited).toEqual([S.checkMembership, S.notInSegment]);
   });
 });

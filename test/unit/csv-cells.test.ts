@@ -36,20 +36,26 @@ describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", 
   });
 
   it("reads across its 1 MB blocks: 150,000 rows, every seventh with a quoted line break", async () => {
+    // Prepare
     let text = "id,name,total\n";
     for (let i = 0; i < 150_000; i++) text += i % 7 === 0 ? `${i},"na""me, ${i}\nline",${i}.5\n` : `${i},name ${i},${i}.5\n`;
+    // Act
     const rows = await cellsOf(text);
+    // Assess
     expect(rows.length).toBe(150_001);
     expect(rows).toEqual(csvParse(text));
   });
 
   it("reads another delimiter", async () => {
+    // Act and assess
     expect(await cellsOf("a;b\n1,5;2\n", ";")).toEqual([[["a", "b"], 1, undefined], [["1,5", "2"], 2, undefined]]);
     expect(await cellsOf("a\tb\n1\t2\n", "\t")).toEqual([[["a", "b"], 1, undefined], [["1", "2"], 2, undefined]]);
   });
 
   it("reports broken quoting on its row and reads on", async () => {
+    // Act
     const rows = await cellsOf('a,b\n1"2,3\n"12"3,4\n5,6\n"7,8\n9,10\n');
+    // Assess
     expect(rows.map(([, row, problem]) => [row, problem])).toEqual([
       [1, undefined],
       [2, 'a quote inside cell 1, which does not start with one: quote the whole cell and double the quotes inside it ("12""5")'],
@@ -60,6 +66,7 @@ describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", 
   });
 
   it("gives an empty header for an empty file", async () => {
+    // Act and assess
     expect(await cellsOf("")).toEqual([[[], 1, undefined]]);
   });
 });

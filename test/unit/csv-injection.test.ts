@@ -28,12 +28,15 @@ const scores = (contactId: string, historicClv = 12.5): ContactScores =>
 
 describe("CSV injection: every CSV this system writes", () => {
   it("neutralises text cells that start a formula with a leading quote, and leaves others alone", () => {
+    // Act and assess
     for (const cell of HOSTILE) expect(neutralisedCell(cell)).toBe(`'${cell}`);
     for (const cell of ["ann", "2024-01-01", "ann@example.com", "12.5", "O'Brien", ""]) expect(neutralisedCell(cell)).toBe(cell);
   });
 
   it("keeps numbers as numbers, a negative one included, and text that looks negative as text", () => {
+    // Act
     const [row] = parse(csvText([["-42", -42, -3.5, 0, null, undefined]])) as string[][];
+    // Assess
     expect(row).toEqual(["'-42", "-42", "-3.5", "0", "", ""]);
   });
 

@@ -17,6 +17,7 @@ function readOne<T>(reader: CsvRowReader<T>, record: Record<string, string>): { 
 
 describe("orders rows: each cell checked, every problem of the row named (the messages of the zod field parsers)", () => {
   it("reads a good row, trimming cells", () => {
+    // Act and assess
     expect(readOne(orderRows(), { order_id: " 1 ", customer_id: "a", created_at: " 2024-01-01 ", total: " 1e2 " })).toEqual({
       value: { orderId: "1", contactId: "a", createdAt: Date.parse("2024-01-01T00:00:00Z"), total: 100 },
       errors: [],
@@ -24,6 +25,7 @@ describe("orders rows: each cell checked, every problem of the row named (the me
   });
 
   it("names every bad cell of a row, in column order", () => {
+    // Act and assess
     expect(readOne(orderRows(), { order_id: "", customer_id: " \u0001", created_at: "x", total: "-1" }).errors).toEqual([
       "row 7: order_id: is empty",
       "row 7: customer_id: contains control characters",
@@ -50,12 +52,15 @@ describe("summary rows", () => {
     [{ customer_id: "a", frequency: "0", recency: "0", T: "3", litt: "0.5" }, ["litt: must be 0 when frequency is 0: there is no time between purchases"]],
   ];
   it.each(cases)("%j → %j", (record, expected) => {
+    // Act
     const { value, errors } = readOne(summaryRows(), record);
+    // Assess
     expect(value).toBeUndefined();
     expect(errors).toEqual(expected.map((e) => `row 7: ${e}`));
   });
 
   it("keeps monetary_value only when the file has it", () => {
+    // Act and assess
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86 });
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "22.35" }).value).toEqual({ frequency: 2, recency: 30.43, T: 38.86, monetaryValue: 22.35 });
   });
@@ -73,23 +78,27 @@ describe("a file's header, checked once", () => {
     return parsed.success ? "ok" : parsed.error.issues.map((i) => i.message).join("; ");
   };
   it("names the missing columns and lists those the file has", () => {
+    // Act and assess
     expect(header(["order_id", "customer_id", "created_at", "total", "currency"])).toBe("ok");
     expect(header(["order_id", "customer_id", "date", "amount"])).toBe('no columns "created_at", "total"; the columns are order_id, customer_id, date, amount');
     expect(header(["ID", "customer_id", "created_at", "total"])).toBe('no column "order_id"; the columns are ID, customer_id, created_at, total');
     expect(header([])).toBe('no columns "order_id", "customer_id", "created_at", "total"; the columns are (none: the file is empty)');
   });
   it("says which delimiter a one-column header is split by", () => {
+    // Act and assess
     expect(header(["order_id;customer_id;created_at;total"])).toBe("a ';'-separated file: use --delimiter ';'");
     expect(header(["order_id\tcustomer_id\tcreated_at\ttotal"])).toBe("a tab-separated file: use --delimiter tab");
     expect(header(["order_id,customer_id,created_at,total"], ";")).toBe("a ','-separated file: use --delimiter ','");
   });
   it("refuses a column given twice", () => {
+    // Act and assess
     expect(header(["order_id", "customer_id", "created_at", "total", "total"])).toBe('the column "total" appears 2 times');
   });
 });
 
 describe("dates read without a regular expression", () => {
   it("gives what parseCalendarTime gives, value or message, on edge cases and on 50,000 random dates and date-times", () => {
+    // Prepare
     const edges = ["2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29", " 2024-01-05 ", "2024-02-30", "2024-02-32", "2024-00-10", "2024-13-01", "0099-01-01", "0100-01-01", "0000-01-01", "2024-01-05T24:00:00Z", "2024-01-05T23:59:59Z", "2024-01-05T23:60:00Z", "2024-1-05", "2024-01-05T10:00:00+02:00", "2024-01-00", "2024-01-05 10:00:00Z", "2024-01-05t10:00:00Z", "+02024-01-05", "2024-01-05T10:00:00.123Z"];
     let seed = 1;
     const random = (k: number) => String(((seed = (seed * 48271) % 2147483647) % k)).padStart(2, "0");
@@ -98,6 +107,7 @@ describe("dates read without a regular expression", () => {
       const time = parseCalendarTime(text.trim());
       return "error" in time ? time.error : time.ms;
     };
+    // Act and assess
     for (const text of [...edges, ...dates]) {
       const value = dateValue(text);
       expect([text, value instanceof CellProblem ? value.message : value]).toEqual([text, asValue(text)]);

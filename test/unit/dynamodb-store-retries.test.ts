@@ -31,6 +31,7 @@ const writtenIds = (input: { RequestItems?: Record<string, unknown> }) => ((inpu
 
 describe("batch writes", () => {
   it("retries unprocessed items, and only them, until all are written", async () => {
+    // Prepare
     const { mock, store, waits } = mockedStore();
     const all = scores(30);
     const unprocessed = (ids: number[]) => ({ UnprocessedItems: { [TABLE]: ids.map((i) => ({ PutRequest: { Item: { PK: `CONTACT#c-${i}`, SK: "SCORES", contactId: `c-${i}` } } })) } });
@@ -41,7 +42,9 @@ describe("batch writes", () => {
       .resolvesOnce(unprocessed([7])) // retry of the three: one comes back again
       .resolves({});
     await store.putScores(all);
+    // Act
     const calls = mock.commandCalls(BatchWriteCommand).map((c) => writtenIds(c.args[0].input));
+    // Assess
     expect(calls.map((ids) => ids.length).sort((a, b) => a - b)).toEqual([1, 3, 5, 25]);
     expect(calls).toContainEqual(["c-3", "c-7", "c-20"]);
     expect(calls).toContainEqual(["c-7"]);
@@ -50,9 +53,12 @@ describe("batch writes", () => {
   });
 
   it("gives up with a clear error when items stay unprocessed", async () => {
+    // Prepare
     const { mock, store, waits } = mockedStore();
     mock.on(BatchWriteCommand).callsFake((input: { RequestItems: Record<string, unknown> }) => ({ UnprocessedItems: input.RequestItems }));
+    // Act
     const error = await store.putScores(scores(3)).catch((e: unknown) => e);
+    // Assess
     expect(error).toBeInstanceOf(UnprocessedItemsError);
     expect((error as Error).message).toMatch(/BatchWriteItem on table store still had 3 unprocessed item\(s\) after 8 tries.*safe to repeat/);
     expect(mock.commandCalls(BatchWriteCommand)).toHaveLength(8);
@@ -60,6 +66,7 @@ describe("batch writes", () => {
   });
 
   it("retries unprocessed keys of a batch read", async () => {
+    // Prepare
     const { mock, store } = mockedStore();
     const orders: OrderInput[] = Array.from({ length: 30 }, (_, i) => ({
       id: `o-${i}`,
@@ -76,6 +83,7 @@ describe("batch writes", () => {
       .resolves({ Responses: { [TABLE]: [] } });
     mock.on(BatchWriteCommand).resolves({});
     mock.on(UpdateCommand).resolves({});
+    // Act and assess
     expect(await store.recordOrders(orders)).toEqual(orders.map(() => "recorded"));
     const reads = mock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.Keys?.length);
     expect(reads).toEqual([30, 10]);
@@ -86,6 +94,7 @@ describe("batch writes", () => {
 
 describe("scanHistories", () => {
   it("pages through LastEvaluatedKey and passes its segment on", async () => {
+    // Prepare
     const { mock, store } = mockedStore();
     const profile = (id: string, orders: Record<string, { at: number; total: number }>) => ({ PK: `CONTACT#${id}`, SK: "PROFILE", orderCount: Object.keys(orders).length, ...orders });
     mock
@@ -94,7 +103,9 @@ describe("scanHistories", () => {
       .resolvesOnce({ Items: [] , LastEvaluatedKey: { PK: "CONTACT#x", SK: "PROFILE" } })
       .resolvesOnce({ Items: [profile("b", { "o#2": { at: Date.UTC(2024, 0, 1), total: 5 }, "o#3": { at: Date.UTC(2024, 0, 3), total: 7 } })] });
     const pages: string[][] = [];
+    // Act
     for await (const page of store.scanHistories(2, 4)) pages.push(page.map((h) => `${h.contactId}:${h.orderCount}`));
+    // Assess
     expect(pages).toEqual([["a:1"], ["b:2"]]);
     const inputs = mock.commandCalls(ScanCommand).map((c) => c.args[0].input);
     expect(inputs.map((i) => [i.Segment, i.TotalSegments])).toEqual([[2, 4], [2, 4], [2, 4]]);
@@ -102,7 +113,9 @@ describe("scanHistories", () => {
   });
 
   it("refuses a segment outside the scan", async () => {
+    // Prepare
     const { store } = mockedStore();
+    // Act and assess
     await expect(store.scanHistories(4, 4)[Symbol.asyncIterator]().next()).rejects.toThrow(/expected 0 ≤ segment < totalSegments/);
   });
 });
@@ -111,7 +124,9 @@ describe("throttling", () => {
   afterEach(() => void vi.useRealTimers());
 
   it("the client retries in adaptive mode, up to STORE_MAX_ATTEMPTS tries", async () => {
+    // Prepare
     const client = storeClient({ region: "eu-west-1" });
+    // Act and assess
     expect(await client.config.maxAttempts()).toBe(STORE_MAX_ATTEMPTS);
     const retryMode = client.config.retryMode;
     expect(typeof retryMode === "function" ? await retryMode() : retryMode).toBe("adaptive");
@@ -154,9 +169,11 @@ describe("throttling", () => {
   }
 
   it("hands the throttling error on after STORE_MAX_ATTEMPTS tries", async () => {
+    // Prepare
     const { requests, requestHandler } = throttlingTransport("ThrottlingException", 1_000);
     const store = new DynamoDbStore(storeClient({ region: "eu-west-1", endpoint: "http://127.0.0.1:9", requestHandler }), TABLE);
     const error = await inFakeTime(() => store.putContact("c-1", { subscription: "never_subscribed" })).catch((e: unknown) => e);
+    // Act and assess
     expect((error as Error).name).toBe("ThrottlingException");
     expect(requests).toHaveLength(STORE_MAX_ATTEMPTS);
   });
@@ -185,6 +202,7 @@ describe("throttling", () => {
 
 describe("decimalSum", () => {
   it("adds totals as DynamoDB does, in decimal", () => {
+    // Act and assess
     expect(decimalSum([139.12, 22.2]).value).toBe("161.32");
     expect(decimalSum([0.1, 0.2]).value).toBe("0.3");
     expect(decimalSum([1e-7, 2]).value).toBe("2.0000001");

@@ -18,13 +18,17 @@ function store(customers: number, historyDays: number, daysSinceLast: number, th
 
 describe("eligibility for predictions (Klaviyo's rules, seeds/004)", () => {
   it("a store that meets every rule is eligible", () => {
+    // Act
     const result = checkEligibility(contactHistories(store(600, 400, 3, 50), asOf), asOf);
+    // Assess
     expect(result.eligible).toBe(true);
     expect(result.reasons).toEqual([]);
   });
 
   it("names each unmet rule with the figures", () => {
+    // Act
     const result = checkEligibility(contactHistories(store(120, 90, 45, 0), asOf), asOf);
+    // Assess
     expect(result.eligible).toBe(false);
     expect(result.checks.filter((c) => !c.met).map((c) => c.rule)).toEqual(["customers-with-orders", "history-days", "recent-orders", "customers-with-3-orders"]);
     expect(result.reasons[0]).toBe("120 customers have placed an order; predictions need at least 500");
@@ -33,7 +37,9 @@ describe("eligibility for predictions (Klaviyo's rules, seeds/004)", () => {
   });
 
   it("a store with no orders is not eligible and says why", () => {
+    // Act
     const result = checkEligibility([], asOf);
+    // Assess
     expect(result.eligible).toBe(false);
     expect(result.reasons).toHaveLength(4);
   });

@@ -37,6 +37,7 @@ const problemsOf = (dir: string): string[] => {
 
 describe("e-mails as files", () => {
   it("ships the four workflow e-mails, each checked when it loads", () => {
+    // Act and assess
     expect(emailTemplateNames()).toEqual(["reactivation-coupon", "reactivation-reminder", "win-back-coupon", "win-back-reminder"]);
     expect(emailTemplate("win-back-coupon")).toMatchObject({ id: "win-back-coupon", type: "newsletter", locale: "en-GB", fallbacks: { firstName: "there" } });
     expect(() => emailTemplate("birthday")).toThrow('no e-mail template "birthday"; known: reactivation-coupon, reactivation-reminder, win-back-coupon, win-back-reminder');
@@ -52,6 +53,7 @@ describe("e-mails as files", () => {
   });
 
   it("names the line of broken Liquid, an unknown filter, a missing part, a bad email.json, and a newsletter without an unsubscribe link", () => {
+    // Prepare
     const dir = emailsWith({
       a: { text: "Hi\n{% if firstName %}{{ firstName }}\nUnsubscribe: {{ unsubscribeUrl }}" },
       b: { subject: "{{ storeName | shout }}" },
@@ -59,7 +61,9 @@ describe("e-mails as files", () => {
       d: { text: "Hi {{ firstName }}" },
       e: { json: "{ nope" },
     });
+    // Act
     const lines = problemsOf(dir);
+    // Assess
     expect(lines[0]).toBe(`e-mail template "a" ${join(dir, "a", "text.liquid")} line 2: tag {% if firstName %} not closed`);
     expect(lines[1]).toBe(`e-mail template "b" ${join(dir, "b", "subject.liquid")} line 1: undefined filter: shout`);
     expect(lines[2]).toBe(`${join(dir, "c", "email.json")}: field "fallbacks": Unrecognized key: "lastName"`);
@@ -68,6 +72,7 @@ describe("e-mails as files", () => {
   });
 
   it("finds the e-mails next to the code in a Lambda (copied into the bundle), or where EMAILS_DIR says", () => {
+    // Act and assess
     expect(emailsDir({ LAMBDA_TASK_ROOT: "/var/task" })).toBe("/var/task/emails");
     expect(emailsDir({ EMAILS_DIR: "/srv/emails", LAMBDA_TASK_ROOT: "/var/task" })).toBe("/srv/emails");
   });
@@ -77,8 +82,11 @@ describe("rendering Liquid", () => {
   const template: EmailTemplate = { id: "t", type: "newsletter", locale: "en-GB", subject: "Hi {{firstName}}", html: "<p>Hello {{ firstName }}</p>", text: "Hello {{firstName}}" };
 
   it("escapes every output of the HTML by default; | raw outputs a trusted value as it is; subject and text are plain", () => {
+    // Prepare
     const t: EmailTemplate = { ...template, html: '<p>{{ firstName }}</p><a href="{{ couponUrl }}">go</a>{{ storeName | raw }}' };
+    // Act
     const email = renderTemplate(t, { firstName: `<script>alert("x")</script> & 'y'`, couponUrl: "https://shop.example/d/A?x=1&y=2", storeName: "<b>Shop</b>" });
+    // Assess
     expect(email.html).toBe('<p>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</p><a href="https://shop.example/d/A?x=1&amp;y=2">go</a><b>Shop</b>');
     expect(parseHTML(email.html).document.querySelector("script")).toBeNull();
     expect(parseHTML(email.html).document.querySelector("a")!.getAttribute("href")).toBe("https://shop.example/d/A?x=1&y=2");
@@ -86,7 +94,9 @@ describe("rendering Liquid", () => {
   });
 
   it("falls back with | default: in the template, or with the fallbacks of email.json; a hole without either is an error", () => {
+    // Prepare
     const withDefault: EmailTemplate = { ...template, text: 'Hello {{ firstName | default: "friend" }}', subject: "Hi", html: "<p>{% if firstName %}{{ firstName }}{% else %}there{% endif %}</p>" };
+    // Act and assess
     expect(renderTemplate(withDefault, {})).toEqual({ subject: "Hi", html: "<p>there</p>", text: "Hello friend" });
     expect(renderTemplate({ ...template, fallbacks: { firstName: "there" } }, { firstName: " " }).text).toBe("Hello there");
     expect(() => renderTemplate(template, {})).toThrowError(MissingVariableError);
@@ -94,6 +104,7 @@ describe("rendering Liquid", () => {
   });
 
   it("refuses an unknown variable when the template is first used, naming the part and the line", () => {
+    // Act and assess
     expect(() => renderTemplate({ ...template, text: "Hi\n\n{{ lastName }}" }, { firstName: "A" })).toThrowError('e-mail template "t" text line 3: unknown variable {{lastName}}');
     expect(() => renderTemplate({ ...template, html: "<p>{{firstName}</p>" }, { firstName: "A" })).toThrowError(TemplateError);
   });

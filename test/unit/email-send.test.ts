@@ -77,7 +77,9 @@ function setup(contacts: ContactProfile[] = [profile({ contactId: "c-1", email: 
 
 describe("sendWorkflowEmail", () => {
   it("sends a subscribed contact the mail, with the unsubscribe headers and the contact's tags", async () => {
+    // Prepare
     const { deps, input, mailer } = setup();
+    // Act and assess
     expect(await sendWorkflowEmail(input(), deps)).toEqual({ outcome: "sent", messageId: "msg-1" });
     expect(mailer.sent).toHaveLength(1);
     const [mail] = mailer.sent;
@@ -88,9 +90,12 @@ describe("sendWorkflowEmail", () => {
   });
 
   it("sends once however often the step is retried, answering retries with the first message id", async () => {
+    // Prepare
     const { deps, input, mailer } = setup();
     await sendWorkflowEmail(input(), deps);
+    // Act
     const retry = await sendWorkflowEmail(input({ now: NOW + 60_000 }), deps);
+    // Assess
     expect(retry).toEqual({ outcome: "already-sent", messageId: "msg-1", sentAt: "2024-06-07T09:00:00.000Z" });
     expect(mailer.sent).toHaveLength(1);
     // Another step (the reminder) has its own key and sends.
@@ -99,8 +104,11 @@ describe("sendWorkflowEmail", () => {
   });
 
   it("sends once when two attempts of the same step race", async () => {
+    // Prepare
     const { deps, input, mailer } = setup();
+    // Act
     const results = await Promise.allSettled([sendWorkflowEmail(input(), deps), sendWorkflowEmail(input(), deps)]);
+    // Assess
     expect(mailer.sent).toHaveLength(1);
     const loser = results.find((r) => r.status === "rejected");
     expect(loser && (loser.reason as RetryableSendError).code).toBe("SendInProgress");
@@ -120,36 +128,46 @@ describe("sendWorkflowEmail", () => {
   });
 
   it("reads the subscription when it sends: an unsubscribe after the first mail stops the reminder", async () => {
+    // Prepare
     const { deps, input, mailer, byId } = setup();
     await sendWorkflowEmail(input(), deps);
     byId.set("c-1", { ...byId.get("c-1")!, subscription: "unsubscribed" });
+    // Act and assess
     expect((await sendWorkflowEmail(input({ idempotencyKey: "x#Send reminder" }), deps)).outcome).toBe("skipped-unsubscribed");
     expect(mailer.sent).toHaveLength(1);
   });
 
   it("skips a contact without an address, and one the store does not know", async () => {
+    // Prepare
     const { deps, input, mailer } = setup([profile({ contactId: "c-1" })]);
+    // Act and assess
     expect(await sendWorkflowEmail(input(), deps)).toEqual({ outcome: "skipped-no-email" });
     expect(await sendWorkflowEmail(input({ contactId: "c-unknown" }), deps)).toEqual({ outcome: "skipped-no-email" });
     expect(mailer.sent).toHaveLength(0);
   });
 
   it("throws for a missing variable before anything is sent, and frees the key", async () => {
+    // Prepare
     const { deps, input, mailer, sendLog } = setup();
+    // Act and assess
     await expect(sendWorkflowEmail(input({ variables: { couponExpiresAt: "2024-06-14T23:59:59Z" } }), deps)).rejects.toThrowError(MissingVariableError);
     expect(mailer.sent).toHaveLength(0);
     expect(sendLog.records.size).toBe(0);
   });
 
   it("names the field of a bad request", async () => {
+    // Prepare
     const { deps, input } = setup();
+    // Act and assess
     await expect(sendWorkflowEmail(input({ idempotencyKey: " " }), deps)).rejects.toThrowError("idempotencyKey: is empty");
     await expect(sendWorkflowEmail(input({ variables: { couponCode: "X", couponExpiresAt: "next week" } }), deps)).rejects.toThrowError(/variables\.couponExpiresAt: must be an ISO 8601 time/);
   });
 
   it("frees the key after an error SES answered, so the retry sends once", async () => {
+    // Act
     const { deps, input, mailer } = setup();
     mailer.failWith = new RetryableSendError("TooManyRequestsException", "throttled", "no");
+    // Assess
     await expect(sendWorkflowEmail(input(), deps)).rejects.toBeInstanceOf(RetryableSendError);
     mailer.failWith = undefined;
     expect((await sendWorkflowEmail(input({ now: NOW + 1_000 }), deps)).outcome).toBe("sent");
@@ -157,15 +175,19 @@ describe("sendWorkflowEmail", () => {
   });
 
   it("passes a permanent rejection on as PermanentSendError and frees the key", async () => {
+    // Act
     const { deps, input, mailer, sendLog } = setup();
     mailer.failWith = new PermanentSendError("MessageRejected", "Email address is not verified.");
+    // Assess
     await expect(sendWorkflowEmail(input(), deps)).rejects.toMatchObject({ name: "PermanentSendError", code: "MessageRejected" });
     expect(sendLog.records.size).toBe(0);
   });
 
   it("after a send whose outcome is unknown, waits for the claim to go stale, then sends (at least once)", async () => {
+    // Act
     const { deps, input, mailer } = setup();
     mailer.failWith = new RetryableSendError("TimeoutError", "no answer", "unknown");
+    // Assess
     await expect(sendWorkflowEmail(input(), deps)).rejects.toMatchObject({ code: "TimeoutError" });
     mailer.failWith = undefined;
     // A retry within the stale window must not send: the first attempt may have.
@@ -176,8 +198,10 @@ describe("sendWorkflowEmail", () => {
   });
 
   it("after a crash between SES and the record, resends only once the claim is stale", async () => {
+    // Prepare
     const { deps, input, mailer, sendLog } = setup();
     const crashing: EmailDependencies = { ...deps, sendLog: { claim: (k, o) => sendLog.claim(k, o), release: (k, o) => sendLog.release(k, o), complete: async () => Promise.reject(new Error("process died")) } };
+    // Act and assess
     await expect(sendWorkflowEmail(input(), crashing)).rejects.toThrowError("process died");
     expect(mailer.sent).toHaveLength(1);
     await expect(sendWorkflowEmail(input({ now: NOW + 60_000 }), deps)).rejects.toMatchObject({ code: "SendInProgress" });

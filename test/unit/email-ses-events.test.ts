@@ -67,25 +67,31 @@ const parse = (event: unknown) => feedbackFromSesEvent(parseEvent(SesEventBridge
 
 describe("SES feedback events", () => {
   it("reads a hard bounce as the contact's bounce, found by the mail's tags", () => {
+    // Act and assess
     expect(parse(bounce("Permanent"))).toEqual({ feedback: { contactId: "c-1", type: "bounced", at: "2024-06-07T09:00:04.669Z", emailId: "win-back/reactivation-coupon" } });
   });
 
   it("reads a complaint", () => {
+    // Act and assess
     expect(parse(complaint)).toEqual({ feedback: { contactId: "c-1", type: "complained", at: "2024-06-08T10:00:00.000Z", emailId: "win-back/reactivation-reminder" } });
   });
 
   it("ignores soft bounces and mail other senders sent through the account", () => {
+    // Act and assess
     expect(parse(bounce("Transient"))).toEqual({ ignored: expect.stringContaining("Transient bounce (MailboxFull)") });
     expect(parse(bounce("Permanent", { "ses:configuration-set": ["clv-mail"] }))).toEqual({ ignored: expect.stringContaining("no contact tag") });
   });
 
   it("refuses an event of another shape, naming the field", () => {
+    // Act and assess
     expect(() => parse({ ...complaint, detail: { ...complaint.detail, eventType: "Delivery" } })).toThrowError(/bad SES event: detail\.eventType/);
     expect(() => parse(envelope("Email Bounced", { ...bounce("Permanent").detail, bounce: { bounceType: "Permanent" } }))).toThrowError(/detail\.bounce\.bounceSubType/);
   });
 
   it("carries contact ids that SES tags could not hold as they are", () => {
+    // Prepare
     const tags = Object.fromEntries(mailTags("maría.lópez@example.com", "win-back/reactivation-coupon").map((t) => [t.name, [t.value]]));
+    // Act and assess
     for (const [value] of Object.values(tags)) expect(value).toMatch(/^[A-Za-z0-9_-]{1,256}$/);
     expect(readMailTags(tags)).toEqual({ contactId: "maría.lópez@example.com", emailId: "win-back/reactivation-coupon" });
   });

@@ -25,8 +25,10 @@ describe("SesMailer", () => {
   beforeEach(() => ses.reset());
 
   it("sends simple content with the headers, tags and configuration set", async () => {
+    // Prepare
     ses.on(SendEmailCommand).resolves({ MessageId: "0102-abc" });
     const mailer = new SesMailer(new SESv2Client({ region: "eu-west-1" }), { configurationSetName: "clv-mail" });
+    // Act and assess
     expect(await mailer.send(email)).toEqual({ messageId: "0102-abc" });
     expect(ses.commandCalls(SendEmailCommand)[0]!.args[0].input).toEqual({
       FromEmailAddress: "Shop <hola@shop.example>",
@@ -48,8 +50,10 @@ describe("SesMailer", () => {
   });
 
   it("turns SES's rejection into PermanentSendError and throttling into RetryableSendError", async () => {
+    // Prepare
     const mailer = new SesMailer(new SESv2Client({ region: "eu-west-1" }));
     ses.on(SendEmailCommand).rejects(new MessageRejected({ message: "Email address is not verified.", ...metadata(400) }));
+    // Act and assess
     await expect(mailer.send(email)).rejects.toMatchObject({ name: "PermanentSendError", code: "MessageRejected" });
     ses.on(SendEmailCommand).rejects(new TooManyRequestsException({ message: "Maximum sending rate exceeded.", ...metadata(429) }));
     await expect(mailer.send(email)).rejects.toMatchObject({ name: "RetryableSendError", code: "TooManyRequestsException", delivery: "no" });

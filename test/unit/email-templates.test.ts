@@ -36,6 +36,7 @@ describe.each(emailTemplateNames().map((name) => emailTemplate(name)))("the $id 
   const email = compose(template);
 
   it("fills every variable in subject, HTML and text", () => {
+    // Act and assess
     for (const part of [email.subject, email.html, email.text]) expect(part).not.toMatch(/\{\{|\}\}/);
     expect(email.subject).toContain("Café Örtlich & Co.");
     for (const part of [email.html, email.text]) {
@@ -48,7 +49,9 @@ describe.each(emailTemplateNames().map((name) => emailTemplate(name)))("the $id 
   });
 
   it("tags every link of the HTML and the text with utm_source, utm_medium and utm_campaign", () => {
+    // Prepare
     const links = [...hrefsOf(email.html), ...urlsInText(email.text)];
+    // Act and assess
     // The store, the coupon button and the unsubscribe link, in both parts.
     expect(links.length).toBeGreaterThanOrEqual(6);
     for (const link of links) {
@@ -61,13 +64,17 @@ describe.each(emailTemplateNames().map((name) => emailTemplate(name)))("the $id 
   });
 
   it("has a button to the store that applies the coupon", () => {
+    // Act
     const button = hrefsOf(email.html).map((h) => new URL(h)).find((u) => u.pathname === "/discount/COMEBACK-7QX2");
+    // Assess
     expect(button?.searchParams.get("redirect")).toBe("/collections/all");
     expect(urlsInText(email.text).some((u) => new URL(u).pathname === "/discount/COMEBACK-7QX2")).toBe(true);
   });
 
   it("links the footer to the signed one-click unsubscribe URL, and carries the RFC 8058 headers", () => {
+    // Act
     const footer = hrefsOf(email.html).map((h) => new URL(h)).find((u) => u.host === "api.shop.example");
+    // Assess
     expect(footer?.pathname).toBe("/unsubscribe");
     expect(verifyUnsubscribeToken(footer!.searchParams.get("token")!, NOW, { secret: SECRET })).toEqual({ valid: true, contactId: "c-42" });
     const headers = Object.fromEntries(email.headers.map((h) => [h.name, h.value]));
@@ -78,17 +85,21 @@ describe.each(emailTemplateNames().map((name) => emailTemplate(name)))("the $id 
   });
 
   it("greets a contact without a first name with the template's fallback", () => {
+    // Act
     const anonymous = compose(template, { firstName: undefined as unknown as string });
+    // Assess
     expect(anonymous.text).toMatch(/^Hello there,/);
     expect(parseHTML(anonymous.html).document.body.textContent).toContain("Hello there,");
   });
 
   it("refuses to render without the coupon, naming the variable", () => {
+    // Act and assess
     expect(() => compose(template, {}, {})).toThrowError(MissingVariableError);
     expect(() => compose(template, {}, {})).toThrowError(/\{\{couponCode\}\}/);
   });
 
   it("is named by its folder", () => {
+    // Act and assess
     expect(emailTemplate(template.id)).toBe(template);
     expect(template.files?.html).toMatch(new RegExp(`emails/${template.id}/html\\.liquid$`));
   });
@@ -98,25 +109,30 @@ describe("rendering", () => {
   const template: EmailTemplate = { id: "t", type: "newsletter", locale: "en-GB", subject: "Hi {{firstName}}", html: "<p>Hello {{ firstName }}</p>", text: "Hello {{firstName}}" };
 
   it("escapes variables in the HTML only", () => {
+    // Act
     const email = renderTemplate(template, { firstName: `<b>Tom & "Jerry"</b>` });
+    // Assess
     expect(email.html).toBe("<p>Hello &lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt;</p>");
     expect(parseHTML(email.html).document.querySelector("b")).toBeNull();
     expect(email.text).toBe(`Hello <b>Tom & "Jerry"</b>`);
   });
 
   it("never sends a placeholder: a missing or blank value without fallback is an error naming it", () => {
+    // Act and assess
     expect(() => renderTemplate(template, {})).toThrowError('template "t": no value for {{firstName}} and the template declares no fallback');
     expect(() => renderTemplate(template, { firstName: "  " })).toThrowError(MissingVariableError);
     expect(renderTemplate({ ...template, fallbacks: { firstName: "there" } }, { firstName: "" }).text).toBe("Hello there");
   });
 
   it("rejects unknown and malformed placeholders", () => {
+    // Act and assess
     expect(() => renderTemplate({ ...template, text: "Hi {{lastName}}" }, { firstName: "A" })).toThrowError(/unknown variable \{\{lastName\}\}/);
     expect(() => renderTemplate({ ...template, text: "Hi {{ first name }}" }, { firstName: "A" })).toThrowError(TemplateError);
     expect(() => renderTemplate({ ...template, html: "<p>{{firstName}</p>" }, { firstName: "A" })).toThrowError('e-mail template "t" html line 1: output "{{firstName}</p>" not closed');
   });
 
   it("keeps a subject on one line", () => {
+    // Act and assess
     expect(renderTemplate(template, { firstName: "A\r\nBcc: x@y" }).subject).toBe("Hi A Bcc: x@y");
   });
 });
@@ -125,6 +141,7 @@ describe("UTM tags", () => {
   const utm = { source: "shop", medium: "email", campaign: "win-back" };
 
   it("keeps a tag the author set, leaves mailto alone and sentence punctuation outside the URL", () => {
+    // Prepare
     const tagged = tagLinks(
       {
         subject: "s",
@@ -133,7 +150,9 @@ describe("UTM tags", () => {
       },
       utm,
     );
+    // Act
     const [first, mail] = hrefsOf(tagged.html);
+    // Assess
     expect(new URL(first!).searchParams.get("utm_source")).toBe("newsletter");
     expect(new URL(first!).searchParams.get("q")).toBe("1");
     expect(new URL(first!).searchParams.get("utm_campaign")).toBe("win-back");
@@ -144,11 +163,14 @@ describe("UTM tags", () => {
   });
 
   it("uses the utm_source setting when the store has one", () => {
+    // Act
     const email = compose(reactivationCoupon, {}, variables, { ...settings, utmSource: "cafe_newsletter" });
+    // Assess
     for (const link of hrefsOf(email.html)) expect(new URL(link).searchParams.get("utm_source")).toBe("cafe_newsletter");
   });
 
   it("slugs the store name for the default source", () => {
+    // Act and assess
     expect(slug("Café Örtlich & Co.")).toBe("cafe-ortlich-co");
     expect(slug("  ACME  Store 24/7 ")).toBe("acme-store-24-7");
   });
@@ -156,13 +178,18 @@ describe("UTM tags", () => {
 
 describe("settings and requests", () => {
   it("offers no mailto when the store has no unsubscribe address", () => {
+    // Prepare
     const { unsubscribeMailto: _, ...rest } = settings;
+    // Act
     const header = listUnsubscribeHeaders("c-1", rest, NOW).find((h) => h.name === "List-Unsubscribe")!;
+    // Assess
     expect(header.value).not.toContain("mailto:");
   });
 
   it("wants https for the unsubscribe URL except on localhost, and a coupon URL with {code}", () => {
+    // Prepare
     const input = { ...settings };
+    // Act and assess
     expect(EmailSettings.safeParse({ ...input, unsubscribeUrl: "http://api.shop.example/unsubscribe" }).success).toBe(false);
     expect(EmailSettings.safeParse({ ...input, unsubscribeUrl: "http://127.0.0.1:8080/unsubscribe" }).success).toBe(true);
     expect(EmailSettings.safeParse({ ...input, couponUrl: "https://shop.example/cart" }).success).toBe(false);

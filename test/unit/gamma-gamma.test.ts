@@ -8,6 +8,7 @@ describe("Gamma-Gamma on the CDNOW sample's 946 repeat buyers", () => {
   const fit = fitGammaGamma(summaries);
 
   it("reproduces p = 6.25, q = 3.74, γ = 15.44", () => {
+    // Act and assess
     expect(fit.customers).toBe(946);
     expect(fit.params.p).toBeCloseTo(6.25, 1); // Fader & Hardie (2013)
     expect(fit.params.q).toBeCloseTo(3.74, 1);
@@ -15,7 +16,9 @@ describe("Gamma-Gamma on the CDNOW sample's 946 repeat buyers", () => {
   });
 
   it("implies a mean spend of $35.22 against $35.08 observed", () => {
+    // Act
     const { p, q, gamma } = fit.params;
+    // Assess
     expect((p * gamma) / (q - 1)).toBeCloseTo(35.22, 0); // Fader & Hardie (2013)
     const repeat = summaries.filter((s) => s.frequency > 0);
     const observed = repeat.reduce((sum, s) => sum + s.monetaryValue!, 0) / repeat.length;
@@ -23,9 +26,12 @@ describe("Gamma-Gamma on the CDNOW sample's 946 repeat buyers", () => {
   });
 
   it("shrinks a customer's own mean toward the population mean, less so with more orders", () => {
+    // Prepare
     const populationMean = (fit.params.p * fit.params.gamma) / (fit.params.q - 1);
     const one = expectedOrderValue(fit.params, 1, 100);
+    // Act
     const ten = expectedOrderValue(fit.params, 10, 100);
+    // Assess
     expect(one).toBeGreaterThan(populationMean);
     expect(one).toBeLessThan(ten);
     expect(ten).toBeLessThan(100);

@@ -42,9 +42,12 @@ describe("the fold of a night's contacts", () => {
   });
 
   it("gives the store's RFM scale, average order value and every figure's average of scoring every contact", () => {
+    // Prepare
     const fold = foldOf(histories);
     const run = runModels(histories, asOf);
+    // Act
     const population = fold.population();
+    // Assess
     expect(population.rfm).toEqual(storePopulation(histories, asOf).rfm);
     expect(population.averageOrderValue).toBeCloseTo(storePopulation(histories, asOf).averageOrderValue, 9);
     const expected = storeAverages(scoreContacts(histories, asOf, run, undefined, population), asOf);
@@ -79,7 +82,9 @@ describe("the fold of a night's contacts", () => {
   });
 
   it("refuses to merge folds split at different days, and says which split the whole store needs", () => {
+    // Act
     const wrong = foldOf(histories.slice(0, 10), asOfDay);
+    // Assess
     expect(() => foldOf(histories.slice(10)).merge(wrong)).toThrow(/different nights or calibration windows/);
     expect(wrong.expectedCalibrationEndDay()).not.toBe(asOfDay);
     expect(foldOf(histories).expectedCalibrationEndDay()).toBe(calibrationEndDay);
@@ -87,7 +92,9 @@ describe("the fold of a night's contacts", () => {
   });
 
   it("plans a night with the store's first purchase day and its purchases per month", () => {
+    // Act
     const plan = planNightlyRun(histories, asOf, 4);
+    // Assess
     expect(plan.firstPurchaseDay).toBe(firstDay);
     expect(Object.keys(plan.monthlyPurchases!)).toContain("1997-03");
     expect(plan.run.purchaseModel).toBeDefined();

@@ -26,7 +26,9 @@ const order = { id: "1001", contactId: "c-1", createdAt: "2024-05-31T10:00:00Z",
 
 describe("POST /orders", () => {
   it("records an order (201) and answers a re-sent one with 200", async () => {
+    // Prepare
     const { call } = setup();
+    // Act and assess
     expect(await call(request("POST /orders", order))).toMatchObject({ status: 201, body: { orderId: "1001", outcome: "recorded", total: 42.5, currency: "EUR" } });
     expect((await call(request("POST /orders", order))).status).toBe(200);
   });
@@ -77,8 +79,11 @@ const badOrders: [string, unknown, string][] = [
 
 describe("bad input is a 400 that names the field, and writes nothing", () => {
   it.each(badOrders)("POST /orders: %s", async (_name, body, field) => {
+    // Prepare
     const { store, call } = setup();
+    // Act
     const response = await call(request("POST /orders", body));
+    // Assess
     expect(response.status).toBe(400);
     expect((response.body.fields as { field: string }[]).map((f) => f.field)).toContain(field);
     expect(store.writes).toEqual([]);
@@ -95,8 +100,11 @@ describe("bad input is a 400 that names the field, and writes nothing", () => {
   });
 
   it("POST /orders: a 5 MB body is refused before parsing (413)", async () => {
+    // Prepare
     const { store, call } = setup();
+    // Act
     const response = await call(request("POST /orders", JSON.stringify({ ...order, note: "x".repeat(5 * 1024 * 1024) })));
+    // Assess
     expect(response.status).toBe(413);
     expect(store.writes).toEqual([]);
   });
@@ -132,8 +140,11 @@ describe("bad input is a 400 that names the field, and writes nothing", () => {
 
 describe("PUT /contacts/{id} and POST /events", () => {
   it("stores a contact", async () => {
+    // Prepare
     const { store, call } = setup();
+    // Act
     const response = await call(request("PUT /contacts/{id}", { email: "ann@example.com", subscription: "never_subscribed" }, { pathParameters: { id: "c-1" } }));
+    // Assess
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ contactId: "c-1", email: "ann@example.com", subscription: "never_subscribed", notes: [] });
     expect(store.writes).toEqual([{ method: "putContact", args: ["c-1", { email: "ann@example.com", subscription: "never_subscribed" }, "api"] }]);
@@ -154,22 +165,30 @@ describe("PUT /contacts/{id} and POST /events", () => {
   });
 
   it("refuses a consent in the future (it would outrank any opt-out), naming the field", async () => {
+    // Prepare
     const { store, call } = setup();
+    // Act
     const response = await call(request("PUT /contacts/{id}", { subscription: "subscribed", consentAt: "2030-01-01T00:00:00Z" }, { pathParameters: { id: "c-1" } }));
+    // Assess
     expect(response).toEqual({ status: 400, body: { error: "invalid body", fields: [{ field: "consentAt", message: "is in the future" }] } });
     expect(store.writes).toEqual([]);
   });
 
   it("a bounce or a complaint goes the way of SES feedback: the rules, then the event", async () => {
+    // Prepare
     const { store, call } = setup();
+    // Act
     await call(request("PUT /contacts/{id}", { email: "ann@example.com", subscription: "subscribed", consentAt: "2024-05-01T09:00:00Z" }, { pathParameters: { id: "c-1" } }));
+    // Assess
     expect((await call(request("POST /events", { contactId: "c-1", type: "bounced", at: "2024-05-31T10:00:00Z" }))).status).toBe(202);
     expect(store.writes.slice(1).map((w) => w.method)).toEqual(["changeSubscription", "recordEmailEvent"]);
     expect(store.profiles.get("c-1")?.subscription).toBe("suppressed");
   });
 
   it("an opened or clicked event is only recorded", async () => {
+    // Prepare
     const { store, call } = setup();
+    // Act and assess
     expect((await call(request("POST /events", { contactId: "c-1", type: "opened", at: "2024-05-31T10:00:00Z" }))).status).toBe(202);
     expect(store.writes.map((w) => w.method)).toEqual(["recordEmailEvent"]);
   });
@@ -179,9 +198,12 @@ describe("POST /unsubscribe (RFC 8058 one-click)", () => {
   const oneClick = "List-Unsubscribe=One-Click";
 
   it("unsubscribes the contact named by a valid token", async () => {
+    // Prepare
     const { store, call } = setup();
     const token = signUnsubscribeToken("c-1", NOW - 86_400_000, SECRET);
+    // Act
     const response = await call(request("POST /unsubscribe", oneClick, { queryStringParameters: { token } }));
+    // Assess
     expect(response).toEqual({ status: 200, body: { unsubscribed: true } });
     expect(store.writes).toEqual([{ method: "changeSubscription", args: ["c-1", { type: "opt-out", via: "one-click", at: new Date(NOW).toISOString() }] }]);
   });
@@ -199,6 +221,7 @@ describe("POST /unsubscribe (RFC 8058 one-click)", () => {
   });
 
   it("token round trip and API key hashing", () => {
+    // Act and assess
     expect(verifyUnsubscribeToken(signUnsubscribeToken("ü#1", NOW, SECRET), NOW, { secret: SECRET })).toEqual({ valid: true, contactId: "ü#1" });
     const hashes = [hashApiKey("key-one"), hashApiKey("key-two")];
     expect(isKnownApiKey("key-two", hashes)).toBe(true);

@@ -40,19 +40,23 @@ describe("logHyp2f1 against mpmath", () => {
   const groups = [...new Set(rows.map((row) => row.whereUsed))];
 
   it("covers the groups the models use", () => {
+    // Act and assess
     expect(groups.sort()).toEqual(Object.keys(tolerance).sort());
     expect(rows.length).toBe(349);
   });
 
   for (const group of groups) {
     it(`matches every reference value used for ${group}`, () => {
+      // Prepare
       const failures: string[] = [];
       let worst = 0;
+      // Act
       for (const row of rows.filter((r) => r.whereUsed === group)) {
         const error = Math.abs(logHyp2f1(row.a, row.b, row.c, row.z) - row.logAbsValue);
         worst = Math.max(worst, Number.isNaN(error) ? Infinity : error);
         if (!(error <= tolerance[group]!)) failures.push(`2F1(${row.a}, ${row.b}; ${row.c}; ${row.z}): log error ${error}`);
       }
+      // Assess
       expect(failures).toEqual([]);
       expect(worst).toBeLessThanOrEqual(tolerance[group]!);
     });
@@ -61,12 +65,14 @@ describe("logHyp2f1 against mpmath", () => {
 
 describe("logHyp2f1 identities", () => {
   it("is 1 at z = 0 and when a or b is 0", () => {
+    // Act and assess
     expect(logHyp2f1(3.5, 2.25, 7, 0)).toBe(0);
     expect(hyp2f1(3.5, 2.25, 7, 0)).toBe(1);
     expect(hyp2f1(0, 2.25, 7, 0.9)).toBe(1);
   });
 
   it("gives 2F1(1, 1; 2; z) = −log(1 − z)/z (DLMF 15.4.2)", () => {
+    // Act and assess
     for (const z of [-50, -5, -0.9, -1e-6, 1e-9, 0.3, 0.75, 0.9, 0.99, 0.999999]) {
       const expected = Math.log(-Math.log1p(-z) / z);
       expect(Math.abs(logHyp2f1(1, 1, 2, z) - expected), `z = ${z}`).toBeLessThan(1e-13);
@@ -74,6 +80,7 @@ describe("logHyp2f1 identities", () => {
   });
 
   it("gives 2F1(a, b; b; z) = (1 − z)^(−a) (DLMF 15.4.6)", () => {
+    // Act and assess
     for (const [a, b] of [
       [0.5, 3],
       [3, 0.5],
@@ -89,12 +96,14 @@ describe("logHyp2f1 identities", () => {
   });
 
   it("is symmetric in a and b", () => {
+    // Act and assess
     for (const z of [-20, -0.5, 0.4, 0.8, 0.999]) {
       expect(logHyp2f1(0.7, 12.5, 4.2, z)).toBeCloseTo(logHyp2f1(12.5, 0.7, 4.2, z), 11);
     }
   });
 
   it("gives Gauss's sum at z = 1 and NaN outside its domain", () => {
+    // Act and assess
     // 2F1(1, 1; 3; 1) = Γ(3)Γ(1)/(Γ(2)Γ(2)) = 2
     expect(hyp2f1(1, 1, 3, 1)).toBeCloseTo(2, 13);
     expect(logHyp2f1(1, 1, 2, 1.5)).toBeNaN();
@@ -102,6 +111,7 @@ describe("logHyp2f1 identities", () => {
   });
 
   it("takes 1 − z exactly where z itself would round to 1", () => {
+    // Act and assess
     for (const w of [0.3, 1e-6, 1e-20, 1e-100, 1e-300]) {
       // Rounding accumulates over the ~log2(1/w) continuation steps, and a result near a finite limit
       // is the difference of two logs of size ~|log w|.
@@ -119,6 +129,7 @@ describe("logHyp2f1 identities", () => {
   });
 
   it("returns the value itself from hyp2f1, overflowing only beyond a double", () => {
+    // Act and assess
     expect(hyp2f1(1, 1, 2, 0.5)).toBeCloseTo(2 * Math.log(2), 14);
     expect(hyp2f1(300, 300, 1, 0.99)).toBe(Infinity);
     expect(Number.isFinite(logHyp2f1(300, 300, 1, 0.99))).toBe(true);

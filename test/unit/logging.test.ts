@@ -31,6 +31,7 @@ function linesOf(logger: Logger, run: (logger: Logger) => void): string[] {
 
 describe("e-mail redaction", () => {
   it("takes every address out of a text, however it is written", () => {
+    // Act and assess
     expect(redactEmails("failed the check in region EU-WEST-1: ann.lee+shop@example.co.uk")).toBe(`failed the check in region EU-WEST-1: ${REDACTED_EMAIL}`);
     expect(redactEmails('"Ann" <ann@example.com>, bob@x.io')).toBe(`"Ann" <${REDACTED_EMAIL}>, ${REDACTED_EMAIL}`);
     expect(redactEmails("/unsubscribe?to=ann%40example.com&x=1")).toBe(`/unsubscribe?to=${REDACTED_EMAIL}&x=1`);
@@ -38,7 +39,9 @@ describe("e-mail redaction", () => {
   });
 
   it("redacts an error in place, keeping its class and name for Step Functions' Retry and Catch", async () => {
+    // Act
     const error = redactError(new PermanentSendError("MessageRejected", "SES SendEmail: MessageRejected (HTTP 400): not verified: ann@example.com"));
+    // Assess
     expect(error).toBeInstanceOf(PermanentSendError);
     expect(error.name).toBe("PermanentSendError");
     expect(error.message).toBe(`SES SendEmail: MessageRejected (HTTP 400): not verified: ${REDACTED_EMAIL}`);
@@ -52,6 +55,7 @@ describe("e-mail redaction", () => {
 
 describe("the structured logger", () => {
   it("writes one JSON line per entry, with every address redacted: message, fields, address fields, errors", () => {
+    // Prepare
     const [line] = linesOf(serviceLogger("test", { POWERTOOLS_LOG_LEVEL: "INFO" }), (logger) =>
       logger.error("mail to ann@example.com failed", {
         contactId: "bob@example.com",
@@ -60,13 +64,16 @@ describe("the structured logger", () => {
         error: new Error("SES refused eve@example.com"),
       }),
     );
+    // Act
     const entry = JSON.parse(line!) as Record<string, unknown>;
+    // Assess
     expect(entry).toMatchObject({ level: "ERROR", service: "test", message: `mail to ${REDACTED_EMAIL} failed`, contactId: REDACTED_EMAIL, email: REDACTED_EMAIL, nested: { to: REDACTED_EMAIL, note: `see ${REDACTED_EMAIL}` } });
     expect((entry.error as { message: string }).message).toBe(`SES refused ${REDACTED_EMAIL}`);
     expect(line).not.toMatch(/@example\.com/);
   });
 
   it("logs from INFO in a Lambda and from WARN elsewhere (the local runner's output is the demo's)", () => {
+    // Act and assess
     expect(linesOf(serviceLogger("test", { AWS_LAMBDA_FUNCTION_NAME: "fn" }), (l) => l.info("hello"))).toHaveLength(1);
     expect(linesOf(serviceLogger("test", {}), (l) => l.info("hello"))).toHaveLength(0);
     expect(linesOf(serviceLogger("test", {}), (l) => l.warn("careful"))).toHaveLength(1);
@@ -75,8 +82,11 @@ describe("the structured logger", () => {
 
 describe("metrics as CloudWatch Embedded Metric Format lines", () => {
   it("writes one EMF line to stdout in a Lambda: the namespace, the dimensions, each metric's unit", () => {
+    // Prepare
     const env = { AWS_LAMBDA_FUNCTION_NAME: "fn", METRICS_NAMESPACE: "Clv/Shop" };
+    // Act
     const [line] = stdoutOf(() => putMetrics({ SegmentSize: 42 }, { dimensions: { SegmentId: "win-back" }, properties: { runId: "r1" } }, env, 1_717_200_000_000));
+    // Assess
     expect(JSON.parse(line!)).toEqual({
       _aws: { Timestamp: 1_717_200_000_000, CloudWatchMetrics: [{ Namespace: "Clv/Shop", Dimensions: [["SegmentId"]], Metrics: [{ Name: "SegmentSize", Unit: "Count" }] }] },
       SegmentSize: 42,
@@ -86,16 +96,20 @@ describe("metrics as CloudWatch Embedded Metric Format lines", () => {
   });
 
   it("puts a store-wide figure with no dimension, leaves out values that are not numbers, redacts properties", () => {
+    // Prepare
     const records: EmfRecord[] = [];
     captureMetrics((r) => records.push(r));
     putMetrics({ ModelLogLikelihood: -9582.43, HoldoutMeanAbsoluteError: undefined, Eligible: Number.NaN }, { properties: { note: "for ann@example.com" } });
+    // Act
     putMetrics({ EmailsSent: undefined });
+    // Assess
     expect(records).toHaveLength(1);
     expect(records[0]!._aws.CloudWatchMetrics[0]).toEqual({ Namespace: "ClvReactivation", Dimensions: [[]], Metrics: [{ Name: "ModelLogLikelihood", Unit: "None" }] });
     expect(records[0]).toMatchObject({ ModelLogLikelihood: -9582.43, note: `for ${REDACTED_EMAIL}` });
   });
 
   it("writes nothing outside a Lambda unless a test catches it", () => {
+    // Act and assess
     expect(stdoutOf(() => putMetrics({ EmailsSent: 1 }, {}, {}))).toEqual([]);
   });
 });

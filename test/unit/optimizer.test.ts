@@ -17,7 +17,9 @@ const bowl = (theta: Float64Array, gradient: Float64Array | null) => {
 
 describe("maximizeLikelihood", () => {
   it.each([true, false])("finds the maximum (analytic gradient: %s)", (analyticGradient) => {
+    // Act
     const result = maximizeLikelihood(bowl, { starts: [[1, 1], [50, 0.01]], analyticGradient });
+    // Assess
     expect(result.converged).toBe(true);
     expect(result.theta[0]).toBeCloseTo(3, 5);
     expect(result.theta[1]).toBeCloseTo(Math.exp(-1), 5);
@@ -65,12 +67,14 @@ describe("maximizeLikelihood", () => {
   });
 
   it("gives standard errors from the curvature: σ of a normal mean is s/√n", () => {
+    // Prepare
     // Log-likelihood of n = 100 draws with sample mean 5 and σ = 2, in μ: −Σ(xᵢ − μ)² / 2σ², curvature n/σ².
     const ll = (theta: Float64Array, gradient: Float64Array | null) => {
       const mu = theta[0]!;
       if (gradient) gradient[0] = (100 * (5 - mu)) / 4;
       return (-100 * (5 - mu) ** 2) / 8;
     };
+    // Act and assess
     expect(standardErrors(ll, [5], true)[0]).toBeCloseTo(0.2, 6);
     expect(standardErrors(ll, [5], false)[0]).toBeCloseTo(0.2, 3);
   });
@@ -101,6 +105,7 @@ describe("fitModel", () => {
   });
 
   it("a fit that does not converge is an error with its reason, never an answer", () => {
+    // Prepare
     const slow: LikelihoodModel<{ k: number }> = {
       name: "slow",
       parameterNames: ["k"],
@@ -114,11 +119,13 @@ describe("fitModel", () => {
       },
     };
     const table = summaryTable([{ frequency: 1, recency: 1, T: 2 }]);
+    // Act and assess
     expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(ModelFitError);
     expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(/did not converge from any of 2 starts/);
   });
 
   it("refuses an empty table", () => {
+    // Act and assess
     expect(() => fitModel({ name: "x", parameterNames: ["k"], starts: [[1]], hasGradient: true, tableLogLikelihood: () => 0 }, summaryTable([]))).toThrow("no customers");
   });
 });

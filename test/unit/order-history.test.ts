@@ -12,9 +12,12 @@ const order = (contactId: string, createdAt: string, total: number, orderId = `$
 
 describe("summaries from orders", () => {
   it("CDNOW_sample.txt summarized in weeks to 1997-09-30 equals cdnow_customers_summary.csv", () => {
+    // Prepare
     // Source: the lifetimes/BTYD summary of the CDNOW sample (test/fixtures/README.md).
     const histories = contactHistories(cdnowSampleOrders(), day("1998-06-30"));
+    // Act
     const published = cdnowPublishedSummary();
+    // Assess
     expect(histories).toHaveLength(published.size);
     const lastDay = dayNumber(day("1997-09-30"));
     for (const h of histories) {
@@ -27,43 +30,59 @@ describe("summaries from orders", () => {
   });
 
   it("several orders on one day are one purchase occasion, and the day's value is their sum", () => {
+    // Act
     const [h] = contactHistories([order("c", "2024-01-01T09:00:00Z", 10), order("c", "2024-01-01T18:00:00Z", 5), order("c", "2024-01-11", 30), order("c", "2024-01-11", 20)], day("2024-01-31"));
+    // Assess
     expect(h!.orderCount).toBe(4);
     expect(h!.revenue).toBe(65);
     expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 10, T: 30, monetaryValue: 50, logInterPurchaseTimes: Math.log(10) });
   });
 
   it("a contact with one order has frequency 0, recency 0 and no repeat value", () => {
+    // Act
     const [h] = contactHistories([order("c", "2024-01-05", 80)], day("2024-01-31"));
+    // Assess
     expect(summarize(h!, dayNumber(day("2024-01-31")), "weeks")).toEqual({ frequency: 0, recency: 0, T: 26 / 7, monetaryValue: 0, logInterPurchaseTimes: 0 });
   });
 
   it("all orders on one day make a one-time buyer", () => {
+    // Prepare
     const orders = [1, 2, 3].map((i) => order("c", `2024-03-03T0${i}:00:00Z`, 10 * i));
+    // Act
     const [h] = contactHistories(orders, day("2024-03-10"));
+    // Assess
     expect(h!.orderCount).toBe(3);
     expect(summarize(h!, dayNumber(day("2024-03-10")), "days")).toMatchObject({ frequency: 0, recency: 0, T: 7 });
   });
 
   it("orders after the as-of date are left out, and so is a contact who only orders later", () => {
+    // Act
     const histories = contactHistories([order("a", "2024-01-01", 10), order("a", "2024-02-15", 10), order("b", "2024-03-01", 10)], day("2024-01-31"));
+    // Assess
     expect(histories.map((h) => h.contactId)).toEqual(["a"]);
     expect(histories[0]!.orderCount).toBe(1);
   });
 
   it("an order on the as-of day counts", () => {
+    // Act
     const [h] = contactHistories([order("a", "2024-01-01", 10), order("a", "2024-01-31T23:59:00Z", 10)], day("2024-01-31"));
+    // Assess
     expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toMatchObject({ frequency: 1, recency: 30, T: 30 });
   });
 
   it("zero totals are purchases that add no value", () => {
+    // Act
     const [h] = contactHistories([order("a", "2024-01-01", 0), order("a", "2024-01-05", 0)], day("2024-01-31"));
+    // Assess
     expect(summarize(h!, dayNumber(day("2024-01-31")), "days")).toEqual({ frequency: 1, recency: 4, T: 30, monetaryValue: 0, logInterPurchaseTimes: Math.log(4) });
   });
 
   it("splits calibration and holdout: only contacts known at the calibration end, holdout purchases counted after it", () => {
+    // Prepare
     const orders = [order("a", "2024-01-01", 10), order("a", "2024-01-20", 10), order("a", "2024-02-10", 10), order("a", "2024-02-11", 10), order("b", "2024-02-05", 10)];
+    // Act
     const split = calibrationHoldout(contactHistories(orders, day("2024-02-29")), dayNumber(day("2024-01-31")), dayNumber(day("2024-02-29")), "days");
+    // Assess
     expect(split).toEqual([{ contactId: "a", calibration: { frequency: 1, recency: 19, T: 30, monetaryValue: 10, logInterPurchaseTimes: Math.log(19) }, holdoutPurchases: 2 }]);
   });
 });

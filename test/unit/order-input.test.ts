@@ -36,6 +36,7 @@ describe("order dates: only real calendar dates, within the store's range", () =
   });
 
   it("takes leap days, offsets and a day ahead of the clock", () => {
+    // Act and assess
     expect(parse({ ...order, createdAt: "2024-02-29" })).toMatchObject({ success: true, data: { createdAt: "2024-02-29T00:00:00Z" } });
     expect(parse({ ...order, createdAt: "2024-06-01T10:00+14:00" }).success).toBe(true);
     expect(parse({ ...order, createdAt: "2024-06-11T11:59:59Z" }).success).toBe(true);
@@ -43,11 +44,13 @@ describe("order dates: only real calendar dates, within the store's range", () =
   });
 
   it("takes an earlier earliest date when the store says so", () => {
+    // Act and assess
     expect(parseOrderTime("1990-05-01", { earliest: "1990-01-01", now: () => NOW })).toMatchObject({ iso: "1990-05-01T00:00:00Z" });
     expect(orderInput({ storeCurrency: "GBP", earliestOrderDate: "2020-01-01", now: () => NOW }).safeParse({ ...order, createdAt: "2019-12-31" }).success).toBe(false);
   });
 
   it("reads calendar times without a range for other files", () => {
+    // Act and assess
     expect(parseCalendarTime("1970-01-01")).toEqual({ ms: 0, iso: "1970-01-01T00:00:00Z" });
     expect(parseCalendarTime("2021-02-29")).toHaveProperty("error");
   });
@@ -55,10 +58,12 @@ describe("order dates: only real calendar dates, within the store's range", () =
 
 describe("money: totals in the currency's minor unit", () => {
   it("knows the minor units of ISO 4217 (Intl)", () => {
+    // Act and assess
     expect([minorUnit("JPY"), minorUnit("GBP"), minorUnit("KWD")]).toEqual([0, 2, 3]);
   });
 
   it("rounds away binary noise and refuses what rounding would change", () => {
+    // Act and assess
     expect(amountIn(0.1 + 0.2, "GBP")).toEqual({ amount: 0.3 });
     expect(amountIn(1200, "JPY")).toEqual({ amount: 1200 });
     expect(amountIn(1.234, "KWD")).toEqual({ amount: 1.234 });
@@ -83,7 +88,9 @@ describe("money: totals in the currency's minor unit", () => {
   });
 
   it("keeps an accepted total within DynamoDB's 38 digits", () => {
+    // Act
     const parsed = parse({ ...order, total: 0.1 + 0.2 });
+    // Assess
     expect(parsed.success && parsed.data.total).toBe(0.3);
     expect(String(parsed.success && parsed.data.total).replace(/\D/g, "").length).toBeLessThanOrEqual(38);
   });
@@ -91,24 +98,30 @@ describe("money: totals in the currency's minor unit", () => {
 
 describe("the store's currency", () => {
   it("refuses an order in another currency without its rate, naming both currencies", () => {
+    // Act and assess
     expect(issues({ ...order, currency: "EUR" })).toEqual([
       "currency: is EUR but the store counts in GBP: send exchangeRate (GBP per EUR) or totalInStoreCurrency with it",
     ]);
   });
 
   it("converts with the rate sent, rounded to the store's minor unit, and keeps what was sent", () => {
+    // Act
     const parsed = parse({ ...order, currency: "JPY", total: 10_000, exchangeRate: 0.0052 });
+    // Assess
     expect(parsed.success && parsed.data).toMatchObject({ total: 52, currency: "GBP", originalTotal: 10_000, originalCurrency: "JPY", exchangeRate: 0.0052 });
     const euros = parse({ ...order, currency: "EUR", total: 100, exchangeRate: 0.85337 });
     expect(euros.success && euros.data.total).toBe(85.34);
   });
 
   it("takes the total in the store's currency instead of a rate", () => {
+    // Act
     const parsed = parse({ ...order, currency: "EUR", total: 100, totalInStoreCurrency: 85.5 });
+    // Assess
     expect(parsed.success && parsed.data).toMatchObject({ total: 85.5, currency: "GBP", originalTotal: 100, originalCurrency: "EUR", exchangeRate: 0.855 });
   });
 
   it("refuses a rate that is not a positive number, or a rate on an order in the store's own currency", () => {
+    // Act and assess
     expect(issues({ ...order, currency: "EUR", exchangeRate: 0 })).toEqual(["exchangeRate: must be a number above 0"]);
     expect(issues({ ...order, currency: "EUR", exchangeRate: "0.85" })).toEqual(["exchangeRate: expected a number, got a string"]);
     expect(issues({ ...order, exchangeRate: 1.2 })).toEqual(["exchangeRate: the order is in the store's currency (GBP): leave it out"]);
@@ -116,11 +129,13 @@ describe("the store's currency", () => {
   });
 
   it("100 EUR + 100 GBP + 10,000 JPY are added in the store's currency, not as 10,200", () => {
+    // Prepare
     const totals = [
       parse({ ...order, currency: "EUR", total: 100, exchangeRate: 0.85 }),
       parse({ ...order, total: 100 }),
       parse({ ...order, currency: "JPY", total: 10_000, exchangeRate: 0.0052 }),
     ].map((p) => (p.success ? p.data.total : Number.NaN));
+    // Act and assess
     expect(totals.reduce((a, b) => a + b, 0)).toBeCloseTo(85 + 100 + 52, 9);
   });
 });
@@ -142,6 +157,7 @@ describe("validation messages say what is wrong", () => {
 
 describe("credit notes: a negative total without the order it cancels", () => {
   it("is read as a credit note in the store's currency", () => {
+    // Act and assess
     expect(parse({ ...order, total: -12.5 })).toMatchObject({ success: true, data: { total: -12.5, status: "placed" } });
     expect(parse({ ...order, currency: "EUR", total: -100, exchangeRate: 0.85 })).toMatchObject({ success: true, data: { total: -85, currency: "GBP" } });
   });
@@ -159,7 +175,9 @@ describe("credit notes: a negative total without the order it cancels", () => {
   });
 
   it("takes a later partial refund off the latest purchase days, never below nothing, and alone makes no history", () => {
+    // Prepare
     const day = (d: string) => Date.parse(`${d}T12:00:00Z`);
+    // Act
     const [history] = contactHistories(
       [
         { orderId: "a", contactId: "k", createdAt: day("2024-01-01"), total: 50 },
@@ -168,6 +186,7 @@ describe("credit notes: a negative total without the order it cancels", () => {
       ],
       Number.POSITIVE_INFINITY,
     );
+    // Assess
     expect(history).toMatchObject({ orderCount: 2, revenue: 40, purchaseDays: [19723, 19754], dayRevenue: [40, 0] });
     expect(contactHistories([{ orderId: "C1", contactId: "gone", createdAt: day("2024-01-01"), total: -10 }], Number.POSITIVE_INFINITY)).toEqual([]);
   });

@@ -19,7 +19,9 @@ describe("parameter recovery on 50,000 simulated contacts", () => {
   const summaries = customers.map((c) => c.summary);
 
   it("recovers BG/NBD r, α, a, b", () => {
+    // Act
     const fit = fitModel<BgNbdParams>(bgNbd, summaryTable(summaries));
+    // Assess
     for (const name of ["r", "alpha", "a", "b"] as const) {
       const se = fit.standardErrors[name];
       expect(se, name).toBeGreaterThan(0);
@@ -28,7 +30,9 @@ describe("parameter recovery on 50,000 simulated contacts", () => {
   });
 
   it("recovers Gamma-Gamma p, q, γ", () => {
+    // Act
     const fit = fitGammaGamma(summaries);
+    // Assess
     for (const name of ["p", "q", "gamma"] as const) {
       const se = fit.standardErrors[name];
       expect(Math.abs(fit.params[name] - spend[name]), `${name}: ${fit.params[name]} ± ${se} vs ${spend[name]}`).toBeLessThan(3 * se);

@@ -42,12 +42,14 @@ function likelihoodByQuadrature({ r, alpha, s, beta }: ParetoNbdParams, { freque
 
 describe("Pareto/NBD on the CDNOW sample", () => {
   it("reproduces the published log-likelihood at the published parameters", () => {
+    // Act and assess
     expect(table.length).toBeLessThan(summaries.length);
     const ll = paretoNbd.tableLogLikelihood(thetaOf(published), table, null);
     expect(Math.abs(ll - -9595.0)).toBeLessThan(0.5); // Fader, Hardie & Lee (2005), Marketing Science 24(2); BTYD vignette
   });
 
   it("the per-customer likelihood sums to the table likelihood", () => {
+    // Act and assess
     for (const params of [published, { r: 0.8, alpha: 4, s: 1.3, beta: 40 }, { r: 0.3, alpha: 30, s: 0.4, beta: 2 }, { r: 1, alpha: 7, s: 1, beta: 7 }]) {
       const perCustomer = summaries.reduce((sum, s) => sum + paretoNbd.logLikelihood(params, s), 0);
       expect(Math.abs(paretoNbd.tableLogLikelihood(thetaOf(params), table, null) - perCustomer)).toBeLessThan(1e-8 * Math.abs(perCustomer));
@@ -55,13 +57,16 @@ describe("Pareto/NBD on the CDNOW sample", () => {
   });
 
   it("spot check: customer (x = 26, tₓ = 30.86, T = 31)", () => {
+    // Prepare
     const customer = { frequency: 26, recency: 30.86, T: 31 };
+    // Act and assess
     // test/fixtures/README.md spot check (Pareto/NBD with the published parameters)
     expect(Math.abs(paretoNbd.expectedPurchases(published, customer, 52) - 25.46)).toBeLessThan(0.01);
     expect(Math.abs(paretoNbd.probabilityAlive(published, customer) - 0.998)).toBeLessThan(0.001);
   });
 
   it("has an analytic gradient that matches central differences", () => {
+    // Act and assess
     // α > β, α < β, α = β, and α ≫ β, where z = (α−β)/(α+tₓ) passes 0.995 and Φ's a- and b-derivatives
     // are themselves differences of logHyp2f1.
     for (const params of [published, { r: 0.8, alpha: 4, s: 1.3, beta: 40 }, { r: 1, alpha: 7, s: 1, beta: 7 }, { r: 0.4, alpha: 500, s: 2.5, beta: 0.05 }]) {
@@ -84,7 +89,9 @@ describe("Pareto/NBD on the CDNOW sample", () => {
   });
 
   it("fits the published parameters and log-likelihood", () => {
+    // Act
     const fit = fitModel<ParetoNbdParams>(paretoNbd, table);
+    // Assess
     expect(fit.converged).toBe(true);
     expect(fit.customers).toBe(2357);
     // Fader, Hardie & Lee (2005); BTYD vignette: r = 0.553, α = 10.580, s = 0.606, β = 11.656, LL −9,595.0
@@ -115,6 +122,7 @@ describe("Pareto/NBD likelihood against quadrature", () => {
   ];
 
   it("matches eq. 22 in every branch", () => {
+    // Act and assess
     for (const params of parameterSets) {
       for (const customer of customers) {
         const expected = Math.log(likelihoodByQuadrature(params, customer));
@@ -124,7 +132,9 @@ describe("Pareto/NBD likelihood against quadrature", () => {
   });
 
   it("gives a one-time buyer's P(no purchase) and P(alive) as the quadrature does", () => {
+    // Act
     const oneTimer = { frequency: 0, recency: 0, T: 30 };
+    // Assess
     for (const params of parameterSets) {
       for (const horizon of [1, 13, 52]) {
         const expected = likelihoodByQuadrature(params, { ...oneTimer, T: oneTimer.T + horizon }) / likelihoodByQuadrature(params, oneTimer);
@@ -140,6 +150,7 @@ describe("Pareto/NBD likelihood against quadrature", () => {
 
 describe("Pareto/NBD predictions", () => {
   it("E[X(t)] for a new customer starts at 0 and increases", () => {
+    // Act and assess
     expect(paretoNbd.expectedPurchasesUnconditional(published, 0)).toBe(0);
     let previous = 0;
     for (const t of [1, 5, 13, 26, 39, 52, 78, 104, 520]) {
@@ -152,8 +163,10 @@ describe("Pareto/NBD predictions", () => {
   });
 
   it("E[X(t)] at s = 1 is the limit (rβ/α) log(1 + t/β), continuous on both sides", () => {
+    // Prepare
     const atOne = { ...published, s: 1 };
     const limit = (published.r / published.alpha) * published.beta * Math.log1p(52 / published.beta);
+    // Act and assess
     expect(paretoNbd.expectedPurchasesUnconditional(atOne, 52)).toBeCloseTo(limit, 12);
     for (const ds of [-1e-9, 1e-9, -1e-5, 1e-5]) {
       expect(paretoNbd.expectedPurchasesUnconditional({ ...published, s: 1 + ds }, 52)).toBeCloseTo(limit, 3);
@@ -164,8 +177,11 @@ describe("Pareto/NBD predictions", () => {
   });
 
   it("conditional expectations are positive, grow with the horizon, and are below the alive rate times t", () => {
+    // Prepare
     const customer = { frequency: 4, recency: 25, T: 39 };
+    // Act
     const alive = paretoNbd.probabilityAlive(published, customer);
+    // Assess
     expect(alive).toBeGreaterThan(0);
     expect(alive).toBeLessThan(1);
     let previous = 0;
@@ -180,6 +196,7 @@ describe("Pareto/NBD predictions", () => {
   });
 
   it("P(no purchase) is 1 at horizon 0, within [0, 1] and decreasing in the horizon", () => {
+    // Act and assess
     for (const customer of [
       { frequency: 0, recency: 0, T: 39 },
       { frequency: 2, recency: 30.43, T: 38.86 },
@@ -198,8 +215,10 @@ describe("Pareto/NBD predictions", () => {
   });
 
   it("a recent frequent buyer is more likely alive and buys more than one who stopped long ago", () => {
+    // Prepare
     const recent = { frequency: 10, recency: 38, T: 39 };
     const lapsed = { frequency: 10, recency: 5, T: 39 };
+    // Act and assess
     expect(paretoNbd.probabilityAlive(published, recent)).toBeGreaterThan(paretoNbd.probabilityAlive(published, lapsed));
     expect(paretoNbd.expectedPurchases(published, recent, 52)).toBeGreaterThan(paretoNbd.expectedPurchases(published, lapsed, 52));
     expect(paretoNbd.probabilityNoPurchase(published, recent, 13)).toBeLessThan(paretoNbd.probabilityNoPurchase(published, lapsed, 13));

@@ -24,6 +24,7 @@ const asOfDay = dayNumber(asOf);
 
 describe("chart data of the store's report, on the CDNOW sample", () => {
   it("the run the charts read has a holdout split at 1997-09-30 and a chosen model", () => {
+    // Act and assess
     expect(run.holdout).toMatchObject({ calibrationEnd: "1997-09-30", holdoutEnd: "1998-06-30", holdoutDays: 273 });
     expect(run.purchaseModel, run.reasons.join("; ")).toBeDefined();
     expect(chosenCalibrationFit(run)?.model).toBe(run.purchaseModel!.model);
@@ -33,12 +34,14 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     const chart = calibrationHoldoutPoints(histories, run)!;
 
     it("groups 0..7 calibration purchases, as lifetimes does by default, and counts the rest as beyond", () => {
+      // Act and assess
       expect(chart.points.map((p) => p.calibrationPurchases)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       expect(chart.points.reduce((n, p) => n + p.contacts, 0) + chart.beyond).toBe(histories.length);
       expect(chart.models[0]).toBe(run.purchaseModel!.model);
     });
 
     it("each point's actual mean is a direct count of holdout purchases", () => {
+      // Act and assess
       for (const point of chart.points) {
         const group = histories.filter((h) => summarize(h, calibrationEndDay, "weeks")?.frequency === point.calibrationPurchases);
         const purchases = group.reduce((n, h) => n + purchasesBetween(h, calibrationEndDay, asOfDay), 0);
@@ -48,15 +51,19 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("each point's expectation is the mean of the calibration fit's conditional expectation over the holdout (39 weeks)", () => {
+      // Prepare
       const fit = chosenCalibrationFit(run)!;
       const point = chart.points[2]!;
       const group = histories.map((h) => summarize(h, calibrationEndDay, "weeks")!).filter((s) => s.frequency === 2);
       const mean = group.reduce((sum, s) => sum + purchaseModels[fit.model].expectedPurchases(fit.params, s, 39), 0) / group.length;
+      // Act and assess
       expect(point.expected[fit.model]).toBeCloseTo(mean, 10);
     });
 
     it("with every group shown, the totals are the run's own holdout totals for each candidate", () => {
+      // Act
       const all = calibrationHoldoutPoints(histories, run, 1000)!;
+      // Assess
       expect(all.beyond).toBe(0);
       for (const candidate of run.holdout!.candidates) {
         const expected = all.points.reduce((sum, p) => sum + p.contacts * p.expected[candidate.model]!, 0);
@@ -72,6 +79,7 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     const on = (date: string) => chart.days.find((d) => d.date === date)!;
 
     it("runs day by day from the first order (1997-01-01) to the as-of date", () => {
+      // Act and assess
       expect(chart.days[0]).toEqual({ date: "1997-01-01", actual: 0, expected: 0 });
       expect(chart.days.at(-1)!.date).toBe("1998-06-30");
       expect(chart.days).toHaveLength(546);
@@ -79,24 +87,30 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("the actual count at the calibration end is Σ frequency of the published calibration summary", () => {
+      // Prepare
       // cdnow_customers_summary.csv: lifetimes' summary of the sample to 1997-09-30 (test/fixtures/README.md).
       const published = [...cdnowPublishedSummary().values()].reduce((n, s) => n + s.frequency, 0);
+      // Act and assess
       expect(on("1997-09-30").actual).toBe(published);
       expect(chart.days.at(-1)!.actual).toBe(histories.reduce((n, h) => n + h.purchaseDays.length - 1, 0));
     });
 
     it("the expected count at the end of the holdout is the sum of the model's E[X(t)] over every customer", () => {
+      // Prepare
       const fit = chosenCalibrationFit(run)!;
       const model = purchaseModels[fit.model];
       const direct = histories.reduce((sum, h) => sum + model.expectedPurchasesUnconditional(fit.params, (asOfDay - h.purchaseDays[0]!) / 7), 0);
+      // Act and assess
       expect(chart.days.at(-1)!.expected).toBeCloseTo(direct, 6);
     });
 
     it("tracks the actual count within 5 % at the calibration end and at the end of the holdout", () => {
+      // Act and assess
       for (const date of ["1997-09-30", "1998-06-30"]) expect(Math.abs(on(date).expected / on(date).actual - 1), date).toBeLessThan(0.05);
     });
 
     it("never decreases", () => {
+      // Act and assess
       for (let i = 1; i < chart.days.length; i++) {
         expect(chart.days[i]!.actual).toBeGreaterThanOrEqual(chart.days[i - 1]!.actual);
         expect(chart.days[i]!.expected).toBeGreaterThanOrEqual(chart.days[i - 1]!.expected - 1e-9);
@@ -109,7 +123,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     const fit = run.purchaseModel!;
 
     it("assumes the oldest customer's age and samples recency from 0 to it", () => {
+      // Prepare
       const oldest = Math.max(...histories.map((h) => asOfDay - h.purchaseDays[0]!)) / 7;
+      // Act and assess
       expect(matrix.T).toBeCloseTo(oldest, 12);
       expect(matrix.recencies[0]).toBe(0);
       expect(matrix.recencies.at(-1)).toBeCloseTo(oldest, 12);
@@ -118,7 +134,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("each cell is the refitted model's prediction for (frequency, recency, T)", () => {
+      // Act
       const model = purchaseModels[fit.model];
+      // Assess
       for (const cell of [matrix.cells[0]!, matrix.cells[matrix.cells.length - 1]!, matrix.cells[Math.floor(matrix.cells.length / 2)]!]) {
         const s = { frequency: cell.frequency, recency: cell.recency, T: matrix.T };
         expect(cell.expectedPurchases).toBeCloseTo(model.expectedPurchases(fit.params, s, 30 / 7), 10);
@@ -127,7 +145,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("a more recent last purchase means more expected purchases and a likelier customer, at any frequency > 0", () => {
+      // Prepare
       const columns = matrix.frequencies.length;
+      // Act and assess
       for (let f = 1; f < columns; f++) {
         for (let r = 1; r < matrix.recencies.length; r++) {
           const before = matrix.cells[(r - 1) * columns + f]!;
@@ -139,8 +159,10 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("stops the frequency axis at the 99th percentile and says how many contacts lie beyond", () => {
+      // Prepare
       const frequencies = histories.map((h) => h.purchaseDays.length - 1);
       const last = matrix.frequencies.at(-1)!;
+      // Act and assess
       expect(matrix.beyond).toBe(frequencies.filter((f) => f > last).length);
       expect(matrix.beyond / histories.length).toBeLessThanOrEqual(0.01);
     });
@@ -150,8 +172,11 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     const scores = scoreContacts(histories, asOf, run);
 
     it("the predicted CLV histogram counts every contact once, the top 1 % in the open tail", () => {
+      // Prepare
       const h = predictedClvHistogram(scores);
+      // Act
       const inBins = h.bins.reduce((n, b) => n + b.count, 0);
+      // Assess
       expect(inBins + h.above).toBe(scores.length);
       expect(h.missing).toBe(0);
       expect(h.above / scores.length).toBeLessThanOrEqual(0.01);
@@ -160,7 +185,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("the churn risk histogram has 20 bins over [0, 1] and nothing outside", () => {
+      // Act
       const h = churnRiskHistogram(scores);
+      // Assess
       expect(h.bins).toHaveLength(20);
       expect(h.above).toBe(0);
       expect(h.bins.reduce((n, b) => n + b.count, 0)).toBe(scores.length);
@@ -169,7 +196,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("histogram keeps values on an edge in the bin that starts there, and counts missing ones apart", () => {
+      // Act
       const h = histogram([0, 0.15, 0.999, 1, null, Number.NaN], { start: 0, width: 0.05, bins: 20, closed: true });
+      // Assess
       expect(h.bins[0]!.count).toBe(1);
       expect(h.bins[3]!.count).toBe(1);
       expect(h.bins[19]!.count).toBe(2);
@@ -177,7 +206,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
     });
 
     it("the RFM grid counts each contact in its cell, and each cell carries its group's name", () => {
+      // Act
       const grid = rfmGrid(scores);
+      // Assess
       expect(grid.cells).toHaveLength(25);
       expect(grid.cells.reduce((n, c) => n + c.contacts, 0)).toBe(scores.length);
       for (const cell of grid.cells) {
@@ -191,8 +222,11 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
   });
 
   it("without a holdout or a chosen model, the model charts have no data", () => {
+    // Prepare
     const small = histories.slice(0, 100);
+    // Act
     const ineligible = runModels(small, asOf, { ...defaultModelRunOptions, unit: "weeks" });
+    // Assess
     expect(ineligible.purchaseModel).toBeUndefined();
     expect(calibrationHoldoutPoints(small, ineligible)).toBeUndefined();
     expect(cumulativeRepeatPurchases(small, ineligible)).toBeUndefined();
@@ -200,9 +234,12 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
   });
 
   it("orders after the run's as-of date are left out of the charts", () => {
+    // Prepare
     const late = Date.parse("1998-08-01T00:00:00Z");
     const orders = [...cdnowSampleOrders(), { orderId: "late", contactId: "1", createdAt: late, total: 10 }, { orderId: "new", contactId: "new-contact", createdAt: late, total: 5 }];
+    // Act
     const later = contactHistories(orders, Date.parse("1999-01-01T00:00:00Z"));
+    // Assess
     expect(later).toHaveLength(histories.length + 1);
     expect(cumulativeRepeatPurchases(later, run)).toEqual(cumulativeRepeatPurchases(histories, run));
     expect(calibrationHoldoutPoints(later, run)).toEqual(calibrationHoldoutPoints(histories, run));
@@ -212,7 +249,9 @@ describe("chart data of the store's report, on the CDNOW sample", () => {
 
 describe("workflow funnel", () => {
   it("lists the workflow's steps in order with their share of the enrolled", () => {
+    // Act
     const steps = funnelSteps({ workflowId: "w", name: "Win-back", window: "7 days", enrolled: 200, heldOut: 20, couponsAssigned: 171, outOfStock: 9, emailsSent: 162, purchasedInWindow: 30, revenueInWindow: 1500, reminded: 126, lift: workflowLift([]) });
+    // Assess
     expect(steps.map((s) => [s.step, s.label, s.contacts, s.shareOfEnrolled])).toEqual([
       ["enrolled", "Enrolled", 200, 1],
       ["heldOut", "Held out (control)", 20, 0.1],

@@ -40,6 +40,7 @@ describe("renderReport", () => {
   const html = renderReport(input);
 
   it("draws every chart, each with marks for its data", () => {
+    // Act and assess
     for (const name of reportChartNames) expect(marks(html, name), name).toBeGreaterThan(0);
     const calibrationDots = page(html).querySelectorAll('[data-chart="calibration-holdout"] [aria-label="dot"] circle').length;
     expect(calibrationDots).toBe(2 * 8); // actual and the chosen model at 0..7 calibration purchases
@@ -48,12 +49,15 @@ describe("renderReport", () => {
   });
 
   it("is one self-contained page: no script, nothing loaded from elsewhere", () => {
+    // Act and assess
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(|src=/i);
     expect(html.startsWith("<!doctype html>")).toBe(true);
   });
 
   it("shows the model run: eligibility, each candidate's holdout error, the chosen model's parameters", () => {
+    // Act
     const text = page(html).querySelector("#model-run")!.textContent!;
+    // Assess
     expect(text).toContain("Eligibility for predictions: yes");
     for (const c of input.run!.holdout!.candidates) expect(text).toContain(c.model);
     expect(text).toContain(`Chosen model: ${input.run!.purchaseModel!.model}, refitted on all data`);
@@ -61,12 +65,15 @@ describe("renderReport", () => {
   });
 
   it("lists each segment with its size", () => {
+    // Prepare
     const rows = [...page(html).querySelectorAll("#segments tbody tr")];
+    // Act and assess
     expect(rows).toHaveLength(input.segments.length);
     input.segments.forEach((s, i) => expect(rows[i]!.textContent).toContain(s.analytics.size.toLocaleString("en-GB")));
   });
 
   it("says there are no workflows yet, and draws a workflow's funnel once there is one", () => {
+    // Act and assess
     expect(page(html).querySelector('[data-empty="workflows"]')).not.toBeNull();
     const withFunnel = renderReport({ ...input, workflows: [funnel] });
     expect(marks(withFunnel, "workflow-win-back")).toBe(6);
@@ -75,8 +82,10 @@ describe("renderReport", () => {
   });
 
   it("shows each workflow's lift: mailed against held out, with the 95 % intervals and their methods", () => {
+    // Prepare
     const lift = page(renderReport({ ...input, currency: "USD", workflows: [funnel] })).querySelector('[data-lift="win-back"]')!;
     const rows = [...lift.querySelectorAll("tr")].map((r) => r.textContent);
+    // Act and assess
     expect(rows).toContain("Mailed1002020.0 %US$10.00");
     expect(rows).toContain("Held out (control)20210.0 %US$4.00");
     // 20 % − 10 % = 10 points; Newcombe's interval is asymmetric and spans zero with 20 held out.
@@ -87,16 +96,20 @@ describe("renderReport", () => {
   });
 
   it("escapes what users named", () => {
+    // Act
     const named = renderReport({
       ...input,
       storeName: `Ann's <script>alert(1)</script>`,
       segments: [{ definition: { id: "x", name: "<img src=x onerror=alert(1)>", description: '"quoted"' }, analytics: input.segments[0]!.analytics }],
     });
+    // Assess
     expect(named).not.toMatch(/<script|<img/i);
   });
 
   it("renders a store with no model run yet, and one not eligible for predictions, with the reasons", () => {
+    // Act
     const empty = renderReport({ generatedAt: "2024-01-01T00:00:00.000Z", histories: [], scores: [], segments: [], workflows: [] });
+    // Assess
     expect(empty).toContain("No model run recorded yet");
     for (const name of ["calibration-holdout", "cumulative-repeat-purchases", "frequency-recency", "distributions", "rfm-grid", "segments", "workflows"]) {
       expect(page(empty).querySelector(`[data-empty="${name}"]`), name).not.toBeNull();
@@ -125,8 +138,11 @@ function fakeStore(report: ReportInput, summary?: NightlySummary): ReportStore {
 
 describe("reading the report from the store", () => {
   it("takes histories and scores from the contacts, the run of the latest completed night, segment sizes from the members", async () => {
+    // Prepare
     const store = fakeStore(input);
+    // Act
     const read = await readReportInput(store, { now: () => asOf, storeName: "CDNOW sample" });
+    // Assess
     expect(read.histories).toHaveLength(histories.length);
     expect(read.scores).toHaveLength(histories.length);
     expect(read.run).toBe(input.run);
@@ -172,7 +188,9 @@ describe("GET /report on the local server", () => {
   };
 
   it("renders the page from the store on each request, without an API key", async () => {
+    // Act
     const response = await fetch(`${await serve(fakeStore(input))}/report`);
+    // Assess
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const html = await response.text();
@@ -181,6 +199,7 @@ describe("GET /report on the local server", () => {
   });
 
   it("is 404 for a store that cannot give a report", async () => {
+    // Act and assess
     expect((await fetch(`${await serve({})}/report`)).status).toBe(404);
   });
 });

@@ -23,12 +23,15 @@ function simulatedOrders(count: number, historyDays: number, seed = 11): Order[]
 
 describe("scoring a store", () => {
   it("a store too small for predictions still gets every figure that needs no model, and the reasons", () => {
+    // Prepare
     const orders: Order[] = [
       { orderId: "1", contactId: "ann", createdAt: asOf - 40 * DAY, total: 30 },
       { orderId: "2", contactId: "ann", createdAt: asOf - 10 * DAY, total: 50 },
       { orderId: "3", contactId: "ben", createdAt: asOf - 20 * DAY, total: 25 },
     ];
+    // Act
     const { run, scores } = scoreStore(orders, asOf);
+    // Assess
     expect(run.eligibility.eligible).toBe(false);
     expect(run.purchaseModel).toBeUndefined();
     expect(run.reasons).toContain("2 customers have placed an order; predictions need at least 500");
@@ -38,7 +41,9 @@ describe("scoring a store", () => {
   });
 
   it("an eligible store gets predictions for every contact, consistent with each other", () => {
+    // Act
     const { run, scores } = scoreStore(simulatedOrders(3000, 540), asOf);
+    // Assess
     expect(run.eligibility.eligible, run.reasons.join("; ")).toBe(true);
     expect(run.purchaseModel).toBeDefined();
     expect(run.spendModel).toBeDefined();
@@ -58,10 +63,12 @@ describe("scoring a store", () => {
   });
 
   it("a discount rate lowers predicted CLV, never predicted orders", () => {
+    // Prepare
     const orders = simulatedOrders(1500, 400, 5);
     const plain = scoreStore(orders, asOf);
     const discounted = scoreStore(orders, asOf, { scoring: { predictionDays: 365, churnHorizonDays: 90, annualDiscountRate: 0.1 } });
     const i = plain.scores.findIndex((s) => (s.predictedClv12m ?? 0) > 1);
+    // Act and assess
     expect(discounted.scores[i]!.predictedOrders12m).toBe(plain.scores[i]!.predictedOrders12m);
     expect(discounted.scores[i]!.predictedClv12m!).toBeLessThan(plain.scores[i]!.predictedClv12m!);
     expect(discounted.scores[i]!.predictedClv12m!).toBeGreaterThan(plain.scores[i]!.predictedClv12m! / 1.1);

@@ -4,12 +4,14 @@ import { parseSegmentDefinition, type SegmentDefinition } from "../../functions/
 import { isMember, storeAverages, type SegmentContact } from "../../functions/domain/segments/segment-membership.js";
 import { segmentAnalytics } from "../../functions/domain/segments/segment-analytics.js";
 import { segmentTemplates } from "../../functions/domain/segments/segment-templates.js";
+import { contactScores } from "../support/contact-scores.js";
 
 const NOW = Date.parse("2024-06-30T12:00:00Z");
 const DAY = 86_400_000;
 
+/** A two-order contact the models predicted, RFM "Need attention": the shared factory with this file's figures. */
 function scores(over: Partial<ContactScores> = {}): ContactScores {
-  return {
+  return contactScores({
     contactId: "c",
     orderCount: 2,
     firstOrderAt: "2024-01-01T10:00:00.000Z",
@@ -29,7 +31,7 @@ function scores(over: Partial<ContactScores> = {}): ContactScores {
     rfmMonetary: 3,
     rfmGroup: "Need attention",
     ...over,
-  };
+  });
 }
 
 function contact(over: Omit<Partial<SegmentContact>, "scores"> & { scores?: Partial<ContactScores> | null } = {}): SegmentContact {
@@ -49,7 +51,9 @@ const context = { now: NOW, storeAverages: { predictedClv12m: 50, historicClv: 2
 
 describe("the shipped templates", () => {
   it("Low CLV: subscribed AND CLV (12m) < 100 AND predicted orders (12m) < 1 (Connectif)", () => {
+    // Prepare
     const lowClv = template("low-clv");
+    // Act and assess
     expect(isMember(lowClv, contact(), context)).toBe(true);
     expect(isMember(lowClv, contact({ profile: { subscription: "unsubscribed", email: "c@example.com" } }), context)).toBe(false);
     expect(isMember(lowClv, contact({ scores: { predictedClv12m: 100 } }), context)).toBe(false);
@@ -59,7 +63,9 @@ describe("the shipped templates", () => {
   });
 
   it("Win-Back: RFM frequency ∈ {3,4,5} AND monetary ∈ {3,4,5} AND recency = 1 (Connectif)", () => {
+    // Prepare
     const winBack = template("win-back");
+    // Act and assess
     expect(isMember(winBack, contact({ scores: { rfmFrequency: 5, rfmMonetary: 4, rfmRecency: 1 } }), context)).toBe(true);
     expect(isMember(winBack, contact({ scores: { rfmFrequency: 5, rfmMonetary: 4, rfmRecency: 2 } }), context)).toBe(false);
     expect(isMember(winBack, contact({ scores: { rfmFrequency: 2, rfmMonetary: 4, rfmRecency: 1 } }), context)).toBe(false);
@@ -67,8 +73,10 @@ describe("the shipped templates", () => {
   });
 
   it("Klaviyo's example: predicted CLV ≤ 5 AND subscribed AND opened an e-mail in the last 90 days", () => {
+    // Prepare
     const klaviyo = template("low-predicted-engaged");
     const opened = [{ type: "opened" as const, at: NOW - 30 * DAY }];
+    // Act and assess
     expect(isMember(klaviyo, contact({ scores: { predictedClv12m: 5 }, emailEvents: opened }), context)).toBe(true);
     expect(isMember(klaviyo, contact({ scores: { predictedClv12m: 5 }, emailEvents: [{ type: "opened", at: NOW - 91 * DAY }] }), context)).toBe(false);
     expect(isMember(klaviyo, contact({ scores: { predictedClv12m: 6 }, emailEvents: opened }), context)).toBe(false);
@@ -105,11 +113,13 @@ describe("operators", () => {
   });
 
   it("AND/OR groups nest", () => {
+    // Prepare
     const definition = parseSegmentDefinition({
       id: "nested",
       name: "nested",
       match: { any: [{ field: "rfmRecency", op: "is", value: 5 }, { all: [{ field: "country", op: "is", value: "ES" }, { field: "churnBand", op: "is", value: "high" }] }] },
     });
+    // Act and assess
     expect(isMember(definition, contact(), context)).toBe(true);
     expect(isMember(definition, contact({ scores: { churnBand: "low" } }), context)).toBe(false);
   });
@@ -128,20 +138,26 @@ describe("invalid definitions are refused with the path of the bad part", () => 
   });
 
   it("an empty group and a bad id", () => {
+    // Act and assess
     expect(() => parseSegmentDefinition({ id: "Low CLV!", name: "x", match: { all: [] } })).toThrow(/id: must be lower-case.*\n.*match/s);
   });
 });
 
 describe("segment analytics", () => {
   it("size, average CLVs, predicted revenue, expected returning customers, RFM mix", () => {
+    // Prepare
     const members = [scores({ churnRisk: 0.2, predictedClv12m: 100, totalClv: 220 }), scores({ churnRisk: 0.6, predictedClv12m: 50, totalClv: 170, rfmGroup: "Loyal" })];
+    // Act
     const analytics = segmentAnalytics(members);
+    // Assess
     expect(analytics).toMatchObject({ size: 2, averageHistoricClv: 120, averagePredictedClv12m: 75, averageTotalClv: 195, predictedRevenue12m: 150, rfmMix: { "Need attention": 1, Loyal: 1 } });
     expect(analytics.expectedReturningCustomers).toBeCloseTo(1.2, 10);
   });
 
   it("store averages skip contacts without the figure", () => {
+    // Act
     const averages = storeAverages([scores({ predictedClv12m: 10 }), scores({ predictedClv12m: null })], NOW);
+    // Assess
     expect(averages.predictedClv12m).toBe(10);
     expect(averages.historicClv).toBe(120);
   });
@@ -149,9 +165,12 @@ describe("segment analytics", () => {
 
 describe("segment contacts from what the store keeps", () => {
   it("counts purchase days as orders for activity conditions", async () => {
+    // Prepare
     const { segmentContact, segmentMembers } = await import("../../functions/domain/segments/segment-membership.js");
     const history = { contactId: "h", orderCount: 3, revenue: 90, firstOrderAt: NOW - 100 * DAY, lastOrderAt: NOW - 2 * DAY, purchaseDays: [Math.floor((NOW - 100 * DAY) / DAY), Math.floor((NOW - 2 * DAY) / DAY)], dayRevenue: [30, 60] };
+    // Act
     const c = segmentContact("h", { profile: { subscription: "subscribed" }, scores: scores({ contactId: "h" }), history });
+    // Assess
     expect(c.orderTimes).toHaveLength(2);
     const recentBuyers = within({ activity: "placedOrders", days: 7, op: "gte", value: 1 });
     expect(segmentMembers(recentBuyers, [c, contact({ orderTimes: [] })], context).map((m) => m.contactId)).toEqual(["h"]);

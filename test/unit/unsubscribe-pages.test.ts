@@ -49,7 +49,9 @@ describe("GET /unsubscribe (the footer link)", () => {
   });
 
   it("shows no one's data: neither the address nor the name of the contact", async () => {
+    // Prepare
     const { call, token } = await setup();
+    // Act and assess
     for (const page of [await call("GET /unsubscribe", token), await call("POST /unsubscribe", token, "choice=unsubscribe"), await call("POST /unsubscribe", token, "choice=resubscribe")]) {
       expect(page.body).not.toMatch(/ann@example\.com|>Ann</);
       expect(page.body).not.toContain("c-1");
@@ -99,17 +101,23 @@ describe("POST /unsubscribe", () => {
   });
 
   it("'I changed my mind' cannot undo a hard bounce: the page says the contact stays unsubscribed", async () => {
+    // Prepare
     const { store, call, token } = await setup();
     await store.changeSubscription("c-1", { type: "bounce", at: "2026-03-01T00:00:00Z" });
+    // Act
     const page = await call("POST /unsubscribe", token, "choice=resubscribe");
+    // Assess
     expect(page.status).toBe(409);
     expect(page.body).toContain("You stay unsubscribed");
     expect(store.profiles.get("c-1")!.subscription).toBe("suppressed");
   });
 
   it("an expired token on the page's button answers the expired page and changes nothing", async () => {
+    // Prepare
     const { store, call } = await setup();
+    // Act
     const page = await call("POST /unsubscribe", signUnsubscribeToken("c-1", NOW - 500 * 86_400_000, SECRET), "choice=resubscribe");
+    // Assess
     expect(page.status).toBe(403);
     expect(page.body).toContain("This link has expired");
     expect(store.writes).toEqual([]);
@@ -127,16 +135,22 @@ describe("POST /unsubscribe", () => {
   });
 
   it("refuses another body (400) and changes nothing", async () => {
+    // Prepare
     const { store, call, token } = await setup();
+    // Act
     const response = await call("POST /unsubscribe", token, "choice=delete-everything");
+    // Assess
     expect(response.status).toBe(400);
     expect(store.writes).toEqual([]);
   });
 
   it("answers an unknown contact (erased) the same way, and writes nothing", async () => {
+    // Prepare
     const { store, call } = await setup();
     const token = signUnsubscribeToken("nobody", NOW, SECRET);
+    // Act
     const page = await call("POST /unsubscribe", token, "choice=unsubscribe");
+    // Assess
     expect(page.status).toBe(200);
     expect(page.body).toContain("You are unsubscribed");
     expect(store.profiles.has("nobody")).toBe(false);

@@ -49,6 +49,7 @@ describe("a workflow file", () => {
   });
 
   it("names the file and the field of an unknown segment, coupon set or e-mail template, with what is known", () => {
+    // Act and assess
     expect(problems([file("vip", { ...valid, segment: "vips", couponSet: "gifts", emails: { coupon: "coupon-mail", reminder: "reactivation-reminder" } })])).toEqual([
       'workflows/vip.json: field "segment": no segment "vips"; known: low-clv, win-back',
       'workflows/vip.json: field "couponSet": no coupon set "gifts"; known: gift (create it with `clv coupons create`)',
@@ -57,6 +58,7 @@ describe("a workflow file", () => {
   });
 
   it("refuses a wait under 1 hour, and one it cannot read", () => {
+    // Act and assess
     expect(problems([file("vip", { ...valid, wait: "30 minutes" })])).toEqual(['workflows/vip.json: field "wait": must be at least 1 hour, got "30 minutes"']);
     expect(problems([file("vip", { ...valid, wait: "0.5 hours" })])).toEqual(['workflows/vip.json: field "wait": must be at least 1 hour, got "0.5 hours"']);
     expect(problems([file("vip", { ...valid, wait: "a week" })])).toEqual(['workflows/vip.json: field "wait": must be a duration such as "7 days" or "36 hours", got "a week"']);
@@ -64,10 +66,12 @@ describe("a workflow file", () => {
   });
 
   it("refuses two files with one id, naming both", () => {
+    // Act and assess
     expect(problems([file("a", valid), file("b", { ...valid, name: "Other" })])).toEqual(['workflows/b.json: field "id": "vip" is already the id of workflows/a.json; each workflow needs its own']);
   });
 
   it("names bad JSON, unknown fields, missing fields and bad values by file and field, for every file at once", () => {
+    // Act
     const lines = problems([
       file("broken", "{ not json"),
       file("typo", { ...valid, id: "typo", segmnet: "low-clv" }),
@@ -75,6 +79,7 @@ describe("a workflow file", () => {
       file("share", { ...valid, id: "share", holdOut: 0.9 }),
       file("id", { ...valid, id: "Bad Id" }),
     ]);
+    // Assess
     expect(lines[0]).toMatch(/^workflows\/broken\.json: field "\(file\)": is not JSON/);
     expect(lines).toContain('workflows/typo.json: field "(file)": Unrecognized key: "segmnet"');
     expect(lines).toContain('workflows/missing.json: field "emails": Invalid input: expected object, received undefined');
@@ -83,6 +88,7 @@ describe("a workflow file", () => {
   });
 
   it("leaves segments and coupon sets unchecked when the catalogue does not know them (checked where the table is)", () => {
+    // Act and assess
     expect(parseWorkflowFiles([file("vip", { ...valid, segment: "custom", couponSet: "any" })], { templates: catalogue.templates })).toHaveLength(1);
   });
 });
@@ -102,6 +108,7 @@ describe("the workflows directory", () => {
   });
 
   it("ships three workflows with distinct ids, all valid against the built-in segments and the shipped e-mails", () => {
+    // Act and assess
     expect(loadWorkflows().map((w) => w.id)).toEqual(["low-clv-reactivation", "low-clv-relative-reactivation", "win-back"]);
   });
 });

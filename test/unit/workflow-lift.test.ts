@@ -8,8 +8,10 @@ const moments = (xs: number[]) => ({ n: xs.length, sum: xs.reduce((a, b) => a + 
 
 describe("the intervals", () => {
   it("Wilson's and Newcombe's hybrid score interval match the published examples", () => {
+    // Act
     // Newcombe (1998), Statistics in Medicine 17, Table II, example (a) 56/70 − 48/80, method 10: +0.0524 to +0.3339.
     const d = newcombeDifference(56, 70, 48, 80);
+    // Assess
     expect(d.estimate).toBeCloseTo(0.2, 10);
     expect(d.low).toBeCloseTo(0.0524, 4);
     expect(d.high).toBeCloseTo(0.3339, 4);
@@ -24,6 +26,7 @@ describe("the intervals", () => {
   });
 
   it("Student's t and Welch's interval match scipy", () => {
+    // Act and assess
     // scipy.stats 1.17.1: t.ppf(0.975, df) for df = 10, 1, 2.5; t.cdf(1.5, 3.3).
     expect(studentTQuantile(0.975, 10)).toBeCloseTo(2.228138851986274, 9);
     expect(studentTQuantile(0.975, 1)).toBeCloseTo(12.706204736174694, 8);
