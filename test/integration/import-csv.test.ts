@@ -249,3 +249,52 @@ describe("demoContacts", () => {
     expect(others).toEqual(new Set(["never_subscribed", "unsubscribed"]));
   });
 });
+
+describe("importOrders: a contact with thousands of orders", () => {
+  it("counts 5,000 orders with 100-character ids for one contact, past what one 400 KB item held as ids, and imports the rows after them", async () => {
+    // Prepare: dynalite enforces DynamoDB's 400 KB item limit; 5,000 ids of 100 characters are 500 KB as names alone.
+    const store = await newStore();
+    const orderId = (i: number) => `big-${String(i).padStart(6, "0")}-`.padEnd(100, "x");
+    const day = (i: number) => new Date(Date.UTC(2020, 0, 1) + (i % 1_400) * 86_400_000).toISOString();
+    const path = file("big-contact.csv", [
+      "order_id,customer_id,created_at,total,currency",
+      ...Array.from({ length: 5_000 }, (_, i) => `${orderId(i)},wholesaler,${day(i)},2.5,GBP`),
+      "after-1,small-1,2024-01-01,10,GBP",
+      "after-2,small-2,2024-01-02,20,GBP",
+    ]);
+    // Act
+    const report = await importOrders(store, path, { storeCurrency: "GBP" });
+    const again = await importOrders(store, path, { storeCurrency: "GBP" });
+    // Assess
+    expect(report).toMatchObject({ rows: 5_002, imported: 5_002, rejected: 0, errors: [] });
+    expect(again).toMatchObject({ rows: 5_002, imported: 0, duplicates: 5_002, rejected: 0 });
+    const big = await store.getContact("wholesaler");
+    expect(big).toMatchObject({ orderCount: 5_000, revenue: 12_500, history: { orderCount: 5_000, revenue: 12_500 } });
+    expect(big!.history!.purchaseDays).toHaveLength(1_400);
+    expect(await store.getContact("small-2")).toMatchObject({ revenue: 20 });
+    expect(await store.recordOrder({ id: orderId(7), contactId: "wholesaler", createdAt: day(7), total: 2.5, currency: "GBP", status: "refunded" })).toBe("removed");
+    expect(await store.getContact("wholesaler")).toMatchObject({ orderCount: 4_999, revenue: 12_497.5 });
+  }, 300_000);
+});
+
+describe("importOrders: a contact whose summary is full", () => {
+  it("refuses that contact's rows by line and goes on with the rest of the file", async () => {
+    // Prepare: a store whose summary of contact "full" has no room (as the adapter answers past 400 KB).
+    const recorded: string[] = [];
+    const store = {
+      recordOrders: async (orders: readonly { id: string; contactId: string }[]) =>
+        orders.map((o) => {
+          if (o.contactId === "full") return "summary-full" as const;
+          recorded.push(o.id);
+          return "recorded" as const;
+        }),
+    };
+    const path = file("full-contact.csv", ["order_id,customer_id,created_at,total,currency", "f-1,full,2024-01-01,10,GBP", "o-1,other,2024-01-01,10,GBP", "f-2,full,2024-01-02,10,GBP", "o-2,other,2024-01-02,10,GBP"]);
+    // Act
+    const report = await importOrders(store, path, { storeCurrency: "GBP", chunkRows: 2 });
+    // Assess
+    expect(report).toMatchObject({ rows: 4, imported: 2, rejected: 2 });
+    expect(report.errors).toEqual([2, 4].map((row) => ({ row, field: "customer_id", message: expect.stringMatching(/order summary of contact full is full .*400 KB.* stored but not counted/) })));
+    expect(recorded).toEqual(["o-1", "o-2"]);
+  });
+});

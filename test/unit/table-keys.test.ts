@@ -58,8 +58,8 @@ describe("table keys", () => {
     expect(() => contactIdOf("SEGMENTS")).toThrow(/"SEGMENTS" is not a contact key/);
     expect(() => contactIdOf("CONTACT#")).toThrow(/not a contact key/);
     expect(() => segmentIdOf("CONTACT#c-1")).toThrow(/not a segment key/);
-    expect(summaryAttributeOf("o#1001")).toEqual({ kind: "counted", orderId: "1001" });
-    expect(summaryAttributeOf("x#1001")).toEqual({ kind: "removed", orderId: "1001" });
+    expect(summaryAttributeOf("o#1001")).toEqual({ kind: "counted", key: "1001" });
+    expect(summaryAttributeOf("x#1001")).toEqual({ kind: "removed", key: "1001" });
     expect(summaryAttributeOf("orderCount")).toBeUndefined();
   });
 

@@ -4,11 +4,11 @@ import { z } from "zod";
 import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
-import { contactIdOf, contactPk, countedAttribute, orderClaimKey, orderClaimSlot, orderKey, orderSk, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import { contactIdOf, contactPk, countedAttribute, orderClaimKey, orderClaimSlot, orderKey, orderSk, orderSummaryKey, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
 import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
-import { decimalSum, summaryIn, type Summary, type SummaryEntry } from "./order-summary.js";
+import { decimalSum, summaryIn, summaryValue, type Summary, type SummaryEntry } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
-import { isConditionFailed, parseStored, withoutKey, type StoreTable } from "./table.js";
+import { isConditionFailed, isItemTooLarge, parseStored, withoutKey, type StoreTable } from "./table.js";
 
 /*
  * ORDERIDS#… / CLAIMS (orderClaimKey): each order id's claim, store-wide, with the facts that tell a
@@ -284,15 +284,15 @@ export class OrderItems {
     if (resent.length > 0) {
       const summary = read ?? (await this.summaryOf(contactId, resent));
       for (const p of resent) {
-        if (summary.counted.has(p.order.id)) results.push([p, "already-counted"]);
-        else if (summary.removed.has(p.order.id)) results.push([p, "removed-before"]);
+        if (summary.counted.has(orderSummaryKey(p.order.id))) results.push([p, "already-counted"]);
+        else if (summary.removed.has(orderSummaryKey(p.order.id))) results.push([p, "removed-before"]);
         else todo.push(p);
       }
     }
     for (let round = 0; todo.length > 0; round++) {
       if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were counted; sending them again is safe`);
       const retry: Pending[] = [];
-      for (const group of chunks(todo, SUMMARY_GROUP_MAX)) {
+      const count = async (group: Pending[]): Promise<void> => {
         const names: Record<string, string> = {};
         const values: Record<string, unknown> = {};
         const set: string[] = [];
@@ -300,7 +300,7 @@ export class OrderItems {
         group.forEach((p, i) => {
           names[`#o${i}`] = countedAttribute(p.order.id);
           names[`#x${i}`] = removedAttribute(p.order.id);
-          values[`:e${i}`] = { at: Date.parse(p.order.createdAt), total: p.order.total } satisfies SummaryEntry;
+          values[`:e${i}`] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
           set.push(`#o${i} = :e${i}`);
           conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
         });
@@ -320,15 +320,23 @@ export class OrderItems {
           );
           for (const p of group) results.push([p, undefined]);
         } catch (error) {
+          // The PROFILE item would pass 400 KB: as many as fit are counted one by one, the rest are
+          // the contact's alone to be refused (the caller goes on with every other contact).
+          if (isItemTooLarge(error)) {
+            if (group.length === 1) results.push([group[0]!, "summary-full"]);
+            else for (const p of group) await count([p]);
+            return;
+          }
           if (!isConditionFailed(error)) throw error;
           const summary = await this.summaryOf(contactId, group);
           for (const p of group) {
-            if (summary.counted.has(p.order.id)) results.push([p, "already-counted"]);
-            else if (summary.removed.has(p.order.id)) results.push([p, "removed-before"]);
+            if (summary.counted.has(orderSummaryKey(p.order.id))) results.push([p, "already-counted"]);
+            else if (summary.removed.has(orderSummaryKey(p.order.id))) results.push([p, "removed-before"]);
             else retry.push(p);
           }
         }
-      }
+      };
+      for (const group of chunks(todo, SUMMARY_GROUP_MAX)) await count(group);
       todo = retry;
     }
     return results;
@@ -351,11 +359,11 @@ export class OrderItems {
       const toMark: Pending[] = [...unread];
       unread = [];
       await inParallel(todo, 4, async (p) => {
-        const entry = summary.counted.get(p.order.id);
+        const entry = summary.counted.get(orderSummaryKey(p.order.id));
         if (entry) {
           if (await this.removeCounted(contactId, p.order.id, entry, now)) p.changed = true;
           // else: another sender removed it (and marked it) in between.
-        } else if (!summary.removed.has(p.order.id)) toMark.push(p);
+        } else if (!summary.removed.has(orderSummaryKey(p.order.id))) toMark.push(p);
       });
       const retry: Pending[] = [];
       for (const group of chunks(toMark, SUMMARY_GROUP_MAX)) {

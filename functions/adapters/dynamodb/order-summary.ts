@@ -3,9 +3,10 @@ import type { Order } from "../../domain/clv/order-history.js";
 import { SummaryAttribute, contactIdOf, summaryAttributeOf } from "../../domain/store/table-keys.js";
 
 /*
- * The running order summary in a contact's PROFILE item: `o#<orderId>` = {at, total} for each counted
- * order, `x#<orderId>` = epoch ms for each order taken out of the figures (cancelled, refunded), and
- * the counters orderCount and revenue.
+ * The running order summary in a contact's PROFILE item: `o#<key>` = [at, total] for each counted
+ * order, `x#<key>` = epoch ms for each order taken out of the figures (cancelled, refunded), and
+ * the counters orderCount and revenue. The key is the order id, or a hash of a long one
+ * (orderSummaryKey, table-keys.ts); entries written before were {at, total} maps, read alike.
  *
  * The `x#` marks are what keeps an order out once removed. Without them a re-sent "placed" that races
  * a refund could count the order again after the refund took it out (the refund's REMOVE leaves no
@@ -20,12 +21,15 @@ export interface SummaryEntry {
   total: number;
 }
 
-/** What a contact's summary says about some of its orders. */
+/** What a contact's summary says about some of its orders, by orderSummaryKey. */
 export interface Summary {
   counted: Map<string, SummaryEntry>;
   /** Orders marked removed. */
   removed: Set<string>;
 }
+
+/** An entry as written: a list of two numbers costs the item 8 bytes less than the map {at, total}. */
+export const summaryValue = (entry: SummaryEntry): [number, number] => [entry.at, entry.total];
 
 const COUNTED = SummaryAttribute.counted;
 
@@ -45,18 +49,19 @@ export function summaryIn(item: Record<string, unknown>, contactId: string): Sum
   const removed = new Set<string>();
   for (const name in item) {
     const attribute = summaryAttributeOf(name);
-    if (attribute?.kind === "counted") counted.set(attribute.orderId, summaryEntry(item[name], contactId, name));
-    else if (attribute?.kind === "removed") removed.add(attribute.orderId);
+    if (attribute?.kind === "counted") counted.set(attribute.key, summaryEntry(item[name], contactId, name));
+    else if (attribute?.kind === "removed") removed.add(attribute.key);
   }
   return { counted, removed };
 }
 
 function summaryEntry(value: unknown, contactId: string, name: string): SummaryEntry {
+  if (Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "number") return { at: value[0], total: value[1] };
   const entry = value as Partial<SummaryEntry> | undefined;
   if (typeof entry?.at !== "number" || typeof entry.total !== "number") {
-    throw new Error(`the summary of contact ${contactId} has a bad entry ${name}: expected {at, total} numbers, got ${JSON.stringify(value)}`);
+    throw new Error(`the summary of contact ${contactId} has a bad entry ${name}: expected [at, total] numbers, got ${JSON.stringify(value)}`);
   }
-  return entry as SummaryEntry;
+  return { at: entry.at, total: entry.total };
 }
 
 // ---- numbers as DynamoDB adds them ----

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBServiceException, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import {
   GetCommand,
   QueryCommand,
@@ -82,6 +82,14 @@ async function* nonEmpty(pages: AsyncIterable<{ Items?: Item[] }>): AsyncIterabl
  */
 export function isConditionFailed(error: unknown): error is ConditionalCheckFailedException & { Item?: Record<string, AttributeValue> } {
   return error instanceof ConditionalCheckFailedException;
+}
+
+/**
+ * A write refused because the item would pass DynamoDB's 400 KB. The SDK has no class of its own for
+ * it: a ValidationException whose message says so (DynamoDB's and dynalite's wording).
+ */
+export function isItemTooLarge(error: unknown): boolean {
+  return error instanceof DynamoDBServiceException && error.name === "ValidationException" && /item size .*exceeded the maximum allowed size/i.test(error.message);
 }
 
 /** Segment/TotalSegments of a parallel scan, checked: a wrong pair would silently skip contacts. */

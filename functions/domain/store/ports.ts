@@ -10,7 +10,8 @@ import type { OrderInput } from "./order.js";
 import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
 
 /** What recording an order did: each outcome is safe to repeat (a re-sent order is a no-op). */
-export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict";
+/** `summary-full`: stored, but the contact's summary has no room to count it (record-order.ts). */
+export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict" | "summary-full";
 
 /** A contact with everything the nightly job needs: profile and running order summary, one item. */
 export interface StoredContact {

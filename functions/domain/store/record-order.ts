@@ -20,12 +20,21 @@ export function orderStep(stored: OrderStatus | undefined, incoming: OrderStatus
   return { kind: "uncount", markStatus: stored === "placed" };
 }
 
-/** Why the summary did not take an order it was asked to count. */
-export type NotCounted = "already-counted" | "removed-before";
+/**
+ * Why the summary did not take an order it was asked to count. `summary-full`: the contact's summary
+ * has no room left in one item (about 10,000 orders, orderSummaryKey); the order is stored, not counted.
+ */
+export type NotCounted = "already-counted" | "removed-before" | "summary-full";
 
 /** The outcome of a `count` step: counted now, or the reason it was not. */
 export function countOutcome(notCounted?: NotCounted): OrderOutcome {
+  if (notCounted === "summary-full") return "summary-full";
   return notCounted === undefined ? "recorded" : notCounted === "already-counted" ? "duplicate" : "already-removed";
+}
+
+/** In words, for the sender of an order whose contact's summary is full. */
+export function summaryFullMessage(contactId: string): string {
+  return `the order summary of contact ${contactId} is full (DynamoDB's 400 KB item limit, about 10,000 orders): the order is stored but not counted in the contact's figures`;
 }
 
 /**

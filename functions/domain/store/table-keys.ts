@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /*
  * Every key of the store's single table (docs/design.md, "Data model"), spelled here and nowhere else:
  * the DynamoDB adapters, the stream handlers, the local runner and the CDK stream filters build and
@@ -62,10 +64,23 @@ export const FixedKey = {
 } as const;
 
 /**
- * Attribute name prefixes of the order summary in a PROFILE item: `o#<orderId>` = {at, total} for a
- * counted order, `x#<orderId>` = epoch ms for one taken out of the figures.
+ * Attribute name prefixes of the order summary in a PROFILE item: `o#<key>` = [at, total] for a
+ * counted order, `x#<key>` = epoch ms for one taken out of the figures; the key is orderSummaryKey's.
  */
 export const SummaryAttribute = { counted: "o#", removed: "x#" } as const;
+
+/** Longest order id the summary names as it is; a longer one is named by its hash (orderSummaryKey). */
+export const SUMMARY_ID_MAX = 16;
+
+/**
+ * The order's name in its contact's summary: the id, or for an id longer than SUMMARY_ID_MAX `~` and
+ * 16 characters of its SHA-256 (96 bits). A 100-character id then costs the PROFILE item some 40
+ * bytes instead of 130, so a contact's summary holds about 10,000 orders of any id length within
+ * DynamoDB's 400 KB. A hashed key is 17 characters long, so it is never a short id.
+ */
+export function orderSummaryKey(orderId: string): string {
+  return orderId.length <= SUMMARY_ID_MAX ? orderId : `~${createHash("sha256").update(orderId).digest("base64url").slice(0, 16)}`;
+}
 
 export interface TableKey {
   PK: string;
@@ -126,8 +141,8 @@ export const couponAssignedKey = (setId: string, contactId: string): TableKey =>
 
 // ---- order summary attribute names ----
 
-export const countedAttribute = (orderId: string) => `${SummaryAttribute.counted}${orderId}`;
-export const removedAttribute = (orderId: string) => `${SummaryAttribute.removed}${orderId}`;
+export const countedAttribute = (orderId: string) => `${SummaryAttribute.counted}${orderSummaryKey(orderId)}`;
+export const removedAttribute = (orderId: string) => `${SummaryAttribute.removed}${orderSummaryKey(orderId)}`;
 
 // ---- parsing keys back ----
 
@@ -150,10 +165,10 @@ export function segmentIdOf(key: string): string {
   return id;
 }
 
-/** The order id of a summary attribute name `o#<orderId>` or `x#<orderId>`, with which of the two it is. */
-export function summaryAttributeOf(name: string): { kind: "counted" | "removed"; orderId: string } | undefined {
+/** The orderSummaryKey of a summary attribute name `o#<key>` or `x#<key>`, with which of the two it is. */
+export function summaryAttributeOf(name: string): { kind: "counted" | "removed"; key: string } | undefined {
   const counted = idAfter(SummaryAttribute.counted, name);
-  if (counted !== undefined) return { kind: "counted", orderId: counted };
+  if (counted !== undefined) return { kind: "counted", key: counted };
   const removed = idAfter(SummaryAttribute.removed, name);
-  return removed === undefined ? undefined : { kind: "removed", orderId: removed };
+  return removed === undefined ? undefined : { kind: "removed", key: removed };
 }
