@@ -77,6 +77,15 @@ describe("MBG/CNBD-k likelihood", () => {
   const customers = simulateMbgCnbdK(params, 300, { seed: 11, T: (random) => 12 + 84 * random() });
   const table = purchaseTable(customers.map((c) => c.summary));
 
+  it("P(no purchase in h) is the likelihood ratio L(T + h) / L(T)", () => {
+    for (const { summary } of customers.slice(0, 50)) {
+      // Act
+      const ratio = Math.exp(mbgCnbdK.logLikelihood(params, { ...summary, T: summary.T + 6 }) - mbgCnbdK.logLikelihood(params, summary));
+      // Assess
+      expect(mbgCnbdK.probabilityNoPurchase(params, summary, 6)).toBeCloseTo(ratio, 12);
+    }
+  });
+
   it("sums the per-contact likelihood over the table, litt factor included", () => {
     // Act
     const total = mbgCnbdK.tableLogLikelihood(Float64Array.of(params.k, params.r, params.alpha, params.a, params.b), table, null);

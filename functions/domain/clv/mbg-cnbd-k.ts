@@ -2,7 +2,7 @@ import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
 import { dropoutLimits, mbgNbd, type BgNbdParams } from "./bg-nbd.js";
 import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
 import { fitAtMaximum, maximumOf, type LikelihoodModel } from "./fit.js";
-import { ModelFitError, probabilityNoPurchaseByLikelihoodRatio, type FitOptions, type ModelFit, type PurchaseModel } from "./purchase-model.js";
+import { ModelFitError, type FitOptions, type ModelFit, type PurchaseModel } from "./purchase-model.js";
 
 /**
  * MBG/CNBD-k (Platzer & Reutterer 2016, "Ticking away the moments: timing regularity helps to better
@@ -32,15 +32,15 @@ export function regularityTerm(k: number, logInterPurchaseTimes: number, repeatP
  * The phase sum of a live customer: after the last purchase at tₓ the Poisson process has made
  * j ∈ {0, …, k−1} of the k events the next purchase needs, and with λ integrated out the weight of j
  * relative to j = 0 is (R)_j · u^j / j!, R = r + k·x, u = (T − tₓ)/(α + T) (BTYDplus xbgcnbd.LL's S2).
- * Fills `terms` with each j's weight and returns their sum.
+ * Fills `terms` (when given) with each j's weight and returns their sum.
  */
-function phaseTerms(k: number, R: number, u: number, terms: Float64Array): number {
+function phaseTerms(k: number, R: number, u: number, terms?: Float64Array): number {
   let term = 1;
   let sum = 1;
-  terms[0] = 1;
+  if (terms) terms[0] = 1;
   for (let j = 1; j < k; j++) {
     term *= ((R + j - 1) * u) / j;
-    terms[j] = term;
+    if (terms) terms[j] = term;
     sum += term;
   }
   return sum;
@@ -48,8 +48,6 @@ function phaseTerms(k: number, R: number, u: number, terms: Float64Array): numbe
 
 /** The model with k fixed: what the optimizer fits (r, α, a, b) on. */
 function fixedRegularity(k: number): LikelihoodModel<BgNbdParams> & { logLikelihood(p: BgNbdParams, s: CustomerSummary): number } {
-  const terms = new Float64Array(k);
-
   /**
    * One contact's log-likelihood without the litt factor (regularityTerm): Platzer & Reutterer (2016),
    * eq. 7, with dropout also at time 0 (the M of MBG):
@@ -58,7 +56,7 @@ function fixedRegularity(k: number): LikelihoodModel<BgNbdParams> & { logLikelih
   function logLikelihood({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
     const R = r + k * x;
     const common = logBeta(a, b + x + 1) - logBeta(a, b) + logGamma(R) - logGamma(r) + r * Math.log(alpha);
-    const alive = -R * Math.log(alpha + T) + Math.log(phaseTerms(k, R, (T - tx) / (alpha + T), terms));
+    const alive = -R * Math.log(alpha + T) + Math.log(phaseTerms(k, R, (T - tx) / (alpha + T)));
     const droppedOut = Math.log(a) - Math.log(b + x) - R * Math.log(alpha + tx);
     return common + logAddExp(alive, droppedOut);
   }
@@ -309,12 +307,27 @@ function cachedPhaseExpectations(params: MbgCnbdParams, t: number) {
 }
 
 /** E[X(T, T + t) | x, tₓ, T] = Σⱼ P(alive, phase j | history) · E[purchases | alive, j]. */
-function expectedPurchasesWith(expectations: ReturnType<typeof phaseExpectations>, params: MbgCnbdParams, s: CustomerSummary): number {
-  const { terms, S, probabilityAlive } = posteriorOf(params, s);
+function expectedPurchasesWith(expectations: ReturnType<typeof phaseExpectations>, params: MbgCnbdParams, s: CustomerSummary, posterior = posteriorOf(params, s)): number {
+  const { terms, S, probabilityAlive } = posterior;
   const byPhase = expectations(s.frequency, s.T);
   let sum = 0;
   for (let j = 0; j < params.k; j++) sum += terms[j]! * byPhase[j]!;
   return Math.max(0, (probabilityAlive * sum) / S);
+}
+
+/**
+ * P(no purchase in (T, T + h] | history) = L(x, tₓ, T + h) / L(x, tₓ, T) with the factors that do not
+ * move with T left out: only the live branch (α+T)^−R · S(T) changes, the dropped-out one stays. No
+ * log-gamma here, so the next-order median's bisection (next-purchase.ts) stays cheap.
+ */
+function probabilityNoPurchase(params: MbgCnbdParams, { frequency: x, recency: tx, T }: CustomerSummary, horizon: number): number {
+  if (horizon <= 0) return 1;
+  const { k, r, alpha, a, b } = params;
+  const R = r + k * x;
+  const alive = (until: number) => -R * Math.log(alpha + until) + Math.log(phaseTerms(k, R, (until - tx) / (alpha + until)));
+  const dropped = Math.log(a) - Math.log(b + x) - R * Math.log(alpha + tx);
+  const ratio = Math.exp(logAddExp(alive(T + horizon), dropped) - logAddExp(alive(T), dropped));
+  return Math.min(1, Math.max(0, ratio));
 }
 
 /** One contact's log-likelihood with k from the parameters, litt included when the summary has it. */
@@ -352,15 +365,15 @@ export const mbgCnbdK: PurchaseModel<MbgCnbdParams> = {
   /** E[X(t)] of a customer who has just made the first purchase: the conditional expectation at x = tₓ = T = 0. */
   expectedPurchasesUnconditional: (params, t) => (t > 0 ? expectedPurchasesWith(cachedPhaseExpectations(params, t), params, { frequency: 0, recency: 0, T: 0 }) : 0),
   /** L(x, tₓ, T + h) / L(x, tₓ, T): the litt factor cancels. */
-  probabilityNoPurchase: (params, s, horizon) => probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+  probabilityNoPurchase,
   predictor(params, t, horizon) {
     const expectations = phaseExpectations(params, t);
     return (s) => {
-      const probabilityAlive = posteriorOf(params, s).probabilityAlive;
+      const posterior = posteriorOf(params, s);
       return {
-        expectedPurchases: t > 0 ? expectedPurchasesWith(expectations, params, s) : 0,
-        probabilityAlive,
-        probabilityNoPurchase: probabilityNoPurchaseByLikelihoodRatio(logLikelihood, params, s, horizon),
+        expectedPurchases: t > 0 ? expectedPurchasesWith(expectations, params, s, posterior) : 0,
+        probabilityAlive: posterior.probabilityAlive,
+        probabilityNoPurchase: probabilityNoPurchase(params, s, horizon),
       };
     };
   },
