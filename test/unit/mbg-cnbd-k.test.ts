@@ -7,7 +7,7 @@ import { mbgNbd } from "../../functions/domain/clv/bg-nbd.js";
 import { purchaseTable, summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel, fitPurchaseModel } from "../../functions/domain/clv/fit.js";
 import { HistoryFold } from "../../functions/domain/clv/history-fold.js";
-import { medianWaitOf } from "../../functions/domain/clv/next-purchase.js";
+import { bisectMedian, medianWaitOf } from "../../functions/domain/clv/next-purchase.js";
 import { MAX_REGULARITY, mbgCnbdK, regularityModel, regularityTerm, type MbgCnbdParams } from "../../functions/domain/clv/mbg-cnbd-k.js";
 import { calibrationHoldout, MS_PER_DAY, summarize, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import { ModelFitError } from "../../functions/domain/clv/purchase-model.js";
@@ -163,7 +163,7 @@ describe("MBG/CNBD-k on simulated contacts (BTYDplus's test parameters: k = 3, r
     expect(Math.abs(expected / actual - 1)).toBeLessThan(0.015);
   });
 
-  it("gives a next-order median that half of the simulated customers with one reach (bisection of the likelihood ratio)", () => {
+  it("gives a next-order median that half of the simulated customers with one reach", () => {
     // Prepare: 20,000 customers seen for 24 weeks, their purchases in the following 10 years.
     const customers = simulateMbgCnbdK(truth, 20_000, { seed: 5, T: () => 24, horizon: 520 });
     const median = medianWaitOf(mbgCnbdK, truth, 7);
@@ -180,6 +180,28 @@ describe("MBG/CNBD-k on simulated contacts (BTYDplus's test parameters: k = 3, r
     expect(finite).toBeGreaterThan(3000);
     expect(within / finite).toBeGreaterThan(0.475);
     expect(within / finite).toBeLessThan(0.525);
+  });
+
+  it("finds the median by Newton's method where bisection of P(no purchase) finds it", () => {
+    // Prepare: histories from one-time buyers to regular ones, k = 1 to 4.
+    const histories = [
+      { frequency: 0, recency: 0, T: 3 },
+      { frequency: 2, recency: 10, T: 12 },
+      { frequency: 8, recency: 40, T: 41 },
+      { frequency: 5, recency: 20, T: 60 },
+      { frequency: 30, recency: 88, T: 90 },
+    ];
+    for (const k of [1, 2, 3, 4]) {
+      const params = { ...truth, k, alpha: truth.alpha * (k / 3) };
+      for (const s of histories) {
+        // Act
+        const newton = mbgCnbdK.medianWait!(params, s);
+        const bisected = bisectMedian((w) => mbgCnbdK.probabilityNoPurchase(params, s, w), 1e6);
+        // Assess
+        if (!Number.isFinite(bisected)) expect(newton, `k = ${k}, ${JSON.stringify(s)}`).toBe(Infinity);
+        else expect(Math.abs(newton / bisected - 1), `k = ${k}, ${JSON.stringify(s)}`).toBeLessThan(1e-5);
+      }
+    }
   });
 
   it("gives P(no purchase) that matches the simulated share without one", () => {
