@@ -84,7 +84,7 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
       // this machine (the server listens on 127.0.0.1), without an API key.
       if (req.method === "GET" && options.mailbox !== undefined && (url.pathname === "/mail" || url.pathname.startsWith("/mail/"))) {
         if (url.pathname === "/mail") return send(301, "", { location: "/mail/" });
-        const page = mailboxPage(decodedPathPart(url.pathname.slice("/mail/".length)), options.mailbox);
+        const page = mailboxPage(decodedPathPart(url.pathname.slice("/mail/".length)) ?? "%", options.mailbox);
         return send(page.status, page.body, page.headers);
       }
       const match = routePatterns.map((r) => ({ r, m: req.method === r.method ? r.pattern.exec(url.pathname) : null })).find((x) => x.m);
@@ -101,6 +101,10 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
         if (typeof key !== "string" || key === "") return send(401, { message: "Unauthorized" });
         if (!isKnownApiKey(key, options.apiKeyHashes)) return send(403, { message: "Forbidden" });
       }
+      // A broken escape (%E0) in a path parameter: API Gateway answers 400 before any Lambda runs.
+      const parameters = r.names.map((name, i) => [name, decodedPathPart(m[i + 1]!)] as const);
+      if (parameters.some(([, value]) => value === undefined)) return send(400, { message: "Bad Request: the path has a broken %-escape" });
+      const pathParameters = Object.fromEntries(parameters);
       const body = await readBody(req);
       // The rest of the body is read and dropped after the answer, so the client gets the 413 rather than a reset.
       if (body === undefined) return send(413, { message: "Request Entity Too Large" }, { "content-type": "application/json", connection: "close" });
@@ -110,7 +114,7 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
         rawQueryString: url.search.slice(1),
         headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : (v ?? "")])),
         queryStringParameters: url.searchParams.size > 0 ? Object.fromEntries(url.searchParams) : undefined,
-        pathParameters: Object.fromEntries(r.names.map((name, i) => [name, decodeURIComponent(m[i + 1]!)])),
+        pathParameters,
         body,
         isBase64Encoded: false,
       } as unknown as APIGatewayProxyEventV2;
@@ -130,12 +134,12 @@ export function startLocalApi(options: LocalApiOptions, port = 0, host = "127.0.
   });
 }
 
-/** A path segment decoded, or "%" (which no route or file is named) when its escapes are broken. */
-function decodedPathPart(part: string): string {
+/** A path segment decoded, or undefined when its escapes are broken. */
+function decodedPathPart(part: string): string | undefined {
   try {
     return decodeURIComponent(part);
   } catch {
-    return "%";
+    return undefined;
   }
 }
 

@@ -109,6 +109,14 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
     });
   });
 
+  it("answers a path with a broken %-escape with 400, as API Gateway does, not a 500", async () => {
+    // Act
+    const answers = [await get("/workflows/%E0%A4%A"), await get("/contacts/%E0")];
+
+    // Assess
+    expect(answers.map((a) => a.status)).toEqual([400, 400]);
+  });
+
   it("wants the API key, as every route but unsubscribe", async () => {
     // Act
     const statuses = [(await get("/workflows", null)).status, (await get(`/workflows/${workflow.id}`, "not-our-key")).status];
