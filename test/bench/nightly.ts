@@ -20,7 +20,8 @@ import { createStoreTable, startLocalDynamo, storeClient } from "../../functions
 import { SCORE_COLUMNS } from "../../functions/adapters/csv/segment-csv.js";
 import { scoreContacts, type ContactScores } from "../../functions/domain/clv/contact-scores.js";
 import { contactHistories, dayNumber, MS_PER_DAY, type ContactHistory, type Order } from "../../functions/domain/clv/order-history.js";
-import { planNightlyRun, rescoreContacts, scoresChanged, type ContactState, type NightlyPlan } from "../../functions/domain/nightly/nightly-scoring.js";
+import { planNightlyRun, rescoreContacts, type ContactState, type NightlyPlan } from "../../functions/domain/nightly/nightly-scoring.js";
+import { visiblyChanged } from "../../functions/domain/nightly/score-writes.js";
 import { segmentTemplates } from "../../functions/domain/segments/segment-templates.js";
 import { isMember, segmentContact, type SegmentContact } from "../../functions/domain/segments/segment-membership.js";
 import type { ContactInput } from "../../functions/domain/store/contact.js";
@@ -35,6 +36,7 @@ import { runNightlyLocally, type NightlyExecution } from "../../functions/local/
 import { synthesizedDefinition, type LocalTaskHandler } from "../../functions/local/state-machines.js";
 import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
 import { gammaSample, seededRandom, simulateBgNbd } from "../support/simulate.js";
+import { itemBytes } from "../support/item-bytes.js";
 
 const CONTACTS = Number(process.env.CLV_BENCH_CONTACTS ?? 100_000);
 const AS_OF = Date.parse("2024-06-30T00:00:00Z");
@@ -138,15 +140,6 @@ function printNight(label: string, { night, ms, steps }: Awaited<ReturnType<type
   line(`  segment members +entered/−left`, summary.segments.map((s) => `${s.id} ${count(s.analytics.size)} (+${count(s.entered)}/−${count(s.left)})`).join(", "));
 }
 
-/** DynamoDB's size of an item (attribute names plus values; numbers about half their digits), for the cost figures. */
-function itemBytes(value: unknown): number {
-  if (typeof value === "string") return Buffer.byteLength(value);
-  if (typeof value === "number") return Math.ceil(String(value).replace(/[-.]/g, "").replace(/e.*$/, "").length / 2) + 1;
-  if (typeof value === "boolean" || value === null) return 1;
-  if (Array.isArray(value)) return 3 + value.reduce((n: number, v) => n + 1 + itemBytes(v), 0);
-  if (typeof value === "object") return 3 + Object.entries(value as Record<string, unknown>).reduce((n, [k, v]) => n + Buffer.byteLength(k) + 1 + itemBytes(v), 0);
-  return 0;
-}
 
 /**
  * What a Scan of the table reads, by kind of item, from one scan segment in 16 of the contacts'
@@ -204,8 +197,8 @@ function moved(a: unknown, b: unknown, digits: number): boolean {
 }
 
 /**
- * The next night with no new order: how many scores the night writes (scoresChanged, 3 significant
- * digits), with the model refitted as every night does and with yesterday's model kept, and which
+ * The next night with no new order: how many scores move visibly (visiblyChanged, the night's rule
+ * besides segment changes and the maximum age), against 3 and 2 significant digits, with the model refitted as every night does and with yesterday's model kept, and which
  * figures move. This is what the cost of a night's writes rests on.
  */
 function nightToNight(histories: readonly ContactHistory[], plan: NightlyPlan, yesterday: ReadonlyMap<string, ContactScores>): void {
@@ -215,7 +208,8 @@ function nightToNight(histories: readonly ContactHistory[], plan: NightlyPlan, y
   const next = scoreContacts(histories, nextDay, refitted.run, undefined, refitted.population);
   const kept = scoreContacts(histories, nextDay, plan.run, undefined, plan.population);
   const changed = (scores: readonly ContactScores[], digits: number) => scores.filter((s) => SCORE_COLUMNS.some((c) => moved(yesterday.get(s.contactId)![c], s[c], digits))).length;
-  line("the next night, no new orders: scores written", share(next.filter((s) => scoresChanged(yesterday.get(s.contactId), s)).length), "(model refitted, 3 significant digits: the night's rule)");
+  line("the next night, no new orders: scores moved visibly", share(next.filter((s) => visiblyChanged(yesterday.get(s.contactId), s)).length), "(model refitted; the night's rule, see score-writes.ts)");
+  line("  at 3 significant digits", share(changed(next, 3)));
   line("  at 2 significant digits", share(changed(next, 2)));
   line("  with yesterday's model kept, 3 / 2 digits", `${share(changed(kept, 3))} / ${share(changed(kept, 2))}`);
   const byField = SCORE_COLUMNS.map((c) => [c, next.filter((s) => moved(yesterday.get(s.contactId)![c], s[c], 3)).length] as const).filter(([, n]) => n > 0);

@@ -5,7 +5,8 @@
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite. Issue #5 (nightly.ts):
  * `npm start` ≤ 15 s, a night over 100,000 contacts ≤ 60 s, a changed contact rescored ≤ 50 ms. Issue #14
  * (plan.ts, `plan` only when named): the nightly plan's time and peak memory at 1 and 10 million contacts;
- * (export.ts, `export` only when named): a segment export of 1,000,000 members.
+ * (export.ts, `export` only when named): a segment export of 1,000,000 members; (night-cost.ts, `cost`):
+ * what a night costs on AWS at 1 and 10 million contacts, from the items the night's code writes.
  */
 import "../../bin/quiet-sdk-warning.js";
 import { spawnSync } from "node:child_process";
@@ -26,6 +27,7 @@ import { benchDemo, benchNightly } from "./nightly.js";
 import { benchPlan } from "./plan.js";
 import { benchEnrolment } from "./enrolment.js";
 import { benchExport } from "./export.js";
+import { benchNightCost } from "./night-cost.js";
 import { simulateBgNbd } from "../support/simulate.js";
 
 const only = process.argv.slice(2);
@@ -139,6 +141,7 @@ if (wanted("import")) await benchImport();
 if (only.includes("plan")) await benchPlan();
 if (only.includes("enrolment")) await benchEnrolment();
 if (only.includes("export")) await benchExport();
+if (only.includes("cost")) await benchNightCost();
 if (wanted("nightly")) await benchNightly();
 // The demo store's Low CLV workflow end to end (issue #6): the demo's own figures, without the 100,000-contact night.
 else if (only.includes("workflow")) await benchDemo();

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { scoresChanged } from "../../functions/domain/nightly/nightly-scoring.js";
 import { runNightlyLocally as runNightlyScoring } from "../../functions/local/local-nightly.js";
 import { parseSegmentDefinition } from "../../functions/domain/segments/segment-definition.js";
 import { useDynalite } from "../support/dynalite.js";
@@ -52,12 +51,5 @@ describe("the nightly job on one machine", () => {
     // Act: today's night again completes last, and is current again.
     const again = await runNightlyScoring(store, NOW);
     expect((await store.latestCompletedPlan())?.runId).toBe(again.plan.runId);
-  });
-
-  it("a change in the fourth significant digit is not a change", () => {
-    const base = { contactId: "c", orderCount: 2, churnRisk: 0.81234 } as never;
-    expect(scoresChanged(base, { ...(base as object), churnRisk: 0.81249 } as never)).toBe(false);
-    expect(scoresChanged(base, { ...(base as object), churnRisk: 0.8199 } as never)).toBe(true);
-    expect(scoresChanged(undefined, base)).toBe(true);
   });
 });

@@ -71,6 +71,7 @@ function contactState(items: readonly Record<string, unknown>[]): ContactState {
       if (record.history) state.history = record.history;
     } else if (item.SK === FixedKey.scores) {
       state.scores = scoresOf(item);
+      if (typeof item.scoredAt === "string") state.scoredAt = item.scoredAt;
     } else if (item.SK === FixedKey.memberships) {
       state.memberships = (item.memberships ?? {}) as Record<string, string>;
     } else {

@@ -6,6 +6,7 @@ import { analyticsOfTally, emptyTally, mergeTallies, tallyMember, type SegmentAn
 import type { NumericField, SegmentDefinition } from "../segments/segment-definition.js";
 import { isMember, segmentContact, type MembershipChanges, type SegmentContact } from "../segments/segment-membership.js";
 import type { ContactProfile } from "../store/contact.js";
+import { scoreWriteDue } from "./score-writes.js";
 
 /**
  * The night's plan, made once over every contact and kept with the model run (PK MODELRUN): the
@@ -34,6 +35,8 @@ export interface ContactState {
   profile?: ContactProfile;
   history?: ContactHistory;
   scores?: ContactScores;
+  /** ISO time the stored scores were written (score-writes.ts: a score older than its maximum age is written again). */
+  scoredAt?: string;
   /** Segment id → when the contact entered it, as last written. */
   memberships: Readonly<Record<string, string>>;
   emailEvents: SegmentContact["emailEvents"];
@@ -68,20 +71,6 @@ export interface NightlyStore {
   putScores(scores: readonly ContactScores[]): Promise<void>;
   applyMembershipChanges(segmentId: string, changes: MembershipChanges): Promise<void>;
   putContactMemberships(memberships: readonly ContactMemberships[]): Promise<void>;
-}
-
-/**
- * Rounds a figure for "did it change?": three significant digits, so a night's drift in the fourth
- * digit of a probability costs no write — at 10 million contacts a write of every score is about $6.
- */
-function rounded(value: unknown): unknown {
-  return typeof value === "number" ? Number(value.toPrecision(3)) : value;
-}
-
-export function scoresChanged(previous: ContactScores | undefined, next: ContactScores): boolean {
-  if (!previous) return true;
-  for (const key of Object.keys(next) as (keyof ContactScores)[]) if (rounded(previous[key]) !== rounded(next[key])) return true;
-  return false;
 }
 
 /** Step 1 on histories in memory: fold them (history-fold.ts) and plan from the fold, as the night does. */
@@ -132,7 +121,6 @@ export function rescoreContacts(contacts: readonly ContactState[], plan: Nightly
   }
   for (const contact of contacts) {
     const scores = scoresOf.get(contact.contactId);
-    if (scores && scoresChanged(contact.scores, scores)) result.scores.push(scores);
     const seen = segmentContact(contact.contactId, {
       ...(contact.profile && { profile: contact.profile }),
       ...(scores && { scores }),
@@ -158,6 +146,8 @@ export function rescoreContacts(contacts: readonly ContactState[], plan: Nightly
     }
     // Memberships of segments that no longer exist are dropped with the next change.
     if (changed) result.memberships.push({ contactId: contact.contactId, memberships });
+    // Only a change a reader could see, or a score past its age, costs a write (score-writes.ts).
+    if (scores && scoreWriteDue(contact, scores, { now, membershipChanged: changed })) result.scores.push(scores);
   }
   return result;
 }
