@@ -44,8 +44,11 @@ describe("POST /coupon-sets/{id}/codes", () => {
   };
 
   it("creates the set and adds its codes (201); sending the same codes again adds nothing (200)", async () => {
+    // Prepare
     const body = { name: "Win-back 15 %", expiresAt: "2024-06-30", lowStockThreshold: 1, codes: ["WB-1", "WB-2", "WB-3"] };
+    // Act
     const first = await post("win-back", body);
+    // Assess
     expect(first).toEqual({
       status: 201,
       body: {
@@ -64,6 +67,7 @@ describe("POST /coupon-sets/{id}/codes", () => {
   });
 
   it("answers a bad body or id with 400 naming the field, and writes nothing", async () => {
+    // Act and assess
     expect(await post("welcome", { expiresAt: "2024-06-30", codes: ["W-1", "W 2"] })).toEqual({
       status: 400,
       body: { error: "invalid body", fields: [{ field: "codes.1", message: "contains spaces or control characters" }] },
@@ -79,11 +83,13 @@ describe("POST /coupon-sets/{id}/codes", () => {
   });
 
   it("refuses a request without the API key", async () => {
+    // Act and assess
     expect((await post("keyless", { expiresAt: "2024-06-30", codes: ["K-1"] }, null)).status).toBe(401);
     expect(await coupons.couponStock("keyless")).toBeUndefined();
   });
 
   it("answers 409 while another import into the same set runs", async () => {
+    // Prepare
     await post("busy", { expiresAt: "2024-06-30", codes: ["B-1"] });
     await client.send(
       new UpdateCommand({
@@ -93,15 +99,20 @@ describe("POST /coupon-sets/{id}/codes", () => {
         ExpressionAttributeValues: { ":token": "another-import", ":until": NOW + 60_000 },
       }),
     );
+    // Act
     const response = await post("busy", { expiresAt: "2024-06-30", codes: ["B-2"] });
+    // Assess
     expect(response.status).toBe(409);
     expect(String(response.body.error)).toContain('another import into coupon set "busy" is running');
     expect((await coupons.couponStock("busy"))!.codes).toBe(1);
   });
 
   it("answers 501 where no coupon store is wired in", async () => {
+    // Prepare
     const event = { routeKey: "POST /coupon-sets/{id}/codes", pathParameters: { id: "x" }, body: JSON.stringify({ expiresAt: "2024-06-30", codes: ["X-1"] }), isBase64Encoded: false, headers: {} };
+    // Act
     const response = await routes["POST /coupon-sets/{id}/codes"]!(event as unknown as APIGatewayProxyEventV2, { store: local.store, clock: () => NOW, unsubscribeSecret: async () => "" });
+    // Assess
     expect(response.statusCode).toBe(501);
   });
 });

@@ -43,8 +43,10 @@ async function countItems(tableName: string, skPrefix: string): Promise<number> 
 
 describe("DynamoDbStore: orders", () => {
   it("counts a re-sent order once", async () => {
+    // Prepare
     const { store } = await newStore();
     const first = order("1001", 139.12);
+    // Act and assess
     expect(await store.recordOrder(first)).toBe("recorded");
     expect(await store.recordOrder(first)).toBe("duplicate");
     // The same id with another total is another order: refused, naming the field, and nothing changes.
@@ -57,10 +59,12 @@ describe("DynamoDbStore: orders", () => {
   });
 
   it("heals an order whose summary write was lost when the order is sent again", async () => {
+    // Prepare
     const { store, tableName } = await newStore();
     const lost = order("2001", 22.2);
     // A crash between the two writes: the order item is there, the summary never heard of it.
     await client.send(new PutCommand({ TableName: tableName, Item: { PK: "CONTACT#c-1", SK: "ORDER#2001", ...lost, receivedAt: "2024-03-01T10:00:01Z" } }));
+    // Act and assess
     expect(await store.getContact("c-1")).toBeUndefined();
     expect(await store.recordOrder(lost)).toBe("recorded");
     expect(await store.recordOrder(lost)).toBe("duplicate");
@@ -70,11 +74,14 @@ describe("DynamoDbStore: orders", () => {
   });
 
   it("takes a refunded order out of the history; re-sending the refund, or the order, changes nothing", async () => {
+    // Prepare
     const { store } = await newStore();
     const kept = order("3001", 139.12, { createdAt: "2024-03-01T10:00:00Z" });
     const refunded = order("3002", 22.2, { createdAt: "2024-03-05T10:00:00Z" });
     await store.recordOrder(kept);
+    // Act
     await store.recordOrder(refunded);
+    // Assess
     expect((await store.getContact("c-1"))?.revenue).toBe(161.32);
 
     expect(await store.recordOrder({ ...refunded, status: "refunded" })).toBe("removed");
@@ -95,8 +102,10 @@ describe("DynamoDbStore: orders", () => {
   });
 
   it("keeps an order out when its cancellation arrived first", async () => {
+    // Prepare
     const { store } = await newStore();
     const early = order("4001", 50, { status: "cancelled" });
+    // Act and assess
     expect(await store.recordOrder(early)).toBe("removed");
     expect(await store.recordOrder({ ...early, status: "placed" })).toBe("already-removed");
     expect((await store.getContact("c-1"))?.history).toBeUndefined();
@@ -104,9 +113,12 @@ describe("DynamoDbStore: orders", () => {
   });
 
   it("records a batch with the outcomes one by one would give, the same order twice included", async () => {
+    // Prepare
     const { store } = await newStore();
     const orders = Array.from({ length: 60 }, (_, i) => order(`5${String(i).padStart(3, "0")}`, 10 + i / 100, { contactId: `c-${i % 7}`, createdAt: `2024-03-${String(1 + (i % 28)).padStart(2, "0")}T10:00:00Z` }));
+    // Act
     const outcomes = await store.recordOrders([...orders, orders[0]!, { ...orders[1]!, status: "refunded" }]);
+    // Assess
     expect(outcomes.slice(0, 60)).toEqual(Array(60).fill("recorded"));
     expect(outcomes.slice(60)).toEqual(["duplicate", "removed"]);
     expect(await store.recordOrders(orders)).toEqual(orders.map((_, i) => (i === 1 ? "already-removed" : "duplicate")));
@@ -161,12 +173,14 @@ describe("DynamoDbStore: 20 concurrent senders", () => {
   });
 
   it("stores exactly the distinct orders, each counted once", async () => {
+    // Act and assess
     expect(outcomes.filter((o) => o === "recorded")).toHaveLength(1000);
     expect(outcomes.filter((o) => o === "duplicate")).toHaveLength(300);
     expect(await countItems(tableName, "ORDER#")).toBe(1000);
   });
 
   it("leaves every contact's summary exact", async () => {
+    // Assess: the orders the 20 senders recorded (beforeAll), contact by contact
     const byContact = new Map<string, OrderInput[]>();
     for (const o of distinct) byContact.set(o.contactId, [...(byContact.get(o.contactId) ?? []), o]);
     for (const [contactId, orders] of byContact) {
@@ -179,11 +193,14 @@ describe("DynamoDbStore: 20 concurrent senders", () => {
   });
 
   it("keeps refunded orders out when the refunds race re-sent copies of them", async () => {
+    // Prepare
     const refunded = distinct.filter((_, i) => i % 10 === 3);
+    // Act
     const [refunds, resends] = await Promise.all([
       Promise.all(refunded.map((o) => store.recordOrder({ ...o, status: "refunded" }))),
       store.recordOrders(refunded),
     ]);
+    // Assess
     expect(refunds).toEqual(refunded.map(() => "removed"));
     expect(resends.every((o) => o === "duplicate" || o === "already-removed")).toBe(true);
     const kept = distinct.filter((_, i) => i % 10 !== 3);
@@ -197,6 +214,7 @@ describe("DynamoDbStore: 20 concurrent senders", () => {
   });
 
   it("scans every contact with orders exactly once over 4 segments", async () => {
+    // Prepare
     const segments = await Promise.all(
       [0, 1, 2, 3].map(async (segment) => {
         const ids: string[] = [];
@@ -206,6 +224,7 @@ describe("DynamoDbStore: 20 concurrent senders", () => {
     );
     const all = segments.flat();
     const withOrders = new Set(distinct.map((o) => o.contactId));
+    // Act and assess
     expect(all.length).toBe(withOrders.size);
     expect(new Set(all)).toEqual(withOrders); // the contact without orders is not there
     expect(segments.filter((ids) => ids.length > 0).length).toBeGreaterThan(1);
@@ -214,11 +233,14 @@ describe("DynamoDbStore: 20 concurrent senders", () => {
 
 describe("DynamoDbStore: contacts, events, scores", () => {
   it("replaces a profile without touching the contact's orders", async () => {
+    // Prepare
     const { store } = await newStore();
     await store.putContact("c-1", { email: "ana@example.com", firstName: "Ana", subscription: "subscribed", consentAt: "2024-01-01T00:00:00Z", country: "ES" });
     await store.recordOrder(order("6001", 80));
     const { profile } = await store.putContact("c-1", { firstName: "Ana", subscription: "never_subscribed" });
+    // Act
     const contact = await store.getContact("c-1");
+    // Assess
     expect(contact?.profile).toEqual(profile);
     expect(contact?.profile?.email).toBeUndefined();
     expect(contact?.history?.orderCount).toBe(1);
@@ -230,8 +252,10 @@ describe("DynamoDbStore: contacts, events, scores", () => {
   });
 
   it("writes many profiles, leaving unchanged ones alone", async () => {
+    // Prepare
     const { store } = await newStore();
     const rows = Array.from({ length: 130 }, (_, i) => ({ contactId: `p-${i}`, contact: { firstName: `N${i}`, subscription: "never_subscribed" as const } }));
+    // Act and assess
     expect(new Set((await store.putContacts(rows)).map((w) => w.outcome))).toEqual(new Set(["created"]));
     const before = (await store.getContact("p-7"))?.profile?.updatedAt;
     const again = await store.putContacts([...rows.slice(0, 100), { contactId: "p-7", contact: { firstName: "Changed", subscription: "never_subscribed" } }]);
@@ -243,16 +267,20 @@ describe("DynamoDbStore: contacts, events, scores", () => {
   });
 
   it("records an e-mail event once however often it is sent", async () => {
+    // Prepare
     const { store, tableName } = await newStore();
     const event = { contactId: "c-1", type: "opened" as const, at: "2024-05-31T16:03:00+02:00", emailId: "reactivation-1" };
+    // Act
     await store.recordEmailEvent(event);
     await store.recordEmailEvent(event);
     await store.recordEmailEvent({ ...event, emailId: "reactivation-2" });
+    // Assess
     const { Items } = await client.send(new ScanCommand({ TableName: tableName }));
     expect(Items?.map((i) => i.SK).sort()).toEqual(["EVENT#2024-05-31T14:03:00.000Z#opened#reactivation-1", "EVENT#2024-05-31T14:03:00.000Z#opened#reactivation-2"]);
   });
 
   it("round-trips scores, in batches of 25", async () => {
+    // Prepare
     const { store } = await newStore();
     const scores: ContactScores[] = Array.from({ length: 60 }, (_, i) =>
       contactScores({
@@ -276,7 +304,9 @@ describe("DynamoDbStore: contacts, events, scores", () => {
         rfmGroup: "Loyal",
       }),
     );
+    // Act
     await store.putScores(scores);
+    // Assess
     for (const s of [scores[0]!, scores[26]!, scores[59]!]) {
       expect(await store.getScores(s.contactId)).toEqual({ ...s, scoredAt: expect.any(String) });
     }

@@ -36,11 +36,14 @@ describe("clv email preview", () => {
   });
 
   it("keeps every mail of local runs in one folder with an index page", () => {
+    // Prepare
     const dir = mkdtempSync(join(tmpdir(), "mailbox-"));
     const mail = (id: string, at: number) => ({ messageId: id, from: "shop@x", replyTo: [], destination: { to: [`${id}@example.com`], cc: [], bcc: [] }, subject: `Mail <${id}>`, body: { html: "<p>hi</p>", text: "hi" }, at });
     saveMailbox([mail("a", 1)], dir);
+    // Act
     const second = saveMailbox([mail("b", 2)], dir);
     const index = readFileSync(second.index, "utf8");
+    // Assess
     expect(second).toMatchObject({ saved: 1, total: 2 });
     expect(index.indexOf("Mail &lt;b&gt;")).toBeLessThan(index.indexOf("Mail &lt;a&gt;"));
     expect(readFileSync(join(dir, "1-a.html"), "utf8")).toBe("<p>hi</p>");

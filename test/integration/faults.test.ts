@@ -169,6 +169,7 @@ async function everyScore(store: DynamoDbStore): Promise<Map<string, ContactScor
 
 describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
   it("throttled and lost answers: every order counted once, and the night scores what an unthrottled night scores", async () => {
+    // Prepare
     const orders = storeOrders(100);
     // The same store and night without throttling, to compare with.
     const calm = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), await newTable());
@@ -195,6 +196,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     // Read back with a client of its own: the throttled one's rate limit lives on the fake clock.
     const written = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), tableName);
 
+    // Act and assess
     expect(stats.throttled).toBeGreaterThanOrEqual(50);
     expect(stats.lostResponses).toBeGreaterThanOrEqual(10);
     for (let i = 0; i < 100; i++) {
@@ -208,16 +210,19 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
   });
 
   it("a throttling storm longer than the SDK's tries: it gives up, and the state machine's Retry takes over", async () => {
+    // Prepare
     const tableName = await newTable();
     await new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), tableName).recordOrders(storeOrders(60));
     // 1. Every score write refused: the production client tries STORE_MAX_ATTEMPTS times, then gives up.
     const { stats, requestHandler } = throttlingTransport((operation) => operation === "BatchWriteItem");
     const stormy = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint, requestHandler }), tableName);
     const one: ContactScores[] = [contactScores({ contactId: "c-0" })];
+    // Act
     const { result: error, fakeSeconds } = await withBackoffInFakeTime(
       () => stormy.putScores(one).then(() => undefined, (e: unknown) => e as Error & { $metadata: { attempts: number } }),
       () => stats.inFlight,
     );
+    // Assess
     expect(error).toMatchObject({ name: "ProvisionedThroughputExceededException", $metadata: { attempts: STORE_MAX_ATTEMPTS } });
     expect(stats.throttled).toBe(STORE_MAX_ATTEMPTS);
 
@@ -251,6 +256,7 @@ describe("a scoring Lambda that dies halfway", () => {
   }
 
   it("dies once after writing half its scores: the Map item is run again, finishes, and no contact is scored twice", async () => {
+    // Prepare
     const store = await storeWith(200);
     let deaths = 0;
     const { store: dying, writes } = countingScoreWrites(store, async (scores) => {
@@ -261,8 +267,10 @@ describe("a scoring Lambda that dies halfway", () => {
       }
       return scores;
     });
+    // Act
     const night = await runNightlyLocally(store, NOW, { scanSegments: 4, tasks: { [NIGHTLY_STATES.scoreSegment]: scoreSegment({ store: async () => dying }) } });
 
+    // Assess
     expect(deaths).toBe(1);
     expect(night.summary.contacts).toBe(200);
     expect(writes.size).toBe(200);
@@ -273,6 +281,7 @@ describe("a scoring Lambda that dies halfway", () => {
   });
 
   it("dies on every try: the night fails, the last completed run stays current; the night run again finishes with no contact scored twice", async () => {
+    // Prepare
     const store = await storeWith(120);
     const first = await runNightlyLocally(store, NOW - DAY, { scanSegments: 2 });
     // The next night, with an order that changes every contact's figures.
@@ -288,6 +297,7 @@ describe("a scoring Lambda that dies halfway", () => {
     // Every try of every segment, awaited to its end: a Map that fails may leave others running.
     const tries: Promise<unknown>[] = [];
     const dyingSegment = scoreSegment({ store: async () => alwaysDying });
+    // Act and assess
     await expect(
       runNightlyLocally(store, NOW, { scanSegments: 2, tasks: { [NIGHTLY_STATES.scoreSegment]: (input) => (tries.push(dyingSegment(input)), tries.at(-1)!) } }),
     ).rejects.toThrow(/signal: killed/);
@@ -310,6 +320,7 @@ describe("SES rejecting a mail", () => {
   const workflow = shippedWorkflow("low-clv-reactivation");
 
   it("a rejected address fails its workflow once, without retries and without the address in any record; the others' mail goes", async () => {
+    // Prepare
     const client = storeClient({ endpoint: dynamo.endpoint });
     const tableName = await newTable();
     const store = new DynamoDbStore(client, tableName);
@@ -354,11 +365,14 @@ describe("SES rejecting a mail", () => {
         settings: EmailSettings.parse({ from: "Shop <hola@shop.example>", storeName: "Shop", storeUrl: "https://shop.example/", unsubscribeUrl: "http://127.0.0.1:3000/unsubscribe", unsubscribeSecret: "a-test-secret-of-enough-length" }),
       },
     });
+
+    // Act
     await enrolContacts(workflow, ["accepted", "rejected"], { enrolments: store, starter: runner }, NOW);
     const executions = await runner.settled();
     out.mockRestore();
     err.mockRestore();
 
+    // Assess
     const byContact = Object.fromEntries(executions.map((e) => [e.contactId, e]));
     expect(byContact.accepted!.status).toBe("succeeded");
     expect(byContact.rejected!.status).toBe("failed");
@@ -412,6 +426,7 @@ describe("a poisoned stream record", () => {
   }
 
   it("goes to the dead-letter queue after the retries; every other contact in the batch is rescored, once", async () => {
+    // Prepare
     const store = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), await newTable());
     await store.recordOrders(storeOrders(60));
     await store.putSegmentDefinition(segmentTemplates.find((t) => t.id === "win-back")!);
@@ -425,8 +440,10 @@ describe("a poisoned stream record", () => {
     const records = [...Array.from({ length: 25 }, (_, i) => record(`c-${i}`, 1000 + i)), poisoned, ...Array.from({ length: 25 }, (_, i) => record(`c-${25 + i}`, 1026 + i))];
 
     const { store: counted, writes } = countingScoreWrites(store);
+    // Act
     const { deadLetters, invocations, retries } = await eventSourceMapping(records, (event) => handleContactChanges(counted, event, later));
 
+    // Assess
     expect(deadLetters).toEqual([{ firstSequenceNumber: "1025", lastSequenceNumber: "1050", batchSize: 26 }]);
     expect(invocations).toBe(retries + 1);
     const after = await everyScore(store);

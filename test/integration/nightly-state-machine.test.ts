@@ -38,7 +38,9 @@ const profileChanged = (contactId: string, sequence: string) => ({
 
 describe("the nightly state machine that cdk synth emits, under aws-local-stepfunctions", () => {
   it("is JSONPath with a Distributed Map over scan segments taken from the plan, and every Task has a local handler", () => {
+    // Act
     const definition = synthesizedDefinition("Nightly");
+    // Assess
     expect(definition.QueryLanguage ?? "JSONPath").toBe("JSONPath");
     const map = definition.States[NIGHTLY_STATES.scoreSegments]!;
     expect(map).toMatchObject({ Type: "Map", ItemsPath: "$.plan.scanSegments", ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED" } } });
@@ -47,8 +49,11 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
   });
 
   it("scores every contact, fills Win-Back, completes the run; the same night again writes nothing", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
+    // Act
     const night = await runNightlyLocally(store, NOW, { scanSegments: 3 });
+    // Assess
     expect(night.plan.scanSegments).toHaveLength(3);
     expect(night.results.reduce((n, r) => n + r.contacts, 0)).toBe(20);
     expect(night.summary).toMatchObject({ contacts: 20, scoresWritten: 20, segments: [{ id: "win-back", entered: 4, left: 0, analytics: { size: 4, averageHistoricClv: 800 } }] });
@@ -60,9 +65,11 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
   });
 
   it("retries a throttled scan segment and still finishes", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
     let failures = 0;
     const realScore = scoreSegment({ store: async () => store });
+    // Act
     const night = await runNightlyLocally(store, NOW, {
       tasks: {
         [NIGHTLY_STATES.scoreSegment]: async (input) => {
@@ -71,13 +78,16 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
         },
       },
     });
+    // Assess
     expect(failures).toBe(3);
     expect(night.summary.contacts).toBe(20);
   });
 
   it("a failed night fails the execution and leaves the last completed run as the current model", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
     const first = await runNightlyLocally(store, NOW);
+    // Act
     const failing = runNightlyLocally(store, NOW + DAY, {
       tasks: {
         [NIGHTLY_STATES.scoreSegment]: async () => {
@@ -85,6 +95,7 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
         },
       },
     });
+    // Assess
     await expect(failing).rejects.toThrow(/the scoring Lambda died/);
     expect((await store.latestCompletedPlan())?.runId).toBe(first.plan.runId);
   });
@@ -92,8 +103,11 @@ describe("the nightly state machine that cdk synth emits, under aws-local-stepfu
 
 describe("a contact that changes between nights (the table's stream)", () => {
   it("a new order moves a contact out of Win-Back without a nightly run", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
+    // Act
     await runNightlyLocally(store, NOW);
+    // Assess
     expect((await store.activeSegmentMembers("win-back")).has("lapsed-2")).toBe(true);
 
     const later = NOW + 2 * 3_600_000;
@@ -108,18 +122,24 @@ describe("a contact that changes between nights (the table's stream)", () => {
   });
 
   it("a record it cannot read is reported as failed, and the rest of the batch goes on", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
     await runNightlyLocally(store, NOW);
     await store.recordOrder(order("comeback", "lapsed-3", NOW + 3_600_000, 180));
     const poisoned = { eventName: "MODIFY", dynamodb: { Keys: { PK: { S: "SEGMENTS" } }, SequenceNumber: "7" } };
+    // Act
     const result = await handleContactChanges(store, { Records: [poisoned, profileChanged("lapsed-3", "8")] }, NOW + 7_200_000);
+    // Assess
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: "7" }]);
     expect(result.left).toEqual([{ segmentId: "win-back", contactId: "lapsed-3" }]);
   });
 
   it("before any night has completed, a change waits for the nightly job", async () => {
+    // Prepare
     const store = await storeWithLapsedBigSpenders();
+    // Act
     const result = await handleContactChanges(store, { Records: [profileChanged("new-1", "1")] }, NOW);
+    // Assess
     expect(result).toMatchObject({ batchItemFailures: [], rescored: 0 });
     expect(await store.getScores("new-1")).toBeUndefined();
   });

@@ -76,7 +76,9 @@ const mailTo = async (id: string) => (await mail.listMail()).filter((m) => m.des
 
 describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfunctions", () => {
   it("has the seed's shape: membership Choice, coupon, e-mail, a native 7-day Wait, the two Choices after it", () => {
+    // Act
     const definition = synthesizedDefinition("WorkflowsWorkflowlowclvreactivation");
+    // Assess
     expect(definition.States[WORKFLOW_STATES.wait]).toMatchObject({ Type: "Wait", Seconds: 604_800 });
     for (const choice of [WORKFLOW_STATES.isInSegment, WORKFLOW_STATES.stillInSegment, WORKFLOW_STATES.purchased]) expect(definition.States[choice]!.Type).toBe("Choice");
     expect(definition.States[WORKFLOW_STATES.checkMembership]!.Resource).toBe("arn:aws:states:::dynamodb:getItem");
@@ -84,6 +86,7 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
   });
 
   it("both branches: the buyer gets no reminder, the other one does; the funnel counts both", async () => {
+    // Prepare
     let purchases: DynamoDbStore | undefined;
     const { store, runner, enrol, enrolment } = await storeWith([{ id: "buyer" }, { id: "quiet" }], 10, {
       // During the 7 days the buyer orders again.
@@ -92,6 +95,7 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
       },
     });
     purchases = store;
+    // Act and assess
     expect((await enrol(["buyer", "quiet"])).enrolled).toEqual(["buyer", "quiet"]);
     const executions = await runner.settled();
     expect(executions.map((e) => e.status)).toEqual(["succeeded", "succeeded"]);
@@ -141,46 +145,59 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
   });
 
   it("a held-out contact who is unsubscribed ends as the mailed one would, without a wait", async () => {
+    // Prepare
     const { runner, enrol, enrolment } = await storeWith([{ id: "dan", subscription: "unsubscribed" }]);
     await enrol(["dan"]);
+    // Act
     await runner.settled();
+    // Assess
     expect(await enrolment("dan")).toMatchObject({ heldOut: true, outcome: "unsubscribed" });
     expect((await enrolment("dan")).purchasedInWindow).toBeUndefined();
   });
 
   it("a contact no longer in the segment when the execution starts gets nothing", async () => {
+    // Prepare
     const { runner, enrol, enrolment } = await storeWith([{ id: "gone", member: false }]);
     await enrol(["gone"]);
+    // Act
     await runner.settled();
+    // Assess
     expect(await enrolment("gone")).toMatchObject({ outcome: "not-in-segment" });
     expect((await enrolment("gone")).couponCode).toBeUndefined();
     expect(await mailTo("gone")).toHaveLength(0);
   });
 
   it("a contact who unsubscribes during the wait gets no reminder", async () => {
+    // Prepare
     let store: DynamoDbStore | undefined;
     const made = await storeWith([{ id: "leaver" }], 10, {
       whenWaitEnds: async ({ contactId }) => void (await store!.changeSubscription(contactId, { type: "opt-out", via: "link", at: new Date(NOW + DAY).toISOString() })),
     });
     store = made.store;
     await made.enrol(["leaver"]);
+    // Act
     await made.runner.settled();
+    // Assess
     expect(await made.enrolment("leaver")).toMatchObject({ outcome: "unsubscribed", purchasedInWindow: false });
     expect(await mailTo("leaver")).toHaveLength(1);
   });
 
   it("out of coupons: the workflow records it and sends nothing", async () => {
+    // Prepare
     const { coupons, runner, enrol, enrolment } = await storeWith([{ id: "first" }, { id: "second" }], 1);
     await enrol(["first"]);
     await runner.settled();
     await enrol(["second"]);
+    // Act
     await runner.settled();
+    // Assess
     expect(await enrolment("second")).toMatchObject({ outcome: "out-of-coupons" });
     expect(await mailTo("second")).toHaveLength(0);
     expect(await coupons.couponStock(workflow.couponSetId)).toMatchObject({ stock: 0, assigned: 1 });
   });
 
   it("SES failing once is retried, and the mail goes once", async () => {
+    // Prepare
     const ses = new SesMailer(sesClient(mail.endpoint));
     let failures = 0;
     const flaky: Mailer = {
@@ -191,7 +208,9 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
     };
     const made = await storeWith([{ id: "retry" }], 10, {}, flaky);
     await made.enrol(["retry"]);
+    // Act
     const [execution] = await made.runner.settled();
+    // Assess
     expect(execution!.status).toBe("succeeded");
     expect(failures).toBe(3);
     const subjects = (await mailTo("retry")).map((m) => m.subject);
@@ -201,7 +220,9 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
   });
 
   it("a contact enrols once; starting the same enrolment again is a no-op", async () => {
+    // Prepare
     const { runner, enrol } = await storeWith([{ id: "once" }]);
+    // Act and assess
     expect((await enrol(["once"])).enrolled).toEqual(["once"]);
     expect(await enrol(["once"])).toEqual({ enrolled: [], skipped: 1 });
     await runner.settled();
@@ -210,6 +231,7 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
   });
 
   it("enrols entrants from the stream's membership records: only those that turned active", async () => {
+    // Prepare
     const { store, runner, enrolment } = await storeWith([{ id: "new-member" }, { id: "old-member" }, { id: "leaver" }]);
     const record = (contactId: string, before: boolean | undefined, after: boolean) => ({
       eventName: "MODIFY",
@@ -220,7 +242,9 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
       },
     });
     const enrol = enrolTask({ workflows: [workflow], enrolments: store, starter: runner, members: store, clock: () => NOW });
+    // Act
     const result = await enrol({ Records: [record("new-member", undefined, true), record("old-member", true, true), record("leaver", true, false)] });
+    // Assess
     expect(result.enrolments).toEqual([{ workflowId: workflow.id, enrolled: 1, skipped: 0 }]);
     await runner.settled();
     expect(await enrolment("new-member")).toMatchObject({ outcome: "reminded" });

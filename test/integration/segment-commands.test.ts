@@ -19,11 +19,13 @@ describe("clv segment create / segments / segment show / export", () => {
   });
 
   it("creates a segment from JSON, refuses a bad one naming the field, lists, shows and exports it", async () => {
+    // Prepare
     const good = join(dir, "big-spenders.json");
     writeFileSync(good, JSON.stringify({ id: "big-spenders", name: "Big spenders", match: { all: [{ field: "historicClv", op: "gte", value: 100 }] } }));
     await createSegment(local.store, good);
     const bad = join(dir, "bad.json");
     writeFileSync(bad, JSON.stringify({ id: "bad", name: "Bad", match: { all: [{ field: "ltv", op: "gte", value: 100 }] } }));
+    // Act and assess
     await expect(createSegment(local.store, bad)).rejects.toThrow('match.all.0.field: "ltv" is not a field');
 
     const { scores } = scoreStore(

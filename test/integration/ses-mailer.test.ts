@@ -84,8 +84,11 @@ const mailTo = async (address: string) => (await mail.listMail()).filter((m) => 
 
 describe("sending through SES (aws-ses-v2-local) with the send log in dynalite", () => {
   it("delivers the coupon mail with every link tagged and the one-click unsubscribe headers", async () => {
+    // Prepare
     await subscribedContact("c-send");
+    // Act
     const outcome = await sendWorkflowEmail(input("c-send"), deps());
+    // Assess
     expect(outcome.outcome).toBe("sent");
 
     const [stored, ...more] = await mailTo("c-send@example.com");
@@ -108,10 +111,13 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
   });
 
   it("sends once when the step is retried, and records the message id", async () => {
+    // Prepare
     await subscribedContact("c-retry");
     const first = await sendWorkflowEmail(input("c-retry"), deps());
+    // Act
     const retried = await sendWorkflowEmail(input("c-retry", { now: NOW + 30_000 }), deps());
     const concurrent = await Promise.allSettled([sendWorkflowEmail(input("c-retry"), deps()), sendWorkflowEmail(input("c-retry"), deps())]);
+    // Assess
     expect(retried).toEqual({ outcome: "already-sent", messageId: (first as { messageId: string }).messageId, sentAt: "2024-06-07T09:00:00.000Z" });
     expect(concurrent.map((r) => r.status === "fulfilled" && r.value.outcome)).toEqual(["already-sent", "already-sent"]);
     expect(await mailTo("c-retry@example.com")).toHaveLength(1);
@@ -119,20 +125,25 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
   });
 
   it("mails no contact who is unsubscribed or never subscribed", async () => {
+    // Prepare
     await store.putContact("c-out", { email: "c-out@example.com", subscription: "unsubscribed", consentAt: CONSENT });
     await store.putContact("c-never", { email: "c-never@example.com", subscription: "never_subscribed" });
+    // Act and assess
     expect(await sendWorkflowEmail(input("c-out"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "unsubscribed", reason: expect.stringContaining("opted out") });
     expect(await sendWorkflowEmail(input("c-never"), deps())).toEqual({ outcome: "skipped-unsubscribed", subscription: "never_subscribed", reason: "the contact never subscribed" });
     expect([...(await mailTo("c-out@example.com")), ...(await mailTo("c-never@example.com"))]).toHaveLength(0);
   });
 
   it("stops the reminder after the contact used the header's one-click unsubscribe", async () => {
+    // Prepare
     await subscribedContact("c-click");
     await sendWorkflowEmail(input("c-click"), deps());
     const [first] = await mailTo("c-click@example.com");
     const url = first!.headers!.find((h) => h.name === "List-Unsubscribe")!.value.split(", ")[0]!.slice(1, -1);
+    // Act
     // What a mail client does (RFC 8058 §3.2).
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "List-Unsubscribe=One-Click" });
+    // Assess
     expect(response.status).toBe(200);
     const reminder = await sendWorkflowEmail(input("c-click", { template: emailTemplate("reactivation-reminder"), idempotencyKey: "win-back-c-click-2024-06-07#Send reminder" }), deps());
     expect(reminder.outcome).toBe("skipped-unsubscribed");
@@ -140,10 +151,12 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
   });
 
   it("suppresses a contact whose mail bounced hard (the SES events Lambda), and sends it nothing more", async () => {
+    // Prepare
     await subscribedContact("c-bounce");
     const mailer = recordingSes();
     await sendWorkflowEmail(input("c-bounce"), deps(mailer));
     const tags = Object.fromEntries([["ses:configuration-set", ["clv-mail"]], ...mailer.sent[0]!.tags.map((t) => [t.name, [t.value]])]);
+    // Act
     await sesEventsHandler({
       source: "aws.ses",
       "detail-type": "Email Bounced",
@@ -153,6 +166,7 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
         mail: { messageId: "0102-x", timestamp: "2024-06-07T09:00:00.000Z", tags },
       },
     });
+    // Assess
     expect((await store.getContact("c-bounce"))?.profile?.subscription).toBe("suppressed");
     const reminder = await sendWorkflowEmail(input("c-bounce", { template: emailTemplate("reactivation-reminder"), idempotencyKey: "win-back-c-bounce-2024-06-07#Send reminder" }), deps(mailer));
     expect(reminder.outcome).toBe("skipped-unsubscribed");
@@ -160,9 +174,12 @@ describe("sending through SES (aws-ses-v2-local) with the send log in dynalite",
   });
 
   it("classifies a request SES refuses as permanent, and frees the key", async () => {
+    // Prepare
     await subscribedContact("c-reject");
     const refusing: EmailDependencies = { ...deps(), settings: { ...settings, from: "" } };
+    // Act
     const error = await sendWorkflowEmail(input("c-reject"), refusing).catch((e: unknown) => e);
+    // Assess
     expect(error).toBeInstanceOf(PermanentSendError);
     expect((error as PermanentSendError).message).toMatch(/HTTP 400/);
     expect(await sendLog.read({ contactId: "c-reject", idempotencyKey: "win-back-c-reject-2024-06-07#Send coupon" })).toBeUndefined();
@@ -175,13 +192,17 @@ describe("the send log in dynalite", () => {
   const claimAt = (k: string, now: number) => sendLog.claim(key(k), { now, staleBefore: now - STALE_CLAIM_MS, templateId: "t" });
 
   it("gives a key to one of many racing attempts", async () => {
+    // Act
     const claims = await Promise.all(Array.from({ length: 8 }, () => claimAt("race", NOW)));
+    // Assess
     expect(claims.filter((c) => c.status === "claimed")).toHaveLength(1);
     expect(claims.filter((c) => c.status === "in-progress")).toHaveLength(7);
   });
 
   it("hands a stale claim to a new attempt, and lets each attempt release only its own", async () => {
+    // Prepare
     const first = await claimAt("stale", NOW);
+    // Act and assess
     expect(await claimAt("stale", NOW + STALE_CLAIM_MS)).toEqual({ status: "in-progress", claimedAt: "2024-06-07T09:00:00.000Z" });
     const second = await claimAt("stale", NOW + STALE_CLAIM_MS + 1);
     expect(second.status).toBe("claimed");
@@ -216,10 +237,13 @@ describe("the send log in dynalite", () => {
   });
 
   it("keeps the first message id, and never releases a sent record", async () => {
+    // Prepare
     const claim = (await claimAt("done", NOW)) as { attempt: string };
     await sendLog.complete(key("done"), { attempt: claim.attempt, messageId: "m-1", now: NOW });
     await sendLog.complete(key("done"), { attempt: "another", messageId: "m-2", now: NOW + 1 });
+    // Act
     await sendLog.release(key("done"), { attempt: claim.attempt });
+    // Assess
     expect(await claimAt("done", NOW + 10 * STALE_CLAIM_MS)).toEqual({ status: "sent", messageId: "m-1", sentAt: "2024-06-07T09:00:00.000Z" });
   });
 });
