@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { asOfDate, delimiterOption } from "./store-options.js";
+import { storeCurrencyOption } from "./store-data-options.js";
 
 /** `clv score`: every contact of an orders CSV. Loads the models and the CSV reader only, never the AWS SDK. */
 export function registerScoreCommand(program: Command): Command {
@@ -11,15 +12,16 @@ export function registerScoreCommand(program: Command): Command {
     .requiredOption("--out <file>", "where to write one row per contact")
     .option("--strict", "stop at the first bad row")
     .addOption(delimiterOption())
+    .addOption(storeCurrencyOption())
     .option("--json", "print the model run as JSON")
-    .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean; delimiter: string }) => {
+    .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean; delimiter: string; currency: string }) => {
       const [{ scoreOrdersFile, writeScoresCsv, rowErrorLines }, { modelRunText }] = await Promise.all([
         import("../../functions/local/cli/score-command.js"),
         import("../../functions/local/cli/model-run-text.js"),
       ]);
       const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true, delimiter: options.delimiter });
       for (const line of rowErrorLines(result.errors)) console.error(line);
-      writeScoresCsv(options.out, result.scores);
+      writeScoresCsv(options.out, result.scores, options.currency);
       if (options.json) console.log(JSON.stringify(result.run));
       else {
         for (const line of modelRunText(result.run)) console.log(line);

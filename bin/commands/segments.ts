@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { endpointOption, tableOption, withStore, type StoreOptions } from "./store-options.js";
+import { storeCurrencyOption } from "./store-data-options.js";
 
 const segmentCommands = () => import("../../functions/local/cli/segment-commands.js");
 
@@ -36,12 +37,13 @@ export function registerSegmentCommands(program: Command): Command {
     .argument("<file>", "where to write the CSV")
     .description("export a segment's members with e-mail, subscription (status, consentAt, optedOutAt) and every figure as CSV")
     .option("--mailable", "only members that may be mailed now: subscribed, with an address, no opt-out, bounce or complaint since their consent")
+    .addOption(storeCurrencyOption())
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action((id: string, file: string, options: StoreOptions & { mailable?: boolean }) =>
+    .action((id: string, file: string, options: StoreOptions & { mailable?: boolean; currency: string }) =>
       withStore(options, async ({ store }) => {
         const mailable = options.mailable ?? false;
-        const written = await (await segmentCommands()).exportSegment(store, id, file, { mailable });
+        const written = await (await segmentCommands()).exportSegment(store, id, file, { mailable, currency: options.currency });
         console.log(`${written} ${mailable ? "mailable " : ""}members written to ${file}`);
       }),
     );

@@ -48,7 +48,7 @@ export function registerServeCommand(program: Command): Command {
           workflowIds: knownWorkflowIds(),
           // Read on each request, as `clv workflows status` does: a workflow file added while serving is answered for.
           workflows: { definitions: () => storeWorkflows(local.store, WORKFLOWS_DIR), enrolments: local.store },
-          exports: localSegmentExports(local.store),
+          exports: localSegmentExports(local.store, { currency: options.currency }),
           apiKeyHashes: [hashApiKey(apiKey)],
           mailbox: DEFAULT_MAILBOX,
         },

@@ -6,6 +6,7 @@ import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import { exportFilename, exportKey, MAX_URL_EXPIRY_SECONDS, signExportDownload, writeExportObject } from "../adapters/s3/segment-export.js";
 import { ExportId, runSegmentExport, type SegmentExportJob, type SegmentExportPorts } from "../domain/segments/segment-export-job.js";
+import { isCurrency } from "../domain/store/money.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler, once, tableStore } from "./runtime.js";
 
@@ -22,6 +23,8 @@ const ExportSettings = z.object({
   EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).default(7),
   /** The export state machine; the API's Lambda starts it, the exporter does not need it. */
   EXPORT_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  /** The store's currency, named on every row of the file (lib/clv-stack.ts sets it on every function). */
+  STORE_CURRENCY: z.string().refine(isCurrency, "STORE_CURRENCY is not an ISO 4217 currency").optional(),
 });
 
 export interface SegmentExportAws {
@@ -50,7 +53,7 @@ export function segmentExportPorts(store: DynamoDbStore, env: NodeJS.ProcessEnv 
       await sfn.send(new StartExecutionCommand({ stateMachineArn: settings.EXPORT_STATE_MACHINE_ARN, name: job.exportId, input: JSON.stringify({ exportId: job.exportId }) }));
     },
     writeExport: async (job) => {
-      const csv = await segmentCsv(store, job.segmentId, { mailable: job.mailable });
+      const csv = await segmentCsv(store, job.segmentId, { mailable: job.mailable, ...(settings.STORE_CURRENCY && { currency: settings.STORE_CURRENCY }) });
       const key = exportKey(job.segmentId, job.exportId);
       await writeExportObject(target, csv.chunks, { key, filename: exportFilename(job.segmentId, Date.parse(job.requestedAt)) });
       return { key, members: csv.members, notMailable: csv.notMailable };

@@ -21,7 +21,7 @@ export interface LocalSegmentExports extends SegmentExports {
  * `dir/<segment>/<export id>.csv`, and the download its file:// URL, which does not expire; the file
  * stays until it is deleted by hand.
  */
-export function localSegmentExports(store: DynamoDbStore, options: { dir?: string; clock?: () => number } = {}): LocalSegmentExports {
+export function localSegmentExports(store: DynamoDbStore, options: { dir?: string; clock?: () => number; currency?: string } = {}): LocalSegmentExports {
   const dir = resolve(options.dir ?? DEFAULT_EXPORTS_DIR);
   const running = new Set<Promise<unknown>>();
   const ports: SegmentExportPorts = {
@@ -36,7 +36,7 @@ export function localSegmentExports(store: DynamoDbStore, options: { dir?: strin
     writeExport: async (job) => {
       const key = join(dir, job.segmentId, `${job.exportId}.csv`);
       mkdirSync(dirname(key), { recursive: true });
-      const csv = await segmentCsv(store, job.segmentId, { mailable: job.mailable });
+      const csv = await segmentCsv(store, job.segmentId, { mailable: job.mailable, ...(options.currency && { currency: options.currency }) });
       await pipeline(Readable.from(csv.chunks), createWriteStream(key));
       return { key, members: csv.members, notMailable: csv.notMailable };
     },

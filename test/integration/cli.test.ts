@@ -79,7 +79,9 @@ describe("clv score", () => {
     expect(stdout).toContain("Eligible for predictions: no");
     expect(stdout).toContain("customers have placed an order; predictions need at least 500");
     const rows = parse(readFileSync(out, "utf8"), { columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(["customer_id", ...SCORE_COLUMNS]);
+    expect(Object.keys(rows[0]!)).toEqual(["customer_id", "currency", ...SCORE_COLUMNS]);
+    // The store's currency (--currency, EUR by default) on every row, so no amount is read without it.
+    expect(new Set(rows.map((r) => r.currency))).toEqual(new Set(["EUR"]));
     // erin's September order is after the as-of date, so erin has one order.
     expect(rows.map((r) => r.customer_id).sort()).toEqual(["alice", "erin"]);
     const alice = rows.find((r) => r.customer_id === "alice")!;

@@ -41,7 +41,7 @@ const NOW = Date.parse("2024-06-30T00:00:00Z");
 const winBack = segmentTemplates.find((t) => t.id === "win-back")!;
 // Fixed credentials: the pre-signer signs locally and needs no AWS.
 const s3Client = () => new S3Client({ region: "eu-west-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } });
-const ENV = { EXPORT_BUCKET: "clv-exports", EXPORT_URL_EXPIRES_SECONDS: "3600", EXPORT_RETENTION_DAYS: "7", EXPORT_STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:Export" };
+const ENV = { EXPORT_BUCKET: "clv-exports", EXPORT_URL_EXPIRES_SECONDS: "3600", EXPORT_RETENTION_DAYS: "7", EXPORT_STATE_MACHINE_ARN: "arn:aws:states:eu-west-1:123456789012:stateMachine:Export", STORE_CURRENCY: "GBP" };
 
 const scoresOf = (contactId: string, churnRisk: number, historicClv: number): ContactScores => ({
   contactId,
@@ -123,9 +123,12 @@ describe("segment export jobs on AWS", () => {
     expect(csv.split("\n")[0]).toBe(SEGMENT_CSV_COLUMNS.join(","));
     const rows = rowsOf(csv);
     expect(rows.map((r) => r.customer_id).sort()).toEqual(["ann", "ben", "cat"]);
-    expect(rows.find((r) => r.customer_id === "ann")).toMatchObject({ email: "ann@example.com", enteredSegmentAt: "2024-06-29T03:00:00.000Z", churnRisk: "0.8312", churnBand: "high", historicClv: "800" });
+    // Every row names the store's currency (the deployment's STORE_CURRENCY), next to the amounts.
+    expect(rows.find((r) => r.customer_id === "ann")).toMatchObject({ email: "ann@example.com", enteredSegmentAt: "2024-06-29T03:00:00.000Z", currency: "GBP", churnRisk: "0.8312", churnBand: "high", historicClv: "800" });
+    expect(SEGMENT_CSV_COLUMNS.indexOf("currency") + 1).toBe(SEGMENT_CSV_COLUMNS.indexOf(SCORE_COLUMNS[0]!));
     // Not scored yet, no profile: every figure an empty cell, not "null" or 0.
-    expect(rows.find((r) => r.customer_id === "cat")).toEqual(Object.fromEntries(SEGMENT_CSV_COLUMNS.map((c) => [c, c === "customer_id" ? "cat" : c === "enteredSegmentAt" ? "2024-06-29T03:00:00.000Z" : ""])));
+    const known: Record<string, string> = { customer_id: "cat", enteredSegmentAt: "2024-06-29T03:00:00.000Z", currency: "GBP" };
+    expect(rows.find((r) => r.customer_id === "cat")).toEqual(Object.fromEntries(SEGMENT_CSV_COLUMNS.map((c) => [c, known[c] ?? ""])));
 
     expect(answer!.statusCode).toBe(200);
     expect(answer!.body).toMatchObject({ status: "done", members: 3, finishedAt: "2024-06-30T00:01:00.000Z", expiresAt: "2024-06-30T01:01:00.000Z" });
@@ -243,7 +246,7 @@ describe("the export's CSV", () => {
     const { exports, exporter } = awsExports(store);
     await exporter({ exportId: (await exports.request("win-back")).exportId });
     const file = join(mkdtempSync(join(tmpdir(), "clv-export-")), "win-back.csv");
-    expect(await exportSegment(store, "win-back", file)).toBe(3);
+    expect(await exportSegment(store, "win-back", file, { currency: "GBP" })).toBe(3);
     expect(readFileSync(file, "utf8")).toBe(putBody());
   });
 

@@ -3,6 +3,7 @@ import { SCORE_COLUMNS, type ContactScores } from "../../domain/clv/contact-scor
 import { SegmentNotFoundError, type SegmentDefinition } from "../../domain/segments/segment-definition.js";
 import type { Membership } from "../../domain/segments/segment-membership.js";
 import type { ContactProfile } from "../../domain/store/contact.js";
+import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
 import { mailPermission } from "../../domain/store/subscription.js";
 
 /** Every figure, in the order the score and export CSVs give them (from the ContactScores schema). */
@@ -10,9 +11,9 @@ export { SCORE_COLUMNS };
 
 /**
  * The export's header: who, their e-mail and its subscription (status, latest consent, latest opt-out),
- * since when a member, then every figure (churn risk a number 0–1).
+ * since when a member, the store's currency, then every figure in it (churn risk a number 0–1).
  */
-export const SEGMENT_CSV_COLUMNS = ["customer_id", "email", "subscription", "consentAt", "optedOutAt", "enteredSegmentAt", ...SCORE_COLUMNS] as const;
+export const SEGMENT_CSV_COLUMNS = ["customer_id", "email", "subscription", "consentAt", "optedOutAt", "enteredSegmentAt", "currency", ...SCORE_COLUMNS] as const;
 
 /** What the export reads of a profile: the address and what decides whether it may be mailed. */
 export type ExportedProfile = Partial<Omit<ContactProfile, "contactId" | "subscriptionHistory">>;
@@ -104,9 +105,12 @@ export interface SegmentCsv {
  * Klaviyo's export gives them. Numbers are written as JavaScript prints them (churn risk 0.8312, not
  * a percentage); a figure the contact does not have (no prediction, one order) is an empty cell. The
  * segment is checked to exist first (a typo gives an error, not an empty file); its members are then
- * read a page at a time as the text is read, so a million-member export holds one page.
+ * read a page at a time as the text is read, so a million-member export holds one page. Every row
+ * names the store's currency (`currency`, DEFAULT_STORE_CURRENCY when not given), so no amount is read
+ * without it.
  */
-export async function segmentCsv(store: SegmentExportStore, segmentId: string, options: { pageSize?: number; mailable?: boolean } = {}): Promise<SegmentCsv> {
+export async function segmentCsv(store: SegmentExportStore, segmentId: string, options: { pageSize?: number; mailable?: boolean; currency?: string } = {}): Promise<SegmentCsv> {
+  const currency = options.currency ?? DEFAULT_STORE_CURRENCY;
   const definitions = await store.listSegmentDefinitions();
   if (!definitions.some((d) => d.id === segmentId)) throw new SegmentNotFoundError(segmentId);
   let written = 0;
@@ -118,7 +122,7 @@ export async function segmentCsv(store: SegmentExportStore, segmentId: string, o
       const kept = options.mailable ? page.filter((m) => m.mayMail) : page;
       written += kept.length;
       notMailable += page.length - kept.length;
-      const rows = kept.map((m) => [m.contactId, m.email ?? "", m.subscription ?? "", m.consentAt ?? "", m.optedOutAt ?? "", m.enteredAt, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
+      const rows = kept.map((m) => [m.contactId, m.email ?? "", m.subscription ?? "", m.consentAt ?? "", m.optedOutAt ?? "", m.enteredAt, currency, ...SCORE_COLUMNS.map((c) => m.scores?.[c] ?? "")]);
       yield csvText(rows);
     }
   }

@@ -94,7 +94,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     for (const line of workflowLines) log(line);
     for (const f of failed.slice(0, 5)) log(`  failed: ${f.name}: ${f.error}`);
     mkdirSync(dirname(outPath), { recursive: true });
-    writeScoresCsv(outPath, scores);
+    writeScoresCsv(outPath, scores, DEMO_CURRENCY);
     const report = await writeReport(local.store, join(dirname(outPath), "report.html"), { storeName: "Online Retail", currency: DEMO_CURRENCY, workflowFunnels: async () => [funnel] });
     log("");
     log(`Every contact's figures: ${outPath}`);

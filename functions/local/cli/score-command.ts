@@ -6,8 +6,9 @@ import { formatRowError, type RowError } from "../../domain/input/row-errors.js"
 import { CsvFileError, noRowsError, readRows } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
 import { csvText } from "../../adapters/csv/csv-text.js";
+import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
 
-/** The output columns: `customer_id` then every figure, the same as a segment export's. */
+/** The output columns: `customer_id`, `currency`, then every figure, as in a segment export. */
 export { SCORE_COLUMNS };
 
 export interface ScoreFileResult extends StoreScores {
@@ -24,9 +25,10 @@ export async function scoreOrdersFile(path: string, asOf: number, options: { str
   return { ...scored, errors, orders: rows.length };
 }
 
-export function writeScoresCsv(path: string, scores: readonly ContactScores[]): void {
-  const records = scores.map((s) => [s.contactId, ...SCORE_COLUMNS.map((c) => s[c])]);
-  writeFileSync(path, csvText(records, { header: ["customer_id", ...SCORE_COLUMNS] }));
+/** One row per contact, each naming the currency its amounts are in (the store's; DEFAULT_STORE_CURRENCY when not given). */
+export function writeScoresCsv(path: string, scores: readonly ContactScores[], currency: string = DEFAULT_STORE_CURRENCY): void {
+  const records = scores.map((s) => [s.contactId, currency, ...SCORE_COLUMNS.map((c) => s[c])]);
+  writeFileSync(path, csvText(records, { header: ["customer_id", "currency", ...SCORE_COLUMNS] }));
 }
 
 export function rowErrorLines(errors: readonly RowError[], limit = 20): string[] {

@@ -39,7 +39,7 @@ export async function createSegment(store: DynamoDbStore, file: string): Promise
  * `clv export ID FILE.csv [--mailable]`: the segment's export (the same CSV the AWS export puts in S3),
  * streamed to a file a page of members at a time. Returns the number of members written.
  */
-export async function exportSegment(store: DynamoDbStore, segmentId: string, file: string, options: { mailable?: boolean } = {}): Promise<number> {
+export async function exportSegment(store: DynamoDbStore, segmentId: string, file: string, options: { mailable?: boolean; currency?: string } = {}): Promise<number> {
   const csv = await segmentCsv(store, segmentId, options);
   await pipeline(Readable.from(csv.chunks), createWriteStream(file));
   return csv.members;
