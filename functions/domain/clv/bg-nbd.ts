@@ -1,7 +1,8 @@
-import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
+import { logAddExp } from "../numeric/log-gamma.js";
+import { betaGeometricLikelihood, type BetaGeometricParams } from "./beta-geometric-likelihood.js";
 import { logHyp2f1 } from "../numeric/hypergeometric.js";
 import { lomaxMixtureMedian } from "./next-purchase.js";
-import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
+import type { CustomerSummary } from "./customer-summary.js";
 import { probabilityNoPurchaseByLikelihoodRatio, type ParameterLimit, type PurchaseModel, type PurchaseModelName } from "./purchase-model.js";
 
 /**
@@ -12,108 +13,14 @@ import { probabilityNoPurchaseByLikelihoodRatio, type ParameterLimit, type Purch
  * certain to be alive. Every formula below is written once with k = 0 (BG/NBD) or k = 1 (MBG/NBD):
  * the dropout chances a customer with x repeats has had are x + k.
  */
-export type BgNbdParams = {
-  r: number;
-  alpha: number;
-  a: number;
-  b: number;
-};
+export type BgNbdParams = BetaGeometricParams;
 
 function betaGeometricNbd(name: PurchaseModelName, k: 0 | 1): PurchaseModel<BgNbdParams> {
   /** Whether a customer with x repeats may already have dropped out (the likelihood's second term). */
   const mayHaveDroppedOut = (x: number) => x > 0 || k === 1;
 
-  /**
-   * Per-customer log-likelihood: FHL (2005) eq. 6; Batislam et al. (2007) eq. 8 for k = 1.
-   * L = B(a, b+x+k)/B(a, b) · Γ(r+x) αʳ / Γ(r) · [(α+T)^−(r+x) + δ · a/(b+x−1+k) · (α+tₓ)^−(r+x)]
-   */
-  function logLikelihood({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
-    const common = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + logBeta(a, b + x + k) - logBeta(a, b);
-    const alive = -(r + x) * Math.log(alpha + T);
-    if (!mayHaveDroppedOut(x)) return common + alive;
-    const droppedOut = Math.log(a) - Math.log(b + x - 1 + k) - (r + x) * Math.log(alpha + tx);
-    return common + logAddExp(alive, droppedOut);
-  }
-
-  /** Σ weight · eq. 6 and its analytic gradient, with every term that depends only on x, T or tₓ computed once per distinct value. */
-  function tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number {
-    const r = theta[0]!;
-    const alpha = theta[1]!;
-    const a = theta[2]!;
-    const b = theta[3]!;
-    const index = tableIndex(table);
-    const nx = index.frequencies.length;
-    const common = new Float64Array(nx);
-    const logDropWeight = new Float64Array(nx);
-    const dCommonDr = new Float64Array(nx);
-    const dCommonDa = new Float64Array(nx);
-    const dCommonDb = new Float64Array(nx);
-    const logAlpha = Math.log(alpha);
-    const lgR = logGamma(r);
-    const psiR = digamma(r);
-    const logBetaAB = logBeta(a, b);
-    const psiAB = digamma(a + b);
-    const psiB = digamma(b);
-    for (let j = 0; j < nx; j++) {
-      const x = index.frequencies[j]!;
-      common[j] = logGamma(r + x) - lgR + r * logAlpha + logBeta(a, b + x + k) - logBetaAB;
-      logDropWeight[j] = mayHaveDroppedOut(x) ? Math.log(a) - Math.log(b + x - 1 + k) : -Infinity;
-      if (gradient) {
-        dCommonDr[j] = digamma(r + x) - psiR + logAlpha;
-        const psiABX = digamma(a + b + x + k);
-        dCommonDa[j] = psiAB - psiABX;
-        dCommonDb[j] = digamma(b + x + k) - psiABX - psiB + psiAB;
-      }
-    }
-    const logAlphaT = index.Ts.map((T) => Math.log(alpha + T));
-    const logAlphaTx = index.recencies.map((tx) => Math.log(alpha + tx));
-    let total = 0;
-    let gr = 0;
-    let gAlpha = 0;
-    let ga = 0;
-    let gb = 0;
-    const { frequency, weight, recency, T } = table;
-    for (let i = 0; i < table.length; i++) {
-      const j = index.frequencyOf[i]!;
-      const x = frequency[i]!;
-      const w = weight[i]!;
-      const rx = r + x;
-      const lT = logAlphaT[index.TOf[i]!]!;
-      const lTx = logAlphaTx[index.recencyOf[i]!]!;
-      const alive = -rx * lT;
-      const dropped = logDropWeight[j]! - rx * lTx;
-      let mix: number;
-      let shareDropped: number;
-      if (dropped === -Infinity) {
-        mix = alive;
-        shareDropped = 0;
-      } else if (alive >= dropped) {
-        const e = Math.exp(dropped - alive);
-        mix = alive + Math.log1p(e);
-        shareDropped = e / (1 + e);
-      } else {
-        const e = Math.exp(alive - dropped);
-        mix = dropped + Math.log1p(e);
-        shareDropped = 1 / (1 + e);
-      }
-      total += w * (common[j]! + mix);
-      if (gradient) {
-        const shareAlive = 1 - shareDropped;
-        gr += w * (dCommonDr[j]! - shareAlive * lT - shareDropped * lTx);
-        gAlpha += w * (r / alpha - rx * (shareAlive / (alpha + T[i]!) + shareDropped / (alpha + recency[i]!)));
-        ga += w * (dCommonDa[j]! + shareDropped / a);
-        // A customer who cannot have dropped out has no dropout term (and b + x − 1 may be 0 there).
-        gb += w * (dCommonDb[j]! - (shareDropped > 0 ? shareDropped / (b + x - 1 + k) : 0));
-      }
-    }
-    if (gradient) {
-      gradient[0] = gr;
-      gradient[1] = gAlpha;
-      gradient[2] = ga;
-      gradient[3] = gb;
-    }
-    return total;
-  }
+  /** Per-customer log-likelihood and its table sum: FHL (2005) eq. 6; Batislam et al. (2007) eq. 8 for k = 1 (beta-geometric-likelihood.ts). */
+  const { logLikelihood, tableLogLikelihood } = betaGeometricLikelihood(1, k);
 
   /** log of δ · a/(b+x−1+k) · ((α+T)/(α+tₓ))^(r+x), the odds of having dropped out versus being alive. */
   function logOddsDroppedOut({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {

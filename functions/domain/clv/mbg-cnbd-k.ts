@@ -1,6 +1,7 @@
-import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
+import { logAddExp, logGamma } from "../numeric/log-gamma.js";
 import { dropoutLimits, mbgNbd, type BgNbdParams } from "./bg-nbd.js";
-import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
+import { betaGeometricLikelihood, phaseTerms } from "./beta-geometric-likelihood.js";
+import type { CustomerSummary, SummaryTable } from "./customer-summary.js";
 import { fitAtMaximum, maximumOf, type LikelihoodModel } from "./fit.js";
 import { ModelFitError, type FitOptions, type ModelFit, type PurchaseModel } from "./purchase-model.js";
 
@@ -28,131 +29,8 @@ export function regularityTerm(k: number, logInterPurchaseTimes: number, repeatP
   return (k - 1) * logInterPurchaseTimes - repeatPurchases * logGamma(k);
 }
 
-/**
- * The phase sum of a live customer: after the last purchase at tₓ the Poisson process has made
- * j ∈ {0, …, k−1} of the k events the next purchase needs, and with λ integrated out the weight of j
- * relative to j = 0 is (R)_j · u^j / j!, R = r + k·x, u = (T − tₓ)/(α + T) (BTYDplus xbgcnbd.LL's S2).
- * Fills `terms` (when given) with each j's weight and returns their sum.
- */
-function phaseTerms(k: number, R: number, u: number, terms?: Float64Array): number {
-  let term = 1;
-  let sum = 1;
-  if (terms) terms[0] = 1;
-  for (let j = 1; j < k; j++) {
-    term *= ((R + j - 1) * u) / j;
-    if (terms) terms[j] = term;
-    sum += term;
-  }
-  return sum;
-}
-
-/** The model with k fixed: what the optimizer fits (r, α, a, b) on. */
+/** The model with k fixed: what the optimizer fits (r, α, a, b) on, the litt factor left out (beta-geometric-likelihood.ts). */
 function fixedRegularity(k: number): LikelihoodModel<BgNbdParams> & { logLikelihood(p: BgNbdParams, s: CustomerSummary): number } {
-  /**
-   * One contact's log-likelihood without the litt factor (regularityTerm): Platzer & Reutterer (2016),
-   * eq. 7, with dropout also at time 0 (the M of MBG):
-   * L = B(a, b+x+1)/B(a, b) · Γ(R) αʳ / Γ(r) · [ (α+T)^−R · Σⱼ (R)ⱼ uʲ / j!  +  a/(b+x) · (α+tₓ)^−R ].
-   */
-  function logLikelihood({ r, alpha, a, b }: BgNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
-    const R = r + k * x;
-    const common = logBeta(a, b + x + 1) - logBeta(a, b) + logGamma(R) - logGamma(r) + r * Math.log(alpha);
-    const alive = -R * Math.log(alpha + T) + Math.log(phaseTerms(k, R, (T - tx) / (alpha + T)));
-    const droppedOut = Math.log(a) - Math.log(b + x) - R * Math.log(alpha + tx);
-    return common + logAddExp(alive, droppedOut);
-  }
-
-  /** Σ weight · logLikelihood and its analytic gradient; terms of x, T or tₓ alone are computed once per distinct value. */
-  function tableLogLikelihood(theta: Float64Array, table: SummaryTable, gradient: Float64Array | null): number {
-    const r = theta[0]!;
-    const alpha = theta[1]!;
-    const a = theta[2]!;
-    const b = theta[3]!;
-    const index = tableIndex(table);
-    const nx = index.frequencies.length;
-    const common = new Float64Array(nx);
-    const logDropWeight = new Float64Array(nx);
-    const dCommonDr = new Float64Array(nx);
-    const dCommonDa = new Float64Array(nx);
-    const dCommonDb = new Float64Array(nx);
-    const logAlpha = Math.log(alpha);
-    const lgR = logGamma(r);
-    const psiR = digamma(r);
-    const logBetaAB = logBeta(a, b);
-    const psiAB = digamma(a + b);
-    const psiB = digamma(b);
-    for (let j = 0; j < nx; j++) {
-      const x = index.frequencies[j]!;
-      const R = r + k * x;
-      common[j] = logBeta(a, b + x + 1) - logBetaAB + logGamma(R) - lgR + r * logAlpha;
-      logDropWeight[j] = Math.log(a) - Math.log(b + x);
-      if (gradient) {
-        dCommonDr[j] = digamma(R) - psiR + logAlpha;
-        const psiABX = digamma(a + b + x + 1);
-        dCommonDa[j] = psiAB - psiABX;
-        dCommonDb[j] = digamma(b + x + 1) - psiABX - psiB + psiAB;
-      }
-    }
-    const logAlphaT = index.Ts.map((T) => Math.log(alpha + T));
-    const logAlphaTx = index.recencies.map((tx) => Math.log(alpha + tx));
-    let total = 0;
-    let gr = 0;
-    let gAlpha = 0;
-    let ga = 0;
-    let gb = 0;
-    const { frequency, weight, recency, T } = table;
-    for (let i = 0; i < table.length; i++) {
-      const j = index.frequencyOf[i]!;
-      const x = frequency[i]!;
-      const w = weight[i]!;
-      const R = r + k * x;
-      const lT = logAlphaT[index.TOf[i]!]!;
-      const lTx = logAlphaTx[index.recencyOf[i]!]!;
-      const u = (T[i]! - recency[i]!) / (alpha + T[i]!);
-      // The phase sum S and, for the gradient, Σ (∂/∂R) and Σ j·term (u's share of ∂/∂α).
-      let term = 1;
-      let S = 1;
-      let dSdR = 0;
-      let jTerms = 0;
-      let harmonic = 0;
-      for (let p = 1; p < k; p++) {
-        harmonic += 1 / (R + p - 1);
-        term *= ((R + p - 1) * u) / p;
-        S += term;
-        dSdR += term * harmonic;
-        jTerms += p * term;
-      }
-      const alive = -R * lT + Math.log(S);
-      const dropped = logDropWeight[j]! - R * lTx;
-      let mix: number;
-      let shareDropped: number;
-      if (alive >= dropped) {
-        const e = Math.exp(dropped - alive);
-        mix = alive + Math.log1p(e);
-        shareDropped = e / (1 + e);
-      } else {
-        const e = Math.exp(alive - dropped);
-        mix = dropped + Math.log1p(e);
-        shareDropped = 1 / (1 + e);
-      }
-      total += w * (common[j]! + mix);
-      if (gradient) {
-        const shareAlive = 1 - shareDropped;
-        const alphaT = alpha + T[i]!;
-        gr += w * (dCommonDr[j]! + shareAlive * (-lT + dSdR / S) - shareDropped * lTx);
-        gAlpha += w * (r / alpha + shareAlive * (-R / alphaT - jTerms / (S * alphaT)) - shareDropped * (R / (alpha + recency[i]!)));
-        ga += w * (dCommonDa[j]! + shareDropped / a);
-        gb += w * (dCommonDb[j]! - shareDropped / (b + x));
-      }
-    }
-    if (gradient) {
-      gradient[0] = gr;
-      gradient[1] = gAlpha;
-      gradient[2] = ga;
-      gradient[3] = gb;
-    }
-    return total;
-  }
-
   return {
     name: "mbg-cnbd-k",
     parameterNames: ["r", "alpha", "a", "b"],
@@ -160,8 +38,7 @@ function fixedRegularity(k: number): LikelihoodModel<BgNbdParams> & { logLikelih
     starts: k === 1 ? mbgNbd.starts : [],
     hasGradient: true,
     limits: dropoutLimits,
-    logLikelihood,
-    tableLogLikelihood,
+    ...betaGeometricLikelihood(k, 1),
   };
 }
 
