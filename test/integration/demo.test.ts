@@ -21,7 +21,7 @@ describe("npm start", () => {
     // Customer 12346 ordered £77,183.60 and cancelled it 16 minutes later: no VIP, a historic CLV of nothing.
     expect(scores.find((s) => s.contactId === "12346")).toMatchObject({ historicClv: 0, orderCount: 1 });
     expect(text).toContain("Eligible for predictions: yes");
-    expect(text).toMatch(/Chosen: (bg-nbd|mbg-nbd|pareto-nbd), refitted on all data/);
+    expect(text).toMatch(/Chosen: (bg-nbd|mbg-nbd|pareto-nbd|mbg-cnbd-k), refitted on all data/);
     expect(text).toContain("wrote 4,339 scores");
     expect(text).toContain("The same night again: 0 scores written");
     expect(text).toMatch(/Win-Back\s+\d+/);
