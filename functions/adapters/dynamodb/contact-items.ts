@@ -40,6 +40,13 @@ const PROFILE_ATTRIBUTES = [
 const VERSION = "profileVersion";
 const MAX_ATTEMPTS = 8;
 
+/** A new PROFILE item's profile attributes and first version, as writeProfile leaves them: for a first load (first-load.ts). */
+export function newProfileAttributes(profile: ContactProfile): Record<string, unknown> {
+  const attributes: Record<string, unknown> = { [VERSION]: 1 };
+  for (const field of PROFILE_ATTRIBUTES) if (profile[field] !== undefined) attributes[field] = profile[field];
+  return attributes;
+}
+
 /** A contact as this store has it: what the port promises, plus the summary's counters. */
 export interface ContactRecord extends StoredContact {
   contactId: string;

@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { importOrders } from "../../functions/adapters/csv/import-csv.js";
+import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { TableNotEmptyError, writeFirstLoad } from "../../functions/adapters/dynamodb/first-load.js";
+import { StoreTable } from "../../functions/adapters/dynamodb/table.js";
+import { demoContacts } from "../../functions/local/import/demo-contacts.js";
+import { OrderFold } from "../../functions/local/import/order-fold.js";
+import { useDynalite } from "../support/dynalite.js";
+
+const dynalite = useDynalite("first-load");
+const NOW = Date.parse("2024-06-07T09:00:00Z");
+
+/** Orders of every kind an import meets: repeats, a re-sent order, an id reused for another order, credit notes, a cancellation. */
+const ORDERS = [
+  "order_id,customer_id,created_at,total,currency,status",
+  "o-1,c-1,2024-01-02T10:00:00Z,20.10,EUR,placed",
+  "o-2,c-1,2024-02-02T10:00:00Z,30.20,EUR,placed",
+  "o-1,c-1,2024-01-02T10:00:00Z,20.10,EUR,placed",
+  "o-1,c-1,2024-01-02T10:00:00Z,99.00,EUR,placed",
+  "o-3,c-2,2024-03-02T10:00:00Z,15,EUR,placed",
+  "o-3,c-2,2024-03-02T10:00:00Z,15,EUR,cancelled",
+  "o-3,c-2,2024-03-02T10:00:00Z,15,EUR,placed",
+  "o-4,c-2,2024-03-05T10:00:00Z,40,EUR,placed",
+  "C-5,c-2,2024-03-06T10:00:00Z,-10.05,EUR,placed",
+  "C-6,c-3,2024-03-06T10:00:00Z,-7,EUR,placed",
+  "o-7,c-4,2024-04-01T10:00:00Z,12,EUR,refunded",
+];
+
+/** The table's items without the order items (a first load writes none) and the time of the write, in key order. */
+async function profiles(tableName: string): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await dynalite.client().send(new ScanCommand({ TableName: tableName }));
+  return Items.filter((i) => !String(i.SK).startsWith("ORDER#"))
+    .map(({ updatedAt: _at, ...item }) => item)
+    .sort((a, b) => String(a.PK).localeCompare(String(b.PK)));
+}
+
+describe("a first load", () => {
+  it("leaves the profiles and order summaries that importing the orders and then the contacts leaves, in an empty table", async () => {
+    // Prepare: the same file imported into one table, folded in memory for another.
+    const path = join(mkdtempSync(join(tmpdir(), "clv-first-load-")), "orders.csv");
+    writeFileSync(path, ORDERS.join("\n") + "\n");
+    const importedTable = (await dynalite.newStore()).tableName;
+    const imported = { tableName: importedTable, store: new DynamoDbStore(dynalite.client(), importedTable, () => NOW) };
+    const loaded = await dynalite.newStore();
+    const fold = new OrderFold(() => NOW);
+    const table = new StoreTable(dynalite.client(), loaded.tableName, () => NOW);
+
+    // Act
+    const byImport = await importOrders(imported.store, path, { storeCurrency: "EUR", now: () => NOW });
+    const customers = (await profiles(imported.tableName)).filter((i) => Number(i.orderCount) > 0).map((i) => String(i.PK).slice("CONTACT#".length));
+    await imported.store.putContacts(demoContacts(customers));
+    const byFold = await importOrders(fold, path, { storeCurrency: "EUR", now: () => NOW });
+    const made = new Map(demoContacts(customers).map((c) => [c.contactId, c.contact]));
+    await writeFirstLoad(table, fold.contacts().map((c) => ({ ...c, ...(made.has(c.contactId) && { contact: made.get(c.contactId)! }) })));
+
+    // Assess: the same report row by row, and the same items.
+    expect(byFold).toEqual(byImport);
+    expect(byFold).toMatchObject({ rows: 11, imported: 6, duplicates: 2, removed: 2, rejected: 1, cancellations: 2 });
+    expect(await profiles(loaded.tableName)).toEqual(await profiles(imported.tableName));
+    expect(await profiles(loaded.tableName)).toHaveLength(4);
+  });
+
+  it("refuses a table that holds anything, and writes nothing to it", async () => {
+    // Prepare
+    const { store, tableName } = await dynalite.newStore();
+    await store.recordOrder({ id: "o-1", contactId: "c-1", createdAt: "2024-01-02T10:00:00Z", total: 20, currency: "EUR", status: "placed" });
+    const fold = new OrderFold(() => NOW);
+    await fold.recordOrders([{ id: "o-9", contactId: "c-9", createdAt: "2024-01-02T10:00:00Z", total: 5, currency: "EUR", status: "placed" }]);
+
+    // Act
+    const error = await writeFirstLoad(new StoreTable(dynalite.client(), tableName), fold.contacts()).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(TableNotEmptyError);
+    expect((error as Error).message).toContain(tableName);
+    expect(await store.getContact("c-9")).toBeUndefined();
+  });
+});
