@@ -32,6 +32,8 @@ export interface LocalWorkflowDependencies {
   templates?: EmailTemplates;
   /** Replaces a Task's handler (tests: inject a fault). */
   tasks?: Record<string, LocalTaskHandler>;
+  /** Told of each execution as it ends, for a progress bar. */
+  onExecutionEnd?: (execution: LocalExecution) => void;
 }
 
 export interface LocalExecution {
@@ -45,6 +47,15 @@ export interface LocalExecution {
 const RETRIED_STATES = Object.values(WORKFLOW_STATES);
 
 /**
+ * Executions run at once locally. On AWS each task is its own Lambda; here they share one process
+ * and the table's 50 sockets, and hundreds started together queue their requests until a task outlives
+ * its state's TimeoutSeconds (which aws-local-stepfunctions counts in wall time) and the execution
+ * fails with States.Timeout on a busy machine. A few at a time keep every task short and lose no speed:
+ * the work is CPU-bound.
+ */
+const EXECUTIONS_AT_ONCE = 16;
+
+/**
  * Starts workflow executions locally: the state machine `cdk synth` emits for the workflow, under
  * aws-local-stepfunctions, each Lambda task through its handler in this process, the DynamoDB
  * GetItem tasks against the local table. A name already started is a no-op, as in Step Functions.
@@ -53,6 +64,8 @@ export class LocalWorkflows implements WorkflowStarter {
   private readonly executions = new Map<string, Promise<LocalExecution>>();
   private readonly resources: ReturnType<typeof synthesizedResources>;
   private readonly definitions = new Map<string, StateMachineDefinition>();
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     readonly workflows: readonly WorkflowDefinition[],
@@ -84,6 +97,19 @@ export class LocalWorkflows implements WorkflowStarter {
   }
 
   private async run(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<LocalExecution> {
+    if (this.running >= EXECUTIONS_AT_ONCE) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      const execution = await this.execute(workflow, name, input);
+      this.deps.onExecutionEnd?.(execution);
+      return execution;
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+
+  private async execute(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<LocalExecution> {
     const start = this.deps.clock();
     let now = start;
     const clock = () => now;
