@@ -11,13 +11,15 @@ export function registerNightlyCommand(program: Command): Command {
     .addOption(tableOption())
     .action((options: StoreOptions & { asOf?: number }) =>
       withStore(options, async ({ store }) => {
-        const [{ segmentTemplates }, { runNightlyLocally }, { modelRunText }] = await Promise.all([
+        const [{ segmentTemplates }, { runNightlyLocally }, { modelRunText }, { nightlyProgress }] = await Promise.all([
           import("../../functions/domain/segments/segment-templates.js"),
           import("../../functions/local/local-nightly.js"),
           import("../../functions/local/cli/model-run-text.js"),
+          import("../../functions/local/cli/progress.js"),
         ]);
         if ((await store.listSegmentDefinitions()).length === 0) for (const definition of segmentTemplates) await store.putSegmentDefinition(definition);
-        const night = await runNightlyLocally(store, options.asOf ?? Date.now());
+        const progress = nightlyProgress();
+        const night = await runNightlyLocally(store, options.asOf ?? Date.now(), { progress }).finally(() => progress.stop());
         const plan = await store.getNightlyPlan(night.plan.runId);
         for (const line of modelRunText(plan!.run)) console.log(line);
         console.log(`Scored ${night.summary.contacts} contacts, wrote ${night.summary.scoresWritten} changed scores.`);

@@ -25,6 +25,18 @@ export interface LocalNightlyOptions {
   workflows?: { definitions: readonly WorkflowDefinition[]; starter: WorkflowStarter };
   /** Replaces a Task's handler (tests: inject a fault). */
   tasks?: Record<string, LocalTaskHandler>;
+  /** Told how the night moves, for a progress bar. */
+  progress?: NightlyProgress;
+}
+
+/** How the night moves: contacts read for the plan, the plan made, contacts scored. */
+export interface NightlyProgress {
+  /** Contacts with orders read for the plan's fold since the last call (the first night reads the table twice). */
+  read?(contacts: number): void;
+  /** The models are fitted: this many contacts with orders are to be scored. */
+  planned?(contacts: number): void;
+  /** Contacts scored since the last call. */
+  scored?(contacts: number): void;
 }
 
 /**
@@ -32,13 +44,20 @@ export interface LocalNightlyOptions {
  * Lambda's handler called in this process against the local table.
  */
 export async function runNightlyLocally(store: DynamoDbStore, now: number, options: LocalNightlyOptions = {}): Promise<NightlyExecution> {
-  const deps = { store: async () => store, clock: () => now };
+  const { progress } = options;
+  const watched = progress ? watchedScans(store, progress) : store;
+  const deps = { store: async () => watched, clock: () => now };
+  const plan = planNight({ ...deps, scanSegments: options.scanSegments ?? 4 });
   return runLocally<NightlyExecution>(
     nightlyDefinition(),
     { scheduledTime: new Date(now).toISOString() },
     {
       tasks: {
-        [NIGHTLY_STATES.plan]: planNight({ ...deps, scanSegments: options.scanSegments ?? 4 }),
+        [NIGHTLY_STATES.plan]: async (event) => {
+          const planned = await plan(event);
+          if (progress?.planned) progress.planned((await store.getNightlyPlan(planned.runId))?.run.contacts ?? 0);
+          return planned;
+        },
         [NIGHTLY_STATES.scoreSegment]: scoreSegment(deps),
         [NIGHTLY_STATES.finish]: finishNight(deps),
         [NIGHTLY_STATES.enrol]: enrolTask({
@@ -54,4 +73,23 @@ export async function runNightlyLocally(store: DynamoDbStore, now: number, optio
       retryIntervals: Object.fromEntries(Object.values(NIGHTLY_STATES).map((name) => [name, 0])),
     },
   );
+}
+
+/** The store, its scans telling `progress` what each page held. */
+function watchedScans(store: DynamoDbStore, progress: NightlyProgress): DynamoDbStore {
+  const watched = Object.create(store) as DynamoDbStore;
+  watched.scanHistories = async function* (segment, totalSegments) {
+    for await (const page of store.scanHistories(segment, totalSegments)) {
+      progress.read?.(page.length);
+      yield page;
+    }
+  };
+  watched.scanContactStates = async function* (segment, totalSegments) {
+    for await (const page of store.scanContactStates(segment, totalSegments)) {
+      yield page;
+      // Counted once the page is scored and written: the generator resumes when the scoring asks for the next one.
+      progress.scored?.(page.length);
+    }
+  };
+  return watched;
 }

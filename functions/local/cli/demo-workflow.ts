@@ -90,6 +90,7 @@ export async function localWorkflowRunner(
   workflows: readonly WorkflowDefinition[],
   now: number,
   whenWaitEnds?: LocalWorkflowDependencies["whenWaitEnds"],
+  onExecutionEnd?: LocalWorkflowDependencies["onExecutionEnd"],
 ): Promise<{ runner: LocalWorkflows; mail: LocalMail }> {
   const mail = await startLocalMail();
   const email = {
@@ -106,6 +107,7 @@ export async function localWorkflowRunner(
     email,
     clock: () => now,
     ...(whenWaitEnds && { whenWaitEnds }),
+    ...(onExecutionEnd && { onExecutionEnd }),
   });
   return { runner, mail };
 }

@@ -1,6 +1,7 @@
 import { createWriteStream, readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { progress } from "./progress.js";
 import { segmentCsv, segmentMemberPages, SegmentNotFoundError } from "../../adapters/csv/segment-csv.js";
 import type { DynamoDbStore } from "../../adapters/dynamodb/dynamodb-store.js";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
@@ -41,6 +42,20 @@ export async function createSegment(store: DynamoDbStore, file: string): Promise
  */
 export async function exportSegment(store: DynamoDbStore, segmentId: string, file: string, options: { mailable?: boolean; currency?: string } = {}): Promise<number> {
   const csv = await segmentCsv(store, segmentId, options);
-  await pipeline(Readable.from(csv.chunks), createWriteStream(file));
+  // Every member is known up front; with --mailable, how many are mailable only at the end.
+  const bar = progress(`exporting ${segmentId}`, "members", options.mailable ? {} : { total: csv.members });
+  let rows = -1; // the header
+  async function* counted(): AsyncIterable<string> {
+    for await (const chunk of csv.chunks) {
+      yield chunk;
+      for (let at = chunk.indexOf("\n"); at >= 0; at = chunk.indexOf("\n", at + 1)) rows++;
+      bar.update(Math.max(0, rows));
+    }
+  }
+  try {
+    await pipeline(Readable.from(counted()), createWriteStream(file));
+  } finally {
+    bar.stop();
+  }
   return csv.members;
 }

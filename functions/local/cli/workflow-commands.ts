@@ -1,3 +1,4 @@
+import { progress } from "./progress.js";
 import { CouponStore } from "../../adapters/dynamodb/coupon-store.js";
 import { emailTemplateNames } from "../../adapters/files/email-files.js";
 import { builtInSegmentIds, loadWorkflows, readWorkflowFiles } from "../../adapters/files/workflow-files.js";
@@ -76,12 +77,15 @@ export async function listWorkflows(local: LocalStore, dir: string): Promise<str
 /** `clv workflows run`: enrols the segment's members now and runs their executions locally. */
 export async function runWorkflow(local: LocalStore, dir: string, id: string, now: number): Promise<string[]> {
   const workflow = await runnableWorkflow(local, dir, id);
-  const { runner, mail } = await localWorkflowRunner(local, [workflow], now);
+  // Executions ended of those started so far: enrolment starts them as it goes.
+  const bar = progress("running executions", "executions");
+  let ended = 0;
+  const { runner, mail } = await localWorkflowRunner(local, [workflow], now, undefined, () => bar.update(++ended, runner.started));
   try {
     const {
       enrolments: [enrolment],
     } = await enrolSegmentMembers({ workflows: [workflow], enrolments: local.store, starter: runner, members: local.store }, now);
-    const executions = await runner.settled();
+    const executions = await runner.settled().finally(() => bar.stop());
     const sent = await mail.listMail();
     const box = saveMailbox(sent);
     return [
