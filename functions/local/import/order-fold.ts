@@ -20,19 +20,21 @@ export interface FoldedContact {
  * Orders recorded in memory with the outcomes DynamoDbStore.recordOrders gives on an empty table (the
  * same steps: domain/store/record-order.ts, the same conflict rule: order-conflict.ts), for a first
  * load that then writes each contact once with its whole history (adapters/dynamodb/first-load.ts)
- * instead of a conditional write per order. An order is known by its contact and id, as the store
- * keys it; the same order sent twice is a duplicate, another order under a known id a conflict.
+ * instead of conditional writes per order. An order id is one order store-wide, as the store's claims
+ * keep it (order-items.ts): the same order sent again is a duplicate, another order under a known id
+ * a conflict, and a cancellation or refund goes to the contact whose order it is.
  */
 export class OrderFold implements OrderImportStore {
+  /** Each order id's order as first sent (its claim), with the status the store has for it. */
   private readonly orders = new Map<string, OrderInput>();
   private readonly byContact = new Map<string, FoldedContact>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
   async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]> {
-    return orders.map((order, index) => {
-      const key = `${order.contactId}#${order.id}`;
-      const stored = this.orders.get(key);
+    return orders.map((sent, index) => {
+      const stored = this.orders.get(sent.id);
+      const order = stored && sent.status !== "placed" && stored.contactId !== sent.contactId ? { ...sent, contactId: stored.contactId } : sent;
       if (stored) {
         const differences = orderDifferences(stored, order);
         if (differences.length > 0) {
@@ -43,10 +45,10 @@ export class OrderFold implements OrderImportStore {
       let changed = false;
       const step = orderStep(stored?.status, order.status);
       if (!stored) {
-        this.orders.set(key, order);
+        this.orders.set(order.id, order);
         changed = true;
       } else if (step.kind === "uncount" && step.markStatus) {
-        this.orders.set(key, { ...stored, status: order.status });
+        this.orders.set(order.id, { ...stored, status: order.status });
         changed = true;
       }
       const contact = this.contact(order.contactId);
