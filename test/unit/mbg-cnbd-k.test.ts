@@ -235,6 +235,7 @@ describe("MBG/CNBD-k fitting", () => {
     // Assess
     expect(fit.params.k).toBeLessThanOrEqual(MAX_REGULARITY);
     expect(fit.params.k).toBeGreaterThanOrEqual(8);
+    expect(fit.warnings.some((w) => w.includes("largest tried"))).toBe(fit.params.k === MAX_REGULARITY);
   });
 
   it("regularityTerm is (k − 1)·Σ litt − x·log((k − 1)!)", () => {

@@ -92,6 +92,10 @@ export function fitMbgCnbdK(table: SummaryTable, options: FitOptions = {}): Mode
     logLikelihood,
     // k is estimated too (k = 1 is MBG/NBD), so the selection counts it.
     freeParameters: fit.freeParameters + 1,
+    warnings:
+      k === MAX_REGULARITY
+        ? [...fit.warnings, `k reached ${MAX_REGULARITY}, the largest tried: the purchases are at least that regular, or (with few repeat purchases) the data do not identify k.`]
+        : fit.warnings,
   };
 }
 
