@@ -1,10 +1,10 @@
 import { Readable } from "node:stream";
 import type { SESv2Client } from "@aws-sdk/client-sesv2";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { DynamoDbSendLog } from "../../functions/adapters/dynamodb/send-log.js";
-import { createStoreTable, startLocalDynamo, STORE_MAX_ATTEMPTS, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { createStoreTable, STORE_MAX_ATTEMPTS, storeClient } from "../../functions/adapters/dynamodb/store-client.js";
 import { captureMetrics, type EmfRecord } from "../../functions/adapters/logging/metrics.js";
 import { REDACTED_EMAIL } from "../../functions/adapters/logging/redact.js";
 import { SesMailer, sesClient } from "../../functions/adapters/ses/ses-mailer.js";
@@ -16,7 +16,7 @@ import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.j
 import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.js";
 import { handleContactChanges } from "../../functions/handlers/contact-changes.js";
 import { scoreSegment } from "../../functions/handlers/nightly-score-segment.js";
-import { startLocalMail, type LocalMail } from "../../functions/local/local-mail.js";
+import { useDynaliteAndMail } from "../support/dynalite.js";
 import { runNightlyLocally } from "../../functions/local/local-nightly.js";
 import { LocalWorkflows } from "../../functions/local/local-workflows.js";
 import { synthesizedResources } from "../../functions/local/state-machines.js";
@@ -33,17 +33,8 @@ import { contactScores } from "../support/contact-scores.js";
 const NOW = Date.parse("2024-06-30T00:00:00Z");
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-let dynamo: LocalDynamo;
-let mail: LocalMail;
+const services = useDynaliteAndMail();
 let tables = 0;
-
-beforeAll(async () => {
-  [dynamo, mail] = await Promise.all([startLocalDynamo(), startLocalMail()]);
-});
-afterAll(async () => {
-  await mail?.stop();
-  await dynamo?.close();
-});
 afterEach(() => {
   vi.useRealTimers();
   captureMetrics(undefined);
@@ -69,7 +60,7 @@ type Handler = { handle(request: { headers: Record<string, string> }, options?: 
  * their answer lost (a connection reset): the SDK tries again a write that was made.
  */
 function throttlingTransport(throttle: (operation: string, request: number, attempt: number) => boolean, loseResponse: (request: number) => boolean = () => false) {
-  const inner = storeClient({ endpoint: dynamo.endpoint }).config.requestHandler as unknown as Handler;
+  const inner = storeClient({ endpoint: services.dynamo.endpoint }).config.requestHandler as unknown as Handler;
   const stats = { requests: 0, throttled: 0, lostResponses: 0, inFlight: 0 };
   const handle: Handler["handle"] = async (request, options) => {
     const operation = (request.headers["x-amz-target"] ?? "").replace("DynamoDB_20120810.", "");
@@ -136,7 +127,7 @@ const throttlingOneIn = (every: number) => (_operation: string, request: number,
 
 async function newTable(): Promise<string> {
   const tableName = `faults-${++tables}`;
-  await createStoreTable(storeClient({ endpoint: dynamo.endpoint }), tableName);
+  await createStoreTable(storeClient({ endpoint: services.dynamo.endpoint }), tableName);
   return tableName;
 }
 
@@ -172,7 +163,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     // Prepare
     const orders = storeOrders(100);
     // The same store and night without throttling, to compare with.
-    const calm = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), await newTable());
+    const calm = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), await newTable());
     await calm.recordOrders(orders);
     const calmNight = await runNightlyLocally(calm, NOW, { scanSegments: 4 });
 
@@ -180,7 +171,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     // write in 40 lost after it was made.
     const { stats, requestHandler } = throttlingTransport(throttlingOneIn(7), (n) => n % 40 === 0);
     const tableName = await newTable();
-    const throttled = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint, requestHandler }), tableName);
+    const throttled = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint, requestHandler }), tableName);
     const started = performance.now();
     const { result: night, fakeSeconds } = await withBackoffInFakeTime(async () => {
       // Five senders at once: the API's path, one order at a time.
@@ -194,7 +185,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     }, () => stats.inFlight);
     const seconds = (performance.now() - started) / 1000;
     // Read back with a client of its own: the throttled one's rate limit lives on the fake clock.
-    const written = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), tableName);
+    const written = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), tableName);
 
     // Act and assess
     expect(stats.throttled).toBeGreaterThanOrEqual(50);
@@ -212,10 +203,10 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
   it("a throttling storm longer than the SDK's tries: it gives up, and the state machine's Retry takes over", async () => {
     // Prepare
     const tableName = await newTable();
-    await new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), tableName).recordOrders(storeOrders(60));
+    await new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), tableName).recordOrders(storeOrders(60));
     // 1. Every score write refused: the production client tries STORE_MAX_ATTEMPTS times, then gives up.
     const { stats, requestHandler } = throttlingTransport((operation) => operation === "BatchWriteItem");
-    const stormy = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint, requestHandler }), tableName);
+    const stormy = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint, requestHandler }), tableName);
     const one: ContactScores[] = [contactScores({ contactId: "c-0" })];
     // Act
     const { result: error, fakeSeconds } = await withBackoffInFakeTime(
@@ -227,7 +218,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     expect(stats.throttled).toBe(STORE_MAX_ATTEMPTS);
 
     // 2. A scan segment's Lambda that fails with it is run again by the state machine, and the night completes.
-    const store = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), tableName);
+    const store = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), tableName);
     const score = scoreSegment({ store: async () => store });
     const runs: number[] = [];
     const night = await runNightlyLocally(store, NOW, {
@@ -249,7 +240,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
 
 describe("a scoring Lambda that dies halfway", () => {
   async function storeWith(contacts: number) {
-    const store = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), await newTable());
+    const store = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), await newTable());
     await store.recordOrders(storeOrders(contacts));
     await store.putSegmentDefinition(segmentTemplates.find((t) => t.id === "win-back")!);
     return store;
@@ -321,7 +312,7 @@ describe("SES rejecting a mail", () => {
 
   it("a rejected address fails its workflow once, without retries and without the address in any record; the others' mail goes", async () => {
     // Prepare
-    const client = storeClient({ endpoint: dynamo.endpoint });
+    const client = storeClient({ endpoint: services.dynamo.endpoint });
     const tableName = await newTable();
     const store = new DynamoDbStore(client, tableName);
     const coupons = new CouponStore(client, tableName);
@@ -334,7 +325,7 @@ describe("SES rejecting a mail", () => {
     await store.applyMembershipChanges(workflow.segmentId, { entered: ["accepted", "rejected"].map((contactId) => ({ contactId, enteredAt: iso(NOW) })), left: [], stayed: 0 });
 
     // SES in the sandbox refuses an unverified recipient, naming it in the message.
-    const local = sesClient(mail.endpoint);
+    const local = sesClient(services.mail.endpoint);
     const sends: string[] = [];
     const ses = {
       send: async (command: { input: { Destination?: { ToAddresses?: string[] } } }) => {
@@ -427,7 +418,7 @@ describe("a poisoned stream record", () => {
 
   it("goes to the dead-letter queue after the retries; every other contact in the batch is rescored, once", async () => {
     // Prepare
-    const store = new DynamoDbStore(storeClient({ endpoint: dynamo.endpoint }), await newTable());
+    const store = new DynamoDbStore(storeClient({ endpoint: services.dynamo.endpoint }), await newTable());
     await store.recordOrders(storeOrders(60));
     await store.putSegmentDefinition(segmentTemplates.find((t) => t.id === "win-back")!);
     await runNightlyLocally(store, NOW, { scanSegments: 2 });

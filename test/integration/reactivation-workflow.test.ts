@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { DynamoDbSendLog } from "../../functions/adapters/dynamodb/send-log.js";
-import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
+import { createStoreTable, storeClient } from "../../functions/adapters/dynamodb/store-client.js";
 import { SesMailer, sesClient } from "../../functions/adapters/ses/ses-mailer.js";
 import { RetryableSendError } from "../../functions/domain/email/send-errors.js";
 import type { Mailer } from "../../functions/domain/email/ports.js";
@@ -10,7 +10,7 @@ import { EmailSettings, type EmailDependencies } from "../../functions/domain/em
 import { workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
 import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.js";
 import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
-import { startLocalMail, type LocalMail } from "../../functions/local/local-mail.js";
+import { useDynaliteAndMail } from "../support/dynalite.js";
 import { LocalWorkflows, type LocalWorkflowDependencies } from "../../functions/local/local-workflows.js";
 import { synthesizedDefinition, taskStateNames } from "../../functions/local/state-machines.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
@@ -19,26 +19,17 @@ import { enrolTask } from "../../functions/handlers/workflow-enrol.js";
 const NOW = Date.parse("2024-06-07T09:00:00Z");
 const DAY = 86_400_000;
 const workflow = shippedWorkflow("low-clv-reactivation");
-let dynamo: LocalDynamo;
-let mail: LocalMail;
+const services = useDynaliteAndMail();
 let tables = 0;
-
-beforeAll(async () => {
-  [dynamo, mail] = await Promise.all([startLocalDynamo(), startLocalMail()]);
-});
-afterAll(async () => {
-  await mail?.stop();
-  await dynamo?.close();
-});
 
 /** A store with a coupon set of `codes` codes and the contacts, each a Low CLV member unless said otherwise. */
 async function storeWith(
   contacts: { id: string; subscription?: "subscribed" | "unsubscribed"; member?: boolean }[],
   codes = 10,
   overrides: Partial<LocalWorkflowDependencies> = {},
-  mailer: Mailer = new SesMailer(sesClient(mail.endpoint)),
+  mailer: Mailer = new SesMailer(sesClient(services.mail.endpoint)),
 ) {
-  const client = storeClient({ endpoint: dynamo.endpoint });
+  const client = storeClient({ endpoint: services.dynamo.endpoint });
   const tableName = `workflow-${++tables}`;
   await createStoreTable(client, tableName);
   const store = new DynamoDbStore(client, tableName);
@@ -72,7 +63,7 @@ async function storeWith(
   return { store, coupons, runner, enrol, enrolment };
 }
 
-const mailTo = async (id: string) => (await mail.listMail()).filter((m) => m.destination.to.includes(`${id}@example.com`));
+const mailTo = async (id: string) => (await services.mail.listMail()).filter((m) => m.destination.to.includes(`${id}@example.com`));
 
 describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfunctions", () => {
   it("has the seed's shape: membership Choice, coupon, e-mail, a native 7-day Wait, the two Choices after it", () => {
@@ -198,7 +189,7 @@ describe("the Low CLV workflow as cdk synth emits it, under aws-local-stepfuncti
 
   it("SES failing once is retried, and the mail goes once", async () => {
     // Prepare
-    const ses = new SesMailer(sesClient(mail.endpoint));
+    const ses = new SesMailer(sesClient(services.mail.endpoint));
     let failures = 0;
     const flaky: Mailer = {
       send: async (email) => {
