@@ -158,7 +158,8 @@ export class ReactivationWorkflows extends Construct {
       timeout: Duration.minutes(15),
       environment: {
         ...environment,
-        WORKFLOWS: Stack.of(this).toJsonString(props.workflows.map((definition) => ({ definition, stateMachineArn: this.stateMachines.get(definition.id)!.stateMachineArn }))),
+        // Not WORKFLOWS: that name is every handler's list of definitions (runtime.ts), a different shape.
+        WORKFLOW_STATE_MACHINES: Stack.of(this).toJsonString(props.workflows.map((definition) => ({ definition, stateMachineArn: this.stateMachines.get(definition.id)!.stateMachineArn }))),
       },
     });
     // A page of members (Query), their enrolments 100 at a time (BatchGetItem), each new one written (PutItem).

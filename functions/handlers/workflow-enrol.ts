@@ -32,8 +32,9 @@ const MembershipRecord = z.object({
 });
 const StreamEvent = z.object({ Records: z.array(z.unknown()) });
 
+/** Each workflow with its state machine (lib/reactivation-workflow.ts). */
 const WorkflowsEnvironment = z.object({
-  WORKFLOWS: z
+  WORKFLOW_STATE_MACHINES: z
     .string()
     .transform((text) => JSON.parse(text) as unknown)
     .pipe(z.array(z.object({ definition: WorkflowDefinition, stateMachineArn: z.string().min(1) }))),
@@ -108,7 +109,7 @@ const PacingEnvironment = z.object({
 });
 
 export const handler = lambdaHandler(logger, () => {
-  const { WORKFLOWS } = parseEvent(WorkflowsEnvironment, process.env, "environment");
+  const { WORKFLOW_STATE_MACHINES: WORKFLOWS } = parseEvent(WorkflowsEnvironment, process.env, "environment");
   const pacing = parseEvent(PacingEnvironment, process.env, "environment");
   const regionQuota = START_EXECUTION_LARGE_REGIONS.includes(pacing.AWS_REGION ?? "") ? START_EXECUTION_QUOTA.largeRegions : START_EXECUTION_QUOTA.otherRegions;
   const quota = pacing.START_EXECUTIONS_PER_SECOND ? { perSecond: pacing.START_EXECUTIONS_PER_SECOND, burst: pacing.START_EXECUTIONS_PER_SECOND } : regionQuota;

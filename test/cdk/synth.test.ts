@@ -2,19 +2,24 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkBundles } from "../../scripts/check-aws.js";
 
 describe("cdk synth", () => {
-  it("synthesizes the app offline, every Lambda bundled by the local esbuild", () => {
-    // Prepare
-    const out = mkdtempSync(join(tmpdir(), "cdk-out-"));
+  let out = "";
+  // Prepare: the app synthesized once, offline, for both tests.
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), "cdk-out-"));
     execFileSync("npx", ["cdk", "synth", "--no-notices", "-q", "--output", out], {
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: "1" },
       stdio: "pipe",
       timeout: 300_000,
     });
-    const template = JSON.parse(readFileSync(join(out, "ClvReactivation.template.json"), "utf8")) as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
+  }, 320_000);
+
+  it("synthesizes the app offline, every Lambda bundled by the local esbuild", () => {
     // Act
+    const template = JSON.parse(readFileSync(join(out, "ClvReactivation.template.json"), "utf8")) as { Resources: Record<string, { Type: string; Metadata?: Record<string, string> }> };
     const functions = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Function" && r.Metadata?.["aws:asset:path"]);
     // Assess
     expect(functions.length).toBeGreaterThanOrEqual(10);
@@ -25,4 +30,13 @@ describe("cdk synth", () => {
     expect(readdirSync(join(bundle, "emails")).sort()).toEqual(expect.arrayContaining(["_layouts", "reactivation-coupon", "win-back-coupon"]));
     expect(readFileSync(join(bundle, "emails", "reactivation-coupon", "html.liquid"), "utf8")).toContain('{% layout "newsletter" %}');
   });
+
+  it("starts every bundled Lambda in a fresh Node process with exactly its template environment (npm run check:aws)", async () => {
+    // Act
+    const results = await checkBundles(out);
+
+    // Assess: each imports, has its handler, and accepts its environment; an empty event may be refused.
+    expect(results.length).toBeGreaterThanOrEqual(13);
+    expect(results.filter((r) => !r.started)).toEqual([]);
+  }, 180_000);
 });
