@@ -26,6 +26,11 @@ export function useDynalite(tablePrefix: string) {
   };
   return {
     client,
+    /** The local endpoint, for a handler that builds its own client from DYNAMODB_ENDPOINT. */
+    endpoint: () => {
+      if (!local) throw new Error("dynalite is not started: call the store from inside a test or hook");
+      return local.endpoint;
+    },
     async newStore(): Promise<{ store: DynamoDbStore; tableName: string }> {
       const tableName = `${tablePrefix}-${++tables}`;
       await createStoreTable(client(), tableName);
