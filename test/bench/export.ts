@@ -108,5 +108,5 @@ export async function benchExport(): Promise<void> {
   // About 10 ms a round trip: a Query page, then one round of 20 BatchGetItems in parallel per 1,000 members.
   const roundTrips = requests.query + Math.ceil(members / 1_000);
   line("+ DynamoDB round trips at ~10 ms each", `${((roundTrips * 10) / 1000).toFixed(1)} s`, `${roundTrips.toLocaleString("en")} round trips`);
-  line("peak JS heap (above the process's own)", mb(peakHeap - baseHeap), `peak RSS ${mb(peakRss)} (the exporter has 1,769 MB)`);
+  line("peak JS heap / peak RSS", `${mb(peakHeap)} / ${mb(peakRss)}`, `(at the start: ${mb(baseHeap)} heap; the exporter has 1,769 MB)`);
 }
