@@ -322,3 +322,24 @@ describe("an order id is one order", () => {
     }
   });
 });
+
+describe("a contact whose order summary is full, through the HTTP API", () => {
+  it("answers 422 naming contactId, where a 500 would say nothing", async () => {
+    // Prepare: a store that answers as DynamoDbStore does past the 400 KB item limit.
+    const store = { recordOrder: async () => "summary-full" } as unknown as LocalStore["store"];
+    const server = await startLocalApi({ store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY)], throttle: false });
+    try {
+      // Act
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": KEY },
+        body: JSON.stringify({ id: "f-1", ...good, contactId: "wholesaler" }),
+      });
+      // Assess
+      expect(response.status).toBe(422);
+      expect(await response.json()).toMatchObject({ orderId: "f-1", error: expect.stringMatching(/order summary of contact wholesaler is full .*stored but not counted/), fields: [{ field: "contactId" }] });
+    } finally {
+      server.close();
+    }
+  });
+});

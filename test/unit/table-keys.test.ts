@@ -65,12 +65,14 @@ describe("table keys", () => {
 
   it("gives each order id its own claim slot, sharing an item only with ids that differ in a last letter or digit", () => {
     // Prepare
-    const ids = ["536365", "536366", "53636", "5363", "C536365", "a/1", "a/", "a", "a_", "ab_", "ab", "x y", "é", "a/\u00e9"];
+    const ids = ["536365", "536366", "53636", "5363", "5363X", "53", "5", "C536365", "a/1", "a/", "a", "a_", "ab_", "ab", "x y", "é", "a/\u00e9"];
     // Act
     const places = ids.map((id) => `${orderClaimKey(id).PK}|${orderClaimKey(id).SK}|${orderClaimSlot(id)}`);
     // Assess
-    expect(orderClaimKey("536365")).toEqual({ PK: "ORDERIDS#53636", SK: "CLAIMS" });
-    expect(orderClaimSlot("536365")).toBe("c#5");
+    expect(orderClaimKey("536365")).toEqual({ PK: "ORDERIDS#5363", SK: "CLAIMS" });
+    expect(orderClaimSlot("536365")).toBe("d#65");
+    expect([orderClaimKey("5363X"), orderClaimSlot("5363X")]).toEqual([{ PK: "ORDERIDS#5363", SK: "CLAIMS" }, "c#X"]);
+    expect(orderClaimKey("536399")).toEqual(orderClaimKey("536300"));
     expect(orderClaimKey("536366")).toEqual(orderClaimKey("536365"));
     expect([orderClaimKey("a/"), orderClaimSlot("a/")]).toEqual([{ PK: "ORDERIDS#a/", SK: "CLAIMS" }, "c#_"]);
     expect(new Set(places).size).toBe(ids.length);

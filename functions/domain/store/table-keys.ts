@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
  *   MODELRUN                <runId>                              a nightly run: plan, status, summary
  *   SUPPRESSION#<sha256>    ADDRESS                              an erased contact's address, as its hash only
  *   EXPORT#<exportId>       JOB                                  a segment export job: state, file, rows
- *   ORDERIDS#<idPrefix>     CLAIMS                               order id claims: c#<last character> = who the id belongs
+ *   ORDERIDS#<idPrefix>     CLAIMS                               order id claims: d#<last 2 digits> or c#<last character> = who the id belongs
  *                                                                to, with the order's facts (orderClaimKey)
  *   COUPONSETS              SET#<setId>                          a coupon set, for listing
  *   COUPONSET#<setId>       META                                 the set and its counters
@@ -129,14 +129,19 @@ export const exportJobKey = (exportId: string): TableKey => ({ PK: `${KeyPrefix.
 /**
  * Where an order id is claimed: the store-wide record that the id is one order of one contact
  * (order-items.ts), written before anything of the order so the id is never counted for two contacts.
- * Ids that differ only in a last letter or digit share an item (at most 62 claims, some 20 KB at most), so a
- * file of sequential ids claims ten or more with one conditional write; any other id has its own.
- * One to one: the slot is `c#` and the last character, or `c#_` for an id kept whole in the key.
+ * Ids that differ only in their last two digits, or else in a last letter or digit, share an item (at
+ * most 100 + 62 + 1 claims, some 60 KB at most), so a file of sequential ids claims up to a hundred
+ * with one conditional write; any other id has its own. One to one: the slot is `d#` and the last two
+ * digits, `c#` and the last letter or digit, or `c#_` for an id kept whole in the key.
  */
-export const orderClaimKey = (orderId: string): TableKey => ({ PK: `${KeyPrefix.orderClaims}${claimShared(orderId) ? orderId.slice(0, -1) : orderId}`, SK: FixedKey.orderClaims });
+export const orderClaimKey = (orderId: string): TableKey => ({ PK: `${KeyPrefix.orderClaims}${orderId.slice(0, orderId.length - claimTail(orderId))}`, SK: FixedKey.orderClaims });
 /** The attribute of the orderClaimKey item that holds the id's claim. */
-export const orderClaimSlot = (orderId: string): string => `c#${claimShared(orderId) ? orderId.slice(-1) : "_"}`;
-const claimShared = (orderId: string) => /[0-9A-Za-z]$/.test(orderId);
+export function orderClaimSlot(orderId: string): string {
+  const tail = claimTail(orderId);
+  return tail === 2 ? `d#${orderId.slice(-2)}` : tail === 1 ? `c#${orderId.slice(-1)}` : "c#_";
+}
+/** How many of the id's last characters name its slot rather than its item. */
+const claimTail = (orderId: string): number => (/[0-9]{2}$/.test(orderId) ? 2 : /[0-9A-Za-z]$/.test(orderId) ? 1 : 0);
 export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
 
 // ---- order summary attribute names ----
