@@ -1,10 +1,15 @@
 import { readFileSync } from "node:fs";
+import { Readable } from "node:stream";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import type { S3Event } from "aws-lambda";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, APIGatewayRequestAuthorizerEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import { authorizeApiKey } from "../../functions/handlers/api-key-authorizer.js";
 import { handleContactChanges } from "../../functions/handlers/contact-changes.js";
 import { handler as httpApi } from "../../functions/handlers/http-api.js";
+import { importUpload } from "../../functions/handlers/import-upload.js";
 import { runNightlyLocally } from "../../functions/local/local-nightly.js";
 import { useDynalite } from "../support/dynalite.js";
 
@@ -106,5 +111,42 @@ describe("the contact-change Lambda on DynamoDB stream records", () => {
     // Assess: both records are the one contact, rescored once; its figures now count the third order
     expect(result).toMatchObject({ batchItemFailures: [], rescored: 1 });
     expect((await store.getScores("ann"))?.orderCount).toBe(3);
+  });
+});
+
+describe("the importer on an S3 ObjectCreated:Put notification", () => {
+  it("reads the bucket and the URL-encoded key of the sample's record, imports the file and writes its report beside it", async () => {
+    // Prepare: the published record with our bucket's upload key ("+" is how S3 encodes a space)
+    const { store } = await dynalite.newStore();
+    const csv = ["order_id,customer_id,created_at,total,currency", "s-1,ann,2024-05-01T10:00:00Z,30,EUR", "s-2,ann,2024-05-03T10:00:00Z,12.5,EUR"].join("\n");
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([csv]) }) as never);
+    s3.on(PutObjectCommand).resolves({});
+    const event = sample<S3Event>("s3-put");
+    Object.assign(event.Records[0]!.s3.object, { key: "imports/orders/may+2024%281%29.csv", size: csv.length });
+
+    try {
+      // Act
+      const report = await importUpload(event.Records[0], { s3: new S3Client({}), store });
+
+      // Assess
+      expect(report).toMatchObject({ rows: 2, imported: 2, rejected: 0 });
+      expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: "lambda-artifacts-deafc19498e3f2df", Key: "imports/orders/may 2024(1).csv" });
+      expect(s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Key).toBe("reports/orders/may 2024(1).csv.json");
+      expect((await store.getContact("ann"))!.history).toMatchObject({ orderCount: 2, revenue: 42.5 });
+    } finally {
+      s3.restore();
+    }
+  });
+
+  it("refuses the sample as published: its key is not under imports/orders/ or imports/contacts/", async () => {
+    // Prepare
+    const { store } = await dynalite.newStore();
+
+    // Act
+    const refused = await importUpload(sample<S3Event>("s3-put").Records[0], { s3: new S3Client({}), store }).catch((e: unknown) => e as Error);
+
+    // Assess
+    expect(refused.message).toBe("b21b84d653bb07b05b1e6b33684dc11b: not under imports/orders/ or imports/contacts/");
   });
 });
