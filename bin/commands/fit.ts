@@ -1,6 +1,6 @@
 import { Option, type Command } from "commander";
 import type { FittableModel } from "../../functions/local/cli/fit-command.js";
-import { delimiterOption } from "./store-options.js";
+import { delimiterOption } from "./store-data-options.js";
 
 /** The models `clv fit` knows, spelled out here so that `--help` loads none of them. */
 export const fittableModels = ["bg-nbd", "mbg-nbd", "pareto-nbd", "mbg-cnbd-k", "gamma-gamma"] as const satisfies readonly FittableModel[];

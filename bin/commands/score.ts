@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { asOfDate, delimiterOption } from "./store-options.js";
+import { asOfDate } from "./store-options.js";
+import { delimiterOption } from "./store-data-options.js";
 import { storeCurrencyOption } from "./store-data-options.js";
 
 /** `clv score`: every contact of an orders CSV. Loads the models and the CSV reader only, never the AWS SDK. */

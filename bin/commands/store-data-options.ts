@@ -18,9 +18,9 @@ export function encodingOption(): Option {
 
 /** `--delimiter`: the cell separator, for files separated by ";" (as many European stores export) or tabs. */
 export function delimiterOption(): Option {
-  return new Option("--delimiter <char>", "the cell separator: , ; | or \\t").default(",").argParser((text: string) => {
+  return new Option("--delimiter <char>", "the cell separator: one character such as ; or |, or tab").default(",").argParser((text: string) => {
     const delimiter = text === "\\t" || text === "tab" ? "\t" : text;
-    if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new InvalidArgumentError(`expected one character such as ";", got "${text}"`);
+    if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new InvalidArgumentError(`expected one character such as ";" (or tab), got "${text}"`);
     return delimiter;
   });
 }

@@ -35,11 +35,3 @@ export async function withStore<T>(options: StoreOptions, use: (local: LocalStor
     await local.close();
   }
 }
-
-/** `--delimiter`: one character, or `tab`. */
-export const delimiterOption = () =>
-  new Option("--delimiter <char>", "the cell delimiter: one character, or tab").default(",").argParser((text: string) => {
-    const delimiter = text === "tab" || text === "\\t" ? "\t" : text;
-    if (delimiter.length !== 1 || /["\r\n]/.test(delimiter)) throw new InvalidArgumentError(`expected one character (or tab), got "${text}"`);
-    return delimiter;
-  });
