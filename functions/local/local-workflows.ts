@@ -5,6 +5,7 @@ import type { EmailDependencies } from "../domain/email/send-workflow-email.js";
 import type { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
 import type { EmailTemplates, WorkflowExecutionInput, WorkflowStarter } from "../domain/workflows/workflow-steps.js";
 import { emailTemplate } from "../adapters/files/email-files.js";
+import { loadWorkflows } from "../adapters/files/workflow-files.js";
 import { assignCouponTask } from "../handlers/workflow-assign-coupon.js";
 import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
 import { holdOutTask } from "../handlers/workflow-hold-out.js";
@@ -71,8 +72,9 @@ export class LocalWorkflows implements WorkflowStarter {
     readonly workflows: readonly WorkflowDefinition[],
     private readonly deps: LocalWorkflowDependencies,
   ) {
-    // The stack synthesized with these workflows, as `cdk deploy` would make their state machines.
-    this.resources = synthesizedResources({ workflows });
+    // The stack synthesized with these workflows, as `cdk deploy` would make their state machines: the
+    // default stack's (synthesized once per process, the nightly's too) when they are workflows/ as shipped.
+    this.resources = synthesizedResources(asShipped(workflows) ? {} : { workflows });
   }
 
   async start(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<"started" | "already-started"> {
@@ -158,6 +160,17 @@ export class LocalWorkflows implements WorkflowStarter {
       return { ...execution, status: "failed", error: String((error as Error).message ?? error) };
     }
   }
+}
+
+/** Whether each workflow is its file in workflows/ unchanged, which the default stack holds (lib/clv-stack.ts). */
+function asShipped(workflows: readonly WorkflowDefinition[]): boolean {
+  let shipped: WorkflowDefinition[];
+  try {
+    shipped = loadWorkflows();
+  } catch {
+    return false; // a broken file elsewhere in workflows/: these workflows get a stack of their own
+  }
+  return workflows.every((workflow) => JSON.stringify(shipped.find((s) => s.id === workflow.id)) === JSON.stringify(workflow));
 }
 
 /** CloudFormation logical ids keep only letters and digits of the construct path (lib/reactivation-workflow.ts). */

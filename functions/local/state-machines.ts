@@ -11,22 +11,27 @@ type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: StateM
 const ACCOUNT = "123456789012";
 const REGION = "eu-west-1";
 
-let template: Record<string, { Type: string; Properties?: Record<string, unknown> }> | undefined;
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+
+/** Synthesized stacks by their props: synthesis costs seconds of CPU, and a run (the demo) asks several times. */
+const synthesized = new Map<string, Resources>();
 
 /**
  * The stack's CloudFormation resources, synthesized in this process the way `cdk synth` does it
- * (Lambda bundling skipped: locally the handlers run from source). Made once per process.
+ * (Lambda bundling skipped: locally the handlers run from source). Made once per process and props.
  */
-export function synthesizedResources(props: ClvStackProps = {}): Record<string, { Type: string; Properties?: Record<string, unknown> }> {
-  if (template && Object.keys(props).length === 0) return template;
+export function synthesizedResources(props: ClvStackProps = {}): Resources {
+  const key = JSON.stringify(props);
+  let resources = synthesized.get(key);
+  if (resources) return resources;
   // CloudFormation validation belongs to `cdk synth` (CI runs it); here it would cost seconds per run.
   const app = new App({
     builtinCloudFormationValidation: false,
     context: { "aws:cdk:bundling-stacks": [], "aws:cdk:disable-asset-staging": true, [LOCAL_SYNTH_CONTEXT]: true },
   });
   const stack = new ClvStack(app, "Local", { ...props, env: { account: ACCOUNT, region: REGION } });
-  const resources = app.synth().getStackByName(stack.stackName).template.Resources as typeof template & object;
-  if (Object.keys(props).length === 0) template = resources;
+  resources = app.synth().getStackByName(stack.stackName).template.Resources as Resources;
+  synthesized.set(key, resources);
   return resources;
 }
 
