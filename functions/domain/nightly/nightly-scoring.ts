@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { scoreContacts, type ContactScores, type StorePopulation } from "../clv/contact-scores.js";
 import { HistoryFold, runModelsOnFold } from "../clv/history-fold.js";
-import { calibrationEndDayOf, type ModelRun } from "../clv/model-run.js";
+import { calibrationEndDayOf, defaultModelRunOptions, type ModelRun } from "../clv/model-run.js";
 import { dayNumber, type ContactHistory } from "../clv/order-history.js";
 import { analyticsOfTally, emptyTally, mergeTallies, tallyMember, type SegmentAnalytics, type SegmentTally } from "../segments/segment-analytics.js";
 import type { NumericField, SegmentDefinition } from "../segments/segment-definition.js";
@@ -27,6 +28,8 @@ export interface NightlyPlan {
   firstPurchaseDay?: number;
   /** Purchase days per calendar month ("YYYY-MM"), for seasonality. */
   monthlyPurchases?: Record<string, number>;
+  /** What the models were fitted on (foldDigest): a night re-run on the same data reuses `run` instead of fitting again. */
+  foldDigest?: string;
 }
 
 /** Everything the night reads of one contact: its partition's profile, scores, memberships and e-mail events. */
@@ -82,11 +85,17 @@ export function planNightlyRun(histories: readonly ContactHistory[], now: number
   return planOfFold(fold, scanSegments);
 }
 
-/** The plan from the whole store's fold: fit and select the model, fix the store-wide figures. */
-export function planOfFold(fold: HistoryFold, scanSegments: number): NightlyPlan {
-  const run = runModelsOnFold(fold);
+/**
+ * The plan from the whole store's fold: fit and select the model, fix the store-wide figures. The
+ * model run is `previous`'s when that was fitted on the same fold (the same night run again, nothing
+ * changed): fitting is deterministic, and Pareto/NBD's fit takes seconds.
+ */
+export function planOfFold(fold: HistoryFold, scanSegments: number, previous?: NightlyPlan): NightlyPlan {
+  const digest = foldDigest(fold);
+  const run = previous?.foldDigest === digest && previous.asOf === fold.asOf ? previous.run : runModelsOnFold(fold);
   const population = fold.population();
   return {
+    foldDigest: digest,
     runId: new Date(fold.asOf).toISOString(),
     asOf: fold.asOf,
     run,
@@ -283,9 +292,22 @@ export async function startNightlyRun(store: NightlyStore, now: number, scanSegm
     fold = await foldTable(store, now, calibrationEndDay, scanSegments);
     scans++;
   }
-  const plan = planOfFold(fold, scanSegments);
+  const plan = planOfFold(fold, scanSegments, previous);
   await store.saveNightlyPlan(plan);
   return { ...plan, reading: { scans, distinctRows: fold.distinctRows } };
+}
+
+/** A digest of everything the model run is computed from: the as-of time, the eligibility facts and the run's tables. */
+function foldDigest(fold: HistoryFold): string {
+  const hash = createHash("sha256");
+  const feed = (value: unknown): void => {
+    if (ArrayBuffer.isView(value)) hash.update(`#${value.byteLength}:`).update(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    else if (value instanceof Map) for (const [key, v] of value) (hash.update(`${String(key)}=`), feed(v));
+    else if (value !== null && typeof value === "object") for (const key of Object.keys(value).sort()) (hash.update(`${key}:`), feed((value as Record<string, unknown>)[key]));
+    else hash.update(`${typeof value}:${String(value)};`);
+  };
+  feed({ asOf: fold.asOf, facts: fold.facts, tables: fold.facts.customers > 0 ? fold.tables(defaultModelRunOptions.unit) : null });
+  return hash.digest("hex");
 }
 
 /** Every scan segment folded on its own, then merged. */
