@@ -1,5 +1,6 @@
 import type { ContactScores } from "../clv/contact-scores.js";
 import { MS_PER_DAY } from "../clv/order-history.js";
+import { fnv1a } from "../numeric/fnv1a.js";
 
 /*
  * When the night writes a contact's SCORES item (README, "What a night costs"). Writes are the
@@ -57,9 +58,7 @@ function sameFigures(previous: ContactScores, next: ContactScores): boolean {
 
 /** A contact's maximum score age in days: MAX_SCORE_AGE_DAYS plus 0–6 days by its id (FNV-1a), the same every night. */
 export function maxScoreAgeDays(contactId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < contactId.length; i++) hash = Math.imul(hash ^ contactId.charCodeAt(i), 0x01000193);
-  return MAX_SCORE_AGE_DAYS + ((hash >>> 0) % AGE_SPREAD_DAYS);
+  return MAX_SCORE_AGE_DAYS + (fnv1a(contactId) % AGE_SPREAD_DAYS);
 }
 
 export interface StoredScore {

@@ -1,5 +1,6 @@
 import { ContactInput } from "../../domain/store/contact.js";
 import type { ContactRow } from "../../adapters/csv/import-csv.js";
+import { fnv1a } from "../../domain/numeric/fnv1a.js";
 
 /**
  * Made-up profiles for the demo store, whose order data (Online Retail) has customer ids and nothing
@@ -16,16 +17,6 @@ const FIRST_NAMES = [
 export const DEMO_CONSENT_AT = "2010-11-01T00:00:00Z";
 /** When the unsubscribed ones withdrew it. */
 export const DEMO_UNSUBSCRIBED_AT = "2011-06-01T00:00:00Z";
-
-/** 32-bit FNV-1a: a fixed, platform-independent hash, so the demo is the same everywhere. */
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
-}
 
 /**
  * A contact for each distinct id, in the order given: `customer-<id>@example.com` (example.com is
