@@ -49,6 +49,46 @@ describe("MBG/CNBD-k on the CDNOW sample (weeks, calibration to 1997-09-30)", ()
   });
 });
 
+/**
+ * The profile log-likelihood over k = 1 … MAX_REGULARITY: each k's maximum over (r, α, a, b) from
+ * MBG/NBD's starts with α scaled by 1/k (the mean time between purchases k·α/r kept), the litt factor added.
+ */
+function regularityProfile(table: ReturnType<typeof purchaseTable>): number[] {
+  const repeats = Array.from(table.frequency).reduce((s, x, i) => s + x * table.weight[i]!, 0);
+  return Array.from({ length: MAX_REGULARITY }, (_, i) => {
+    const k = i + 1;
+    const starts = mbgNbd.starts.map(([r, alpha, a, b]) => [r!, alpha! / k, a!, b!]);
+    return fitModel(regularityModel(k), table, { starts }).logLikelihood + regularityTerm(k, table.logInterPurchaseTimes!, repeats);
+  });
+}
+
+/** Whether values rise to one peak and then fall (the profile likelihood in k is unimodal). */
+function risesThenFalls(values: number[]): boolean {
+  const peak = values.indexOf(Math.max(...values));
+  return values.every((v, i) => (i < peak ? v < values[i + 1]! : i === peak || v < values[i - 1]!));
+}
+
+describe("the k search stops at the first k whose likelihood falls, and chooses the k a search of every k would", () => {
+  // The search stops early (fitMbgCnbdK) because the profile likelihood in k has one peak; BTYDplus
+  // mbgcnbd.EstimateParameters fits k = 1, 2, … until it falls twice. Checked here against all twelve.
+  it.each([
+    ["the CDNOW sample (BTYDplus demo/cdnow.R: k = 1)", () => cdnowCalibrationSummaries()],
+    ["BTYDplus's test setting k = 3, r = 0.85, α = 1.45, a = 0.79, b = 2.42, n = 2,000", () => simulateMbgCnbdK({ k: 3, r: 0.85, alpha: 1.45, a: 0.79, b: 2.42 }, 2000, { seed: 1, T: (random) => Math.round((12 + 84 * random()) / 12) * 12 }).map((c) => c.summary)],
+    ["regular buyers, k = 6, r = 5, α = 3, a = 0.5, b = 5, n = 1,500", () => simulateMbgCnbdK({ k: 6, r: 5, alpha: 3, a: 0.5, b: 5 }, 1500, { seed: 4, T: (random) => 26 + 26 * random() }).map((c) => c.summary)],
+  ])("%s", (_, summariesOf) => {
+    // Prepare
+    const table = purchaseTable(summariesOf());
+    // Act
+    const profile = regularityProfile(table);
+    const fit = fitPurchaseModel(mbgCnbdK, table);
+    // Assess: one peak, and the early-stopped search lands on it with the same likelihood.
+    expect(risesThenFalls(profile)).toBe(true);
+    const best = profile.indexOf(Math.max(...profile)) + 1;
+    expect(fit.params.k).toBe(best);
+    expect(fit.logLikelihood).toBeCloseTo(profile[best - 1]!, 4);
+  });
+});
+
 describe("MBG/CNBD-k with k = 1 is MBG/NBD (Batislam, Denizel & Filiztekin 2007)", () => {
   const params = { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 };
   const customers = [
@@ -236,6 +276,20 @@ describe("MBG/CNBD-k fitting", () => {
     expect(fit.params.k).toBeLessThanOrEqual(MAX_REGULARITY);
     expect(fit.params.k).toBeGreaterThanOrEqual(8);
     expect(fit.warnings.some((w) => w.includes("largest tried"))).toBe(fit.params.k === MAX_REGULARITY);
+  });
+
+  it("starts k = 1 from MBG/NBD's fit on the same table when it has one, and ends where the full search does", () => {
+    // Prepare: BTYDplus's test setting (k = 3), so the search goes past k = 1.
+    const customers = simulateMbgCnbdK({ k: 3, r: 0.85, alpha: 1.45, a: 0.79, b: 2.42 }, 1000, { seed: 3, T: (random) => Math.round((12 + 84 * random()) / 12) * 12 });
+    const table = purchaseTable(customers.map((c) => c.summary));
+    const mbg = fitModel(mbgNbd, table);
+    // Act
+    const alone = fitPurchaseModel(mbgCnbdK, table);
+    const nested = fitPurchaseModel(mbgCnbdK, table, { fitted: new Map([["mbg-nbd", mbg]]) });
+    // Assess
+    expect(nested.params.k).toBe(alone.params.k);
+    expect(nested.logLikelihood).toBeCloseTo(alone.logLikelihood, 6);
+    for (const name of ["r", "alpha", "a", "b"] as const) expect(nested.params[name]).toBeCloseTo(alone.params[name], 4);
   });
 
   it("regularityTerm is (k − 1)·Σ litt − x·log((k − 1)!)", () => {

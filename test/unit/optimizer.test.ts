@@ -26,6 +26,21 @@ describe("maximizeLikelihood", () => {
     expect(result.runs).toHaveLength(2);
   });
 
+  it("starts from a given inverse Hessian: with the bowl's own it steps straight to the top", () => {
+    // Prepare: the bowl's Hessian in φ = log θ is diag(2, 20), so its inverse is diag(1/2, 1/20).
+    const start = [[50, 0.01]];
+    // Act
+    const fresh = maximizeLikelihood(bowl, { starts: start, analyticGradient: true });
+    const warm = maximizeLikelihood(bowl, { starts: start, analyticGradient: true, inverseHessian: [0.5, 0, 0, 0.05] });
+    // Assess: the same maximum, reached in one step instead of several.
+    expect(warm.converged).toBe(true);
+    expect(warm.theta[0]).toBeCloseTo(3, 6);
+    expect(warm.theta[1]).toBeCloseTo(Math.exp(-1), 6);
+    expect(warm.iterations).toBe(1);
+    expect(fresh.iterations).toBeGreaterThan(warm.iterations);
+    expect(warm.inverseHessian).toHaveLength(4);
+  });
+
   it("holds a parameter that runs off to infinity at its bound and maximizes over the others", () => {
     // Prepare: rises forever in θ₁; a bowl in θ₂ with its top at θ₂ = 2.
     const rising = (theta: Float64Array, gradient: Float64Array | null) => {

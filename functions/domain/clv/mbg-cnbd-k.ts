@@ -54,7 +54,8 @@ export function regularityModel(k: number) {
  * Maximum likelihood over k = 1, 2, … and (r, α, a, b): each k fitted on the distinct summaries, the
  * litt factor added, the best k kept. The search stops at the first k whose likelihood is below the
  * previous one's (BTYDplus waits for two falls in a row; the profile likelihood in k has one peak in
- * every data set we fit, and each k costs a fit), or when a k does not converge. Each k > 1 starts from
+ * every data set we fit — test/unit/mbg-cnbd-k.test.ts checks all twelve k on CDNOW and BTYDplus's
+ * settings — and each k costs a fit), or when a k does not converge. Each k > 1 starts from
  * the previous k's estimate with α scaled by (k−1)/k, so the mean time between purchases k·α/r stays.
  * Needs the table's Σ litt: without it the k cannot be chosen.
  */
@@ -71,7 +72,11 @@ export function fitMbgCnbdK(table: SummaryTable, options: FitOptions = {}): Mode
     let maximum: ReturnType<typeof maximumOf>;
     try {
       const starts = previous ? [[previous.theta[0]!, (previous.theta[1]! * (k - 1)) / k, previous.theta[2]!, previous.theta[3]!]] : [];
-      maximum = maximumOf(regularityModel(k), table, { ...options, starts: [...starts, ...(options.starts ?? [])] });
+      // k = 1 is MBG/NBD: when it was fitted on this table already, its maximum is the one start.
+      const nested = k === 1 ? mbgNbdMaximumOf(options) : undefined;
+      maximum = nested
+        ? maximumOf({ ...regularityModel(1), starts: [nested] }, table, { ...options, starts: options.starts ?? [] })
+        : maximumOf(regularityModel(k), table, { ...options, starts: [...starts, ...(options.starts ?? [])] });
     } catch (error) {
       if (k === 1) throw error;
       break;
@@ -97,6 +102,14 @@ export function fitMbgCnbdK(table: SummaryTable, options: FitOptions = {}): Mode
         ? [...fit.warnings, `k reached ${MAX_REGULARITY}, the largest tried: the purchases are at least that regular, or (with few repeat purchases) the data do not identify k.`]
         : fit.warnings,
   };
+}
+
+/** MBG/NBD's (r, α, a, b) from a fit of it on the same table (FitOptions.fitted), when it converged. */
+function mbgNbdMaximumOf(options: FitOptions): number[] | undefined {
+  const fit = options.fitted?.get("mbg-nbd");
+  if (!fit?.converged) return undefined;
+  const { r, alpha, a, b } = fit.params;
+  return [r, alpha, a, b].every((v) => v !== undefined && Number.isFinite(v) && v > 0) ? [r!, alpha!, a!, b!] : undefined;
 }
 
 /**

@@ -196,10 +196,13 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
   const horizon = holdoutDays / DAYS_PER_UNIT[options.unit];
   const errors: CandidateErrors[] = [];
   const predictedRows = new Map<PurchaseModelName, Float64Array>();
+  // Each candidate's fit, for the later ones that nest it (MBG/CNBD-k's k = 1 is MBG/NBD).
+  const fitted = new Map<PurchaseModelName, ModelFit>();
   const candidates: HoldoutEvaluation[] = options.models.map((name) => {
     const model = purchaseModels[name];
     try {
-      const fit = fitPurchaseModel(model, calibration);
+      const fit = fitPurchaseModel(model, calibration, { fitted });
+      fitted.set(name, fit);
       const { perRow, ...evaluation } = holdoutError(model, fit.params, calibration, horizon);
       predictedRows.set(name, perRow.predicted);
       errors.push({ model: name, freeParameters: fit.freeParameters, weights: calibration.weight, ...perRow });

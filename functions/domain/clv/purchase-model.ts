@@ -89,6 +89,11 @@ export interface FitOptions {
   maxIterations?: number;
   /** Stop when the gradient's largest component (log-parameter space) falls below this. */
   gradientTolerance?: number;
+  /**
+   * Fits of other models on the same table, by name: a model that nests one starts from its maximum
+   * instead of searching again from every start (MBG/CNBD-k at k = 1 is MBG/NBD).
+   */
+  fitted?: ReadonlyMap<PurchaseModelName, ModelFit>;
 }
 
 export interface ModelFit<P extends ModelParams = ModelParams> {

@@ -21,6 +21,12 @@ export interface MaximizeOptions {
   maxIterations?: number;
   /** On the scaled objective's gradient in φ (its largest component). */
   gradientTolerance?: number;
+  /**
+   * The inverse Hessian (row-major, in φ, of the scaled objective) to start from instead of the
+   * identity: an earlier run's on a close objective (the same likelihood on a thinned table) turns a
+   * polish from its maximum into a few quasi-Newton steps instead of re-learning the curvature.
+   */
+  inverseHessian?: readonly number[];
 }
 
 export interface Maximum {
@@ -33,6 +39,8 @@ export interface Maximum {
   message: string;
   /** Indexes of the parameters held at 0 or ∞ (|log θ| = LOG_PARAMETER_BOUND) at the maximum. */
   atBound: number[];
+  /** The best run's final inverse-Hessian approximation (MaximizeOptions.inverseHessian). */
+  inverseHessian: number[];
   /** Every start's end, for diagnosing multimodal likelihoods. */
   runs: { start: number[]; theta: number[]; logLikelihood: number; converged: boolean; iterations: number; message: string; atBound: number[] }[];
 }
@@ -69,9 +77,9 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
   }
 
   const runs: Maximum["runs"] = [];
-  let best: (Maximum["runs"][number] & { iterationsTotal: number }) | undefined;
+  let best: (Maximum["runs"][number] & { inverseHessian: number[] }) | undefined;
   for (const start of options.starts) {
-    const run = bfgs(objective, start.map(Math.log), maxIterations, tolerance);
+    const run = bfgs(objective, start.map(Math.log), maxIterations, tolerance, options.inverseHessian);
     const result = {
       start: [...start],
       theta: run.phi.map(Math.exp),
@@ -86,10 +94,10 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
       !best ||
       (result.converged && !best.converged) ||
       (result.converged === best.converged && result.logLikelihood > best.logLikelihood);
-    if (Number.isFinite(result.logLikelihood) && better) best = { ...result, iterationsTotal: run.iterations };
+    if (Number.isFinite(result.logLikelihood) && better) best = { ...result, inverseHessian: run.inverseHessian };
   }
   if (!best) {
-    return { theta: [], logLikelihood: Number.NaN, converged: false, iterations: 0, evaluations, message: "the likelihood is not finite at any start", atBound: [], runs };
+    return { theta: [], logLikelihood: Number.NaN, converged: false, iterations: 0, evaluations, message: "the likelihood is not finite at any start", atBound: [], inverseHessian: [], runs };
   }
   return {
     theta: best.theta,
@@ -99,6 +107,7 @@ export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options
     evaluations,
     message: best.message,
     atBound: best.atBound,
+    inverseHessian: best.inverseHessian,
     runs,
   };
 }
@@ -110,6 +119,7 @@ interface BfgsRun {
   iterations: number;
   message: string;
   atBound: number[];
+  inverseHessian: number[];
 }
 
 function bfgs(
@@ -117,6 +127,7 @@ function bfgs(
   start: number[],
   maxIterations: number,
   tolerance: number,
+  initialInverseHessian?: readonly number[],
 ): BfgsRun {
   const n = start.length;
   let phi = Float64Array.from(start);
@@ -125,7 +136,10 @@ function bfgs(
   /** Parameters held at their bound: no step moves them while the gradient pushes them outward. */
   const held = new Uint8Array(n);
   const heldList = () => [...held.keys()].filter((i) => held[i] === 1);
-  const end = (converged: boolean, iterations: number, message: string): BfgsRun => ({ phi: [...phi], value, converged, iterations, message, atBound: heldList() });
+  // Inverse Hessian approximation, row-major: the identity, or the curvature an earlier run learned.
+  const given = initialInverseHessian?.length === n * n && initialInverseHessian.every(Number.isFinite);
+  let H = given ? Float64Array.from(initialInverseHessian) : identity(n);
+  const end = (converged: boolean, iterations: number, message: string): BfgsRun => ({ phi: [...phi], value, converged, iterations, message, atBound: heldList(), inverseHessian: [...H] });
   if (!Number.isFinite(value) || g.some((v) => !Number.isFinite(v))) {
     return { ...end(false, 0, "the likelihood is not finite at the start"), value: Infinity };
   }
@@ -135,8 +149,6 @@ function bfgs(
     for (let i = 0; i < n; i++) if (!held[i]) v = Math.max(v, Math.abs(g[i]!));
     return v;
   };
-  // Inverse Hessian approximation, row-major; starts as the identity.
-  let H = identity(n);
   const direction = new Float64Array(n);
   const trial = new Float64Array(n);
   const trialGradient = new Float64Array(n);
@@ -205,7 +217,7 @@ function bfgs(
     const sy = dot(s, y);
     if (sy > 1e-12 * Math.sqrt(dot(s, s) * dot(y, y))) {
       // Before the first update, scale the identity to the curvature just seen (Nocedal & Wright eq. 6.20).
-      if (iteration === 1) H = identity(n, sy / dot(y, y));
+      if (iteration === 1 && !given) H = identity(n, sy / dot(y, y));
       updateInverseHessian(H, s, y, sy, n);
     }
   }
