@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { csvHeader, orderRows, summaryRows, type CsvRowReader } from "../../functions/domain/clv/csv-rows.js";
+import { csvHeader, orderFoldRows, orderRows, summaryFoldRows, summaryRows, type CsvRowFold, type CsvRowReader } from "../../functions/domain/clv/csv-rows.js";
+import { purchaseTable, SummaryFold, type CustomerSummary } from "../../functions/domain/clv/customer-summary.js";
+import { entersSpendFit, spendTable } from "../../functions/domain/clv/gamma-gamma.js";
+import { contactHistories, OrderFold, type Order } from "../../functions/domain/clv/order-history.js";
 import { CellProblem, dateValue } from "../../functions/domain/input/csv-fields.js";
 import { parseCalendarTime } from "../../functions/domain/input/calendar-time.js";
 import type { RowError } from "../../functions/domain/input/row-errors.js";
@@ -13,6 +16,17 @@ function readOne<T>(reader: CsvRowReader<T>, record: Record<string, string>): { 
     errors,
   );
   return { value, errors: errors.map((e) => `row ${e.row}: ${e.field}: ${e.message}`) };
+}
+
+/** Adds one row given as { column: cell } to `reader`'s fold. */
+function addOne(reader: CsvRowFold, record: Record<string, string>): { good: boolean; errors: string[] } {
+  const errors: RowError[] = [];
+  const good = reader.add(
+    reader.columns.map((c) => record[c]),
+    7,
+    errors,
+  );
+  return { good, errors: errors.map((e) => `row ${e.row}: ${e.field}: ${e.message}`) };
 }
 
 describe("orders rows: each cell checked, every problem of the row named (the messages of the zod field parsers)", () => {
@@ -69,6 +83,60 @@ describe("summary rows", () => {
     // Act / Assess: weeks between purchases under one make a negative log.
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "3", T: "38", litt: "-0.75" }).value).toEqual({ frequency: 2, recency: 3, T: 38, logInterPurchaseTimes: -0.75 });
     expect(readOne(summaryRows(), { customer_id: "a", frequency: "2", recency: "3", T: "38", monetary_value: "10", litt: "1.5" }).value).toEqual({ frequency: 2, recency: 3, T: 38, monetaryValue: 10, logInterPurchaseTimes: 1.5 });
+  });
+});
+
+describe("rows folded as read (summaryFoldRows, orderFoldRows): the checks of the row readers, no object kept", () => {
+  const summaryRecords: Record<string, string>[] = [
+    { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "22.35" },
+    { customer_id: "b", frequency: "0", recency: "0", T: "38.86", monetary_value: "0" },
+    { customer_id: "c", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "10" },
+    { customer_id: "d", frequency: "1.5", recency: "5", T: "3", monetary_value: "1" },
+    { customer_id: "", frequency: "x", recency: "-1", T: "3", monetary_value: "-2", litt: "y" },
+  ];
+
+  it("folds the good summary rows into the table purchaseTable (or, keeping repeat buyers, spendTable) makes of them, with the same messages for the bad ones", () => {
+    // Prepare
+    const read = summaryRecords.map((record) => readOne(summaryRows(), record));
+    const good = read.flatMap((r) => (r.value ? [r.value] : [])) as CustomerSummary[];
+    const purchase = new SummaryFold({ ignoreMonetaryValue: true });
+    const spend = new SummaryFold();
+    // Act
+    const purchaseAdds = summaryRecords.map((record) => addOne(summaryFoldRows(purchase), record));
+    const spendAdds = summaryRecords.map((record) => addOne(summaryFoldRows(spend, entersSpendFit), record));
+    // Assess
+    expect(purchaseAdds).toEqual(read.map((r) => ({ good: r.value !== undefined, errors: r.errors })));
+    expect(spendAdds).toEqual(purchaseAdds);
+    expect(purchase.table()).toEqual(purchaseTable(good));
+    expect(spend.table()).toEqual(spendTable(good));
+    expect(spend.table().length).toBe(2);
+  });
+
+  it("keeps litt for the table only when every good row had it", () => {
+    // Prepare
+    const fold = new SummaryFold();
+    // Act
+    addOne(summaryFoldRows(fold), { customer_id: "a", frequency: "2", recency: "3", T: "38", litt: "-0.75" });
+    addOne(summaryFoldRows(fold), { customer_id: "b", frequency: "1", recency: "3", T: "38", litt: "1.25" });
+    // Assess
+    expect(fold.table().logInterPurchaseTimes).toBe(0.5);
+  });
+
+  it("folds the good order rows into the contacts' histories, with orderRows' messages for the bad ones", () => {
+    // Prepare
+    const records = [
+      { order_id: "1", customer_id: "a", created_at: "2024-01-05", total: "10" },
+      { order_id: "2", customer_id: "b", created_at: "2024-01-02", total: "5" },
+      { order_id: "3", customer_id: "a", created_at: "2024-01-01T10:00:00Z", total: "2.5" },
+      { order_id: "", customer_id: "a", created_at: "2024-13-01", total: "-1" },
+    ];
+    const read = records.map((record) => readOne(orderRows(), record));
+    const fold = new OrderFold(Date.parse("2024-01-31"));
+    // Act
+    const adds = records.map((record) => addOne(orderFoldRows(fold), record));
+    // Assess
+    expect(adds).toEqual(read.map((r) => ({ good: r.value !== undefined, errors: r.errors })));
+    expect(fold.histories()).toEqual(contactHistories(read.flatMap((r) => (r.value ? [r.value] : [])) as Order[], Date.parse("2024-01-31")));
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { calibrationHoldout, contactHistories, dayNumber, summarize, type Order } from "../../functions/domain/clv/order-history.js";
+import { calibrationHoldout, contactHistories, dayNumber, OrderFold, summarize, type Order } from "../../functions/domain/clv/order-history.js";
 import { cdnowPublishedSummary, cdnowSampleOrders } from "../support/cdnow.js";
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
@@ -84,5 +84,44 @@ describe("summaries from orders", () => {
     const split = calibrationHoldout(contactHistories(orders, day("2024-02-29")), dayNumber(day("2024-01-31")), dayNumber(day("2024-02-29")), "days");
     // Assess
     expect(split).toEqual([{ contactId: "a", calibration: { frequency: 1, recency: 19, T: 30, monetaryValue: 10, logInterPurchaseTimes: Math.log(19) }, holdoutPurchases: 2 }]);
+  });
+});
+
+describe("orders folded one at a time (OrderFold, what clv score reads a file into)", () => {
+  it("gives the histories of the orders sorted by time, whatever order they come in, contacts in the order of their first order", () => {
+    // Prepare: 3,000 orders of 200 contacts in a shuffled order, some contacts with more than 32 orders (the long sort).
+    let seed = 7;
+    const random = (k: number) => (seed = (seed * 48271) % 2147483647) % k;
+    const orders: Order[] = Array.from({ length: 3_000 }, (_, i) => {
+      const contact = i < 400 ? random(5) : random(200);
+      return { orderId: `o${i}`, contactId: `c${contact}`, createdAt: day("2024-01-01") + random(400) * 3_600_000 * 6, total: random(10_000) / 100 };
+    });
+    const sorted = [...orders].sort((x, y) => x.createdAt - y.createdAt);
+    const fold = new OrderFold(day("2024-03-15"));
+    // Act
+    for (const o of orders) fold.add(o.contactId, o.createdAt, o.total);
+    const folded = fold.histories();
+    // Assess: the same histories as from the orders in time order, each contact's figures summed in time order.
+    const byContact = new Map(contactHistories(sorted, day("2024-03-15")).map((h) => [h.contactId, h]));
+    expect(folded.map((h) => h.contactId)).toEqual([...new Set(orders.filter((o) => dayNumber(o.createdAt) <= dayNumber(day("2024-03-15"))).map((o) => o.contactId))]);
+    expect(folded).toHaveLength(byContact.size);
+    for (const h of folded) expect(h).toEqual(byContact.get(h.contactId));
+    expect(Math.max(...folded.map((h) => h.orderCount))).toBeGreaterThan(32);
+  });
+
+  it("orders of one time keep the order they came in, and a credit note nets the purchase days before it", () => {
+    // Prepare
+    const fold = new OrderFold(day("2024-01-31"));
+    // Act
+    fold.add("a", Date.parse("2024-01-10T10:00:00Z"), 0.1);
+    fold.add("a", Date.parse("2024-01-05T10:00:00Z"), 0.2);
+    fold.add("a", Date.parse("2024-01-10T10:00:00Z"), 0.7);
+    fold.add("a", Date.parse("2024-01-12T10:00:00Z"), -0.5);
+    fold.add("b", Date.parse("2024-01-12T10:00:00Z"), -5);
+    const histories = fold.histories();
+    // Assess: 0.2 + 0.1 + 0.7 in that order (floating point keeps the order visible), the credit taken from the 10th.
+    expect(histories).toEqual([
+      { contactId: "a", orderCount: 3, revenue: 0.2 + 0.1 + 0.7 - 0.5, firstOrderAt: Date.parse("2024-01-05T10:00:00Z"), lastOrderAt: Date.parse("2024-01-10T10:00:00Z"), purchaseDays: [dayNumber(day("2024-01-05")), dayNumber(day("2024-01-10"))], dayRevenue: [0.2, 0.1 + 0.7 - 0.5] },
+    ]);
   });
 });

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { CellProblem, dateValue, numberValue, textValue } from "../input/csv-fields.js";
 import type { RowError } from "../input/row-errors.js";
-import type { CustomerSummary } from "./customer-summary.js";
-import type { Order } from "./order-history.js";
+import type { CustomerSummary, SummaryFold } from "./customer-summary.js";
+import type { Order, OrderFold } from "./order-history.js";
 
 /**
  * The files `clv score` and `clv fit` read, as a shape checked once per file (zod, on the header) and a
@@ -19,6 +19,17 @@ export interface CsvRowReader<T> {
    * the row is short. Each problem goes to `errors`; the value is returned only when there is none.
    */
   read(cells: readonly (string | undefined)[], row: number, errors: RowError[]): T | undefined;
+}
+
+/**
+ * A reader that folds each good row into what it builds (a summary table, contact histories) and
+ * keeps no row: a million rows cost no million objects.
+ */
+export interface CsvRowFold {
+  readonly header: z.ZodType<string[]>;
+  readonly columns: readonly string[];
+  /** One row, as CsvRowReader.read gets it: folded when good (true), its problems to `errors` when not. */
+  add(cells: readonly (string | undefined)[], row: number, errors: RowError[]): boolean;
 }
 
 /** Delimiters a file may have been written with, for saying which one a one-column header is split by. */
@@ -79,6 +90,21 @@ export function orderRows(delimiter = ","): CsvRowReader<Order> {
   };
 }
 
+/** An orders CSV folded into contact histories as it is read (the checks and messages of orderRows). */
+export function orderFoldRows(fold: OrderFold, delimiter = ","): CsvRowFold {
+  const reader = orderRows(delimiter);
+  return {
+    header: reader.header,
+    columns: reader.columns,
+    add(cells, row, errors) {
+      const order = reader.read(cells, row, errors);
+      if (order === undefined) return false;
+      fold.add(order.contactId, order.createdAt, order.total);
+      return true;
+    },
+  };
+}
+
 const SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_value", "litt"] as const;
 
 /**
@@ -87,41 +113,72 @@ const SUMMARY_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary_v
  * chooses its regularity by, 0 for a contact without repeats.
  */
 export function summaryRows(delimiter = ","): CsvRowReader<CustomerSummary> {
+  const values = new Float64Array(5);
   return {
     header: csvHeader(SUMMARY_COLUMNS.slice(0, 4), delimiter),
     columns: SUMMARY_COLUMNS,
     read(cells, row, errors) {
-      const monetaryCell = cells[4];
-      const before = errors.length;
-      const contactId = text(cells[0]);
-      checked(contactId, "customer_id", row, errors);
-      const frequency = number(cells[1]);
-      if (checked(frequency, "frequency", row, errors)) {
-        if (frequency < 0) errors.push({ row, field: "frequency", message: "must not be negative" });
-        if (!Number.isInteger(frequency)) errors.push({ row, field: "frequency", message: "must be a whole number of repeat purchases" });
-      }
-      const recency = nonNegative(number(cells[2]), "recency", row, errors);
-      const T = nonNegative(number(cells[3]), "T", row, errors);
-      const monetaryValue = monetaryCell === undefined ? undefined : nonNegative(numberValue(monetaryCell), "monetary_value", row, errors);
-      const litt = cells[5] === undefined ? undefined : numberValue(cells[5]);
-      if (litt !== undefined) checked(litt, "litt", row, errors);
-      // The checks across cells, when every cell is a number (as zod runs an object's refinements).
-      const parsed = contactId !== MISSING && typeof frequency === "number" && typeof recency === "number" && typeof T === "number" && !(monetaryValue instanceof CellProblem);
-      if (parsed) {
-        if (recency > T) errors.push({ row, field: "recency", message: "recency must not exceed T" });
-        if (!(frequency > 0 || recency === 0)) errors.push({ row, field: "recency", message: "must be 0 when frequency is 0" });
-        if (frequency === 0 && typeof litt === "number" && litt !== 0) errors.push({ row, field: "litt", message: "must be 0 when frequency is 0: there is no time between purchases" });
-      }
-      if (!parsed || errors.length > before) return undefined;
-      return {
-        frequency,
-        recency,
-        T,
-        ...(monetaryValue !== undefined && { monetaryValue: monetaryValue as number }),
-        ...(typeof litt === "number" && { logInterPurchaseTimes: litt }),
-      };
+      if (!readSummary(cells, row, errors, values)) return undefined;
+      const summary: CustomerSummary = { frequency: values[0]!, recency: values[1]!, T: values[2]! };
+      if (cells[4] !== undefined) summary.monetaryValue = values[3]!;
+      if (cells[5] !== undefined) summary.logInterPurchaseTimes = values[4]!;
+      return summary;
     },
   };
+}
+
+/**
+ * A summary CSV (as summaryRows reads it) folded into a table as it is read, no object per row;
+ * `keep` says which good rows go in (Gamma-Gamma's fit takes the repeat buyers only).
+ */
+export function summaryFoldRows(fold: SummaryFold, keep?: (frequency: number, monetaryValue: number) => boolean, delimiter = ","): CsvRowFold {
+  const values = new Float64Array(5);
+  return {
+    header: csvHeader(SUMMARY_COLUMNS.slice(0, 4), delimiter),
+    columns: SUMMARY_COLUMNS,
+    add(cells, row, errors) {
+      if (!readSummary(cells, row, errors, values)) return false;
+      const frequency = values[0]!;
+      const monetaryValue = values[3]!;
+      if (!keep || keep(frequency, monetaryValue)) fold.add(frequency, values[1]!, values[2]!, monetaryValue, cells[5] === undefined ? undefined : values[4]!);
+      return true;
+    },
+  };
+}
+
+/**
+ * Checks one summary row's cells; when all is well, puts frequency, recency, T, monetary value (0
+ * without the column) and litt (0 without it) in `values` and says true; else each problem to `errors`.
+ */
+function readSummary(cells: readonly (string | undefined)[], row: number, errors: RowError[], values: Float64Array): boolean {
+  const monetaryCell = cells[4];
+  const before = errors.length;
+  const contactId = text(cells[0]);
+  checked(contactId, "customer_id", row, errors);
+  const frequency = number(cells[1]);
+  if (checked(frequency, "frequency", row, errors)) {
+    if (frequency < 0) errors.push({ row, field: "frequency", message: "must not be negative" });
+    if (!Number.isInteger(frequency)) errors.push({ row, field: "frequency", message: "must be a whole number of repeat purchases" });
+  }
+  const recency = nonNegative(number(cells[2]), "recency", row, errors);
+  const T = nonNegative(number(cells[3]), "T", row, errors);
+  const monetaryValue = monetaryCell === undefined ? 0 : nonNegative(numberValue(monetaryCell), "monetary_value", row, errors);
+  const litt = cells[5] === undefined ? 0 : numberValue(cells[5]);
+  checked(litt, "litt", row, errors);
+  // The checks across cells, when every cell is a number (as zod runs an object's refinements).
+  const parsed = contactId !== MISSING && typeof frequency === "number" && typeof recency === "number" && typeof T === "number" && typeof monetaryValue === "number";
+  if (parsed) {
+    if (recency > T) errors.push({ row, field: "recency", message: "recency must not exceed T" });
+    if (!(frequency > 0 || recency === 0)) errors.push({ row, field: "recency", message: "must be 0 when frequency is 0" });
+    if (frequency === 0 && typeof litt === "number" && litt !== 0) errors.push({ row, field: "litt", message: "must be 0 when frequency is 0: there is no time between purchases" });
+  }
+  if (!parsed || errors.length > before) return false;
+  values[0] = frequency;
+  values[1] = recency;
+  values[2] = T;
+  values[3] = monetaryValue;
+  values[4] = litt as number;
+  return true;
 }
 
 /** A number that must not be negative: its value (a negative one too, as zod's refinement keeps it) or its problem. */

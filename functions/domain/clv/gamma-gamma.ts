@@ -92,8 +92,13 @@ export const gammaGamma: LikelihoodModel<GammaGammaParams> = {
 /** Only repeat buyers with a positive mean repeat value carry information about spend. */
 export function spendTable(summaries: Iterable<CustomerSummary>): SummaryTable {
   const repeatBuyers: CustomerSummary[] = [];
-  for (const s of summaries) if (s.frequency > 0 && (s.monetaryValue ?? 0) > 0) repeatBuyers.push(s);
+  for (const s of summaries) if (entersSpendFit(s.frequency, s.monetaryValue ?? 0)) repeatBuyers.push(s);
   return summaryTable(repeatBuyers);
+}
+
+/** Whether a contact's summary enters the Gamma-Gamma fit: repeat purchases with a mean value above 0. */
+export function entersSpendFit(frequency: number, monetaryValue: number): boolean {
+  return frequency > 0 && monetaryValue > 0;
 }
 
 export function fitGammaGamma(summaries: Iterable<CustomerSummary>, options: FitOptions = {}): ModelFit<GammaGammaParams> {

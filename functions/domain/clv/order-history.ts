@@ -45,62 +45,145 @@ export function parseDate(text: string): number {
  * the as-of date); so is a contact whose first order is after it.
  */
 export function contactHistories(orders: Iterable<Order>, asOf: number): ContactHistory[] {
-  const lastDay = dayNumber(asOf);
-  const byContact = new Map<string, Order[]>();
-  for (const order of orders) {
-    if (dayNumber(order.createdAt) > lastDay) continue;
-    let list = byContact.get(order.contactId);
-    if (!list) byContact.set(order.contactId, (list = []));
-    list.push(order);
-  }
-  const histories: ContactHistory[] = [];
-  for (const [contactId, list] of byContact) {
-    const history = historyOf(contactId, list);
-    if (history) histories.push(history);
-  }
-  return histories;
+  const fold = new OrderFold(asOf);
+  for (const order of orders) fold.add(order.contactId, order.createdAt, order.total);
+  return fold.histories();
 }
 
-function historyOf(contactId: string, all: Order[]): ContactHistory | undefined {
-  all.sort((x, y) => x.createdAt - y.createdAt);
-  const purchaseDays: number[] = [];
-  const dayRevenue: number[] = [];
-  const orders: Order[] = [];
-  let revenue = 0;
-  for (const order of all) {
-    revenue += order.total;
-    if (order.total < 0) {
-      // A credit note (a cancellation or partial refund without its order, as Online Retail's
-      // C-invoices): no purchase, it nets the revenue of the latest purchase days before it.
-      let credit = -order.total;
-      for (let i = dayRevenue.length - 1; i >= 0 && credit > 0; i--) {
-        const taken = Math.min(credit, dayRevenue[i]!);
-        dayRevenue[i]! -= taken;
-        credit -= taken;
-      }
-      continue;
+/**
+ * contactHistories one order at a time, kept as columns (the contact's number, time, total) rather
+ * than an object per order: a file of a million orders is folded as it is read. The histories come
+ * in the order of each contact's first order up to the as-of day; a contact's orders of one time keep
+ * the order they were added in.
+ */
+export class OrderFold {
+  private readonly lastDay: number;
+  private readonly contactNumbers = new Map<string, number>();
+  private readonly contactIds: string[] = [];
+  private contactOf = new Int32Array(64);
+  private createdAt = new Float64Array(64);
+  private total = new Float64Array(64);
+  private length = 0;
+
+  constructor(asOf: number) {
+    this.lastDay = dayNumber(asOf);
+  }
+
+  add(contactId: string, createdAt: number, total: number): void {
+    if (dayNumber(createdAt) > this.lastDay) return;
+    let contact = this.contactNumbers.get(contactId);
+    if (contact === undefined) {
+      contact = this.contactIds.length;
+      this.contactNumbers.set(contactId, contact);
+      this.contactIds.push(contactId);
     }
-    orders.push(order);
-    const day = dayNumber(order.createdAt);
-    const last = purchaseDays.length - 1;
-    if (last >= 0 && purchaseDays[last] === day) dayRevenue[last]! += order.total;
-    else {
-      purchaseDays.push(day);
-      dayRevenue.push(order.total);
+    if (this.length === this.contactOf.length) this.grow();
+    const at = this.length++;
+    this.contactOf[at] = contact;
+    this.createdAt[at] = createdAt;
+    this.total[at] = total;
+  }
+
+  histories(): ContactHistory[] {
+    // Each contact's orders together, in the order they were added (a counting sort by contact).
+    const contacts = this.contactIds.length;
+    const start = new Int32Array(contacts + 1);
+    for (let i = 0; i < this.length; i++) start[this.contactOf[i]! + 1]!++;
+    for (let c = 0; c < contacts; c++) start[c + 1]! += start[c]!;
+    const next = start.slice(0, contacts);
+    const byContact = new Int32Array(this.length);
+    for (let i = 0; i < this.length; i++) byContact[next[this.contactOf[i]!]!++] = i;
+    const histories: ContactHistory[] = [];
+    for (let c = 0; c < contacts; c++) {
+      this.sortByTime(byContact, start[c]!, start[c + 1]!);
+      const history = this.historyOf(this.contactIds[c]!, byContact, start[c]!, start[c + 1]!);
+      if (history) histories.push(history);
+    }
+    return histories;
+  }
+
+  /** orders[from..to) by time, those of one time in the order they were added (a stable sort). */
+  private sortByTime(orders: Int32Array, from: number, to: number): void {
+    const createdAt = this.createdAt;
+    if (to - from > 32) {
+      const sorted = Array.from(orders.subarray(from, to)).sort((x, y) => createdAt[x]! - createdAt[y]! || x - y);
+      orders.set(sorted, from);
+      return;
+    }
+    // A contact's few orders: an insertion sort, nothing to do when the file had them in time order.
+    for (let k = from + 1; k < to; k++) {
+      const order = orders[k]!;
+      const time = createdAt[order]!;
+      let j = k - 1;
+      while (j >= from && createdAt[orders[j]!]! > time) {
+        orders[j + 1] = orders[j]!;
+        j--;
+      }
+      orders[j + 1] = order;
     }
   }
-  // Credit notes alone (cancellations of orders from before the data) make no purchase history.
-  if (orders.length === 0) return undefined;
-  return {
-    contactId,
-    orderCount: orders.length,
-    // Credit notes net the revenue down to nothing at most: what was cancelled was never more than bought.
-    revenue: Math.max(0, revenue),
-    firstOrderAt: orders[0]!.createdAt,
-    lastOrderAt: orders[orders.length - 1]!.createdAt,
-    purchaseDays,
-    dayRevenue,
-  };
+
+  /** One contact's history from its orders (their numbers in orders[from..to)), in time order. */
+  private historyOf(contactId: string, orders: Int32Array, from: number, to: number): ContactHistory | undefined {
+    const purchaseDays: number[] = [];
+    const dayRevenue: number[] = [];
+    let revenue = 0;
+    let orderCount = 0;
+    let firstOrderAt = 0;
+    let lastOrderAt = 0;
+    for (let k = from; k < to; k++) {
+      const i = orders[k]!;
+      const total = this.total[i]!;
+      revenue += total;
+      if (total < 0) {
+        // A credit note (a cancellation or partial refund without its order, as Online Retail's
+        // C-invoices): no purchase, it nets the revenue of the latest purchase days before it.
+        let credit = -total;
+        for (let d = dayRevenue.length - 1; d >= 0 && credit > 0; d--) {
+          const taken = Math.min(credit, dayRevenue[d]!);
+          dayRevenue[d]! -= taken;
+          credit -= taken;
+        }
+        continue;
+      }
+      const createdAt = this.createdAt[i]!;
+      if (orderCount === 0) firstOrderAt = createdAt;
+      lastOrderAt = createdAt;
+      orderCount++;
+      const day = dayNumber(createdAt);
+      const last = purchaseDays.length - 1;
+      if (last >= 0 && purchaseDays[last] === day) dayRevenue[last]! += total;
+      else {
+        purchaseDays.push(day);
+        dayRevenue.push(total);
+      }
+    }
+    // Credit notes alone (cancellations of orders from before the data) make no purchase history.
+    if (orderCount === 0) return undefined;
+    return {
+      contactId,
+      orderCount,
+      // Credit notes net the revenue down to nothing at most: what was cancelled was never more than bought.
+      revenue: Math.max(0, revenue),
+      firstOrderAt,
+      lastOrderAt,
+      purchaseDays,
+      dayRevenue,
+    };
+  }
+
+  private grow(): void {
+    const size = this.contactOf.length * 2;
+    const contactOf = new Int32Array(size);
+    contactOf.set(this.contactOf);
+    this.contactOf = contactOf;
+    const createdAt = new Float64Array(size);
+    createdAt.set(this.createdAt);
+    this.createdAt = createdAt;
+    const total = new Float64Array(size);
+    total.set(this.total);
+    this.total = total;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { defaultScoringOptions, scoreContacts, type ContactScores, type ScoringOptions } from "./contact-scores.js";
 import { defaultModelRunOptions, runModels, type ModelRun, type ModelRunOptions } from "./model-run.js";
-import { contactHistories, type Order } from "./order-history.js";
+import { contactHistories, type ContactHistory, type Order } from "./order-history.js";
 
 export interface StoreScores {
   run: ModelRun;
@@ -13,7 +13,15 @@ export function scoreStore(
   asOf: number,
   options: { run?: ModelRunOptions; scoring?: ScoringOptions } = {},
 ): StoreScores {
-  const histories = contactHistories(orders, asOf);
+  return scoreHistories(contactHistories(orders, asOf), asOf, options);
+}
+
+/** scoreStore on the contacts' histories as of the date (an OrderFold's, when the orders were folded as read). */
+export function scoreHistories(
+  histories: ContactHistory[],
+  asOf: number,
+  options: { run?: ModelRunOptions; scoring?: ScoringOptions } = {},
+): StoreScores {
   const run = runModels(histories, asOf, options.run ?? defaultModelRunOptions);
   return { run, scores: scoreContacts(histories, asOf, run, options.scoring ?? defaultScoringOptions) };
 }

@@ -1,25 +1,31 @@
 import { fitModel, fitPurchaseModel } from "../../domain/clv/fit.js";
-import { summaryRows } from "../../domain/clv/csv-rows.js";
-import { purchaseTable } from "../../domain/clv/customer-summary.js";
-import { gammaGamma, spendTable } from "../../domain/clv/gamma-gamma.js";
+import { summaryFoldRows } from "../../domain/clv/csv-rows.js";
+import { SummaryFold } from "../../domain/clv/customer-summary.js";
+import { entersSpendFit, gammaGamma } from "../../domain/clv/gamma-gamma.js";
 import { purchaseModels } from "../../domain/clv/model-run.js";
 import type { ModelFit, PurchaseModelName } from "../../domain/clv/purchase-model.js";
 import type { RowError } from "../../domain/input/row-errors.js";
-import { CsvFileError, noRowsError, readRows } from "./read-rows.js";
+import { CsvFileError, foldRows, noRowsError } from "./read-rows.js";
 
 /** A purchase model, or Gamma-Gamma for the spend. */
 export type FittableModel = PurchaseModelName | "gamma-gamma";
 
-/** Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0. */
+/**
+ * Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0.
+ * The rows are folded into the model's table as they are read: the table spendTable or purchaseTable
+ * would make of them, without an object per row.
+ */
 export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean; delimiter?: string } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
-  const { rows: summaries, errors, columns } = await readRows(path, summaryRows(options.delimiter), options);
-  if (summaries.length === 0) throw noRowsError(path, errors, "customers to fit on");
-  if (model === "gamma-gamma") {
+  const spend = model === "gamma-gamma";
+  const fold = new SummaryFold({ ignoreMonetaryValue: !spend });
+  const { rows, errors, columns } = await foldRows(path, summaryFoldRows(fold, spend ? entersSpendFit : undefined, options.delimiter), options);
+  if (rows === 0) throw noRowsError(path, errors, "customers to fit on");
+  if (spend) {
     if (!columns.includes("monetary_value")) throw new CsvFileError(path, `gamma-gamma needs a monetary_value column; the columns are ${columns.join(", ")}`);
-    return { fit: fitModel(gammaGamma, spendTable(summaries)), errors };
+    return { fit: fitModel(gammaGamma, fold.table()), errors };
   }
   if (model === "mbg-cnbd-k" && !columns.includes("litt")) {
     throw new CsvFileError(path, `mbg-cnbd-k needs a litt column (each customer's sum of the logs of the times between purchases, 0 without repeats) to choose its regularity k; the columns are ${columns.join(", ")}`);
   }
-  return { fit: fitPurchaseModel(purchaseModels[model], purchaseTable(summaries)), errors };
+  return { fit: fitPurchaseModel(purchaseModels[model], fold.table()), errors };
 }

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { SingleBar } from "cli-progress";
 import { readCsvCells } from "../../adapters/csv/csv-cells.js";
-import type { CsvRowReader } from "../../domain/clv/csv-rows.js";
+import type { CsvRowFold, CsvRowReader } from "../../domain/clv/csv-rows.js";
 import { formatRowError, InvalidInputError, type RowError } from "../../domain/input/row-errors.js";
 
 export interface ReadRowsOptions {
@@ -13,11 +13,16 @@ export interface ReadRowsOptions {
   delimiter?: string;
 }
 
-export interface ReadRows<T> {
-  rows: T[];
+export interface FoldRows {
+  /** The good rows, folded. */
+  rows: number;
   errors: RowError[];
   /** The header's columns. */
   columns: string[];
+}
+
+export interface ReadRows<T> extends Omit<FoldRows, "rows"> {
+  rows: T[];
 }
 
 /** A problem with the whole file (its columns, its delimiter), said in one line that names it. */
@@ -38,12 +43,29 @@ export function noRowsError(path: string, errors: readonly RowError[], what: str
 
 const PROGRESS_MIN_BYTES = 5_000_000;
 
-/**
- * Reads a CSV file with `reader`: the header is checked once (a missing column fails the whole file
- * in one line), then each row's cells; bad rows become RowErrors, the rest are kept.
- */
+/** Reads a CSV file with `reader` (as foldRows), keeping each good row's value. */
 export async function readRows<T>(path: string, reader: CsvRowReader<T>, options: ReadRowsOptions = {}): Promise<ReadRows<T>> {
   const rows: T[] = [];
+  const keep: CsvRowFold = {
+    header: reader.header,
+    columns: reader.columns,
+    add(cells, row, errors) {
+      const value = reader.read(cells, row, errors);
+      if (value === undefined) return false;
+      rows.push(value);
+      return true;
+    },
+  };
+  const { errors, columns } = await foldRows(path, keep, options);
+  return { rows, errors, columns };
+}
+
+/**
+ * Reads a CSV file into `reader`'s fold: the header is checked once (a missing column fails the whole
+ * file in one line), then each row's cells; bad rows become RowErrors, good ones are folded and not kept.
+ */
+export async function foldRows(path: string, reader: CsvRowFold, options: ReadRowsOptions = {}): Promise<FoldRows> {
+  let rows = 0;
   const errors: RowError[] = [];
   const delimiter = options.delimiter ?? ",";
   let columns: string[] = [];
@@ -79,9 +101,8 @@ export async function readRows<T>(path: string, reader: CsvRowReader<T>, options
               const index = at[k]!;
               picked[k] = index >= 0 && index < count ? cells[index] : undefined;
             }
-            const value = reader.read(picked, row, errors);
-            if (value !== undefined) {
-              rows.push(value);
+            if (reader.add(picked, row, errors)) {
+              rows++;
               return;
             }
           }

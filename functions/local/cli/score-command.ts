@@ -1,9 +1,10 @@
 import { writeFileSync } from "node:fs";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { orderRows } from "../../domain/clv/csv-rows.js";
-import { scoreStore, type StoreScores } from "../../domain/clv/score-store.js";
+import { orderFoldRows } from "../../domain/clv/csv-rows.js";
+import { OrderFold } from "../../domain/clv/order-history.js";
+import { scoreHistories, type StoreScores } from "../../domain/clv/score-store.js";
 import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
-import { CsvFileError, noRowsError, readRows } from "./read-rows.js";
+import { CsvFileError, foldRows, noRowsError } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
 import { csvText } from "../../adapters/csv/csv-text.js";
 import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
@@ -18,11 +19,13 @@ export interface ScoreFileResult extends StoreScores {
 
 /** Reads an orders CSV and scores its contacts as of a date; bad rows are reported and skipped (or stop the run with `strict`). */
 export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string } = {}): Promise<ScoreFileResult> {
-  const { rows, errors } = await readRows(path, orderRows(options.delimiter), options);
-  if (rows.length === 0) throw noRowsError(path, errors, "orders to score");
-  const scored = scoreStore(rows, asOf);
-  if (scored.scores.length === 0) throw new CsvFileError(path, `no contacts to score as of ${new Date(asOf).toISOString().slice(0, 10)}: all ${rows.length} orders are later; give a later --as-of`);
-  return { ...scored, errors, orders: rows.length };
+  // Folded into the contacts' histories as read: no object kept per order.
+  const fold = new OrderFold(asOf);
+  const { rows, errors } = await foldRows(path, orderFoldRows(fold, options.delimiter), options);
+  if (rows === 0) throw noRowsError(path, errors, "orders to score");
+  const scored = scoreHistories(fold.histories(), asOf);
+  if (scored.scores.length === 0) throw new CsvFileError(path, `no contacts to score as of ${new Date(asOf).toISOString().slice(0, 10)}: all ${rows} orders are later; give a later --as-of`);
+  return { ...scored, errors, orders: rows };
 }
 
 /** One row per contact, each naming the currency its amounts are in (the store's; DEFAULT_STORE_CURRENCY when not given). */
