@@ -13,12 +13,16 @@ export default defineConfig({
     // Vitest's default is one worker fewer than the machine's cores: a single worker on the 2-core
     // machines CI runs on, with the other core idle while a test waits on dynalite, cdk synth or Chromium.
     maxWorkers: 2,
+    // The unit, integration and cdk files share a worker's modules instead of loading the SDK, dynalite
+    // and aws-cdk-lib afresh for each file (vitest's module import was 267 s of an idle run's 356 s).
+    // So a test file that changes process-wide state (process.env, fake timers, spies, the metrics sink)
+    // gives it back when it ends; the browser tests keep their own process per file.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },
-      { extends: true, test: { name: "cdk", include: ["test/cdk/**/*.test.ts"] } },
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false } },
+      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], isolate: false } },
+      { extends: true, test: { name: "cdk", include: ["test/cdk/**/*.test.ts"], isolate: false } },
       { extends: true, test: { name: "browser", include: ["test/browser/**/*.test.ts"] } },
     ],
   },

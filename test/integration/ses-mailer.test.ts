@@ -28,6 +28,8 @@ let store: DynamoDbStore;
 let sendLog: DynamoDbSendLog;
 let ses: SesMailer;
 let settings: EmailSettings;
+// Test files share a process (vitest.config.ts): the environment set below is given back after them.
+const savedEnvironment = { ...process.env };
 const client = () => storeClient({ endpoint: dynamo.endpoint });
 
 beforeAll(async () => {
@@ -53,6 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.env = savedEnvironment;
   api?.closeAllConnections();
   await new Promise((resolve) => api?.close(resolve));
   await mail?.stop();
