@@ -10,7 +10,8 @@ import { defaultEligibilityRules } from "../../functions/domain/clv/eligibility.
 import { fitPurchaseModel } from "../../functions/domain/clv/fit.js";
 import { defaultModelRunOptions, purchaseModels, runModels } from "../../functions/domain/clv/model-run.js";
 import { calibrationHoldout, contactHistories, dayNumber, DAYS_PER_UNIT, type Order, type TimeUnit } from "../../functions/domain/clv/order-history.js";
-import { predictorOf, purchaseModelNames, type ModelFit, type PurchaseModelName } from "../../functions/domain/clv/purchase-model.js";
+import { fitParetoGgg, paretoGggPredictor } from "../../functions/domain/clv/pareto-ggg.js";
+import { predictorOf, purchaseModelNames, type ModelFit, type Predictor, type PurchaseModelName } from "../../functions/domain/clv/purchase-model.js";
 import { cdnowMasterOrders, cdnowSampleOrders } from "../support/cdnow.js";
 import { onlineRetailOrders } from "../support/online-retail.js";
 
@@ -44,10 +45,11 @@ interface Row {
   note: string;
 }
 
+const modelPredictor = (fit: ModelFit & { model: PurchaseModelName }, horizon: number, churnHorizon: number) => predictorOf(purchaseModels[fit.model], fit.params, horizon, churnHorizon);
+
 const day = (iso: string) => dayNumber(Date.parse(`${iso}T00:00:00Z`));
 
-function evaluate(label: string, fit: ModelFit & { model: PurchaseModelName }, split: ReturnType<typeof calibrationHoldout>, churnActual: Uint8Array, horizon: number, churnHorizon: number, note: string): Row {
-  const predict = predictorOf(purchaseModels[fit.model], fit.params, horizon, churnHorizon);
+function evaluate(label: string, predict: Predictor, split: ReturnType<typeof calibrationHoldout>, churnActual: Uint8Array, note: string): Row {
   let predicted = 0;
   let actual = 0;
   let absolute = 0;
@@ -93,14 +95,24 @@ export function benchAccuracy(): void {
       try {
         const started = performance.now();
         const fit = { ...fitPurchaseModel(purchaseModels[name], table), model: name };
-        rows.push(evaluate(name, fit, split, churnActual, horizon, CHURN_DAYS / unitDays, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
+        rows.push(evaluate(name, modelPredictor(fit, horizon, CHURN_DAYS / unitDays), split, churnActual, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
       } catch (error) {
         console.log(`  ${name}: not fitted (${error instanceof Error ? error.message : String(error)})`);
       }
     }
+    {
+      // Pareto/GGG by MCMC on the calibration summaries (with litt), capped as in the nightly run.
+      const started = performance.now();
+      const fit = fitParetoGgg(split.map((c) => c.calibration));
+      const fitted = performance.now();
+      const row = evaluate("pareto-ggg", paretoGggPredictor(fit, horizon, CHURN_DAYS / unitDays), split, churnActual, "");
+      const t = fit.params;
+      row.note = `fit ${(fitted - started).toFixed(0)} ms on ${fit.sampledContacts.toLocaleString("en")} contacts × ${fit.sweeps} sweeps, predictions ${(performance.now() - fitted).toFixed(0)} ms; median k ~ Gamma(${t.t.toFixed(2)}, ${t.gamma.toFixed(2)}): mean regularity ${(t.t / t.gamma).toFixed(2)}`;
+      rows.push(row);
+    }
     const run = runModels(known, calibrationEnd * 86_400_000, { ...defaultModelRunOptions, unit: s.unit, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });
     if (run.purchaseModel) {
-      rows.push(evaluate(`selection → ${run.purchaseModel.model}`, run.purchaseModel, split, churnActual, horizon, CHURN_DAYS / unitDays, run.holdout?.selection?.reason ?? ""));
+      rows.push(evaluate(`selection → ${run.purchaseModel.model}`, modelPredictor(run.purchaseModel, horizon, CHURN_DAYS / unitDays), split, churnActual, run.holdout?.selection?.reason ?? ""));
     } else console.log(`  selection: no model (${run.reasons.join("; ")})`);
     const base = rows.find((r) => r.label === "bg-nbd");
     const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} %`;

@@ -2,39 +2,10 @@ import type { CustomerSummary } from "../../functions/domain/clv/customer-summar
 import type { BgNbdParams } from "../../functions/domain/clv/bg-nbd.js";
 import type { GammaGammaParams } from "../../functions/domain/clv/gamma-gamma.js";
 
-/** Seeded uniform random numbers in (0, 1) (mulberry32), so simulated stores are the same every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-}
+import { gammaSample, seededRandom, standardNormal } from "../../functions/domain/numeric/random.js";
 
-export function standardNormal(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
-}
-
-/** Gamma(shape, rate) by Marsaglia & Tsang (2000), with the shape < 1 boost. */
-export function gammaSample(random: () => number, shape: number, rate: number): number {
-  if (shape < 1) return gammaSample(random, shape + 1, rate) * Math.pow(random(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = standardNormal(random);
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = random();
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return (d * v) / rate;
-  }
-}
+// The seeded generator and the gamma sampler live in the domain, where Pareto/GGG samples with them.
+export { gammaSample, seededRandom, standardNormal };
 
 export function betaSample(random: () => number, a: number, b: number): number {
   const x = gammaSample(random, a, 1);
@@ -138,6 +109,46 @@ export function simulateMbgCnbdK(
       if (random() < p) diedAt = t;
     }
     customers.push({ summary: { frequency: x, recency: tx, T, logInterPurchaseTimes: litt }, futurePurchases, aliveAtT: !(diedAt <= T) });
+  }
+  return customers;
+}
+
+/**
+ * Customers drawn from the Pareto/GGG story (Platzer & Reutterer 2016 §3; BTYDplus pggg.GenerateData):
+ * k ~ Gamma(t, γ) (at least 0.1, as BTYDplus keeps it), λ ~ Gamma(r, α), μ ~ Gamma(s, β), lifetime
+ * τ ~ Exponential(μ); times between purchases Gamma(k, kλ) while alive. The summary carries litt.
+ */
+export function simulateParetoGgg(
+  params: { t: number; gamma: number; r: number; alpha: number; s: number; beta: number },
+  count: number,
+  options: { seed: number; T: (random: () => number) => number; horizon?: number },
+): (SimulatedCustomer & { aliveAtT: boolean; k: number })[] {
+  const random = seededRandom(options.seed);
+  const horizon = options.horizon ?? 0;
+  const customers: (SimulatedCustomer & { aliveAtT: boolean; k: number })[] = [];
+  for (let i = 0; i < count; i++) {
+    const T = options.T(random);
+    const k = Math.max(0.1, gammaSample(random, params.t, params.gamma));
+    const lambda = gammaSample(random, params.r, params.alpha);
+    const mu = gammaSample(random, params.s, params.beta);
+    const tau = -Math.log(random()) / mu;
+    let t = 0;
+    let x = 0;
+    let tx = 0;
+    let litt = 0;
+    const futurePurchases: number[] = [];
+    for (;;) {
+      const wait = gammaSample(random, k, k * lambda);
+      t += wait;
+      if (t > tau || t > T + horizon) break;
+      if (t > T) futurePurchases.push(t);
+      else {
+        x++;
+        tx = t;
+        litt += Math.log(wait);
+      }
+    }
+    customers.push({ summary: { frequency: x, recency: tx, T, logInterPurchaseTimes: litt }, futurePurchases, aliveAtT: tau > T, k });
   }
   return customers;
 }
