@@ -24,7 +24,7 @@ export async function openLocalStore(options: { endpoint?: string; tableName?: s
     return { store: new DynamoDbStore(client, tableName), client, endpoint: options.endpoint, tableName, close: async () => client.destroy() };
   }
   const dynamo = await startLocalDynamo(options.port !== undefined ? { port: options.port } : {});
-  const client = storeClient({ endpoint: dynamo.endpoint });
+  const client = storeClient({ endpoint: dynamo.endpoint, requestHandler: dynamo.requestHandler });
   await createStoreTable(client, tableName);
   return {
     store: new DynamoDbStore(client, tableName),
