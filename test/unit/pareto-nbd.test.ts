@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { summaryTable, type CustomerSummary } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel } from "../../functions/domain/clv/fit.js";
-import { paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pareto-nbd.js";
+import { readFileSync } from "node:fs";
+import { logPhiNearOne, paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pareto-nbd.js";
+import { logHyp2f1Complement } from "../../functions/domain/numeric/hypergeometric.js";
+import { seededRandom } from "../../functions/domain/numeric/random.js";
 import { logGamma } from "../../functions/domain/numeric/log-gamma.js";
 import { cdnowPublishedSummary } from "../support/cdnow.js";
 
@@ -222,5 +225,46 @@ describe("Pareto/NBD predictions", () => {
     expect(paretoNbd.probabilityAlive(published, recent)).toBeGreaterThan(paretoNbd.probabilityAlive(published, lapsed));
     expect(paretoNbd.expectedPurchases(published, recent, 52)).toBeGreaterThan(paretoNbd.expectedPurchases(published, lapsed, 52));
     expect(paretoNbd.probabilityNoPurchase(published, recent, 13)).toBeLessThan(paretoNbd.probabilityNoPurchase(published, lapsed, 13));
+  });
+});
+
+describe("2F1(a, b; a+1; z) near z = 1 by the connection formula (the likelihood's fast path)", () => {
+  it("matches mpmath's values at 40 digits where it applies (test/fixtures/reference/hyp2f1.csv)", () => {
+    // Prepare: the reference rows of the form c = a + 1 with 1 − z < 0.05.
+    const lines = readFileSync(new URL("../fixtures/reference/hyp2f1.csv", import.meta.url), "utf8").trim().split(/\r?\n/).slice(1);
+    const rows = lines.map((line) => line.split(",").map(Number)).filter(([a, , c, z]) => Math.abs(c! - a! - 1) < 1e-12 && 1 - z! < 0.05);
+    expect(rows.length).toBeGreaterThan(10);
+    let compared = 0;
+    for (const [a, b, , z, , logAbsValue] of rows) {
+      // Act
+      const value = logPhiNearOne(a!, b!, 1 - z!);
+      if (Number.isNaN(value)) continue;
+      compared++;
+      // Assess: 1e-10 as the hypergeometric test allows for z given in decimal so close to 1.
+      expect(Math.abs(value - logAbsValue!) / Math.max(1, Math.abs(logAbsValue!))).toBeLessThan(1e-10);
+    }
+    expect(compared).toBeGreaterThan(5);
+  });
+
+  it("agrees with analytic continuation over the arguments Pareto/NBD produces, where it does not decline (NaN)", () => {
+    const random = seededRandom(3);
+    let compared = 0;
+    for (let i = 0; i < 5000; i++) {
+      // Prepare: r, s over e^±3 and e^−8…e^2, x up to 200, both branches' b, 1 − z from 1e-9 to 0.005.
+      const r = Math.exp(-3 + 6 * random());
+      const s = Math.exp(-8 + 10 * random());
+      const x = Math.floor(random() * random() * 200);
+      const a = r + s + x;
+      const b = random() < 0.5 ? s + 1 : r + x;
+      const w = Math.exp(Math.log(1e-9) + random() * (Math.log(0.005) - Math.log(1e-9)));
+      // Act
+      const value = logPhiNearOne(a, b, w);
+      if (Number.isNaN(value)) continue;
+      compared++;
+      // Assess
+      const reference = logHyp2f1Complement(a, b, a + 1, w);
+      expect(Math.abs(value - reference) / Math.max(1, Math.abs(reference))).toBeLessThan(5e-12);
+    }
+    expect(compared).toBeGreaterThan(3000);
   });
 });

@@ -28,7 +28,7 @@ export type ParetoNbdParams = { r: number; alpha: number; s: number; beta: numbe
  * 1 − z = (bottom + y)/(top + y) exactly, since z itself rounds to 1 when bottom ≪ top.
  */
 function logTail(a: number, b: number, top: number, bottom: number, y: number): number {
-  return logHyp2f1Complement(a, b, a + 1, (bottom + y) / (top + y)) - a * Math.log(top + y);
+  return logPhiComplement(a, b, (bottom + y) / (top + y)) - a * Math.log(top + y);
 }
 
 /** log of the bracket's "died in (tₓ, T]" term, log(s/(r+s+x)) + log A₀; −∞ when tₓ = T. */
@@ -96,14 +96,54 @@ function expectedPurchasesUnconditional({ r, alpha, s, beta }: ParetoNbdParams, 
 /**
  * Largest 2F1 argument for which the table likelihood sums its own series (it needs ~40/(1 − z)
  * terms). Beyond it — min(α, β) + y below 0.5% of max(α, β), which line searches do visit — log Φ comes
- * from logHyp2f1Complement, its derivatives in a and b from central differences of that (relative
- * error ~1e-9) and the one in z from the exact 2F1 formula.
+ * from logPhiComplement (the connection formula at z = 1, else logHyp2f1Complement), its derivatives in
+ * a and b from central differences of that (relative error ~1e-9) and the one in z from the exact 2F1 formula.
  */
 const SERIES_LIMIT = 0.995;
 /** ∂ log Φ/∂a, ∂ log Φ/∂b and ∂ log Φ/∂z after a call of logPhi with slopes. */
 let slopeA = 0;
 let slopeB = 0;
 let slopeZ = 0;
+
+/**
+ * log Φ for Φ = 2F1(a, b; a+1; z) with z = 1 − w close to 1, by the connection formula around z = 1
+ * (A&S 15.3.6, DLMF 15.8.4), which for c = a + 1 collapses to two terms (2F1(a, b; b; w) = (1 − w)^−a and
+ * Γ(a+1)Γ(b−1)/(Γ(a)Γ(b)) = a/(b − 1)):
+ *   Φ = Γ(a+1)Γ(1−b)/Γ(a+1−b) · (1 − w)^−a  +  a/(b − 1) · w^(1−b) · 2F1(1, a+1−b; 2−b; w),
+ * the last series ~1 + O(w). A few operations where continuation takes thousands; it fails where b
+ * is near a whole number (Γ(1 − b) and a/(b − 1) blow up and cancel) or the two terms cancel, and
+ * then gives NaN for the caller to fall back to logHyp2f1Complement. Here a + 1 − b is s + 1 or r + x, > 0.
+ */
+export function logPhiNearOne(a: number, b: number, w: number): number {
+  if (!(w > 0 && w < 0.05) || Math.abs(b - Math.round(b)) < 0.02) return Number.NaN;
+  const oneMinusB = 1 - b;
+  // sign of Γ(1 − b): positive above 0, (−1)^⌈b − 1⌉ below.
+  const signGamma = oneMinusB > 0 ? 1 : Math.ceil(-oneMinusB) % 2 === 1 ? -1 : 1;
+  const logFirst = logGamma(a + 1) + logGamma(oneMinusB) - logGamma(a + 1 - b) - a * Math.log1p(-w);
+  let term = 1;
+  let series = 1;
+  let absolute = 1;
+  for (let n = 0; n < 500; n++) {
+    term *= ((a + 1 - b + n) / (2 - b + n)) * w;
+    series += term;
+    absolute += Math.abs(term);
+    if (Math.abs(term) < 1e-17 * Math.abs(series)) break;
+  }
+  if (!(absolute < 1e4 * Math.abs(series))) return Number.NaN;
+  const signSecond = Math.sign(a / (b - 1)) * Math.sign(series);
+  const logSecond = Math.log(Math.abs(a / (b - 1))) + oneMinusB * Math.log(w) + Math.log(Math.abs(series));
+  const [big, small, signBig, signSmall] = logFirst >= logSecond ? [logFirst, logSecond, signGamma, signSecond] : [logSecond, logFirst, signSecond, signGamma];
+  const ratio = signSmall * signBig * Math.exp(small - big);
+  // Φ > 0; a sum that cancels to below 1e-3 of its larger term has lost too many digits.
+  if (signBig < 0 || !(1 + ratio > 1e-3)) return Number.NaN;
+  return big + Math.log1p(ratio);
+}
+
+/** log 2F1(a, b; a+1; 1 − w) for w small: the connection formula where it holds, else continuation. */
+function logPhiComplement(a: number, b: number, w: number): number {
+  const fast = logPhiNearOne(a, b, w);
+  return Number.isNaN(fast) ? logHyp2f1Complement(a, b, a + 1, w) : fast;
+}
 
 /**
  * log Φ for Φ = 2F1(a, b; a+1; z), 0 ≤ z < 1, and with `withSlopes` its derivatives in a, b and z.
@@ -123,14 +163,14 @@ function logPhi(a: number, b: number, z: number, complement: number, withSlopes:
   }
   if (z > SERIES_LIMIT) {
     const w = complement;
-    const value = logHyp2f1Complement(a, b, a + 1, w);
+    const value = logPhiComplement(a, b, w);
     if (withSlopes) {
       const da = 1e-4 * a;
       const db = 1e-4 * b;
-      slopeA = (logHyp2f1Complement(a + da, b, a + da + 1, w) - logHyp2f1Complement(a - da, b, a - da + 1, w)) / (2 * da);
-      slopeB = (logHyp2f1Complement(a, b + db, a + 1, w) - logHyp2f1Complement(a, b - db, a + 1, w)) / (2 * db);
+      slopeA = (logPhiComplement(a + da, b, w) - logPhiComplement(a - da, b, w)) / (2 * da);
+      slopeB = (logPhiComplement(a, b + db, w) - logPhiComplement(a, b - db, w)) / (2 * db);
       // dΦ/dz = ab/(a+1) · 2F1(a+1, b+1; a+2; z) (DLMF 15.5.1)
-      slopeZ = ((a * b) / (a + 1)) * Math.exp(logHyp2f1Complement(a + 1, b + 1, a + 2, w) - value);
+      slopeZ = ((a * b) / (a + 1)) * Math.exp(logPhiComplement(a + 1, b + 1, w) - value);
     }
     return value;
   }
