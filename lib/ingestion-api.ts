@@ -11,6 +11,7 @@ import { Construct } from "constructs";
 import { API_THROTTLE } from "../functions/handlers/http/http-json.js";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { handlerFunction, withoutUndefined } from "./lambda-function.js";
+import { workflowsInBundle } from "./workflows-in-bundle.js";
 import type { WorkflowDefinition } from "../functions/domain/workflows/workflow-definition.js";
 
 /** How long API Gateway keeps an authorizer's answer for one key. */
@@ -77,8 +78,9 @@ export class IngestionApi extends Construct {
         TABLE_NAME: props.table.tableName,
         UNSUBSCRIBE_SECRET_ARN: unsubscribeSecret.secretArn,
         ...(props.storeName !== undefined && { STORE_NAME: props.storeName }),
-        ...(props.workflows?.length && { WORKFLOWS: JSON.stringify(props.workflows) }),
       },
+      // The workflows deployed (GET /workflows, a contact's enrolments) travel in the bundle, not the environment.
+      bundling: { commandHooks: workflowsInBundle(props.workflows ?? []) },
     });
     // What the store's routes call (contacts, orders, events, coupon codes; an erasure's Query of the
     // contact's partition and its batch deletes; a workflow's enrolments, one Query of its partition): no Scan. The segment export's routes bring their own

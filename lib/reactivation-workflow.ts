@@ -30,6 +30,7 @@ import type { ICommandHooks } from "aws-cdk-lib/aws-lambda-nodejs";
 import type { EmailSending } from "./email-sending.js";
 import { grantSecretValue } from "./ingestion-api.js";
 import { handlerFunction, streamConsumer } from "./lambda-function.js";
+import { workflowsInBundle } from "./workflows-in-bundle.js";
 import { STATE_MACHINE_LOG_LEVEL_REASON, TRANSIENT_ERRORS } from "./nightly-scoring.js";
 
 /** State names, shared with the local runner, which gives each Task its local handler. */
@@ -158,9 +159,10 @@ export class ReactivationWorkflows extends Construct {
       timeout: Duration.minutes(15),
       environment: {
         ...environment,
-        // Not WORKFLOWS: that name is every handler's list of definitions (runtime.ts), a different shape.
-        WORKFLOW_STATE_MACHINES: Stack.of(this).toJsonString(props.workflows.map((definition) => ({ definition, stateMachineArn: this.stateMachines.get(definition.id)!.stateMachineArn }))),
+        // Each workflow's state machine by workflow id; the definitions travel in the bundle (the 4 KB limit of an environment).
+        WORKFLOW_STATE_MACHINES: Stack.of(this).toJsonString(Object.fromEntries(props.workflows.map((definition) => [definition.id, this.stateMachines.get(definition.id)!.stateMachineArn]))),
       },
+      bundling: { commandHooks: workflowsInBundle(props.workflows) },
     });
     // A page of members (Query), their enrolments 100 at a time (BatchGetItem), each new one written (PutItem).
     table.grant(enrol, "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:PutItem");

@@ -65,7 +65,7 @@ const failed = (detail) => { process.stdout.write(JSON.stringify({ started: fals
   } catch (error) {
     const message = String(error && error.message || error);
     // The handlers parse their environment first (runtime.ts): a missing or bad variable is a failure to start.
-    if (/bad environment|is not set|import\\.meta|Cannot find module/.test(message)) return failed("refused to start: " + message);
+    if (/bad environment|is not set|deployed workflows|import\\.meta|Cannot find module/.test(message)) return failed("refused to start: " + message);
     started("threw " + (error && error.name) + ": " + message.slice(0, 160));
   }
 })();

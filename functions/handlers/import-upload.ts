@@ -6,7 +6,7 @@ import { importContacts, importOrders, type ImportReport } from "../adapters/csv
 import { csvEncodings, type CsvEncoding, type CsvSource } from "../adapters/csv/csv-records.js";
 import { serviceLogger } from "../adapters/logging/logger.js";
 import type { DynamoDbStore } from "../adapters/dynamodb/dynamodb-store.js";
-import { httpDependencies, lambdaHandler, orderRules } from "./runtime.js";
+import { lambdaHandler, orderRules, tableStore } from "./runtime.js";
 import type { OrderRules } from "../domain/store/order.js";
 
 /** Where uploads go and what each prefix holds; the report of `imports/orders/x.csv` is `reports/orders/x.csv.json`. */
@@ -82,7 +82,7 @@ const logger = serviceLogger("import-upload");
 
 /** S3 ObjectCreated under imports/ → import the file into the store's table. */
 export const handler = lambdaHandler(logger, () => async (event: S3Event): Promise<void> => {
-  deps ??= { s3: new S3Client({}), store: httpDependencies().store, orderRules: orderRules() };
+  deps ??= { s3: new S3Client({}), store: tableStore(), orderRules: orderRules() };
   for (const record of event.Records) {
     const report = await importUpload(record, deps);
     // Counts only: the report under reports/ has the rows; a log line must not carry their addresses.

@@ -10,7 +10,7 @@ import { redactError } from "../adapters/logging/redact.js";
 import type { HttpDependencies } from "./http/routes.js";
 import { isCurrency } from "../domain/store/money.js";
 import type { OrderRules } from "../domain/store/order.js";
-import { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
+import { deployedWorkflows } from "../adapters/files/deployed-workflows.js";
 
 /**
  * What a handler reads from its environment, parsed with zod so a mis-deployed function fails at
@@ -29,22 +29,9 @@ const HandlerEnvironment = z.object({
   STORE_CURRENCY: z.string().refine(isCurrency, "STORE_CURRENCY is not an ISO 4217 currency").optional(),
   /** The store as its unsubscribe pages name it. */
   STORE_NAME: z.string().min(1).optional(),
-  /**
-   * The workflows deployed, as a JSON array of their definitions: where a contact's enrolments are read
-   * and erased, and what GET /workflows reports on.
-   */
-  WORKFLOWS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "WORKFLOWS is not JSON" });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(WorkflowDefinition))
-    .optional(),
+  /** Local runs and tests only: the deployed workflows' file (else $LAMBDA_TASK_ROOT/workflows.json, deployed-workflows.ts). */
+  WORKFLOWS_FILE: z.string().min(1).optional(),
+  LAMBDA_TASK_ROOT: z.string().min(1).optional(),
   /** YYYY-MM-DD: orders before it are refused (deploy parameter earliestOrderDate); 1995-01-01 when unset. */
   EARLIEST_ORDER_DATE: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "EARLIEST_ORDER_DATE must be YYYY-MM-DD").optional(),
 });
@@ -73,14 +60,15 @@ export function tableStore(env = handlerEnvironment()): DynamoDbStore {
 
 export function httpDependencies(env = handlerEnvironment()): HttpDependencies & { store: DynamoDbStore } {
   const store = tableStore(env);
+  const workflows = deployedWorkflows(env);
   return {
     store,
     coupons: new CouponStore(storeClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}), env.TABLE_NAME),
     clock: Date.now,
     orderRules: orderRules(env),
     ...(env.STORE_NAME && { storeName: env.STORE_NAME }),
-    workflowIds: (env.WORKFLOWS ?? []).map((w) => w.id),
-    workflows: { definitions: async () => env.WORKFLOWS ?? [], enrolments: store },
+    workflowIds: workflows.map((w) => w.id),
+    workflows: { definitions: async () => workflows, enrolments: store },
     unsubscribeSecret: unsubscribeSecret(env),
   };
 }

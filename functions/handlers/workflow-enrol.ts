@@ -4,7 +4,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from "aws-lambda";
 import { z } from "zod";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { StepFunctionsStarter } from "../adapters/sfn/workflow-starter.js";
-import { WorkflowDefinition } from "../domain/workflows/workflow-definition.js";
+import { deployedWorkflows } from "../adapters/files/deployed-workflows.js";
 import { SFNServiceException } from "@aws-sdk/client-sfn";
 import { enrolEntrants, enrolSegmentMembers, type EnrolCursor, type EnrolDependencies, type WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
 import { PacedStarter, START_EXECUTION_LARGE_REGIONS, START_EXECUTION_QUOTA } from "../domain/workflows/start-pacing.js";
@@ -32,12 +32,12 @@ const MembershipRecord = z.object({
 });
 const StreamEvent = z.object({ Records: z.array(z.unknown()) });
 
-/** Each workflow with its state machine (lib/reactivation-workflow.ts). */
+/** Each workflow's state machine, by workflow id (lib/reactivation-workflow.ts). */
 const WorkflowsEnvironment = z.object({
   WORKFLOW_STATE_MACHINES: z
     .string()
     .transform((text) => JSON.parse(text) as unknown)
-    .pipe(z.array(z.object({ definition: WorkflowDefinition, stateMachineArn: z.string().min(1) }))),
+    .pipe(z.record(z.string(), z.string().min(1))),
 });
 
 /** What one invocation did; after the night, `done: false` and the cursor send the state machine round again. */
@@ -109,14 +109,17 @@ const PacingEnvironment = z.object({
 });
 
 export const handler = lambdaHandler(logger, () => {
-  const { WORKFLOW_STATE_MACHINES: WORKFLOWS } = parseEvent(WorkflowsEnvironment, process.env, "environment");
+  const { WORKFLOW_STATE_MACHINES: stateMachines } = parseEvent(WorkflowsEnvironment, process.env, "environment");
+  const workflows = deployedWorkflows();
+  const unstarted = workflows.filter((w) => !stateMachines[w.id]).map((w) => w.id);
+  if (unstarted.length > 0) throw new Error(`bad environment: WORKFLOW_STATE_MACHINES has no state machine for ${unstarted.join(", ")}`);
   const pacing = parseEvent(PacingEnvironment, process.env, "environment");
   const regionQuota = START_EXECUTION_LARGE_REGIONS.includes(pacing.AWS_REGION ?? "") ? START_EXECUTION_QUOTA.largeRegions : START_EXECUTION_QUOTA.otherRegions;
   const quota = pacing.START_EXECUTIONS_PER_SECOND ? { perSecond: pacing.START_EXECUTIONS_PER_SECOND, burst: pacing.START_EXECUTIONS_PER_SECOND } : regionQuota;
   const store = tableStore();
   return enrolTask({
-    workflows: WORKFLOWS.map((w) => w.definition),
-    starter: new PacedStarter(new StepFunctionsStarter(new Map(WORKFLOWS.map((w) => [w.definition.id, w.stateMachineArn]))), {
+    workflows,
+    starter: new PacedStarter(new StepFunctionsStarter(new Map(workflows.map((w) => [w.id, stateMachines[w.id]!]))), {
       quota,
       isThrottled: (error) => error instanceof SFNServiceException && error.name === "ThrottlingException",
     }),

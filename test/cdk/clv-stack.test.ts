@@ -1,6 +1,22 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
+import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { stackTemplate } from "../support/test-stack.js";
+
+/**
+ * The bytes of a Lambda's environment as deployed: a reference (a table name, an ARN) counted as 100
+ * characters, as it will be once resolved. Lambda refuses a deploy past 4 KB.
+ */
+function environmentBytes(variables: Record<string, unknown>): number {
+  const size = (value: unknown): number => {
+    if (typeof value === "string") return Buffer.byteLength(value);
+    if (Array.isArray(value)) return value.reduce((sum: number, part) => sum + size(part), 0);
+    const join = (value as { "Fn::Join"?: [string, unknown[]] })["Fn::Join"];
+    if (join) return join[1].reduce((sum: number, part) => sum + size(part), join[0].length * Math.max(0, join[1].length - 1));
+    return 100;
+  };
+  return Object.entries(variables).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + size(value), 0);
+}
 
 describe("ClvStack", () => {
   const template = stackTemplate("Test");
@@ -54,14 +70,15 @@ describe("the ingestion API", () => {
   it("answers GET /workflows/{id} from the workflows deployed, reading their enrolments with a Query and no Scan", () => {
     // Prepare
     const handlers = Object.entries(template.findResources("AWS::Lambda::Function")).filter(([id]) => id.startsWith("IngestionHandler"));
-    const [[handlerId, handler]] = handlers as [[string, { Properties: { Environment: { Variables: { WORKFLOWS: string } }; Role: { "Fn::GetAtt": [string] } } }]];
+    const [[handlerId, handler]] = handlers as [[string, { Properties: { Environment: { Variables: Record<string, unknown> }; Role: { "Fn::GetAtt": [string] } } }]];
     const integrations = Object.values(template.findResources("AWS::ApiGatewayV2::Integration")).map((i) => JSON.stringify(i.Properties.IntegrationUri));
     const route = Object.values(template.findResources("AWS::ApiGatewayV2::Route")).find((r) => r.Properties.RouteKey === "GET /workflows/{id}")!;
     const policies = Object.values(template.findResources("AWS::IAM::Policy")).filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === handler.Properties.Role["Fn::GetAtt"][0]));
     const actions = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => [s.Action].flat());
 
     // Assess
-    expect((JSON.parse(handler.Properties.Environment.Variables.WORKFLOWS) as { id: string }[]).map((w) => w.id).sort()).toEqual(["low-clv-reactivation", "low-clv-relative-reactivation", "win-back"]);
+    // The definitions travel in the bundle (test/cdk/synth.test.ts reads them there), not in the environment.
+    expect(Object.keys(handler.Properties.Environment.Variables)).not.toContain("WORKFLOWS");
     expect(integrations.some((uri) => uri.includes(handlerId))).toBe(true);
     expect(route.Properties.AuthorizationType).toBe("CUSTOM");
     expect(actions).toContain("dynamodb:Query");
@@ -146,5 +163,25 @@ describe("the nightly job", () => {
     expect(table(policyOf("NightlyPlan"))).toEqual(["dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]);
     expect(table(policyOf("NightlyFinish"))).toEqual(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]);
     expect(table(policyOf("NightlyScoreSegment"))).toEqual(["dynamodb:BatchWriteItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"]);
+  });
+});
+
+describe("a store with many workflows", () => {
+  it("deploys: every Lambda's environment stays under Lambda's 4 KB with 20 workflows", () => {
+    // Prepare: twenty workflows, ~500 bytes of definition each.
+    const workflow = shippedWorkflow("win-back");
+    const workflows = Array.from({ length: 20 }, (_, i) => ({ ...workflow, id: `${workflow.id}-${i + 1}` }));
+
+    // Act
+    const template = stackTemplate("ManyWorkflows", { workflows });
+    const functions = Object.entries(template.findResources("AWS::Lambda::Function")) as [string, { Properties: { Environment?: { Variables: Record<string, unknown> } } }][];
+    const sizes = functions.map(([id, f]) => [id, environmentBytes(f.Properties.Environment?.Variables ?? {})] as const);
+
+    // Assess
+    expect(Object.keys(template.findResources("AWS::StepFunctions::StateMachine")).filter((id) => id.startsWith("Workflows"))).toHaveLength(20);
+    expect(sizes.filter(([, bytes]) => bytes >= 4096)).toEqual([]);
+    const enrol = functions.find(([id]) => id.startsWith("WorkflowsEnrol") && !id.includes("DeadLetters"))!;
+    const machines = enrol[1].Properties.Environment!.Variables.WORKFLOW_STATE_MACHINES;
+    expect(JSON.stringify(machines)).toContain(`${workflow.id}-20`);
   });
 });

@@ -29,6 +29,12 @@ describe("cdk synth", () => {
     const bundle = join(out, send.Metadata!["aws:asset:path"]!);
     expect(readdirSync(join(bundle, "emails")).sort()).toEqual(expect.arrayContaining(["_layouts", "reactivation-coupon", "win-back-coupon"]));
     expect(readFileSync(join(bundle, "emails", "reactivation-coupon", "html.liquid"), "utf8")).toContain('{% layout "newsletter" %}');
+    // The API and the enrolment carry the workflows deployed (workflows.json), not in their environment (4 KB at most).
+    for (const prefix of ["IngestionHandler", "WorkflowsEnrol"]) {
+      const [, fn] = Object.entries(template.Resources).find(([id, r]) => id.startsWith(prefix) && r.Type === "AWS::Lambda::Function")!;
+      const deployed = JSON.parse(readFileSync(join(out, fn.Metadata!["aws:asset:path"]!, "workflows.json"), "utf8")) as { id: string }[];
+      expect(deployed.map((w) => w.id).sort()).toEqual(["low-clv-reactivation", "low-clv-relative-reactivation", "win-back"]);
+    }
   });
 
   it("starts every bundled Lambda in a fresh Node process with exactly its template environment (npm run check:aws)", async () => {

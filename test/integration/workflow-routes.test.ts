@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEPLOYED_WORKFLOWS_FILE } from "../../functions/adapters/files/deployed-workflows.js";
 import { WORKFLOWS_DIR, shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import type { WorkflowFunnel } from "../../functions/domain/report/workflow-funnel.js";
@@ -125,9 +129,11 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
     expect(statuses).toEqual([401, 403]);
   });
 
-  it("answers the same from the Lambda's environment (WORKFLOWS, as the stack sets it)", async () => {
+  it("answers the same from the workflows deployed in the Lambda's bundle (workflows.json, as the stack writes it)", async () => {
     // Prepare
-    const deps = httpDependencies(handlerEnvironment({ TABLE_NAME: local.tableName, DYNAMODB_ENDPOINT: local.endpoint, UNSUBSCRIBE_SECRET: "a-secret-of-enough-length", WORKFLOWS: JSON.stringify([workflow]) }));
+    const bundle = mkdtempSync(join(tmpdir(), "clv-bundle-"));
+    writeFileSync(join(bundle, DEPLOYED_WORKFLOWS_FILE), JSON.stringify([workflow]));
+    const deps = httpDependencies(handlerEnvironment({ TABLE_NAME: local.tableName, DYNAMODB_ENDPOINT: local.endpoint, UNSUBSCRIBE_SECRET: "a-secret-of-enough-length", LAMBDA_TASK_ROOT: bundle }));
     const event = (routeKey: string, id?: string) => ({ routeKey, rawPath: "/", headers: {}, ...(id !== undefined && { pathParameters: { id } }) }) as unknown as APIGatewayProxyEventV2;
 
     // Act
@@ -144,11 +150,18 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
     expect(JSON.parse(unknown.body!)).toMatchObject({ workflows: ["win-back"] });
   });
 
-  it("refuses a Lambda environment whose WORKFLOWS is not a list of workflow definitions, naming the variable", () => {
-    // Act
-    const bad = () => handlerEnvironment({ TABLE_NAME: "t", WORKFLOWS: "[{\"id\":\"x\"}" });
+  it("refuses at cold start a bundle whose workflows.json is missing or not a list of workflow definitions, naming the file", () => {
+    // Prepare
+    const bundle = mkdtempSync(join(tmpdir(), "clv-bundle-"));
+    const environment = { TABLE_NAME: "t", UNSUBSCRIBE_SECRET: "a-secret-of-enough-length", LAMBDA_TASK_ROOT: bundle };
+    const missing = () => httpDependencies(handlerEnvironment(environment));
+    const file = join(bundle, DEPLOYED_WORKFLOWS_FILE);
 
-    // Assess
-    expect(bad).toThrow(/WORKFLOWS/);
+    // Act, Assess
+    expect(missing).toThrow(`the deployed workflows (${file}) cannot be read`);
+    writeFileSync(file, '[{"id":"x"');
+    expect(missing).toThrow(`the deployed workflows (${file}) are not JSON`);
+    writeFileSync(file, '[{"id":"x"}]');
+    expect(missing).toThrow(/are not a list of workflow definitions: 0\.\w+/);
   });
 });
