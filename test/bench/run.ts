@@ -1,6 +1,5 @@
 /**
- * `npm run bench [cdnow|million|cli|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
- * `npm run bench [cdnow|million|accuracy|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
+ * `npm run bench [cdnow|million|accuracy|cli|lifetimes|import|nightly|workflow]`: fit, scoring, import and nightly-job figures, printed, never asserted. Targets from issue #3 (one core):
  * fit 1M contacts ≤ 2 s; score ≥ 500,000 contacts/s; CDNOW sample fit ≥ 20× faster than plain scipy
  * Nelder-Mead on the same likelihood. Issue #4: import ≥ 5,000 orders/s into dynalite. Issue #5 (nightly.ts):
  * `npm start` ≤ 15 s, a night over 100,000 contacts ≤ 60 s, a changed contact rescored ≤ 50 ms. Issue #14
@@ -21,6 +20,7 @@ import { MS_PER_DAY, type ContactHistory } from "../../functions/domain/clv/orde
 import { purchaseModelNames } from "../../functions/domain/clv/purchase-model.js";
 import { cdnowCalibrationSummaries, cdnowSummaries } from "../support/cdnow.js";
 import { benchCli } from "./cli.js";
+import { benchLifetimes } from "./lifetimes.js";
 import { benchAccuracy } from "./accuracy.js";
 import { benchImport } from "./import.js";
 import { benchDemo, benchNightly } from "./nightly.js";
@@ -135,6 +135,7 @@ if (wanted("million")) {
 }
 
 if (wanted("cli")) benchCli();
+else if (only.includes("lifetimes")) benchLifetimes();
 if (wanted("accuracy")) benchAccuracy();
 if (wanted("import")) await benchImport();
 // Minutes at 10 million contacts: only when asked for.

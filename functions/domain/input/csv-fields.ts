@@ -20,6 +20,17 @@ const HAS_CONTROL = new CellProblem("contains control characters");
 
 /** A required text cell, trimmed: not empty, no control characters. */
 export function textValue(text: string): string | CellProblem {
+  // Most cells are printable ASCII without a space at either end: nothing to trim or refuse.
+  const n = text.length;
+  if (n > 0 && text.charCodeAt(0) !== 32 && text.charCodeAt(n - 1) !== 32) {
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 32 || c > 126) break;
+      i++;
+    }
+    if (i === n) return text;
+  }
   const trimmed = text.trim();
   if (trimmed.length === 0) return IS_EMPTY;
   return CONTROL.test(trimmed) ? HAS_CONTROL : trimmed;
@@ -27,11 +38,44 @@ export function textValue(text: string): string | CellProblem {
 
 /** A finite number, spaces around it allowed. */
 export function numberValue(text: string): number | CellProblem {
+  const plain = plainDecimal(text);
+  if (plain === plain) return plain;
   // Number() ignores the same surrounding white space trim() removes, and reads "" and " " as 0.
   const value = Number(text);
   if (Number.isFinite(value) && (value !== 0 || text.trim() !== "")) return value;
   return new CellProblem(`expected a number, got ${shown(text)}`);
 }
+
+/**
+ * `-?digits[.digits]` with at most 15 digits, read without Number()'s general parser: the digits as a
+ * whole number (exact below 2^53) divided by a power of ten (exact up to 10^22) is the correctly
+ * rounded value, the one Number() gives (Clinger 1990, the fast path). NaN for anything else.
+ */
+function plainDecimal(text: string): number {
+  const n = text.length;
+  let i = 0;
+  let negative = false;
+  if (n > 0 && text.charCodeAt(0) === 45 /* - */) {
+    negative = true;
+    i = 1;
+  }
+  let digits = 0;
+  let whole = 0;
+  let point = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      whole = whole * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 /* . */ && point < 0) point = digits;
+    else return Number.NaN;
+  }
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const value = point < 0 || point === digits ? whole : whole / POWERS_OF_TEN[digits - point]!;
+  return negative ? -value : value;
+}
+
+const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
 const twoDigits = (text: string, at: number) => {
