@@ -4,7 +4,7 @@ import { FilterCriteria, FilterRule, type IFunction } from "aws-cdk-lib/aws-lamb
 import type { Queue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { CONTACT_CHANGES_DEFAULTS, handlerFunction, streamConsumer, withoutUndefined } from "./lambda-function.js";
-import { FixedKey } from "../functions/domain/store/table-keys.js";
+import { FixedKey, KeyPrefix } from "../functions/domain/store/table-keys.js";
 
 export interface ContactChangesProps {
   /** The store's table: its stream (new and old images) wakes the function. */
@@ -43,7 +43,11 @@ export class ContactChanges extends Construct {
     this.deadLetters = streamConsumer(this, "DeadLetters", handler, table, {
       what: "contact-change stream",
       maxBatchingWindow: settings.maxBatchingWindow,
-      filters: [FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } })],
+      // A contact's orders change its PROFILE, or for a large contact one of its further summary pages.
+      filters: [
+        FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.isEqual(FixedKey.profile) } } } }),
+        FilterCriteria.filter({ dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(KeyPrefix.summaryPage) } } } }),
+      ],
     });
     this.handler = handler;
   }

@@ -6,7 +6,7 @@ import { putMetrics } from "../adapters/logging/metrics.js";
 import { rescoreChangedContacts, type ContactChangeStore } from "../domain/nightly/contact-changes.js";
 import type { NightlyPlan } from "../domain/nightly/nightly-scoring.js";
 import type { SegmentDefinition } from "../domain/segments/segment-definition.js";
-import { FixedKey, KeyPrefix, contactIdOf } from "../domain/store/table-keys.js";
+import { KeyPrefix, contactIdOf, summaryPageOf } from "../domain/store/table-keys.js";
 import { parseEvent } from "./events.js";
 import { lambdaHandler, tableStore } from "./runtime.js";
 
@@ -67,7 +67,8 @@ export async function handleContactChanges(store: ContactChangeStore, event: unk
       throw new Error(`unreadable stream record: ${issues.join("; ")}`);
     }
     const { eventName, dynamodb } = record.data;
-    if (eventName === "REMOVE" || dynamodb.Keys.SK.S !== FixedKey.profile) return;
+    // PROFILE, or a further page of a large contact's order summary (a new order may land only there).
+    if (eventName === "REMOVE" || summaryPageOf(dynamodb.Keys.SK.S) === undefined) return;
     const contactId = contactIdOf(dynamodb.Keys.PK.S);
     let rescored = rescoring.get(contactId);
     if (!rescored) rescoring.set(contactId, (rescored = rescore(contactId, dynamodb.SequenceNumber)));

@@ -147,9 +147,14 @@ describe("the nightly job", () => {
     expect(text).toContain("ProvisionedThroughputExceededException");
   });
 
-  it("rescores a contact from the stream of PROFILE items only, with failed records to a dead-letter queue", () => {
+  it("rescores a contact from the stream of PROFILE items and further order summary pages only, with failed records to a dead-letter queue", () => {
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: ["PROFILE"] } } } }) }] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: ["PROFILE"] } } } }) },
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: [{ prefix: "SUMMARY#" }] } } } }) },
+        ],
+      },
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       BisectBatchOnFunctionError: true,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },

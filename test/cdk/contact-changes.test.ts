@@ -14,7 +14,7 @@ function build(props: Omit<ContactChangesProps, "table"> = {}) {
 }
 
 describe("ContactChanges", () => {
-  it("reads the table's stream, only PROFILE items, in batches of 100 gathered for 1 second, reporting failed records", () => {
+  it("reads the table's stream, only PROFILE items and further order summary pages, in batches of 100 gathered for 1 second, reporting failed records", () => {
     // Act
     const { template } = build();
 
@@ -26,7 +26,12 @@ describe("ContactChanges", () => {
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 3,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: ["PROFILE"] } } } }) }] },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: ["PROFILE"] } } } }) },
+          { Pattern: JSON.stringify({ dynamodb: { Keys: { SK: { S: [{ prefix: "SUMMARY#" }] } } } }) },
+        ],
+      },
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
     template.resourceCountIs("AWS::Lambda::EventSourceMapping", 1);

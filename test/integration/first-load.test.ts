@@ -32,16 +32,18 @@ const ORDERS = [
   "o-2,c-9,2024-02-02T10:00:00Z,30.20,EUR,refunded",
 ];
 
-/** The table's PROFILE items (a first load writes no order items or order id claims) without the time of the write, in key order. */
-async function profiles(tableName: string): Promise<Record<string, unknown>[]> {
+/** The table's items of one kind (a first load writes no order items) without the time of the write, in key order. */
+async function itemsOf(tableName: string, sk: string): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await dynalite.client().send(new ScanCommand({ TableName: tableName }));
-  return Items.filter((i) => i.SK === "PROFILE")
+  return Items.filter((i) => i.SK === sk)
     .map(({ updatedAt: _at, ...item }) => item)
     .sort((a, b) => String(a.PK).localeCompare(String(b.PK)));
 }
+const profiles = (tableName: string) => itemsOf(tableName, "PROFILE");
+const claims = (tableName: string) => itemsOf(tableName, "CLAIMS");
 
 describe("a first load", () => {
-  it("leaves the profiles and order summaries that importing the orders and then the contacts leaves, in an empty table", async () => {
+  it("leaves the profiles, order summaries and order id claims that importing the orders and then the contacts leaves, in an empty table", async () => {
     // Prepare: the same file imported into one table, folded in memory for another.
     const path = join(mkdtempSync(join(tmpdir(), "clv-first-load-")), "orders.csv");
     writeFileSync(path, ORDERS.join("\n") + "\n");
@@ -64,6 +66,37 @@ describe("a first load", () => {
     expect(byFold).toMatchObject({ rows: 13, imported: 6, duplicates: 2, removed: 3, rejected: 2, cancellations: 2 });
     expect(await profiles(loaded.tableName)).toEqual(await profiles(imported.tableName));
     expect(await profiles(loaded.tableName)).toHaveLength(4);
+    expect(await claims(loaded.tableName)).toEqual(await claims(imported.tableName));
+    expect((await claims(loaded.tableName)).flatMap((item) => Object.keys(item).filter((k) => k.includes("#") && k !== "PK"))).toHaveLength(7);
+  });
+
+  it("writes the order ids' claims, so a later import of an id for another contact or with another total is refused and changes nothing", async () => {
+    // Prepare: a first load of two orders.
+    const { store, tableName } = await dynalite.newStore();
+    const fold = new OrderFold(() => NOW);
+    await fold.recordOrders([
+      { id: "536365", contactId: "c-1", createdAt: "2024-01-02T10:00:00Z", total: 20, currency: "GBP", status: "placed" },
+      { id: "536366", contactId: "c-2", createdAt: "2024-01-03T10:00:00Z", total: 30, currency: "GBP", status: "placed" },
+    ]);
+    await writeFirstLoad(new StoreTable(dynalite.client(), tableName, () => NOW), fold.contacts());
+    const path = join(mkdtempSync(join(tmpdir(), "clv-first-load-")), "later.csv");
+    writeFileSync(
+      path,
+      ["order_id,customer_id,created_at,total,currency", "536365,c-9,2024-01-02T10:00:00Z,20,GBP", "536366,c-2,2024-01-03T10:00:00Z,99,GBP", "536366,c-2,2024-01-03T10:00:00Z,30,GBP"].join("\n") + "\n",
+    );
+
+    // Act
+    const report = await importOrders(store, path, { storeCurrency: "GBP", now: () => NOW });
+
+    // Assess: what the user is told, and that nothing of the refused rows is stored.
+    expect(report).toMatchObject({ rows: 3, imported: 0, duplicates: 1, rejected: 2 });
+    expect(report.errors).toEqual([
+      { row: 2, field: "order_id", message: "is already stored as another order (contactId: stored c-1, sent c-9): an order id is recorded once; nothing of this row was imported" },
+      { row: 3, field: "order_id", message: "is already stored as another order (total: stored 30, sent 99): an order id is recorded once; nothing of this row was imported" },
+    ]);
+    expect(await store.getContact("c-9")).toBeUndefined();
+    expect(await store.getContact("c-2")).toMatchObject({ orderCount: 1, revenue: 30 });
+    expect(await store.getContact("c-1")).toMatchObject({ orderCount: 1, revenue: 20 });
   });
 
   it("refuses a table that holds anything, and writes nothing to it", async () => {

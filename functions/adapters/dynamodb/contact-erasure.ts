@@ -7,6 +7,7 @@ import {
   FixedKey,
   KeyPrefix,
   SummaryAttribute,
+  SummaryPageAttribute,
   contactPk,
   couponAssignedKey,
   couponCodeKey,
@@ -18,12 +19,14 @@ import {
   profileKey,
   scoresKey,
   segmentMemberKey,
+  summaryPageOf,
   suppressionKey,
   type TableKey,
 } from "../../domain/store/table-keys.js";
 import type { Enrolment } from "../../domain/workflows/enrolment.js";
 import { contactRecord } from "./contact-items.js";
-import { inParallel } from "./table-batches.js";
+import { withSummaryPages } from "./order-summary.js";
+import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, withoutKey, type StoreTable } from "./table.js";
 
 /*
@@ -32,8 +35,9 @@ import { isConditionFailed, withoutKey, type StoreTable } from "./table.js";
  * the PROFILE item, so writing it wakes no stream consumer that might rescore the contact mid-way.
  */
 
-/** The order summary's attributes of a PROFILE item (order-summary.ts): what the anonymous id keeps. */
-const isSummaryAttribute = (name: string) => name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed) || name === "orderCount" || name === "revenue";
+/** The order summary's attributes of a PROFILE item (order-summary.ts, page 0 of it): what the anonymous id keeps. */
+const isSummaryAttribute = (name: string) =>
+  name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed) || name === "orderCount" || name === "revenue" || (Object.values(SummaryPageAttribute) as string[]).includes(name);
 
 /**
  * GET /contacts/{id} and DELETE /contacts/{id}: everything about one contact, read or erased, across
@@ -48,7 +52,7 @@ export class ContactRecords {
     const item = (key: TableKey) => bySk.get(`${key.PK}|${key.SK}`);
     const profileItem = item(profileKey(contactId));
     if (!profileItem) return undefined;
-    const record = contactRecord(profileItem);
+    const record = contactRecord((await withSummaryPages(this.table, [profileItem]))[0]!);
     const scores = item(scoresKey(contactId));
     const enrolments = workflowIds.map((w) => item(enrolmentKey(w, contactId))).filter((e) => e !== undefined);
     return contactView({
@@ -89,6 +93,8 @@ export class ContactRecords {
     const partition = await this.partitionItems(contactId);
     const orders = partition.filter((item) => String(item.SK).startsWith(KeyPrefix.order));
     await this.table.writeItems(orders.map((order) => ({ ...order, PK: contactPk(anonymousId), contactId: anonymousId })));
+    // A large contact's further summary pages go along whole; they are deleted with the partition below.
+    await this.table.writeItems(partition.filter((item) => (summaryPageOf(String(item.SK)) ?? 0) > 0).map((page) => ({ ...page, PK: contactPk(anonymousId) })));
     if (profileItem) {
       const summary = Object.fromEntries(Object.entries(profileItem).filter(([name]) => isSummaryAttribute(name)));
       if (Object.keys(summary).length > 0) await this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: { ...profileKey(anonymousId), ...summary } }));
@@ -116,23 +122,44 @@ export class ContactRecords {
     };
   }
 
-  /** Deletes the claims of the contact's order ids; a claim another contact holds (an id reused before claims existed) stays. */
+  /**
+   * Deletes the claims of the contact's order ids; a claim another contact holds (an id reused before
+   * claims existed) stays. Ids sharing a claim item (sequential ids, orderClaimKey) are freed by one
+   * UpdateItem, conditional on each slot still being the contact's; when that is refused, one by one.
+   */
   private async deleteOrderClaims(contactId: string, orderIds: readonly string[]): Promise<void> {
-    await inParallel(orderIds, this.table.concurrency, async (orderId) => {
+    const byItem = new Map<string, string[]>();
+    for (const orderId of orderIds) {
+      const pk = orderClaimKey(orderId).PK;
+      const ids = byItem.get(pk);
+      if (ids) ids.push(orderId);
+      else byItem.set(pk, [orderId]);
+    }
+    const free = async (ids: readonly string[]): Promise<boolean> => {
+      const names: Record<string, string> = {};
+      ids.forEach((id, i) => (names[`#s${i}`] = orderClaimSlot(id)));
       try {
         await this.table.client.send(
           new UpdateCommand({
             TableName: this.table.tableName,
-            Key: orderClaimKey(orderId),
-            UpdateExpression: "REMOVE #slot",
-            ConditionExpression: "#slot.contactId = :contact",
-            ExpressionAttributeNames: { "#slot": orderClaimSlot(orderId) },
+            Key: orderClaimKey(ids[0]!),
+            UpdateExpression: `REMOVE ${ids.map((_, i) => `#s${i}`).join(", ")}`,
+            ConditionExpression: ids.map((_, i) => `#s${i}.contactId = :contact`).join(" AND "),
+            ExpressionAttributeNames: names,
             ExpressionAttributeValues: { ":contact": contactId },
           }),
         );
+        return true;
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
+        return false;
       }
+    };
+    // At most 50 slots to a request, as the claims are written (each adds some 30 characters to the 4 KB condition).
+    const groups = [...byItem.values()].flatMap((ids) => chunks(ids, 50));
+    await inParallel(groups, this.table.concurrency, async (ids) => {
+      if (ids.length > 1 && (await free(ids))) return;
+      for (const id of ids) await free([id]);
     });
   }
 

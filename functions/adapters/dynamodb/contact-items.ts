@@ -6,8 +6,8 @@ import { applyContactUpdate, type ProfileSource } from "../../domain/store/conta
 import type { EmailEventInput } from "../../domain/store/email-event.js";
 import type { ContactUpdate, StoredContact, SubscriptionChangeEvent } from "../../domain/store/ports.js";
 import { addressKey, applySubscriptionEvent, optOutChannels, readSubscriptionState, type SubscriptionResult } from "../../domain/store/subscription.js";
-import { FixedKey, KeyPrefix, contactIdOf, emailEventKey, profileKey, suppressionKey } from "../../domain/store/table-keys.js";
-import { collectOrders } from "./order-summary.js";
+import { FixedKey, KeyPrefix, SummaryPageAttribute, contactIdOf, emailEventKey, profileKey, suppressionKey } from "../../domain/store/table-keys.js";
+import { collectOrders, withSummaryPages } from "./order-summary.js";
 import { inParallel } from "./table-batches.js";
 import { isConditionFailed, parseStored, scanSegment, type StoreTable } from "./table.js";
 
@@ -121,7 +121,7 @@ export class ContactItems {
 
   async getContact(contactId: string): Promise<ContactRecord | undefined> {
     const item = await this.table.get(profileKey(contactId));
-    return item ? contactRecord(item) : undefined;
+    return item ? contactRecord((await withSummaryPages(this.table, [item]))[0]!) : undefined;
   }
 
   /** An unsubscribe, "I changed my mind", a complaint or a bounce, by the rules; undefined (nothing written) without a profile. */
@@ -210,15 +210,24 @@ export class ContactItems {
 
   /** Every contact (with or without orders), one scan segment, a page at a time. */
   async *listContacts(segment = 0, totalSegments = 1): AsyncIterable<ContactRecord[]> {
-    for await (const items of this.scanProfiles(segment, totalSegments, false)) yield items.map(contactRecord);
+    for await (const items of this.scanProfiles(segment, totalSegments, false)) yield (await withSummaryPages(this.table, items)).map(contactRecord);
   }
 
-  /** PROFILE items of one scan segment, all or only those with counted orders. */
-  scanProfiles(segment: number, totalSegments: number, withOrdersOnly: boolean): AsyncIterable<Record<string, unknown>[]> {
+  /**
+   * PROFILE items of one scan segment, all of them, or only those with counted orders together with
+   * the further pages of large contacts' summaries (order-summary.ts), which follow their PROFILE.
+   */
+  scanProfiles(segment: number, totalSegments: number, withOrders: boolean): AsyncIterable<Record<string, unknown>[]> {
     return this.table.scan({
       ...scanSegment(segment, totalSegments),
-      FilterExpression: withOrdersOnly ? "SK = :profile AND orderCount > :none" : "SK = :profile",
-      ExpressionAttributeValues: { ":profile": FixedKey.profile, ...(withOrdersOnly && { ":none": 0 }) },
+      ...(withOrders
+        ? {
+            // A PROFILE whose own counters are 0 may still carry credit notes that net its other pages.
+            FilterExpression: "(SK = :profile AND (orderCount > :none OR attribute_exists(#pages))) OR begins_with(SK, :page)",
+            ExpressionAttributeNames: { "#pages": SummaryPageAttribute.pages },
+            ExpressionAttributeValues: { ":profile": FixedKey.profile, ":none": 0, ":page": KeyPrefix.summaryPage },
+          }
+        : { FilterExpression: "SK = :profile", ExpressionAttributeValues: { ":profile": FixedKey.profile } }),
     });
   }
 

@@ -1,7 +1,8 @@
 import type { ContactState } from "../../domain/nightly/nightly-scoring.js";
 import type { EmailEventType } from "../../domain/store/email-event.js";
-import { FixedKey, KeyPrefix, contactIdOf, contactPk, membershipsKey, profileKey, scoresKey } from "../../domain/store/table-keys.js";
+import { FixedKey, KeyPrefix, contactIdOf, contactPk, membershipsKey, profileKey, scoresKey, summaryPageOf } from "../../domain/store/table-keys.js";
 import { contactRecord } from "./contact-items.js";
+import { mergedSummaryItem, spilledPageKeys } from "./order-summary.js";
 import { scoresOf } from "./score-items.js";
 import { inParallel } from "./table-batches.js";
 import { scanSegment, type StoreTable } from "./table.js";
@@ -11,7 +12,7 @@ const STATE_BATCH = 1000;
 
 /**
  * A contact as the night reads it, from several of its items: PROFILE (profile and order summary),
- * SCORES, MEMBERSHIPS and EVENT#… (e-mail events).
+ * SUMMARY#… (a large contact's further summary pages), SCORES, MEMBERSHIPS and EVENT#… (e-mail events).
  */
 export class ContactStates {
   constructor(private readonly table: StoreTable) {}
@@ -23,8 +24,8 @@ export class ContactStates {
   async *scanContactStates(segment = 0, totalSegments = 1): AsyncIterable<ContactState[]> {
     const scan = {
       ...scanSegment(segment, totalSegments),
-      FilterExpression: "SK IN (:profile, :scores, :memberships) OR begins_with(SK, :event)",
-      ExpressionAttributeValues: { ":profile": FixedKey.profile, ":scores": FixedKey.scores, ":memberships": FixedKey.memberships, ":event": KeyPrefix.event },
+      FilterExpression: "SK IN (:profile, :scores, :memberships) OR begins_with(SK, :event) OR begins_with(SK, :page)",
+      ExpressionAttributeValues: { ":profile": FixedKey.profile, ":scores": FixedKey.scores, ":memberships": FixedKey.memberships, ":event": KeyPrefix.event, ":page": KeyPrefix.summaryPage },
     };
     // Items of one partition come together; a contact is yielded once the scan has moved past it.
     let open: Record<string, unknown>[] = [];
@@ -51,6 +52,8 @@ export class ContactStates {
     const items = await this.table.getItems(contactIds.flatMap((id) => [profileKey(id), scoresKey(id), membershipsKey(id)]));
     const byContact = new Map<string, Record<string, unknown>[]>(contactIds.map((id) => [contactPk(id), []]));
     for (const item of items) byContact.get(String(item.PK))!.push(item);
+    const pages = items.filter((item) => item.SK === FixedKey.profile).flatMap((item) => spilledPageKeys(contactIdOf(String(item.PK)), item));
+    for (const page of await this.table.getItems(pages)) byContact.get(String(page.PK))!.push(page);
     await inParallel(contactIds, this.table.concurrency, async (id) => {
       const query = { KeyConditionExpression: "PK = :pk AND begins_with(SK, :event)", ExpressionAttributeValues: { ":pk": contactPk(id), ":event": KeyPrefix.event } };
       for await (const events of this.table.query(query)) byContact.get(contactPk(id))!.push(...events);
@@ -59,14 +62,16 @@ export class ContactStates {
   }
 }
 
-/** One contact's items (any of PROFILE, SCORES, MEMBERSHIPS, EVENT#…) as the night reads them. */
+/** One contact's items (any of PROFILE, SUMMARY#…, SCORES, MEMBERSHIPS, EVENT#…) as the night reads them. */
 function contactState(items: readonly Record<string, unknown>[]): ContactState {
   const contactId = contactIdOf(String(items[0]!.PK));
   const state: ContactState = { contactId, memberships: {}, emailEvents: [] };
   const emailEvents: { type: EmailEventType; at: number; emailId?: string }[] = [];
+  const pages = items.filter((item) => (summaryPageOf(String(item.SK)) ?? 0) > 0);
   for (const item of items) {
+    if (pages.includes(item)) continue; // read with PROFILE
     if (item.SK === FixedKey.profile) {
-      const record = contactRecord(item);
+      const record = contactRecord(mergedSummaryItem(item, pages));
       if (record.profile) state.profile = record.profile;
       if (record.history) state.history = record.history;
     } else if (item.SK === FixedKey.scores) {

@@ -1,8 +1,11 @@
 import type { ContactInput } from "../../domain/store/contact.js";
 import { applyContactUpdate, type ProfileSource } from "../../domain/store/contact-update.js";
-import { countedAttribute, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import type { OrderInput } from "../../domain/store/order.js";
+import { SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
 import { newProfileAttributes } from "./contact-items.js";
-import { decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
+import { orderClaim } from "./order-items.js";
+import { SUMMARY_PAGE_ENTRIES, decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
+import { chunks } from "./table-batches.js";
 import type { StoreTable } from "./table.js";
 
 /** A contact as a first load writes it: its profile when there is one, its orders folded into the summary. */
@@ -15,6 +18,8 @@ export interface FirstLoadContact {
   removed: ReadonlyMap<string, number>;
   /** An order was counted at some point: the counters orderCount and revenue are kept. */
   everCounted: boolean;
+  /** The orders whose ids are this contact's, as first sent: their claims (ORDERIDS#…) are written too. */
+  claims?: readonly OrderInput[];
 }
 
 /** Thrown when a first load finds the table holding anything: its writes have no conditions. */
@@ -27,35 +32,56 @@ export class TableNotEmptyError extends Error {
 
 /**
  * Writes each contact once, its PROFILE item whole (the profile by the consent rules, as putContacts
- * writes it, and the order summary with the counters recordOrders keeps), 25 contacts a BatchWriteItem:
- * the items a contact import and an order import leave in an empty table, in some 170 requests for
- * Online Retail's 4,372 contacts where the imports take some 6,000 conditional ones.
+ * writes it, and the order summary with the counters recordOrders keeps, in pages of
+ * SUMMARY_PAGE_ENTRIES as recordOrders fills them), and the claims of its order ids, 25 items a
+ * BatchWriteItem: the items a contact import and an order import leave in an empty table, in some 190
+ * requests for Online Retail's 4,372 contacts and 18,536 orders where the imports take some 6,000
+ * conditional ones.
  *
- * Order items (ORDER#…) and the order ids' claims (ORDERIDS#…) are not written: they keep later imports
- * of the same orders idempotent and let a cancellation find its order, and a first load is not imported
- * again (OrderFold checked the files' duplicates and conflicts). The table must be empty, which is
- * checked first. A contact whose summary outgrows DynamoDB's 400 KB item (some 10,000 orders) fails the
- * load, where an import would count its orders up to there.
+ * The claims are what keeps an order id one order in the store: a later import of the same id for
+ * another contact, or with another total, is a conflict, and a cancellation finds whose order it is.
+ * Order items (ORDER#…) are not written: an order sent again after a first load is told apart by its
+ * claim and its summary entry, and its order item is written then. The table must be empty, which is
+ * checked first (the writes have no conditions).
  */
 export async function writeFirstLoad(table: StoreTable, contacts: readonly FirstLoadContact[], source: ProfileSource = "import"): Promise<void> {
   for await (const _ of table.scan({ Limit: 1 })) throw new TableNotEmptyError(table.tableName);
   const now = table.clock();
-  await table.writeItems(
-    contacts.map(({ contactId, contact, counted, removed, everCounted }) => {
-      const item: Record<string, unknown> = { ...profileKey(contactId) };
-      if (contact) Object.assign(item, newProfileAttributes(applyContactUpdate(undefined, contactId, contact, { source, now }).profile));
-      let orders = 0;
-      for (const [orderId, entry] of counted) {
-        item[countedAttribute(orderId)] = summaryValue(entry);
+  const claimedAt = table.nowIso();
+  const items: Record<string, unknown>[] = [];
+  const claimItems = new Map<string, Record<string, unknown>>();
+  for (const { contactId, contact, counted, removed, everCounted, claims = [] } of contacts) {
+    const entries: [name: string, value: unknown, total?: number][] = [
+      ...[...counted].map(([orderId, entry]): [string, unknown, number] => [countedAttribute(orderId), summaryValue(entry), entry.total]),
+      ...[...removed].map(([orderId, at]): [string, unknown] => [removedAttribute(orderId), at]),
+    ];
+    const pages = chunks(entries, SUMMARY_PAGE_ENTRIES);
+    if (pages.length === 0) pages.push([]);
+    pages.forEach((pageEntries, page) => {
+      const item: Record<string, unknown> = { ...summaryPageKey(contactId, page) };
+      if (page === 0 && contact) Object.assign(item, newProfileAttributes(applyContactUpdate(undefined, contactId, contact, { source, now }).profile));
+      const totals: number[] = [];
+      for (const [name, value, total] of pageEntries) {
+        item[name] = value;
+        if (total !== undefined) totals.push(total);
+      }
+      if (pageEntries.length > 0) item[SummaryPageAttribute.entries] = pageEntries.length;
+      // A full page is sealed, as recordOrders leaves it; PROFILE says how many pages follow it.
+      if (page < pages.length - 1) item[SummaryPageAttribute.sealed] = true;
+      if (page === 0 && pages.length > 1) item[SummaryPageAttribute.pages] = pages.length - 1;
+      if (page === 0 ? everCounted : totals.length > 0) {
         // A credit note (negative total) lowers revenue but is no order, as recordOrders counts it.
-        if (entry.total >= 0) orders++;
+        item.orderCount = totals.filter((t) => t >= 0).length;
+        item.revenue = decimalSum(totals);
       }
-      for (const [orderId, at] of removed) item[removedAttribute(orderId)] = at;
-      if (everCounted) {
-        item.orderCount = orders;
-        item.revenue = decimalSum([...counted.values()].map((e) => e.total));
-      }
-      return item;
-    }),
-  );
+      items.push(item);
+    });
+    for (const order of claims) {
+      const key = orderClaimKey(order.id);
+      let claimItem = claimItems.get(key.PK);
+      if (!claimItem) claimItems.set(key.PK, (claimItem = { ...key }));
+      claimItem[orderClaimSlot(order.id)] = orderClaim(order, claimedAt);
+    }
+  }
+  await table.writeItems([...items, ...claimItems.values()]);
 }

@@ -4,9 +4,23 @@ import { z } from "zod";
 import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
 import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
-import { contactIdOf, contactPk, countedAttribute, orderClaimKey, orderClaimSlot, orderKey, orderSk, orderSummaryKey, profileKey, removedAttribute } from "../../domain/store/table-keys.js";
+import {
+  SummaryPageAttribute,
+  contactIdOf,
+  contactPk,
+  countedAttribute,
+  orderClaimKey,
+  orderClaimSlot,
+  orderKey,
+  orderSk,
+  orderSummaryKey,
+  profileKey,
+  removedAttribute,
+  summaryPageKey,
+  summaryPageOf,
+} from "../../domain/store/table-keys.js";
 import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
-import { decimalSum, summaryIn, summaryValue, type Summary, type SummaryEntry } from "./order-summary.js";
+import { SUMMARY_PAGE_ENTRIES, decimalSum, spilledPages, summaryIn, summaryValue, type PagedEntry, type Summary } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, isItemTooLarge, parseStored, withoutKey, type StoreTable } from "./table.js";
 
@@ -54,6 +68,23 @@ interface Pending {
   /** How it differs from the order the store has under its id: then nothing of it is written. */
   conflict?: OrderDifference[];
 }
+
+/**
+ * What one call knows of a contact's summary pages (order-summary.ts): the page new entries go to, and
+ * entries read. Every page before `open` was sealed when read and `known` holds all it had then; a
+ * sealed page takes no entry afterwards, so an order absent from it there stays absent. (A state with
+ * `open` 0 may know only the entries of some orders: nothing comes before page 0.)
+ */
+interface SummaryState {
+  open: number;
+  known: Summary;
+}
+
+const { entries: ENTRIES, sealed: SEALED, pages: PAGES } = SummaryPageAttribute;
+const emptySummary = (): Summary => ({ counted: new Map(), removed: new Set() });
+
+/** How adding entries to a summary page went: refused by a condition, or too large for DynamoDB's 400 KB. */
+type PageWrite = "written" | "refused" | "too-large";
 
 /** Orders and the contacts' order summaries. */
 export class OrderItems {
@@ -135,14 +166,18 @@ export class OrderItems {
    * one BatchGetItem per 100 contacts when the call is a batch. The reads are hints that spare
    * refused writes: every write that follows is still conditional.
    */
-  private async readSummaries(contactIds: string[], orders: number): Promise<Map<string, Summary>> {
-    const summaries = new Map<string, Summary>();
+  private async readSummaries(contactIds: string[], orders: number): Promise<Map<string, SummaryState>> {
+    const summaries = new Map<string, SummaryState>();
     if (orders < BATCH_ORDERS_MIN || contactIds.length === 0) return summaries;
-    for (const id of contactIds) summaries.set(id, { counted: new Map(), removed: new Set() });
+    for (const id of contactIds) summaries.set(id, { open: 0, known: emptySummary() });
+    const spilled: string[] = [];
     for (const item of await this.table.getItems(contactIds.map(profileKey))) {
       const contactId = contactIdOf(String(item.PK));
-      summaries.set(contactId, summaryIn(item, contactId));
+      if (item[SEALED] === true) spilled.push(contactId);
+      else summaries.set(contactId, { open: 0, known: summaryIn(item, contactId) });
     }
+    // A contact past its first page: all its pages, read whole.
+    await inParallel(spilled, this.table.concurrency, async (contactId) => void summaries.set(contactId, await this.loadSummary(contactId)));
     return summaries;
   }
 
@@ -176,9 +211,8 @@ export class OrderItems {
         const set: string[] = [];
         const conditions: string[] = [];
         group.forEach((p, i) => {
-          const { id, contactId, total, currency, createdAt, originalTotal, originalCurrency } = p.order;
-          names[`#c${i}`] = orderClaimSlot(id);
-          values[`:c${i}`] = { orderId: id, contactId, total, currency, createdAt, claimedAt, ...(originalTotal !== undefined && { originalTotal }), ...(originalCurrency !== undefined && { originalCurrency }) };
+          names[`#c${i}`] = orderClaimSlot(p.order.id);
+          values[`:c${i}`] = orderClaim(p.order, claimedAt);
           set.push(`#c${i} = :c${i}`);
           conditions.push(`attribute_not_exists(#c${i})`);
         });
@@ -272,92 +306,72 @@ export class OrderItems {
   }
 
   /**
-   * Counts the orders in the contact's summary: one UpdateItem per SUMMARY_GROUP_MAX orders, each
-   * order conditional on being neither counted nor removed. When a group is refused, one read tells
-   * which of its orders were already there; the rest try again.
+   * Counts the orders in the contact's summary: one UpdateItem per SUMMARY_GROUP_MAX orders into its
+   * open page, each order conditional on being neither counted nor removed there, and on the page
+   * being open. When a group is refused, one read of the page tells which of its orders were already
+   * there, and whether the page is full (then it is sealed and the next page opens); the rest try again.
    */
-  private async countInSummary(contactId: string, counts: Pending[], read?: Summary): Promise<[Pending, NotCounted | undefined][]> {
+  private async countInSummary(contactId: string, counts: Pending[], read?: SummaryState): Promise<[Pending, NotCounted | undefined][]> {
     const results: [Pending, NotCounted | undefined][] = [];
+    let state = read;
     let todo = counts.filter((p) => p.stored === undefined);
     // Orders the store had are mostly re-sent ones, already counted: one read finds them, where a
     // refused write and then a read would take two requests. What the read does not find (a summary
     // write lost to a crash) is counted now.
     const resent = counts.filter((p) => p.stored !== undefined);
     if (resent.length > 0) {
-      const summary = read ?? (await this.summaryOf(contactId, resent));
-      for (const p of resent) {
-        if (summary.counted.has(orderSummaryKey(p.order.id))) results.push([p, "already-counted"]);
-        else if (summary.removed.has(orderSummaryKey(p.order.id))) results.push([p, "removed-before"]);
-        else todo.push(p);
-      }
+      state ??= await this.summaryOf(contactId, resent);
+      todo = [...todo, ...resent];
     }
-    for (let round = 0; todo.length > 0; round++) {
-      if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were counted; sending them again is safe`);
-      const retry: Pending[] = [];
-      const count = async (group: Pending[]): Promise<void> => {
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = {};
-        const set: string[] = [];
-        const conditions: string[] = [];
-        group.forEach((p, i) => {
-          names[`#o${i}`] = countedAttribute(p.order.id);
-          names[`#x${i}`] = removedAttribute(p.order.id);
-          values[`:e${i}`] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
-          set.push(`#o${i} = :e${i}`);
-          conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
-        });
-        // A credit note (negative total) lowers revenue but is no order: it does not count as one.
-        values[":count"] = group.filter((p) => p.order.total >= 0).length;
-        values[":revenue"] = decimalSum(group.map((p) => p.order.total));
-        try {
-          await this.table.client.send(
-            new UpdateCommand({
-              TableName: this.table.tableName,
-              Key: profileKey(contactId),
-              UpdateExpression: `SET ${set.join(", ")} ADD orderCount :count, revenue :revenue`,
-              ConditionExpression: conditions.join(" AND "),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
-          );
-          for (const p of group) results.push([p, undefined]);
-        } catch (error) {
-          // The PROFILE item would pass 400 KB: as many as fit are counted one by one, the rest are
-          // the contact's alone to be refused (the caller goes on with every other contact).
-          if (isItemTooLarge(error)) {
-            if (group.length === 1) results.push([group[0]!, "summary-full"]);
-            else for (const p of group) await count([p]);
-            return;
-          }
-          if (!isConditionFailed(error)) throw error;
-          const summary = await this.summaryOf(contactId, group);
-          for (const p of group) {
-            if (summary.counted.has(orderSummaryKey(p.order.id))) results.push([p, "already-counted"]);
-            else if (summary.removed.has(orderSummaryKey(p.order.id))) results.push([p, "removed-before"]);
-            else retry.push(p);
-          }
+    /** Takes out of `group` the orders `summary` has, with why they are not counted. */
+    const known = (group: Pending[], summary: Summary): Pending[] =>
+      group.filter((p) => {
+        const key = orderSummaryKey(p.order.id);
+        if (summary.counted.has(key)) results.push([p, "already-counted"]);
+        else if (summary.removed.has(key)) results.push([p, "removed-before"]);
+        else return true;
+        return false;
+      });
+    for (const group of chunks(todo, SUMMARY_GROUP_MAX)) {
+      let rest = group;
+      for (let round = 0; ; round++) {
+        if (state) rest = known(rest, state.known);
+        if (rest.length === 0) break;
+        if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were counted; sending them again is safe`);
+        const page = state?.open ?? 0;
+        const written = await this.addToPage(contactId, page, rest, "count");
+        if (written === "written") {
+          for (const p of rest) results.push([p, undefined]);
+          break;
         }
-      };
-      for (const group of chunks(todo, SUMMARY_GROUP_MAX)) await count(group);
-      todo = retry;
+        if (written === "refused") {
+          const item = await this.readPage(contactId, page, rest);
+          rest = known(rest, summaryIn(item, contactId, page));
+          if (!isFull(item, rest.length)) continue;
+        }
+        state = await this.nextPage(contactId, page, state);
+      }
     }
     return results;
   }
 
   /**
    * Takes the orders out of the contact's summary and marks them removed. A counted order is removed
-   * by an UpdateItem conditional on it still being there, with its stored total; one never counted
-   * only gets the mark, conditional on it not having been counted meanwhile.
+   * from its page by an UpdateItem conditional on it still being there, with its stored total; one
+   * never counted only gets the mark in the open page, conditional on it not having been counted there
+   * meanwhile (pages before the open one are sealed: nothing is counted there any more).
    */
-  private async uncountInSummary(contactId: string, uncounts: Pending[], read?: Summary): Promise<Pending[]> {
+  private async uncountInSummary(contactId: string, uncounts: Pending[], read?: SummaryState): Promise<Pending[]> {
     const now = this.table.clock();
     // A new order item means the order was never counted, and no other sender can count it from now
     // on (they find it stored as cancelled), so it needs no read.
     let unread = uncounts.filter((p) => p.stored === undefined);
     let todo = uncounts.filter((p) => p.stored !== undefined);
+    let state = read;
     for (let round = 0; todo.length + unread.length > 0; round++) {
       if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were removed; sending them again is safe`);
-      const summary: Summary = todo.length === 0 ? { counted: new Map(), removed: new Set() } : round === 0 && read ? read : await this.summaryOf(contactId, todo);
+      if (todo.length > 0 && !(round === 0 && read)) state = await this.summaryOf(contactId, todo);
+      const summary = state?.known ?? emptySummary();
       const toMark: Pending[] = [...unread];
       unread = [];
       await inParallel(todo, 4, async (p) => {
@@ -369,44 +383,151 @@ export class OrderItems {
       });
       const retry: Pending[] = [];
       for (const group of chunks(toMark, SUMMARY_GROUP_MAX)) {
-        const names: Record<string, string> = {};
-        const set: string[] = [];
-        const conditions: string[] = [];
-        group.forEach((p, i) => {
-          names[`#o${i}`] = countedAttribute(p.order.id);
-          names[`#x${i}`] = removedAttribute(p.order.id);
-          set.push(`#x${i} = if_not_exists(#x${i}, :now)`);
-          conditions.push(`attribute_not_exists(#o${i})`);
-        });
-        try {
-          await this.table.client.send(
-            new UpdateCommand({
-              TableName: this.table.tableName,
-              Key: profileKey(contactId),
-              UpdateExpression: `SET ${set.join(", ")}`,
-              ConditionExpression: conditions.join(" AND "),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: { ":now": now },
-            }),
-          );
-        } catch (error) {
-          if (!isConditionFailed(error)) throw error;
-          // Counted by another sender since the read: read again and remove it.
-          retry.push(...group);
-        }
+        const page = state?.open ?? 0;
+        const written = await this.addToPage(contactId, page, group, "mark", now);
+        if (written === "written") continue;
+        // Counted by another sender since the read, or the page is full: read again, and remove it or mark it in the next page.
+        if (written === "too-large" || isFull(await this.readPage(contactId, page, group), group.length)) state = await this.nextPage(contactId, page, state);
+        retry.push(...group);
       }
       todo = retry;
     }
     return uncounts;
   }
 
-  /** Removes a counted order from the summary; false when it was no longer there. */
-  private async removeCounted(contactId: string, orderId: string, entry: SummaryEntry, now: number): Promise<boolean> {
+  /**
+   * Adds entries to one page of the contact's summary in one UpdateItem: counted orders (with the
+   * page's counters) or removal marks, with how many entries the page has had, conditional on the page
+   * being open with room for them and on no order of the group being there already (counted or marked;
+   * a mark only minds a counted entry: marking twice is marking once).
+   */
+  private async addToPage(contactId: string, page: number, group: Pending[], kind: "count" | "mark", now = 0): Promise<PageWrite> {
+    const names: Record<string, string> = { "#entries": ENTRIES, "#sealed": SEALED };
+    const values: Record<string, unknown> = { ":entries": group.length, ":room": SUMMARY_PAGE_ENTRIES - group.length };
+    const set: string[] = [];
+    const conditions = ["attribute_not_exists(#sealed)", "(attribute_not_exists(#entries) OR #entries <= :room)"];
+    group.forEach((p, i) => {
+      names[`#o${i}`] = countedAttribute(p.order.id);
+      names[`#x${i}`] = removedAttribute(p.order.id);
+      if (kind === "count") {
+        values[`:e${i}`] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
+        set.push(`#o${i} = :e${i}`);
+        conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
+      } else {
+        set.push(`#x${i} = if_not_exists(#x${i}, :now)`);
+        conditions.push(`attribute_not_exists(#o${i})`);
+      }
+    });
+    let add = "#entries :entries";
+    if (kind === "count") {
+      // A credit note (negative total) lowers revenue but is no order: it does not count as one.
+      values[":count"] = group.filter((p) => p.order.total >= 0).length;
+      values[":revenue"] = decimalSum(group.map((p) => p.order.total));
+      add += ", orderCount :count, revenue :revenue";
+    } else values[":now"] = now;
     try {
       await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
-          Key: profileKey(contactId),
+          Key: summaryPageKey(contactId, page),
+          UpdateExpression: `SET ${set.join(", ")} ADD ${add}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return "written";
+    } catch (error) {
+      // A page that would pass 400 KB (a PROFILE item written before pages were counted) is full.
+      if (isItemTooLarge(error)) return "too-large";
+      if (isConditionFailed(error)) return "refused";
+      throw error;
+    }
+  }
+
+  /**
+   * Seals the page (it takes no entry from now on, whoever writes) and reads on from it: what it and
+   * any later pages hold, and the first page still open, which PROFILE's summaryPages then covers.
+   */
+  private async nextPage(contactId: string, page: number, state: SummaryState | undefined): Promise<SummaryState> {
+    await this.table.client.send(
+      new UpdateCommand({
+        TableName: this.table.tableName,
+        Key: summaryPageKey(contactId, page),
+        UpdateExpression: "SET #sealed = :sealed",
+        ExpressionAttributeNames: { "#sealed": SEALED },
+        ExpressionAttributeValues: { ":sealed": true },
+      }),
+    );
+    return this.loadSummary(contactId, state && state.open === page ? state : undefined);
+  }
+
+  /**
+   * The contact's summary pages read whole and consistently, from `from.open` on (from page 0 without
+   * `from`), added to what `from` knew: the state with the first page not sealed as the open one. When
+   * every page is sealed, the next one is announced in PROFILE's summaryPages before anything is
+   * written to it, so a reader that follows summaryPages finds every page that holds entries.
+   */
+  private async loadSummary(contactId: string, from?: SummaryState): Promise<SummaryState> {
+    const start = from?.open ?? 0;
+    const known = from?.known ?? emptySummary();
+    const { Item: profile } = await this.table.client.send(
+      new GetCommand({
+        TableName: this.table.tableName,
+        Key: profileKey(contactId),
+        ConsistentRead: true,
+        ...(start > 0 && { ProjectionExpression: "#pages", ExpressionAttributeNames: { "#pages": PAGES } }),
+      }),
+    );
+    const last = spilledPages(profile);
+    const pages = new Map<number, Record<string, unknown>>();
+    if (start === 0 && profile) pages.set(0, profile);
+    const keys = Array.from({ length: Math.max(0, last - Math.max(start, 1) + 1) }, (_, i) => summaryPageKey(contactId, Math.max(start, 1) + i));
+    for (const item of await this.table.getItems(keys)) pages.set(summaryPageOf(String(item.SK))!, item);
+    for (const [page, item] of pages) summaryIn(item, contactId, page, known);
+    let open = start;
+    while (pages.get(open)?.[SEALED] === true) open++;
+    if (open > last) {
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: profileKey(contactId),
+            UpdateExpression: "SET #pages = :open",
+            ConditionExpression: "attribute_not_exists(#pages) OR #pages < :open",
+            ExpressionAttributeNames: { "#pages": PAGES },
+            ExpressionAttributeValues: { ":open": open },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error; // announced already, by another sender
+      }
+    }
+    return { open, known };
+  }
+
+  /** One summary page's entries for these orders, whether it is sealed and how many entries it has had, read consistently. */
+  private async readPage(contactId: string, page: number, pending: Pending[]): Promise<Record<string, unknown>> {
+    const names: Record<string, string> = { "#entries": ENTRIES, "#sealed": SEALED };
+    const projection = ["#entries", "#sealed"];
+    pending.forEach((p, i) => {
+      names[`#o${i}`] = countedAttribute(p.order.id);
+      names[`#x${i}`] = removedAttribute(p.order.id);
+      projection.push(`#o${i}`, `#x${i}`);
+    });
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: summaryPageKey(contactId, page), ConsistentRead: true, ProjectionExpression: projection.join(", "), ExpressionAttributeNames: names }),
+    );
+    return Item ?? {};
+  }
+
+  /** Removes a counted order from the summary; false when it was no longer there. */
+  private async removeCounted(contactId: string, orderId: string, entry: PagedEntry, now: number): Promise<boolean> {
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: summaryPageKey(contactId, entry.page),
           UpdateExpression: "REMOVE #o SET #x = :now ADD orderCount :minusOne, revenue :minusTotal",
           // Entries are never overwritten (counting requires their absence and the mark keeps them from
           // coming back), so an entry still there is the one read, and its total is what to subtract.
@@ -422,27 +543,29 @@ export class OrderItems {
     }
   }
 
-  /** The summary's entries for these orders, read consistently. */
-  private async summaryOf(contactId: string, pending: Pending[]): Promise<Summary> {
-    const names: Record<string, string> = {};
-    const projection: string[] = [];
-    pending.forEach((p, i) => {
-      names[`#o${i}`] = countedAttribute(p.order.id);
-      names[`#x${i}`] = removedAttribute(p.order.id);
-      projection.push(`#o${i}`, `#x${i}`);
-    });
-    const { Item } = await this.table.client.send(
-      new GetCommand({
-        TableName: this.table.tableName,
-        Key: profileKey(contactId),
-        ConsistentRead: true,
-        ProjectionExpression: projection.join(", "),
-        ExpressionAttributeNames: names,
-      }),
-    );
-    return summaryIn(Item ?? {}, contactId);
+  /**
+   * The summary's entries for these orders, read consistently: a projection of PROFILE, or for a
+   * contact past its first page every page, whole.
+   */
+  private async summaryOf(contactId: string, pending: Pending[]): Promise<SummaryState> {
+    const item = await this.readPage(contactId, 0, pending);
+    if (item[SEALED] === true) return this.loadSummary(contactId);
+    return { open: 0, known: summaryIn(item, contactId) };
   }
+}
 
+/** Whether a page read by readPage can take no more than `adding` entries less: sealed, or as good as full. */
+function isFull(page: Record<string, unknown>, adding: number): boolean {
+  return page[SEALED] === true || (typeof page[ENTRIES] === "number" && page[ENTRIES] + adding > SUMMARY_PAGE_ENTRIES);
+}
+
+/**
+ * An order id's claim as its orderClaimSlot holds it: the facts that tell the same order sent again
+ * from another order under the same id (order-conflict.ts), and when it was claimed.
+ */
+export function orderClaim(order: OrderInput, claimedAt: string): Record<string, unknown> {
+  const { id, contactId, total, currency, createdAt, originalTotal, originalCurrency } = order;
+  return { orderId: id, contactId, total, currency, createdAt, claimedAt, ...(originalTotal !== undefined && { originalTotal }), ...(originalCurrency !== undefined && { originalCurrency }) };
 }
 
 const StoredOrderItem = z.object({

@@ -1,12 +1,24 @@
 import { NumberValue } from "@aws-sdk/lib-dynamodb";
 import type { Order } from "../../domain/clv/order-history.js";
-import { SummaryAttribute, contactIdOf, summaryAttributeOf } from "../../domain/store/table-keys.js";
+import { SummaryAttribute, SummaryPageAttribute, contactIdOf, summaryAttributeOf, summaryPageKey, type TableKey } from "../../domain/store/table-keys.js";
+import type { StoreTable } from "./table.js";
 
 /*
  * The running order summary in a contact's PROFILE item: `o#<key>` = [at, total] for each counted
  * order, `x#<key>` = epoch ms for each order taken out of the figures (cancelled, refunded), and
  * the counters orderCount and revenue. The key is the order id, or a hash of a long one
  * (orderSummaryKey, table-keys.ts); entries written before were {at, total} maps, read alike.
+ *
+ * Pages: a contact has no ceiling. PROFILE is page 0 of its summary; once a page has taken
+ * SUMMARY_PAGE_ENTRIES entries it is sealed and the next entries go to the next page (SUMMARY#<n>,
+ * summaryPageKey), whose number PROFILE keeps in summaryPages. Each page holds its own entries and
+ * counters, changed together by one conditional UpdateItem as before, so an entry and its counters
+ * never part; the contact's figures are the sum of its pages (mergedSummaryItem). A sealed page never
+ * takes another entry (every addition is conditional on it not being sealed), so once read, what it
+ * holds is known: an order is added to the open page only when no page before it has it
+ * (order-items.ts), and is therefore counted once in all the pages. Pages also bound what one order
+ * costs to write: an UpdateItem rewrites (and DynamoDB bills) the whole item, so a 5,000-order
+ * contact no longer rewrites a 200 KB item with each order.
  *
  * The `x#` marks are what keeps an order out once removed. Without them a re-sent "placed" that races
  * a refund could count the order again after the refund took it out (the refund's REMOVE leaves no
@@ -21,9 +33,17 @@ export interface SummaryEntry {
   total: number;
 }
 
+/** Entries a summary page takes before it is sealed: some 9–18 KB of entries, by the ids' length. */
+export const SUMMARY_PAGE_ENTRIES = 500;
+
+/** A counted entry and the page that holds it. */
+export interface PagedEntry extends SummaryEntry {
+  page: number;
+}
+
 /** What a contact's summary says about some of its orders, by orderSummaryKey. */
 export interface Summary {
-  counted: Map<string, SummaryEntry>;
+  counted: Map<string, PagedEntry>;
   /** Orders marked removed. */
   removed: Set<string>;
 }
@@ -43,16 +63,60 @@ export function collectOrders(item: Record<string, unknown>, orders: Order[]): v
   }
 }
 
-/** The counted and removed orders of a PROFILE item (or of the part of it a projection read). */
-export function summaryIn(item: Record<string, unknown>, contactId: string): Summary {
-  const counted = new Map<string, SummaryEntry>();
-  const removed = new Set<string>();
+/** The counted and removed orders of a summary page (or of the part of it a projection read), added to `into`. */
+export function summaryIn(item: Record<string, unknown>, contactId: string, page = 0, into: Summary = { counted: new Map(), removed: new Set() }): Summary {
   for (const name in item) {
     const attribute = summaryAttributeOf(name);
-    if (attribute?.kind === "counted") counted.set(attribute.key, summaryEntry(item[name], contactId, name));
-    else if (attribute?.kind === "removed") removed.add(attribute.key);
+    if (attribute?.kind === "counted") into.counted.set(attribute.key, { ...summaryEntry(item[name], contactId, name), page });
+    else if (attribute?.kind === "removed") into.removed.add(attribute.key);
   }
-  return { counted, removed };
+  return into;
+}
+
+/** How many pages after PROFILE the contact's summary has, as its PROFILE item says. */
+export function spilledPages(profile: Record<string, unknown> | undefined): number {
+  const pages = profile?.[SummaryPageAttribute.pages];
+  return typeof pages === "number" ? pages : 0;
+}
+
+/** The keys of the pages after PROFILE, 1 to spilledPages. */
+export function spilledPageKeys(contactId: string, profile: Record<string, unknown>): TableKey[] {
+  return Array.from({ length: spilledPages(profile) }, (_, i) => summaryPageKey(contactId, i + 1));
+}
+
+/**
+ * A contact's PROFILE item with the entries of its other summary pages added and the counters summed:
+ * what one item held before summaries had pages, so every reader of a contact reads it alike.
+ */
+export function mergedSummaryItem(profile: Record<string, unknown>, pages: readonly Record<string, unknown>[]): Record<string, unknown> {
+  if (pages.length === 0) return profile;
+  const merged: Record<string, unknown> = { ...profile };
+  const counts: number[] = [];
+  const revenues: number[] = [];
+  for (const item of [profile, ...pages]) {
+    if (typeof item.orderCount === "number") counts.push(item.orderCount);
+    if (typeof item.revenue === "number") revenues.push(item.revenue);
+    if (item === profile) continue;
+    for (const name in item) if (name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed)) merged[name] = item[name];
+  }
+  if (counts.length > 0) merged.orderCount = counts.reduce((a, b) => a + b, 0);
+  if (revenues.length > 0) merged.revenue = Number(decimalSum(revenues).value);
+  return merged;
+}
+
+/**
+ * The PROFILE items given, each merged with its further summary pages (mergedSummaryItem), which are
+ * read in one BatchGetItem per 100 pages; a contact without further pages costs no read.
+ */
+export async function withSummaryPages(table: StoreTable, profiles: readonly Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+  const keys = profiles.flatMap((item) => spilledPageKeys(contactIdOf(String(item.PK)), item));
+  if (keys.length === 0) return [...profiles];
+  const byContact = new Map<string, Record<string, unknown>[]>();
+  for (const page of await table.getItems(keys)) {
+    const pk = String(page.PK);
+    byContact.set(pk, [...(byContact.get(pk) ?? []), page]);
+  }
+  return profiles.map((item) => mergedSummaryItem(item, byContact.get(String(item.PK)) ?? []));
 }
 
 function summaryEntry(value: unknown, contactId: string, name: string): SummaryEntry {

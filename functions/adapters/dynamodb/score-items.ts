@@ -3,7 +3,7 @@ import { ContactScores } from "../../domain/clv/contact-scores.js";
 import { contactHistories, type ContactHistory, type Order } from "../../domain/clv/order-history.js";
 import { FixedKey, contactIdOf, profileKey, scoresKey } from "../../domain/store/table-keys.js";
 import { contactRecord, type ContactItems, type ContactRecord } from "./contact-items.js";
-import { collectOrders } from "./order-summary.js";
+import { collectOrders, withSummaryPages } from "./order-summary.js";
 import { parseStored, scanSegment, withoutKey, type StoreTable } from "./table.js";
 
 /* Under the contact's partition: SCORES, the contact's figures from the last scoring, and scoredAt. */
@@ -22,13 +22,26 @@ export class ScoreItems {
    * split the table for a parallel scan (a Distributed Map runs one per segment).
    */
   async *scanHistories(segment = 0, totalSegments = 1): AsyncIterable<ContactHistory[]> {
-    for await (const items of this.contacts.scanProfiles(segment, totalSegments, true)) {
+    const fold = (items: Record<string, unknown>[]) => {
       const orders: Order[] = [];
       for (const item of items) collectOrders(item, orders);
       // One fold for the page: the same code the models are tested with (order-history.ts).
-      const histories = contactHistories(orders, Number.POSITIVE_INFINITY);
+      return contactHistories(orders, Number.POSITIVE_INFINITY);
+    };
+    // A large contact's summary pages follow its PROFILE and may run on into the next scan page, so
+    // the last contact of each page waits for the next (a contact's items come together in a scan).
+    let held: Record<string, unknown>[] = [];
+    for await (const items of this.contacts.scanProfiles(segment, totalSegments, true)) {
+      const all = held.length > 0 ? [...held, ...items] : items;
+      const lastPk = all[all.length - 1]!.PK;
+      let end = all.length;
+      while (end > 0 && all[end - 1]!.PK === lastPk) end--;
+      held = all.slice(end);
+      const histories = fold(all.slice(0, end));
       if (histories.length > 0) yield histories;
     }
+    const last = fold(held);
+    if (last.length > 0) yield last;
   }
 
   async putScores(scores: readonly ContactScores[]): Promise<void> {
@@ -45,7 +58,9 @@ export class ScoreItems {
   async getContactsWithScores(contactIds: readonly string[]): Promise<Map<string, { contact?: ContactRecord; scores?: StoredScores }>> {
     const found = new Map<string, { contact?: ContactRecord; scores?: StoredScores }>(contactIds.map((id) => [id, {}]));
     const keys = contactIds.flatMap((id) => [profileKey(id), scoresKey(id)]);
-    for (const item of await this.table.getItems(keys)) {
+    const items = await this.table.getItems(keys);
+    const profiles = await withSummaryPages(this.table, items.filter((item) => item.SK === FixedKey.profile));
+    for (const item of [...profiles, ...items.filter((item) => item.SK !== FixedKey.profile)]) {
       const contactId = contactIdOf(String(item.PK));
       const entry = found.get(contactId)!;
       if (item.SK === FixedKey.profile) entry.contact = contactRecord(item);

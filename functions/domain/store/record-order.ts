@@ -21,8 +21,10 @@ export function orderStep(stored: OrderStatus | undefined, incoming: OrderStatus
 }
 
 /**
- * Why the summary did not take an order it was asked to count. `summary-full`: the contact's summary
- * has no room left in one item (about 10,000 orders, orderSummaryKey); the order is stored, not counted.
+ * Why the summary did not take an order it was asked to count. `summary-full`: a store whose summaries
+ * have a ceiling has no room left for the contact; the order is stored, not counted. The DynamoDB store
+ * has none (a large contact's summary goes on in further pages, order-summary.ts), but the port keeps
+ * the answer so that no store's limit can fail more than that contact's orders.
  */
 export type NotCounted = "already-counted" | "removed-before" | "summary-full";
 
@@ -34,7 +36,7 @@ export function countOutcome(notCounted?: NotCounted): OrderOutcome {
 
 /** In words, for the sender of an order whose contact's summary is full. */
 export function summaryFullMessage(contactId: string): string {
-  return `the order summary of contact ${contactId} is full (DynamoDB's 400 KB item limit, about 10,000 orders): the order is stored but not counted in the contact's figures`;
+  return `the order summary of contact ${contactId} is full (the store's item limit, 400 KB on DynamoDB): the order is stored but not counted in the contact's figures`;
 }
 
 /**

@@ -7,7 +7,8 @@ import { createHash } from "node:crypto";
  * prefix followed by an id reads back unambiguously.
  *
  *   PK                      SK                                   item
- *   CONTACT#<contactId>     PROFILE                              profile + order summary (o#…, x#…)
+ *   CONTACT#<contactId>     PROFILE                              profile + order summary (o#…, x#…), its page 0
+ *                           SUMMARY#<n, 6 digits>                page n ≥ 1 of a large contact's order summary (summaryPageKey)
  *                           ORDER#<orderId>                      an order as sent, with its status
  *                           EVENT#<isoTime>#<type>[#<emailId>]   an e-mail event
  *                           SCORES                               the figures of the last scoring
@@ -46,6 +47,7 @@ export const KeyPrefix = {
   suppression: "SUPPRESSION#",
   exportJob: "EXPORT#",
   orderClaims: "ORDERIDS#",
+  summaryPage: "SUMMARY#",
 } as const;
 
 /** Keys that are the same for every item of their kind. */
@@ -69,14 +71,21 @@ export const FixedKey = {
  */
 export const SummaryAttribute = { counted: "o#", removed: "x#" } as const;
 
+/**
+ * Attributes of every page of a contact's order summary (summaryPageKey) besides its entries: its own
+ * counters (orderCount, revenue), how many entries were ever added to it, and whether it is sealed (it
+ * takes no entry any more, so what it holds is known once read); PROFILE, page 0, also holds how many
+ * further pages there are.
+ */
+export const SummaryPageAttribute = { entries: "summaryEntries", sealed: "summarySealed", pages: "summaryPages" } as const;
+
 /** Longest order id the summary names as it is; a longer one is named by its hash (orderSummaryKey). */
 export const SUMMARY_ID_MAX = 16;
 
 /**
  * The order's name in its contact's summary: the id, or for an id longer than SUMMARY_ID_MAX `~` and
- * 16 characters of its SHA-256 (96 bits). A 100-character id then costs the PROFILE item some 40
- * bytes instead of 130, so a contact's summary holds about 10,000 orders of any id length within
- * DynamoDB's 400 KB. A hashed key is 17 characters long, so it is never a short id.
+ * 16 characters of its SHA-256 (96 bits). A 100-character id then costs its summary page some 40
+ * bytes instead of 130. A hashed key is 17 characters long, so it is never a short id.
  */
 export function orderSummaryKey(orderId: string): string {
   return orderId.length <= SUMMARY_ID_MAX ? orderId : `~${createHash("sha256").update(orderId).digest("base64url").slice(0, 16)}`;
@@ -104,6 +113,19 @@ export const scoresKey = (contactId: string): TableKey => ({ PK: contactPk(conta
 export const membershipsKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.memberships });
 /** While the contact is being erased (contact-erasure.ts): the anonymous id its orders move to. */
 export const erasingKey = (contactId: string): TableKey => ({ PK: contactPk(contactId), SK: FixedKey.erasing });
+/**
+ * Page `page` of the contact's order summary: page 0 is the PROFILE item, which holds every order of
+ * nearly every contact; a contact with more orders than a page takes (order-summary.ts) spills into
+ * SUMMARY#000001, SUMMARY#000002, … under its partition, zero-padded so they list in order.
+ */
+export const summaryPageKey = (contactId: string, page: number): TableKey =>
+  page === 0 ? profileKey(contactId) : { PK: contactPk(contactId), SK: `${KeyPrefix.summaryPage}${String(page).padStart(6, "0")}` };
+/** The page number of a summary page's sort key: 0 for PROFILE, undefined for any other item. */
+export function summaryPageOf(sk: string): number | undefined {
+  if (sk === FixedKey.profile) return 0;
+  const n = idAfter(KeyPrefix.summaryPage, sk);
+  return n !== undefined && /^\d+$/.test(n) ? Number(n) : undefined;
+}
 export const orderKey = (contactId: string, orderId: string): TableKey => ({ PK: contactPk(contactId), SK: orderSk(orderId) });
 /**
  * The time in UTC ISO form, so events sort by time; the e-mail id keeps two e-mails opened in the same

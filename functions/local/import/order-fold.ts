@@ -14,6 +14,8 @@ export interface FoldedContact {
   removed: Map<string, number>;
   /** An order was counted at some point: the item then has the counters orderCount and revenue. */
   everCounted: boolean;
+  /** The orders whose ids are this contact's, as first sent (the store's claims of their ids). */
+  claims: OrderInput[];
 }
 
 /**
@@ -44,14 +46,15 @@ export class OrderFold implements OrderImportStore {
       }
       let changed = false;
       const step = orderStep(stored?.status, order.status);
+      const contact = this.contact(order.contactId);
       if (!stored) {
         this.orders.set(order.id, order);
+        contact.claims.push(order);
         changed = true;
       } else if (step.kind === "uncount" && step.markStatus) {
         this.orders.set(order.id, { ...stored, status: order.status });
         changed = true;
       }
-      const contact = this.contact(order.contactId);
       if (step.kind === "count") {
         if (contact.counted.has(order.id)) return countOutcome("already-counted");
         if (contact.removed.has(order.id)) return countOutcome("removed-before");
@@ -74,7 +77,7 @@ export class OrderFold implements OrderImportStore {
 
   private contact(contactId: string): FoldedContact {
     let contact = this.byContact.get(contactId);
-    if (!contact) this.byContact.set(contactId, (contact = { contactId, counted: new Map(), removed: new Map(), everCounted: false }));
+    if (!contact) this.byContact.set(contactId, (contact = { contactId, counted: new Map(), removed: new Map(), everCounted: false, claims: [] }));
     return contact;
   }
 }
