@@ -113,6 +113,8 @@ describe("Pareto/GGG by MCMC on simulated contacts (BTYDplus's example parameter
     expect(paretoGggPredictor(two, 32, 8)(summaries[3]!)).toEqual(paretoGggPredictor(one, 32, 8)(summaries[3]!));
     expect(one.sampledContacts).toBe(200);
     expect(one.customers).toBe(1000);
+    // The same contacts in another order are the same data.
+    expect(fitParetoGgg([...summaries].reverse(), options).draws).toEqual(one.draws);
   });
 
   it("needs each contact's litt, and says which contact lacks it", () => {

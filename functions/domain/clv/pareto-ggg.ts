@@ -214,9 +214,12 @@ export function fitParetoGgg(summaries: readonly CustomerSummary[], options: Par
   if (summaries.length === 0) throw new Error("pareto-ggg: no contacts to fit on");
   const missing = summaries.findIndex((s) => s.logInterPurchaseTimes === undefined || !Number.isFinite(s.logInterPurchaseTimes));
   if (missing >= 0) throw new Error(`pareto-ggg: contact ${missing + 1} has no sum of log times between purchases (litt), which the regularity is read from`);
-  const step = Math.max(1, Math.ceil(summaries.length / options.maxContacts));
+  // In a canonical order (by x, tₓ, T, litt), so the same contacts in any order give the same draws,
+  // and every step-th of them: a sample spread over every frequency.
+  const ordered = summaries.map(contactData).sort((p, q) => p.x - q.x || p.tx - q.tx || p.T - q.T || p.litt - q.litt);
+  const step = Math.max(1, Math.ceil(ordered.length / options.maxContacts));
   const data: ContactData[] = [];
-  for (let i = 0; i < summaries.length; i += step) data.push(contactData(summaries[i]!));
+  for (let i = 0; i < ordered.length; i += step) data.push(ordered[i]!);
   const random = seededRandom(options.seed);
   // Start from a Poisson-like store: regularity 1, the mean rate, lifetimes about the history's length.
   const meanRate = data.reduce((s, d) => s + (d.x + 0.5) / (d.T + 1), 0) / data.length;
