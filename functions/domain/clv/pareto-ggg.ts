@@ -20,8 +20,9 @@ import type { ContactPrediction, Predictor } from "./purchase-model.js";
  *
  * Not a candidate of the nightly selection: it needs each contact's litt (the nightly fold keeps only
  * their total), its cost grows with the contacts scored (a chain per distinct history), and on the
- * held-out splits of `npm run bench -- accuracy` it under-forecasts by 20–40 %: on stores where most
- * contacts buy once or twice, (s, β) is barely identified and its chain wanders within any capped budget.
+ * held-out splits of `npm run bench -- accuracy` it under-forecasts by 10–26 %, by 10 points more or
+ * less with the contacts sampled: on stores where most contacts buy once or twice, (s, β) is barely
+ * identified and its chain wanders within any capped budget.
  * It recovers its parameters and forecasts without bias on data with enough purchases (pareto-ggg.test.ts).
  */
 export type ParetoGggParams = { t: number; gamma: number; r: number; alpha: number; s: number; beta: number };
