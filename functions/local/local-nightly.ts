@@ -7,10 +7,7 @@ import { finishNight } from "../handlers/nightly-finish.js";
 import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
 import { scoreSegment } from "../handlers/nightly-score-segment.js";
 import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
-import { runLocally, synthesizedDefinition, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
-
-let definition: StateMachineDefinition | undefined;
-const nightlyDefinition = () => (definition ??= synthesizedDefinition("Nightly"));
+import { runLocally, shippedDefinition, type LocalTaskHandler } from "./state-machines.js";
 
 export interface NightlyExecution {
   plan: NightlyPlanOutput;
@@ -49,7 +46,7 @@ export async function runNightlyLocally(store: DynamoDbStore, now: number, optio
   const deps = { store: async () => watched, clock: () => now };
   const plan = planNight({ ...deps, scanSegments: options.scanSegments ?? 4 });
   return runLocally<NightlyExecution>(
-    nightlyDefinition(),
+    await shippedDefinition("Nightly"),
     { scheduledTime: new Date(now).toISOString() },
     {
       tasks: {

@@ -12,7 +12,7 @@ import { holdOutTask } from "../handlers/workflow-hold-out.js";
 import { recordOutcomeTask } from "../handlers/workflow-record-outcome.js";
 import { sendEmailTask } from "../handlers/workflow-send-email.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
-import { runLocally, synthesizedDefinition, synthesizedResources, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
+import { runLocally, shippedDefinition, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
 
 export interface LocalWorkflowDependencies {
   store: DynamoDbStore;
@@ -63,8 +63,8 @@ const EXECUTIONS_AT_ONCE = 16;
  */
 export class LocalWorkflows implements WorkflowStarter {
   private readonly executions = new Map<string, Promise<LocalExecution>>();
-  private readonly resources: ReturnType<typeof synthesizedResources>;
-  private readonly definitions = new Map<string, StateMachineDefinition>();
+  private readonly shipped: boolean;
+  private readonly definitions = new Map<string, Promise<StateMachineDefinition>>();
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -72,9 +72,24 @@ export class LocalWorkflows implements WorkflowStarter {
     readonly workflows: readonly WorkflowDefinition[],
     private readonly deps: LocalWorkflowDependencies,
   ) {
-    // The stack synthesized with these workflows, as `cdk deploy` would make their state machines: the
-    // default stack's (synthesized once per process, the nightly's too) when they are workflows/ as shipped.
-    this.resources = synthesizedResources(asShipped(workflows) ? {} : { workflows });
+    this.shipped = asShipped(workflows);
+  }
+
+  /**
+   * The workflow's state machine in the stack synthesized with these workflows, as `cdk deploy` would
+   * make it: the shipped stack's, kept between runs (shippedDefinition), when they are workflows/ as
+   * shipped; otherwise a stack of their own, synthesized in this process.
+   */
+  private definitionOf(workflow: WorkflowDefinition): Promise<StateMachineDefinition> {
+    let definition = this.definitions.get(workflow.id);
+    if (!definition) {
+      const prefix = workflowLogicalIdPrefix(workflow.id);
+      definition = this.shipped
+        ? shippedDefinition(prefix)
+        : import("./stack-synth.js").then(({ synthesizedDefinition, synthesizedResources }) => synthesizedDefinition(prefix, synthesizedResources({ workflows: this.workflows })));
+      this.definitions.set(workflow.id, definition);
+    }
+    return definition;
   }
 
   async start(workflow: WorkflowDefinition, name: string, input: WorkflowExecutionInput): Promise<"started" | "already-started"> {
@@ -147,9 +162,7 @@ export class LocalWorkflows implements WorkflowStarter {
     };
     const execution = { name, workflowId: workflow.id, contactId: input.contactId };
     try {
-      let definition = this.definitions.get(workflow.id);
-      if (!definition) this.definitions.set(workflow.id, (definition = synthesizedDefinition(workflowLogicalIdPrefix(workflow.id), this.resources)));
-      await runLocally(definition, input, {
+      await runLocally(await this.definitionOf(workflow), input, {
         tasks,
         executionName: name,
         waits: { [WORKFLOW_STATES.wait]: 0, [WORKFLOW_STATES.waitHeldOut]: 0 },

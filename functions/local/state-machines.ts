@@ -1,68 +1,114 @@
 import "./promise-with-resolvers.js";
-import { App } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { StateMachine } from "aws-local-stepfunctions";
-import { ClvStack, type ClvStackProps } from "../../lib/clv-stack.js";
-import { LOCAL_SYNTH_CONTEXT } from "../../lib/lambda-function.js";
+import { repoPath } from "./repo-path.js";
 
 /** An Amazon States Language definition, as `cdk synth` emits it with its ARNs filled in. */
 export type StateMachineDefinition = { StartAt: string; States: Record<string, StateDefinition> } & Record<string, unknown>;
 type StateDefinition = { Type: string; Resource?: string; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition } & Record<string, unknown>;
 
-const ACCOUNT = "123456789012";
-const REGION = "eu-west-1";
+/** The made-up account and region of the local stack's ARNs. */
+export const LOCAL_ACCOUNT = "123456789012";
+export const LOCAL_REGION = "eu-west-1";
 
-type Resources = Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-
-/** Synthesized stacks by their props: synthesis costs seconds of CPU, and a run (the demo) asks several times. */
-const synthesized = new Map<string, Resources>();
-
-/**
- * The stack's CloudFormation resources, synthesized in this process the way `cdk synth` does it
- * (Lambda bundling skipped: locally the handlers run from source). Made once per process and props.
- */
-export function synthesizedResources(props: ClvStackProps = {}): Resources {
-  const key = JSON.stringify(props);
-  let resources = synthesized.get(key);
-  if (resources) return resources;
-  // CloudFormation validation belongs to `cdk synth` (CI runs it); here it would cost seconds per run.
-  const app = new App({
-    builtinCloudFormationValidation: false,
-    context: { "aws:cdk:bundling-stacks": [], "aws:cdk:disable-asset-staging": true, [LOCAL_SYNTH_CONTEXT]: true },
-  });
-  const stack = new ClvStack(app, "Local", { ...props, env: { account: ACCOUNT, region: REGION } });
-  resources = app.synth().getStackByName(stack.stackName).template.Resources as Resources;
-  synthesized.set(key, resources);
-  return resources;
+/** The one definition among `definitions` (by logical id) whose logical id starts with `logicalIdPrefix`. */
+export function definitionByPrefix(definitions: Record<string, StateMachineDefinition>, logicalIdPrefix: string): StateMachineDefinition {
+  const found = Object.keys(definitions).filter((id) => id.startsWith(logicalIdPrefix));
+  if (found.length !== 1) throw new Error(`expected one state machine named ${logicalIdPrefix}…, found ${found.join(", ") || "none"}`);
+  return definitions[found[0]!]!;
 }
 
 /**
- * The definition of the stack's state machine whose logical id starts with `logicalIdPrefix`, with
- * every CloudFormation reference resolved to a made-up ARN: the same JSON Step Functions would run.
+ * The shipped stack's state machines (lib/clv-stack.ts with workflows/ as they are), kept in a file
+ * with a digest of everything they are made from: synthesizing the stack (aws-cdk-lib loaded, the app
+ * built) and checking a definition with asl-validator cost seconds of CPU each, and `npm start` or
+ * `clv nightly` would pay them on every run for the same JSON. Any change to the sources, the
+ * workflows, the e-mails or the lock file makes another digest, and the stack is synthesized again.
  */
-export function synthesizedDefinition(logicalIdPrefix: string, resources = synthesizedResources()): StateMachineDefinition {
-  const found = Object.entries(resources).filter(([id, r]) => r.Type === "AWS::StepFunctions::StateMachine" && id.startsWith(logicalIdPrefix));
-  if (found.length !== 1) throw new Error(`expected one state machine named ${logicalIdPrefix}…, found ${found.map(([id]) => id).join(", ") || "none"}`);
-  return JSON.parse(resolve(found[0]![1].Properties!.DefinitionString)) as StateMachineDefinition;
+const CACHE_SOURCES = ["lib", "functions", "workflows", "emails", "package-lock.json", "package.json"];
+
+interface DefinitionCache {
+  digest: string;
+  definitions: Record<string, StateMachineDefinition>;
+  /** Logical ids whose definition asl-validator has passed. */
+  validated: string[];
 }
 
-/** Fn::Join, Ref and Fn::GetAtt as CloudFormation would resolve them, with local stand-ins for the ARNs. */
-function resolve(value: unknown): string {
-  if (typeof value === "string") return value;
-  const v = value as Record<string, unknown>;
-  if (v["Fn::Join"]) {
-    const [separator, parts] = v["Fn::Join"] as [string, unknown[]];
-    return parts.map(resolve).join(separator);
+/** SHA-256 of every source file's path and content. */
+function sourceDigest(): string {
+  const hash = createHash("sha256");
+  for (const source of CACHE_SOURCES) {
+    const path = repoPath(source);
+    let files: string[];
+    try {
+      files = readdirSync(path, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+        .sort();
+    } catch {
+      files = [path]; // a file, not a folder
+    }
+    for (const file of files) hash.update(relative(repoPath(), file)).update("\0").update(readFileSync(file)).update("\0");
   }
-  if (v["Fn::GetAtt"]) {
-    const [logicalId] = v["Fn::GetAtt"] as [string, string];
-    return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
-  }
-  if (v.Ref === "AWS::Partition") return "aws";
-  if (v.Ref === "AWS::Region") return REGION;
-  if (v.Ref === "AWS::AccountId") return ACCOUNT;
-  if (typeof v.Ref === "string") return `arn:aws:states:${REGION}:${ACCOUNT}:local:${v.Ref}`;
-  throw new Error(`cannot resolve ${JSON.stringify(value)} in a state machine definition`);
+  return hash.digest("hex");
 }
+
+/** The shipped stack's state machines kept in `cacheFile` (see above); one per process is enough. */
+export function shippedStateMachines(cacheFile: string) {
+  let cache: Promise<DefinitionCache> | undefined;
+  const load = async (): Promise<DefinitionCache> => {
+    const digest = sourceDigest();
+    try {
+      const stored = JSON.parse(readFileSync(cacheFile, "utf8")) as DefinitionCache;
+      if (stored.digest === digest) return stored;
+    } catch {
+      // none yet, or unreadable: synthesized below
+    }
+    const { stateMachineDefinitions } = await import("./stack-synth.js");
+    const fresh: DefinitionCache = { digest, definitions: stateMachineDefinitions(), validated: [] };
+    save(fresh);
+    return fresh;
+  };
+  // Written whole under a temporary name and renamed: a process reading it meanwhile sees the old file or the new one.
+  const save = (value: DefinitionCache) => {
+    try {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      const temporary = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(value));
+      renameSync(temporary, cacheFile);
+    } catch {
+      // A read-only checkout: the next run synthesizes again.
+    }
+  };
+  return {
+    /**
+     * The state machine whose logical id starts with `logicalIdPrefix`, checked by asl-validator the
+     * first time it is used after a change (as Step Functions checks a definition when it is deployed).
+     */
+    async definition(logicalIdPrefix: string): Promise<StateMachineDefinition> {
+      const current = await (cache ??= load());
+      const definition = definitionByPrefix(current.definitions, logicalIdPrefix);
+      if (!machines.has(definition)) {
+        const id = Object.keys(current.definitions).find((key) => current.definitions[key] === definition)!;
+        if (!current.validated.includes(id)) {
+          // asl-validator fills in defaults where it checks: a copy, so the kept JSON stays as synthesized.
+          new StateMachine(structuredClone(definition) as never, { validationOptions: VALIDATION });
+          current.validated.push(id);
+          save(current);
+        }
+        machines.set(definition, new StateMachine(definition as never, { validationOptions: { noValidate: true } }));
+      }
+      return definition;
+    },
+  };
+}
+
+const shipped = shippedStateMachines(repoPath("cdk.out", "local-state-machines.json"));
+
+/** The shipped stack's state machine whose logical id starts with `logicalIdPrefix`, kept in cdk.out/ between runs. */
+export const shippedDefinition = (logicalIdPrefix: string) => shipped.definition(logicalIdPrefix);
 
 /** Every Task state's name, nested Map processors included. */
 export function taskStateNames(definition: StateMachineDefinition): string[] {
@@ -72,11 +118,14 @@ export function taskStateNames(definition: StateMachineDefinition): string[] {
   });
 }
 
+/** What asl-validator checks: the paths and the ARNs too. */
+const VALIDATION = { checkPaths: true, checkArn: true };
+
 /** Validating a definition costs more than running it: once per definition, however many executions. */
 const machines = new WeakMap<StateMachineDefinition, StateMachine>();
 function machineOf(definition: StateMachineDefinition): StateMachine {
   let machine = machines.get(definition);
-  if (!machine) machines.set(definition, (machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } })));
+  if (!machine) machines.set(definition, (machine = new StateMachine(definition as never, { validationOptions: VALIDATION })));
   return machine;
 }
 
@@ -109,7 +158,7 @@ export async function runLocally<T = unknown>(definition: StateMachineDefinition
       ...(options.retryIntervals && { retryIntervalOverrides: options.retryIntervals }),
     },
     context: {
-      Execution: { Input: input, StartTime: new Date().toISOString(), Name: options.executionName ?? "local", Id: `arn:aws:states:${REGION}:${ACCOUNT}:execution:local:${options.executionName ?? "local"}` },
+      Execution: { Input: input, StartTime: new Date().toISOString(), Name: options.executionName ?? "local", Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local:${options.executionName ?? "local"}` },
     } as never,
   });
   return (await execution.result) as T;

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { loadWorkflows } from "../../functions/adapters/files/workflow-files.js";
 import { windowDays } from "../../functions/domain/workflows/workflow-definition.js";
 import { workflowLogicalIdPrefix } from "../../functions/local/local-workflows.js";
-import { runLocally, synthesizedDefinition, taskStateNames, type LocalTaskHandler } from "../../functions/local/state-machines.js";
+import { runLocally, taskStateNames, type LocalTaskHandler } from "../../functions/local/state-machines.js";
+import { synthesizedDefinition } from "../../functions/local/stack-synth.js";
 import { WORKFLOW_STATES as S } from "../../lib/reactivation-workflow.js";
 
 /** How the outside world answers, for one execution. */

@@ -19,7 +19,7 @@ import { scoreSegment } from "../../functions/handlers/nightly-score-segment.js"
 import { useDynaliteAndMail } from "../support/dynalite.js";
 import { runNightlyLocally } from "../../functions/local/local-nightly.js";
 import { LocalWorkflows } from "../../functions/local/local-workflows.js";
-import { synthesizedResources } from "../../functions/local/state-machines.js";
+import { synthesizedResources } from "../../functions/local/stack-synth.js";
 import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
 import { contactScores } from "../support/contact-scores.js";
 

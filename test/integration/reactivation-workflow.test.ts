@@ -12,7 +12,8 @@ import { enrolContacts } from "../../functions/domain/workflows/workflow-steps.j
 import { shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { useDynaliteAndMail } from "../support/dynalite.js";
 import { LocalWorkflows, type LocalWorkflowDependencies } from "../../functions/local/local-workflows.js";
-import { synthesizedDefinition, taskStateNames } from "../../functions/local/state-machines.js";
+import { taskStateNames } from "../../functions/local/state-machines.js";
+import { synthesizedDefinition } from "../../functions/local/stack-synth.js";
 import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
 import { enrolTask } from "../../functions/handlers/workflow-enrol.js";
 
