@@ -16,7 +16,7 @@ export function registerFitCommand(program: Command): Command {
     .option("--strict", "stop at the first bad row")
     .addOption(delimiterOption())
     .action(async (options: { summary: string; model: FittableModel; json?: boolean; strict?: boolean; delimiter: string }) => {
-      const [{ fitSummaryFile }, { rowErrorLines }] = await Promise.all([import("../../functions/local/cli/fit-command.js"), import("../../functions/local/cli/score-command.js")]);
+      const [{ fitSummaryFile }, { rowErrorLines }] = await Promise.all([import("../../functions/local/cli/fit-command.js"), import("../../functions/local/cli/read-rows.js")]);
       const { fit, errors } = await fitSummaryFile(options.summary, options.model, { strict: options.strict ?? false, delimiter: options.delimiter });
       for (const line of rowErrorLines(errors)) console.error(line);
       const { model, params, logLikelihood, customers, converged, iterations, standardErrors, boundary, reducesTo, warnings } = fit;

@@ -41,6 +41,13 @@ export function noRowsError(path: string, errors: readonly RowError[], what: str
   return new CsvFileError(path, `no ${what}: every row is bad (${errors.length} problems)\n${shown.join("\n")}`);
 }
 
+/** The first `limit` bad rows, a line each, and how many more there are. */
+export function rowErrorLines(errors: readonly RowError[], limit = 20): string[] {
+  const lines = errors.slice(0, limit).map(formatRowError);
+  if (errors.length > limit) lines.push(`… and ${errors.length - limit} more bad rows`);
+  return lines;
+}
+
 const PROGRESS_MIN_BYTES = 5_000_000;
 
 /** Reads a CSV file with `reader` (as foldRows), keeping each good row's value. */

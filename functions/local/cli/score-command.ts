@@ -3,8 +3,10 @@ import type { ContactScores } from "../../domain/clv/contact-scores.js";
 import { orderFoldRows } from "../../domain/clv/csv-rows.js";
 import { OrderFold } from "../../domain/clv/order-history.js";
 import { scoreHistories, type StoreScores } from "../../domain/clv/score-store.js";
-import { formatRowError, type RowError } from "../../domain/input/row-errors.js";
+import type { RowError } from "../../domain/input/row-errors.js";
 import { CsvFileError, foldRows, noRowsError } from "./read-rows.js";
+
+export { rowErrorLines } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
 import { csvText } from "../../adapters/csv/csv-text.js";
 import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
@@ -32,10 +34,4 @@ export async function scoreOrdersFile(path: string, asOf: number, options: { str
 export function writeScoresCsv(path: string, scores: readonly ContactScores[], currency: string = DEFAULT_STORE_CURRENCY): void {
   const records = scores.map((s) => [s.contactId, currency, ...SCORE_COLUMNS.map((c) => s[c])]);
   writeFileSync(path, csvText(records, { header: ["customer_id", "currency", ...SCORE_COLUMNS] }));
-}
-
-export function rowErrorLines(errors: readonly RowError[], limit = 20): string[] {
-  const lines = errors.slice(0, limit).map(formatRowError);
-  if (errors.length > limit) lines.push(`… and ${errors.length - limit} more bad rows`);
-  return lines;
 }
