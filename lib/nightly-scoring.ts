@@ -9,6 +9,9 @@ import { Choice, Condition, DefinitionBody, DistributedMap, Fail, JsonPath, LogL
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import { NIGHTLY_DEFAULTS, handlerFunction, withoutUndefined } from "./lambda-function.js";
+import { NIGHTLY_STATES } from "./state-names.js";
+
+export { NIGHTLY_STATES };
 
 export interface NightlyScoringProps {
   readonly table: TableV2;
@@ -43,19 +46,6 @@ export interface NightlyScoringProps {
    */
   readonly enrolFunction?: IFunction;
 }
-
-/** State names, shared with the local runner, which gives each Task state its local handler. */
-export const NIGHTLY_STATES = {
-  plan: "Plan the night",
-  scoreSegments: "Score every scan segment",
-  scoreSegment: "Score a scan segment",
-  finish: "Finish the night",
-  enrol: "Enrol segment members",
-  startEnrolling: "Start enrolling",
-  allEnrolled: "Every member enrolled?",
-  done: "Night done",
-  failed: "Nightly run failed",
-} as const;
 
 /**
  * What Step Functions reports when a Lambda dies without answering: out of memory, its timeout, a

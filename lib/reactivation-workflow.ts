@@ -32,34 +32,9 @@ import { grantSecretValue } from "./ingestion-api.js";
 import { handlerFunction, streamConsumer } from "./lambda-function.js";
 import { workflowsInBundle } from "./workflows-in-bundle.js";
 import { STATE_MACHINE_LOG_LEVEL_REASON, TRANSIENT_ERRORS } from "./nightly-scoring.js";
+import { WORKFLOW_STATES } from "./state-names.js";
 
-/** State names, shared with the local runner, which gives each Task its local handler. */
-export const WORKFLOW_STATES = {
-  checkMembership: "Check segment membership",
-  isInSegment: "Is in segment?",
-  notInSegment: "Record not in segment",
-  isHeldOut: "Held out?",
-  checkHeldOut: "Check the held-out contact",
-  heldOutMailable: "Held-out contact mailable?",
-  waitHeldOut: "Wait (held out)",
-  checkPurchasesHeldOut: "Check purchases in the window (held out)",
-  recordHeldOut: "Record held out",
-  assignCoupon: "Assign coupon",
-  hasCoupon: "Has a coupon?",
-  sendCoupon: "Send the coupon e-mail",
-  couponSent: "Coupon e-mail sent?",
-  wait: "Wait",
-  checkPurchases: "Check purchases in the window",
-  recheckMembership: "Check segment membership again",
-  stillInSegment: "Still in segment?",
-  leftSegment: "Record left segment",
-  purchased: "Purchased in the window?",
-  recordPurchased: "Record purchased",
-  sendReminder: "Send the reminder",
-  recordFailure: "Record failure",
-  failed: "Workflow failed",
-  done: "Done",
-} as const;
+export { WORKFLOW_STATES };
 
 /** Copies emails/ into the bundle (functions/adapters/files/email-files.ts reads $LAMBDA_TASK_ROOT/emails). */
 const EMAILS_IN_BUNDLE: ICommandHooks = {

@@ -6,7 +6,7 @@ import { enrolTask, type EnrolOutput } from "../handlers/workflow-enrol.js";
 import { finishNight } from "../handlers/nightly-finish.js";
 import { planNight, type NightlyPlanOutput } from "../handlers/nightly-plan.js";
 import { scoreSegment } from "../handlers/nightly-score-segment.js";
-import { NIGHTLY_STATES } from "../../lib/nightly-scoring.js";
+import { NIGHTLY_STATES } from "../../lib/state-names.js";
 import { runLocally, shippedDefinition, type LocalTaskHandler } from "./state-machines.js";
 
 export interface NightlyExecution {

@@ -11,7 +11,7 @@ import { checkPurchasesTask } from "../handlers/workflow-check-purchases.js";
 import { holdOutTask } from "../handlers/workflow-hold-out.js";
 import { recordOutcomeTask } from "../handlers/workflow-record-outcome.js";
 import { sendEmailTask } from "../handlers/workflow-send-email.js";
-import { WORKFLOW_STATES } from "../../lib/reactivation-workflow.js";
+import { WORKFLOW_STATES } from "../../lib/state-names.js";
 import { runLocally, shippedDefinition, type LocalTaskHandler, type StateMachineDefinition } from "./state-machines.js";
 
 export interface LocalWorkflowDependencies {
