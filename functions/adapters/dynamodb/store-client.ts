@@ -59,6 +59,12 @@ export function storeClient(options: StoreClientOptions = {}): DynamoDBDocumentC
   // The SDK's logger middleware copies every request and answer through its sensitive-data filter even
   // with no logger configured (seconds of CPU in a local run); no store client is given a logger.
   client.middlewareStack.remove("loggerMiddleware");
+  if (local) {
+    // A local DynamoDB reads neither the user agent (which the SDK rebuilds and escapes per request)
+    // nor the Lambda trace header; both are left to AWS's endpoint.
+    client.middlewareStack.remove("getUserAgentMiddleware");
+    client.middlewareStack.remove("recursionDetectionMiddleware");
+  }
   return DynamoDBDocumentClient.from(client, {
     // Optional fields (an e-mail, a first name) are left out of items rather than stored as NULL.
     marshallOptions: { removeUndefinedValues: true },
