@@ -6,11 +6,11 @@ Reads `customer_id,frequency,recency,T[,monetary_value]` with pandas and fits Be
 ModifiedBetaGeoFitter, ParetoNBDFitter or GammaGammaFitter (on the rows with frequency > 0 and a
 monetary value above 0, as lifetimes' docs and `clv fit` do) with lifetimes' defaults. With --condense,
 identical rows are first counted once and passed as lifetimes' `weights` (its own way to fit many
-customers, Fader & Hardie's condensed RFM matrix). Prints one JSON line: the seconds spent reading and
-fitting, the whole process's CPU time and peak RSS, the parameters in the file's time unit and the log-likelihood in that unit. lifetimes fits on
-time rescaled to max(T) = 10, which shifts its reported likelihood by Σ x·log(scale): the log-likelihood
-printed is its own likelihood function evaluated at the fitted parameters on the unscaled data, the
-figure `clv fit --json` prints.
+customers, Fader & Hardie's condensed RFM matrix). Prints one JSON line: the seconds spent importing,
+reading and fitting, the whole process's CPU time and peak RSS, the parameters in the file's time unit
+and the log-likelihood in that unit. lifetimes fits on time rescaled to max(T) = 10, which shifts its
+reported likelihood by sum(x) * log(scale): the log-likelihood printed is its own likelihood function
+evaluated at the fitted parameters on the unscaled data, the figure `clv fit --json` prints.
 
 lifetimes is not a dependency of this project; see README's Benchmarks for how the bench finds it.
 """

@@ -1,7 +1,7 @@
 import { fitModel, fitPurchaseModel } from "../../domain/clv/fit.js";
 import { summaryFoldRows } from "../../domain/clv/csv-rows.js";
 import { SummaryFold } from "../../domain/clv/customer-summary.js";
-import { entersSpendFit, gammaGamma } from "../../domain/clv/gamma-gamma.js";
+import { gammaGamma } from "../../domain/clv/gamma-gamma.js";
 import { purchaseModels } from "../../domain/clv/model-run.js";
 import type { ModelFit, PurchaseModelName } from "../../domain/clv/purchase-model.js";
 import type { RowError } from "../../domain/input/row-errors.js";
@@ -12,13 +12,13 @@ export type FittableModel = PurchaseModelName | "gamma-gamma";
 
 /**
  * Fits one model on a summary CSV (any one time unit); Gamma-Gamma uses the rows with frequency > 0.
- * The rows are folded into the model's table as they are read: the table spendTable or purchaseTable
- * would make of them, without an object per row.
+ * The rows are folded into the model's table as they are read, without an object per row: the table
+ * purchaseTable would make of them, or for Gamma-Gamma its repeat buyers on (frequency, monetary value).
  */
 export async function fitSummaryFile(path: string, model: FittableModel, options: { strict?: boolean; delimiter?: string } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
   const spend = model === "gamma-gamma";
   const fold = new SummaryFold({ ignoreMonetaryValue: !spend });
-  const { rows, errors, columns } = await foldRows(path, summaryFoldRows(fold, spend ? entersSpendFit : undefined, options.delimiter), options);
+  const { rows, errors, columns } = await foldRows(path, summaryFoldRows(fold, { spend, ...(options.delimiter && { delimiter: options.delimiter }) }), options);
   if (rows === 0) throw noRowsError(path, errors, "customers to fit on");
   if (spend) {
     if (!columns.includes("monetary_value")) throw new CsvFileError(path, `gamma-gamma needs a monetary_value column; the columns are ${columns.join(", ")}`);
