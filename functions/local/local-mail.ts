@@ -22,7 +22,10 @@ const LocalMailStore = z.object({ emails: z.array(LocalMailMessage) });
 export interface LocalMail {
   /** http://127.0.0.1:<port>: for sesClient(endpoint), and its web page shows the mail that was sent. */
   endpoint: string;
-  /** Every mail sent since the start (or the last clear), oldest first. */
+  /**
+   * Every mail sent since this server started (or the last clear), oldest first. The mailbox is one
+   * per process: mail sent through another server of the process after this one started is listed too.
+   */
   listMail(): Promise<LocalMailMessage[]>;
   /** Forgets the mail sent so far. */
   clear(): Promise<void>;
@@ -33,8 +36,9 @@ export interface LocalMail {
  * Starts aws-ses-v2-local in this process on 127.0.0.1 (a free port unless `port` is given). It is
  * loaded with `require` at run time, which keeps it (and Express) out of Lambda bundles.
  *
- * Its mailbox is one per process, not per server: two servers started in one process list the same
- * mail. Tests that share a process clear it or tell their mail apart by recipient.
+ * Its mailbox is one per process, not per server, and outlives the server: a server lists only what
+ * came after its start, so that a run (npm start, `clv workflows run`, a test file sharing a worker
+ * with others) counts its own mail.
  */
 export async function startLocalMail(options: { port?: number; host?: string } = {}): Promise<LocalMail> {
   const host = options.host ?? "127.0.0.1";
@@ -44,18 +48,22 @@ export async function startLocalMail(options: { port?: number; host?: string } =
   if (address === null || typeof address === "string") throw new Error(`aws-ses-v2-local listens on ${String(address)}, not on a TCP port`);
   const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
   let stopping: Promise<void> | undefined;
+  const mailbox = async () => {
+    const response = await fetch(`${endpoint}/store`);
+    if (!response.ok) throw new Error(`aws-ses-v2-local GET /store: HTTP ${response.status}`);
+    const store = LocalMailStore.safeParse(await response.json());
+    if (!store.success) throw new Error(`aws-ses-v2-local GET /store answered an unexpected shape: ${store.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    return store.data.emails;
+  };
+  // What the process's mailbox held before this server: not this server's mail.
+  let before = (await mailbox()).length;
   return {
     endpoint,
-    async listMail() {
-      const response = await fetch(`${endpoint}/store`);
-      if (!response.ok) throw new Error(`aws-ses-v2-local GET /store: HTTP ${response.status}`);
-      const store = LocalMailStore.safeParse(await response.json());
-      if (!store.success) throw new Error(`aws-ses-v2-local GET /store answered an unexpected shape: ${store.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-      return store.data.emails;
-    },
+    listMail: async () => (await mailbox()).slice(before),
     async clear() {
       const response = await fetch(`${endpoint}/clear-store`, { method: "POST" });
       if (!response.ok) throw new Error(`aws-ses-v2-local POST /clear-store: HTTP ${response.status}`);
+      before = 0;
     },
     stop: () =>
       (stopping ??= new Promise<void>((resolve, reject) => {

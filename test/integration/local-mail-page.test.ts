@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
-import type { LocalMailMessage } from "../../functions/local/local-mail.js";
+import { SesMailer, sesClient } from "../../functions/adapters/ses/ses-mailer.js";
+import { startLocalMail, type LocalMailMessage } from "../../functions/local/local-mail.js";
 import { saveMailbox } from "../../functions/local/local-mailbox.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
 
@@ -79,5 +80,31 @@ describe("the local mail page", () => {
 
     // Assess
     expect(statuses).toEqual([404, 404, 404, 404, 404]);
+  });
+});
+
+/** The local SES's mailbox is one per process and outlives its server (npm start, `clv workflows run` and test files share processes). */
+describe("the local SES's mail, per server", () => {
+  const send = (endpoint: string, to: string) =>
+    new SesMailer(sesClient(endpoint)).send({ from: "Shop <hello@shop.example>", to, subject: "Hi", html: "<p>Hi</p>", text: "Hi", headers: [], tags: [] });
+
+  it("lists what came after the server started, not what an earlier server of the process was sent", async () => {
+    // Prepare: an earlier run's server, with its mail, stopped.
+    const earlier = await startLocalMail();
+    await send(earlier.endpoint, "earlier@example.com");
+    await earlier.stop();
+
+    // Act
+    const run = await startLocalMail();
+    await send(run.endpoint, "this-run@example.com");
+    const listed = await run.listMail();
+    await run.clear();
+    await send(run.endpoint, "after-clear@example.com");
+    const afterClear = await run.listMail();
+    await run.stop();
+
+    // Assess
+    expect(listed.map((m) => m.destination.to)).toEqual([["this-run@example.com"]]);
+    expect(afterClear.map((m) => m.destination.to)).toEqual([["after-clear@example.com"]]);
   });
 });
