@@ -4,7 +4,7 @@ import type { OrderInput } from "../../domain/store/order.js";
 import { SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
 import { newProfileAttributes } from "./contact-items.js";
 import { orderClaim } from "./order-items.js";
-import { SUMMARY_PAGE_ENTRIES, decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
+import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
 import { chunks } from "./table-batches.js";
 import type { StoreTable } from "./table.js";
 
@@ -67,7 +67,7 @@ export async function writeFirstLoad(table: StoreTable, contacts: readonly First
       }
       if (pageEntries.length > 0) item[SummaryPageAttribute.entries] = pageEntries.length;
       // A full page is sealed, as recordOrders leaves it; PROFILE says how many pages follow it.
-      if (page < pages.length - 1) item[SummaryPageAttribute.sealed] = true;
+      if (page < pages.length - 1) Object.assign(item, { [SummaryPageAttribute.sealed]: true, [SummaryPageAttribute.entries]: SEALED_PAGE_ENTRIES });
       if (page === 0 && pages.length > 1) item[SummaryPageAttribute.pages] = pages.length - 1;
       if (page === 0 ? everCounted : totals.length > 0) {
         // A credit note (negative total) lowers revenue but is no order, as recordOrders counts it.

@@ -20,7 +20,7 @@ import {
   summaryPageOf,
 } from "../../domain/store/table-keys.js";
 import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
-import { SUMMARY_PAGE_ENTRIES, decimalSum, spilledPages, summaryIn, summaryValue, type PagedEntry, type Summary } from "./order-summary.js";
+import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, spilledPages, summaryIn, summaryValue, type PagedEntry, type Summary } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, isItemTooLarge, parseStored, withoutKey, type StoreTable } from "./table.js";
 
@@ -47,8 +47,11 @@ const SUMMARY_GROUP_MAX = 40;
  * it, each is put with `attribute_not_exists`, which is exact under any concurrency.
  */
 const BATCH_ORDERS_MIN = 25;
-/** Claims of one claim item written by one UpdateItem: each adds about 45 characters to the 4 KB condition. */
-const CLAIM_GROUP_MAX = 50;
+/**
+ * Claims of one claim item written by one UpdateItem: each adds 31 characters to the 4 KB condition, so
+ * a hundred sequential ids (what a claim item holds by its last two digits) take one request.
+ */
+const CLAIM_GROUP_MAX = 100;
 
 export interface StoredOrder extends OrderInput {
   receivedAt: string;
@@ -398,14 +401,17 @@ export class OrderItems {
   /**
    * Adds entries to one page of the contact's summary in one UpdateItem: counted orders (with the
    * page's counters) or removal marks, with how many entries the page has had, conditional on the page
-   * being open with room for them and on no order of the group being there already (counted or marked;
+   * having room for them (a sealed page has none) and on no order of the group being there already (counted or marked;
    * a mark only minds a counted entry: marking twice is marking once).
    */
   private async addToPage(contactId: string, page: number, group: Pending[], kind: "count" | "mark", now = 0): Promise<PageWrite> {
-    const names: Record<string, string> = { "#entries": ENTRIES, "#sealed": SEALED };
+    const names: Record<string, string> = { "#entries": ENTRIES };
     const values: Record<string, unknown> = { ":entries": group.length, ":room": SUMMARY_PAGE_ENTRIES - group.length };
     const set: string[] = [];
-    const conditions = ["attribute_not_exists(#sealed)", "(attribute_not_exists(#entries) OR #entries <= :room)"];
+    // Room for the group; a page without the attribute has it (a comparison with a missing attribute is
+    // false), and a sealed one never (its count is past the limit): one short condition for both, as
+    // every order's write carries it.
+    const conditions = ["NOT #entries > :room"];
     group.forEach((p, i) => {
       names[`#o${i}`] = countedAttribute(p.order.id);
       names[`#x${i}`] = removedAttribute(p.order.id);
@@ -446,7 +452,8 @@ export class OrderItems {
   }
 
   /**
-   * Seals the page (it takes no entry from now on, whoever writes) and reads on from it: what it and
+   * Seals the page (it takes no entry from now on, whoever writes: its count is set past the limit
+   * that every addition's condition checks) and reads on from it: what it and
    * any later pages hold, and the first page still open, which PROFILE's summaryPages then covers.
    */
   private async nextPage(contactId: string, page: number, state: SummaryState | undefined): Promise<SummaryState> {
@@ -454,9 +461,9 @@ export class OrderItems {
       new UpdateCommand({
         TableName: this.table.tableName,
         Key: summaryPageKey(contactId, page),
-        UpdateExpression: "SET #sealed = :sealed",
-        ExpressionAttributeNames: { "#sealed": SEALED },
-        ExpressionAttributeValues: { ":sealed": true },
+        UpdateExpression: "SET #sealed = :sealed, #entries = :full",
+        ExpressionAttributeNames: { "#sealed": SEALED, "#entries": ENTRIES },
+        ExpressionAttributeValues: { ":sealed": true, ":full": SEALED_PAGE_ENTRIES },
       }),
     );
     return this.loadSummary(contactId, state && state.open === page ? state : undefined);

@@ -35,6 +35,8 @@ export interface SummaryEntry {
 
 /** Entries a summary page takes before it is sealed: some 9–18 KB of entries, by the ids' length. */
 export const SUMMARY_PAGE_ENTRIES = 500;
+/** A sealed page's summaryEntries: past the limit, so that no addition's condition lets another entry in. */
+export const SEALED_PAGE_ENTRIES = SUMMARY_PAGE_ENTRIES + 1;
 
 /** A counted entry and the page that holds it. */
 export interface PagedEntry extends SummaryEntry {
