@@ -3,7 +3,7 @@ import { contactCount, thinnedTable, type SummaryTable } from "./customer-summar
 import { ModelFitError, paramsFromVector, type FitOptions, type ModelFit, type ModelParams, type ParameterLimit, type PurchaseModel } from "./purchase-model.js";
 
 /** Above this many distinct rows, starting points are tried on a thinned table first. */
-const LARGE_TABLE_ROWS = 40_000;
+const LARGE_TABLE_ROWS = 10_000;
 
 /** What maximum likelihood needs of a model: purchase models and Gamma-Gamma alike. */
 export interface LikelihoodModel<P extends ModelParams> {
