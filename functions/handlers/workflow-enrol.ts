@@ -36,7 +36,14 @@ const StreamEvent = z.object({ Records: z.array(z.unknown()) });
 const WorkflowsEnvironment = z.object({
   WORKFLOW_STATE_MACHINES: z
     .string()
-    .transform((text) => JSON.parse(text) as unknown)
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "is not JSON" });
+        return z.NEVER;
+      }
+    })
     .pipe(z.record(z.string(), z.string().min(1))),
 });
 

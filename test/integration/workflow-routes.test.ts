@@ -150,6 +150,21 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
     expect(JSON.parse(unknown.body!)).toMatchObject({ workflows: ["win-back"] });
   });
 
+  it("refuses at cold start an enrolment Lambda whose WORKFLOW_STATE_MACHINES is not JSON, naming the variable", async () => {
+    // Prepare: the enrolment Lambda's environment with a broken map of state machines.
+    const saved = { ...process.env };
+    Object.assign(process.env, { TABLE_NAME: "t", WORKFLOW_STATE_MACHINES: "{" });
+    const { handler } = await import("../../functions/handlers/workflow-enrol.js");
+
+    // Act
+    const started = handler({ source: "nightly" }, { functionName: "enrol", awsRequestId: "test", getRemainingTimeInMillis: () => 10_000 } as never).finally(() => {
+      process.env = saved;
+    });
+
+    // Assess
+    await expect(started).rejects.toThrow("bad environment: WORKFLOW_STATE_MACHINES: is not JSON");
+  });
+
   it("refuses at cold start a bundle whose workflows.json is missing or not a list of workflow definitions, naming the file", () => {
     // Prepare
     const bundle = mkdtempSync(join(tmpdir(), "clv-bundle-"));
