@@ -10,6 +10,7 @@ export default defineConfig({
     // aws-local-stepfunctions needs Promise.withResolvers, which Node.js 20 lacks; the SDK's warning
     // that it will want Node 22 in 2027 is known and would be printed by every test file.
     setupFiles: ["functions/local/promise-with-resolvers.ts", "bin/quiet-sdk-warning.ts"],
+    globalSetup: ["test/support/temp-root.ts"],
     // Vitest's default is one worker fewer than the machine's cores: a single worker on the 2-core
     // machines CI runs on, with the other core idle while a test waits on dynalite, cdk synth or Chromium.
     maxWorkers: 2,
