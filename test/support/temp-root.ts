@@ -8,9 +8,7 @@ import { join } from "node:path";
  * `os.tmpdir()` follows TMPDIR, and the workers and child processes inherit it from here.
  */
 export default function setup(): () => void {
-  if (process.env.CLV_TEST_TMPDIR) return () => {};
   const root = mkdtempSync(join(tmpdir(), "clv-test-run-"));
-  process.env.CLV_TEST_TMPDIR = root;
   process.env.TMPDIR = root;
   return () => {
     rmSync(root, { recursive: true, force: true });
