@@ -10,7 +10,7 @@ import { ContactId, contactInput, type ContactInput } from "../../domain/store/c
 import type { ProfileSource } from "../../domain/store/contact-update.js";
 import { orderInput, type OrderInput } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
-import { summaryFullMessage } from "../../domain/store/record-order.js";
+import { contendedMessage, summaryFullMessage } from "../../domain/store/record-order.js";
 import { describeDifferences, type OrderDifference } from "../../domain/store/order-conflict.js";
 
 /** A contact as a row of a contacts file gives it. */
@@ -117,6 +117,11 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
       if (outcome === "summary-full") {
         report.rejected++;
         report.errors.push({ row, field: "customer_id", message: summaryFullMessage(order.contactId) });
+        return;
+      }
+      if (outcome === "contended") {
+        report.rejected++;
+        report.errors.push({ row, field: "customer_id", message: contendedMessage(order.contactId) });
         return;
       }
       if (outcome === "recorded") report.imported++;

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
 import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
-import { countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
+import { CONTENDED_TRIES, countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
 import {
   SummaryPageAttribute,
   contactIdOf,
@@ -70,6 +70,8 @@ interface Pending {
   changed: boolean;
   /** How it differs from the order the store has under its id: then nothing of it is written. */
   conflict?: OrderDifference[];
+  /** Other senders kept changing what it had to change through CONTENDED_TRIES tries: it is left to be sent again. */
+  contended?: boolean;
 }
 
 /**
@@ -136,9 +138,15 @@ export class OrderItems {
   private async recordDistinct(all: Pending[], outcomes: OrderOutcome[], conflicts?: Map<number, OrderDifference[]>): Promise<void> {
     if (all.length === 0) return;
     await this.claimOrderIds(all);
-    await this.writeOrderItems(all.filter((p) => !p.conflict));
+    // An id whose claim kept changing is not claimed: nothing of it is written.
+    const claimed = all.filter((p) => {
+      if (!p.contended) return true;
+      outcomes[p.index] = "contended";
+      return false;
+    });
+    await this.writeOrderItems(claimed.filter((p) => !p.conflict));
     // An id the store has for another order (another contact, total, currency or date): nothing of it is written.
-    const pending = all.filter((p) => {
+    const pending = claimed.filter((p) => {
       if (!p.conflict) return true;
       outcomes[p.index] = "conflict";
       conflicts?.set(p.index, p.conflict);
@@ -160,7 +168,7 @@ export class OrderItems {
     await inParallel([...byContact], this.table.concurrency, async ([contactId, { counts, uncounts }]) => {
       const summary = read.get(contactId);
       for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary)) outcomes[p.index] = countOutcome(notCounted);
-      for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = uncountOutcome(p.changed);
+      for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = p.contended ? "contended" : uncountOutcome(p.changed);
     });
   }
 
@@ -201,7 +209,10 @@ export class OrderItems {
       todo = pending.filter((p) => !foundClaim(p, found.get(orderClaimKey(p.order.id).PK)));
     }
     for (let round = 0; todo.length > 0; round++) {
-      if (round >= 10) throw new Error(`the claims of order ids ${todo.map((p) => p.order.id).join(", ")} kept changing while they were recorded; sending the orders again is safe`);
+      if (round >= CONTENDED_TRIES) {
+        for (const p of todo) p.contended = true;
+        return;
+      }
       const byItem = new Map<string, Pending[]>();
       for (const p of todo) {
         const pk = orderClaimKey(p.order.id).PK;
@@ -340,7 +351,11 @@ export class OrderItems {
       for (let round = 0; ; round++) {
         if (state) rest = known(rest, state.known);
         if (rest.length === 0) break;
-        if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were counted; sending them again is safe`);
+        if (round >= CONTENDED_TRIES) {
+          // Other senders won every try: these orders are stored and claimed, and counted when sent again.
+          for (const p of rest) results.push([p, "contended"]);
+          break;
+        }
         const page = state?.open ?? 0;
         const written = await this.addToPage(contactId, page, rest, "count");
         if (written === "written") {
@@ -372,7 +387,11 @@ export class OrderItems {
     let todo = uncounts.filter((p) => p.stored !== undefined);
     let state = read;
     for (let round = 0; todo.length + unread.length > 0; round++) {
-      if (round >= 10) throw new Error(`the summary of contact ${contactId} kept changing while orders were removed; sending them again is safe`);
+      if (round >= CONTENDED_TRIES) {
+        // Other senders won every try: the order items have their status, and sending these again finishes the removal.
+        for (const p of [...todo, ...unread]) p.contended = true;
+        break;
+      }
       if (todo.length > 0 && !(round === 0 && read)) state = await this.summaryOf(contactId, todo);
       const summary = state?.known ?? emptySummary();
       const toMark: Pending[] = [...unread];
@@ -388,7 +407,10 @@ export class OrderItems {
       for (const group of chunks(toMark, SUMMARY_GROUP_MAX)) {
         const page = state?.open ?? 0;
         const written = await this.addToPage(contactId, page, group, "mark", now);
-        if (written === "written") continue;
+        if (written === "written") {
+          for (const p of group) p.changed = true;
+          continue;
+        }
         // Counted by another sender since the read, or the page is full: read again, and remove it or mark it in the next page.
         if (written === "too-large" || isFull(await this.readPage(contactId, page, group), group.length)) state = await this.nextPage(contactId, page, state);
         retry.push(...group);

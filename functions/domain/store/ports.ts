@@ -10,8 +10,12 @@ import type { OrderInput } from "./order.js";
 import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
 
 /** What recording an order did: each outcome is safe to repeat (a re-sent order is a no-op). */
-/** `summary-full`: stored, but the contact's summary has no room to count it (record-order.ts). */
-export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict" | "summary-full";
+/**
+ * `summary-full`: stored, but the contact's summary has no room to count it (record-order.ts).
+ * `contended`: other senders kept changing the contact's summary (or the id's claim) through every try,
+ * so the order may be stored but not yet counted; sending it again is safe and finishes it.
+ */
+export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict" | "summary-full" | "contended";
 
 /** A contact with everything the nightly job needs: profile and running order summary, one item. */
 export interface StoredContact {

@@ -26,17 +26,28 @@ export function orderStep(stored: OrderStatus | undefined, incoming: OrderStatus
  * has none (a large contact's summary goes on in further pages, order-summary.ts), but the port keeps
  * the answer so that no store's limit can fail more than that contact's orders.
  */
-export type NotCounted = "already-counted" | "removed-before" | "summary-full";
+export type NotCounted = "already-counted" | "removed-before" | "summary-full" | "contended";
 
 /** The outcome of a `count` step: counted now, or the reason it was not. */
 export function countOutcome(notCounted?: NotCounted): OrderOutcome {
-  if (notCounted === "summary-full") return "summary-full";
+  if (notCounted === "summary-full" || notCounted === "contended") return notCounted;
   return notCounted === undefined ? "recorded" : notCounted === "already-counted" ? "duplicate" : "already-removed";
 }
 
 /** In words, for the sender of an order whose contact's summary is full. */
 export function summaryFullMessage(contactId: string): string {
   return `the order summary of contact ${contactId} is full (the store's item limit, 400 KB on DynamoDB): the order is stored but not counted in the contact's figures`;
+}
+
+/** Tries of one conditional write to a contact's summary (or an id's claim) before its orders are `contended`. */
+export const CONTENDED_TRIES = 10;
+
+/** In words, for the sender of an order that other senders' writes to the same contact kept from being recorded. */
+export function contendedMessage(contactId: string): string {
+  return (
+    `the orders of contact ${contactId} kept changing while this one was recorded (other senders writing the same contact, ${CONTENDED_TRIES} tries): ` +
+    `it may be stored but is not yet in the contact's figures; sending it again is safe and finishes it`
+  );
 }
 
 /**

@@ -5,7 +5,7 @@ import { ContactId, contactInput } from "../../domain/store/contact.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
 import { orderInput, type OrderRules } from "../../domain/store/order.js";
 import { OrderConflictError } from "../../domain/store/order-conflict.js";
-import { summaryFullMessage } from "../../domain/store/record-order.js";
+import { contendedMessage, summaryFullMessage } from "../../domain/store/record-order.js";
 import type { StoreData } from "../../domain/store/ports.js";
 import { verifyUnsubscribeToken, type TokenCheck } from "../../domain/store/unsubscribe-token.js";
 import { applyMailFeedback } from "../../domain/email/mail-feedback.js";
@@ -94,6 +94,8 @@ export const postOrder: Route = (event, { store, clock, orderRules }) =>
       throw error;
     }
     if (outcome === "summary-full") throw new HttpError(422, { error: summaryFullMessage(order.contactId), orderId: order.id, fields: [{ field: "contactId", message: "the contact's order summary is full" }] });
+    // Other senders kept writing the contact: nothing is wrong with the order, and sending it again is safe.
+    if (outcome === "contended") throw new HttpError(503, { error: contendedMessage(order.contactId), orderId: order.id, retry: true });
     // The total as the store counts it, in its currency: what an order in another currency became.
     return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome, total: order.total, currency: order.currency });
   });
