@@ -64,8 +64,11 @@ const failed = (detail) => { process.stdout.write(JSON.stringify({ started: fals
     started("answered " + JSON.stringify(answer)?.slice(0, 120));
   } catch (error) {
     const message = String(error && error.message || error);
-    // The handlers parse their environment first (runtime.ts): a missing or bad variable is a failure to start.
-    if (/bad environment|is not set|deployed workflows|import\\.meta|Cannot find module/.test(message)) return failed("refused to start: " + message);
+    // The handlers parse their environment first and throw BadEnvironmentError (bad-environment.ts) for a
+    // missing or bad variable or bundled file; a module missing at run time, or a CommonJS bundle reading
+    // an empty import.meta, is Node's own error: each is a failure to start.
+    const missingModule = error && (error.code === "MODULE_NOT_FOUND" || error.code === "ERR_MODULE_NOT_FOUND");
+    if ((error && error.name === "BadEnvironmentError") || missingModule || /import\\.meta/.test(message)) return failed("refused to start: " + message);
     started("threw " + (error && error.name) + ": " + message.slice(0, 160));
   }
 })();

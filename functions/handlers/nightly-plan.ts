@@ -3,6 +3,7 @@ import { serviceLogger } from "../adapters/logging/logger.js";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { startNightlyRun, type NightlyStore, type ScanSegmentTask } from "../domain/nightly/nightly-scoring.js";
 import { parseEvent } from "./events.js";
+import { parseEnvironment } from "../adapters/files/bad-environment.js";
 import { lambdaHandler, once, tableStore } from "./runtime.js";
 
 /**
@@ -57,6 +58,6 @@ export const planNight =
 
 export const handler = lambdaHandler(logger, () => planNight({
   store: once(async () => tableStore()),
-  scanSegments: parseEvent(Settings, process.env, "environment").SCAN_SEGMENTS,
+  scanSegments: parseEnvironment(Settings, process.env).SCAN_SEGMENTS,
   clock: Date.now,
 }));

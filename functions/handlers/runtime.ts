@@ -11,6 +11,7 @@ import type { HttpDependencies } from "./http/routes.js";
 import { isCurrency } from "../domain/store/money.js";
 import type { OrderRules } from "../domain/store/order.js";
 import { deployedWorkflows } from "../adapters/files/deployed-workflows.js";
+import { BadEnvironmentError, parseEnvironment } from "../adapters/files/bad-environment.js";
 
 /**
  * What a handler reads from its environment, parsed with zod so a mis-deployed function fails at
@@ -42,9 +43,7 @@ export function orderRules(env = handlerEnvironment()): Omit<OrderRules, "now"> 
 }
 
 export function handlerEnvironment(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = HandlerEnvironment.safeParse(env);
-  if (!parsed.success) throw new Error(`bad environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-  return parsed.data;
+  return parseEnvironment(HandlerEnvironment, env);
 }
 
 /** Cached across invocations of a warm Lambda: one client, one secret fetch. */
@@ -88,7 +87,7 @@ let parameters: SSMProvider | undefined;
 export function unsubscribeSecret(env: { UNSUBSCRIBE_SECRET?: string | undefined; UNSUBSCRIBE_SECRET_ARN?: string | undefined } = handlerEnvironment(), provider?: SecretsProvider): () => Promise<string> {
   return async () => {
     if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
-    if (!env.UNSUBSCRIBE_SECRET_ARN) throw new Error("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
+    if (!env.UNSUBSCRIBE_SECRET_ARN) throw new BadEnvironmentError("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
     const secret = await (provider ?? (secrets ??= new SecretsProvider())).get(env.UNSUBSCRIBE_SECRET_ARN, { maxAge: PARAMETER_MAX_AGE_SECONDS });
     if (typeof secret !== "string" || secret.length === 0) throw new Error("the unsubscribe secret is empty");
     return secret;
@@ -103,7 +102,7 @@ export function unsubscribeSecret(env: { UNSUBSCRIBE_SECRET?: string | undefined
 export function apiKeyHashes(env = handlerEnvironment(), provider?: SSMProvider): () => Promise<string[]> {
   return async () => {
     if (env.API_KEY_HASHES !== undefined) return env.API_KEY_HASHES.split(",").filter(Boolean);
-    if (!env.API_KEY_HASHES_PARAMETER) throw new Error("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
+    if (!env.API_KEY_HASHES_PARAMETER) throw new BadEnvironmentError("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
     const value = await (provider ?? (parameters ??= new SSMProvider())).get(env.API_KEY_HASHES_PARAMETER, { maxAge: PARAMETER_MAX_AGE_SECONDS });
     return (value ?? "").split(",").filter(Boolean);
   };

@@ -8,6 +8,7 @@ import { exportFilename, exportKey, MAX_URL_EXPIRY_SECONDS, signExportDownload, 
 import { ExportId, runSegmentExport, type SegmentExportJob, type SegmentExportPorts } from "../domain/segments/segment-export-job.js";
 import { isCurrency } from "../domain/store/money.js";
 import { parseEvent } from "./events.js";
+import { BadEnvironmentError, parseEnvironment } from "../adapters/files/bad-environment.js";
 import { lambdaHandler, once, tableStore } from "./runtime.js";
 
 const logger = serviceLogger("segment-export");
@@ -40,7 +41,7 @@ export interface SegmentExportAws {
  * start is the same execution), the download a pre-signed URL.
  */
 export function segmentExportPorts(store: DynamoDbStore, env: NodeJS.ProcessEnv = process.env, aws?: SegmentExportAws, clock: () => number = Date.now): SegmentExportPorts {
-  const settings = parseEvent(ExportSettings, env, "environment");
+  const settings = parseEnvironment(ExportSettings, env);
   const signer = aws?.signer ?? new S3Client({});
   const target = { s3: (aws?.s3 ?? signer) as S3Client, bucket: settings.EXPORT_BUCKET };
   const sfn = aws?.sfn ?? new SFNClient({});
@@ -49,7 +50,7 @@ export function segmentExportPorts(store: DynamoDbStore, env: NodeJS.ProcessEnv 
     clock,
     segmentExists: async (segmentId) => (await store.listSegmentDefinitions()).some((d) => d.id === segmentId),
     startJob: async (job: SegmentExportJob) => {
-      if (!settings.EXPORT_STATE_MACHINE_ARN) throw new Error("EXPORT_STATE_MACHINE_ARN is not set");
+      if (!settings.EXPORT_STATE_MACHINE_ARN) throw new BadEnvironmentError("EXPORT_STATE_MACHINE_ARN is not set");
       await sfn.send(new StartExecutionCommand({ stateMachineArn: settings.EXPORT_STATE_MACHINE_ARN, name: job.exportId, input: JSON.stringify({ exportId: job.exportId }) }));
     },
     writeExport: async (job) => {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { putMetrics } from "../adapters/logging/metrics.js";
 import { StepFunctionsStarter } from "../adapters/sfn/workflow-starter.js";
 import { deployedWorkflows } from "../adapters/files/deployed-workflows.js";
+import { BadEnvironmentError, parseEnvironment } from "../adapters/files/bad-environment.js";
 import { SFNServiceException } from "@aws-sdk/client-sfn";
 import { enrolEntrants, enrolSegmentMembers, type EnrolCursor, type EnrolDependencies, type WorkflowEnrolment } from "../domain/workflows/enrol-members.js";
 import { PacedStarter, START_EXECUTION_LARGE_REGIONS, START_EXECUTION_QUOTA } from "../domain/workflows/start-pacing.js";
@@ -116,11 +117,11 @@ const PacingEnvironment = z.object({
 });
 
 export const handler = lambdaHandler(logger, () => {
-  const { WORKFLOW_STATE_MACHINES: stateMachines } = parseEvent(WorkflowsEnvironment, process.env, "environment");
+  const { WORKFLOW_STATE_MACHINES: stateMachines } = parseEnvironment(WorkflowsEnvironment, process.env);
   const workflows = deployedWorkflows();
   const unstarted = workflows.filter((w) => !stateMachines[w.id]).map((w) => w.id);
-  if (unstarted.length > 0) throw new Error(`bad environment: WORKFLOW_STATE_MACHINES has no state machine for ${unstarted.join(", ")}`);
-  const pacing = parseEvent(PacingEnvironment, process.env, "environment");
+  if (unstarted.length > 0) throw new BadEnvironmentError(`WORKFLOW_STATE_MACHINES has no state machine for ${unstarted.join(", ")}`);
+  const pacing = parseEnvironment(PacingEnvironment, process.env);
   const regionQuota = START_EXECUTION_LARGE_REGIONS.includes(pacing.AWS_REGION ?? "") ? START_EXECUTION_QUOTA.largeRegions : START_EXECUTION_QUOTA.otherRegions;
   const quota = pacing.START_EXECUTIONS_PER_SECOND ? { perSecond: pacing.START_EXECUTIONS_PER_SECOND, burst: pacing.START_EXECUTIONS_PER_SECOND } : regionQuota;
   const store = tableStore();

@@ -9,6 +9,7 @@ import type { CouponStock } from "../domain/coupons/coupon-stock.js";
 import type { CouponAssigner, EmailTemplates, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
 import { emailTemplate } from "../adapters/files/email-files.js";
 import { parseEvent } from "./events.js";
+import { parseEnvironment } from "../adapters/files/bad-environment.js";
 import { handlerEnvironment, tableStore, unsubscribeSecret } from "./runtime.js";
 
 /** What every workflow step may need; each Lambda's role grants only what its own step uses. */
@@ -51,7 +52,7 @@ export function workflowStepDependencies(env: NodeJS.ProcessEnv = process.env): 
     clock: Date.now,
     templates: (name) => emailTemplate(name),
     email: async () => {
-      const e = parseEvent(EmailEnvironment, env, "environment");
+      const e = parseEnvironment(EmailEnvironment, env);
       mailer ??= new SesMailer(sesClient(), e.SES_CONFIGURATION_SET ? { configurationSetName: e.SES_CONFIGURATION_SET } : {});
       const settings = parseEvent(
         EmailSettings,

@@ -22,14 +22,18 @@ function assembly(bundles: Record<string, string>): string {
 }
 
 describe("npm run check:aws", () => {
-  it("starts a bundle that reads its environment, and fails one that cannot be imported, has no handler or refuses its environment", async () => {
+  it("starts a bundle that reads its environment, and fails one that cannot be imported, has no handler, misses a module or refuses its environment", async () => {
     // Prepare
     const out = assembly({
       Good: "exports.handler = async () => ({ table: process.env.TABLE_NAME, queue: process.env.QUEUE_ARN });",
       // What a CommonJS bundle of a module using import.meta.url does: esbuild leaves import.meta empty.
       EmptyImportMeta: 'const importMeta = {}; const { fileURLToPath } = require("node:url"); fileURLToPath(importMeta.url); exports.handler = async () => 1;',
       NoHandler: "exports.main = async () => 1;",
-      BadEnvironment: 'exports.handler = async () => { throw new Error("bad environment: EXPORT_BUCKET: EXPORT_BUCKET is not set"); };',
+      // What bad-environment.ts's BadEnvironmentError is once bundled: told apart by its name, not its text.
+      BadEnvironment: 'class BadEnvironmentError extends Error { constructor(m) { super("bad environment: " + m); this.name = "BadEnvironmentError"; } } exports.handler = async () => { throw new BadEnvironmentError("EXPORT_BUCKET: EXPORT_BUCKET is not set"); };',
+      MissingModule: 'exports.handler = async () => require("./left-out.js");',
+      // A handler that started and refused the empty event, in words that merely sound like a set-up error.
+      RefusedEvent: 'exports.handler = async () => { throw new Error("exportId is not set in the event"); };',
     });
 
     // Act
@@ -39,6 +43,8 @@ describe("npm run check:aws", () => {
     expect(results.Good).toEqual({ id: "Good", started: true, detail: 'answered {"table":"fake-Table","queue":"arn:aws:fake:eu-west-1:123456789012:Queue"}' });
     expect(results.EmptyImportMeta).toMatchObject({ started: false, detail: expect.stringMatching(/^import failed: TypeError/) });
     expect(results.NoHandler).toMatchObject({ started: false, detail: expect.stringContaining("no function handler exported (exports: main)") });
-    expect(results.BadEnvironment).toMatchObject({ started: false, detail: expect.stringContaining("refused to start: bad environment") });
+    expect(results.BadEnvironment).toMatchObject({ started: false, detail: expect.stringContaining("refused to start: bad environment: EXPORT_BUCKET") });
+    expect(results.MissingModule).toMatchObject({ started: false, detail: expect.stringContaining("refused to start: Cannot find module './left-out.js'") });
+    expect(results.RefusedEvent).toMatchObject({ started: true, detail: "threw Error: exportId is not set in the event" });
   }, 60_000);
 });

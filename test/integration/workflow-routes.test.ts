@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadEnvironmentError } from "../../functions/adapters/files/bad-environment.js";
 import { DEPLOYED_WORKFLOWS_FILE } from "../../functions/adapters/files/deployed-workflows.js";
 import { WORKFLOWS_DIR, shippedWorkflow } from "../../functions/adapters/files/workflow-files.js";
 import { hashApiKey } from "../../functions/domain/store/api-keys.js";
@@ -163,6 +164,7 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
 
     // Assess
     await expect(started).rejects.toThrow("bad environment: WORKFLOW_STATE_MACHINES: is not JSON");
+    await expect(started).rejects.toBeInstanceOf(BadEnvironmentError);
   });
 
   it("refuses at cold start a bundle whose workflows.json is missing or not a list of workflow definitions, naming the file", () => {
@@ -178,5 +180,7 @@ describe("the workflows' funnel and lift in the HTTP API", () => {
     expect(missing).toThrow(`the deployed workflows (${file}) are not JSON`);
     writeFileSync(file, '[{"id":"x"}]');
     expect(missing).toThrow(/are not a list of workflow definitions: 0\.\w+/);
+    expect(missing).toThrow(BadEnvironmentError);
+    expect(() => handlerEnvironment({ UNSUBSCRIBE_SECRET: "a-secret-of-enough-length" })).toThrow(BadEnvironmentError);
   });
 });

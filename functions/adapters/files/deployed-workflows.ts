@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { WorkflowDefinition } from "../../domain/workflows/workflow-definition.js";
+import { BadEnvironmentError } from "./bad-environment.js";
 
 /**
  * The workflows a Lambda was deployed with travel in its bundle as `workflows.json`, next to its code
@@ -24,15 +25,15 @@ export function deployedWorkflows(env: { WORKFLOWS_FILE?: string | undefined; LA
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new Error(`the deployed workflows (${file}) cannot be read: ${(error as Error).message}`);
+    throw new BadEnvironmentError(`the deployed workflows (${file}) cannot be read: ${(error as Error).message}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error(`the deployed workflows (${file}) are not JSON`);
+    throw new BadEnvironmentError(`the deployed workflows (${file}) are not JSON`);
   }
   const result = DeployedWorkflows.safeParse(parsed);
-  if (!result.success) throw new Error(`the deployed workflows (${file}) are not a list of workflow definitions: ${result.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")}`);
+  if (!result.success) throw new BadEnvironmentError(`the deployed workflows (${file}) are not a list of workflow definitions: ${result.error.issues.map((i) => `${i.path.join(".") || "(file)"}: ${i.message}`).join("; ")}`);
   return result.data;
 }
