@@ -1,4 +1,4 @@
-import { digamma, logAddExp, logBeta, logGamma } from "../numeric/log-gamma.js";
+import { digamma, logAddExp, logGamma, logGammaRatio } from "../numeric/log-gamma.js";
 import { tableIndex, type CustomerSummary, type SummaryTable } from "./customer-summary.js";
 
 /** λ ~ Gamma(r, α) and the dropout probability p ~ Beta(a, b) of the beta-geometric family. */
@@ -28,6 +28,15 @@ export function phaseTerms(k: number, R: number, u: number, terms?: Float64Array
 }
 
 /**
+ * log B(a, b + m) − log B(a, b) = [log Γ(b + m) − log Γ(b)] − [log Γ(a + b + m) − log Γ(a + b)]: the
+ * chance of surviving m dropout chances. Taken as two log Γ ratios, as b runs off toward ∞ (no dropout)
+ * it stays accurate where the four log Γ would cancel to noise (logGammaRatio).
+ */
+function logBetaRatio(a: number, b: number, m: number): number {
+  return logGammaRatio(b, m) - logGammaRatio(a + b, m);
+}
+
+/**
  * The likelihood of the beta-geometric purchase models, written once: purchases every k-th event of a
  * Poisson process of rate λ while alive (k = 1: BG/NBD and MBG/NBD; k > 1: (M)BG/CNBD-k), dropout with
  * probability p after each repeat purchase and, with `dropoutAtZero` = 1 (the M of MBG), after the first.
@@ -43,7 +52,7 @@ export function betaGeometricLikelihood(k: number, dropoutAtZero: 0 | 1) {
 
   function logLikelihood({ r, alpha, a, b }: BetaGeometricParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
     const R = r + k * x;
-    const common = logBeta(a, b + x + d) - logBeta(a, b) + logGamma(R) - logGamma(r) + r * Math.log(alpha);
+    const common = logBetaRatio(a, b, x + d) + logGamma(R) - logGamma(r) + r * Math.log(alpha);
     const alive = -R * Math.log(alpha + T) + (k > 1 ? Math.log(phaseTerms(k, R, (T - tx) / (alpha + T))) : 0);
     if (!mayHaveDroppedOut(x)) return common + alive;
     const droppedOut = Math.log(a) - Math.log(b + x - 1 + d) - R * Math.log(alpha + tx);
@@ -66,13 +75,12 @@ export function betaGeometricLikelihood(k: number, dropoutAtZero: 0 | 1) {
     const logAlpha = Math.log(alpha);
     const lgR = logGamma(r);
     const psiR = digamma(r);
-    const logBetaAB = logBeta(a, b);
     const psiAB = digamma(a + b);
     const psiB = digamma(b);
     for (let j = 0; j < nx; j++) {
       const x = index.frequencies[j]!;
       const R = r + k * x;
-      common[j] = logGamma(R) - lgR + r * logAlpha + logBeta(a, b + x + d) - logBetaAB;
+      common[j] = logGamma(R) - lgR + r * logAlpha + logBetaRatio(a, b, x + d);
       logDropWeight[j] = mayHaveDroppedOut(x) ? Math.log(a) - Math.log(b + x - 1 + d) : -Infinity;
       if (gradient) {
         dCommonDr[j] = digamma(R) - psiR + logAlpha;

@@ -16,6 +16,9 @@ import { ModelFitError, type FitOptions, type ModelFit, type PurchaseModel } fro
  */
 export type MbgCnbdParams = BgNbdParams & { k: number };
 
+/** r or α above this (e⁷) in a k's estimate: the rates' Gamma spread is near its Poisson limit. */
+const POISSON_PLATEAU = Math.exp(7);
+
 /** The largest k tried: BTYDplus searches 1..12. */
 export const MAX_REGULARITY = 12;
 
@@ -72,6 +75,9 @@ export function fitMbgCnbdK(table: SummaryTable, options: FitOptions = {}): Mode
     let maximum: ReturnType<typeof maximumOf>;
     try {
       const starts = previous ? [[previous.theta[0]!, (previous.theta[1]! * (k - 1)) / k, previous.theta[2]!, previous.theta[3]!]] : [];
+      // A previous k whose rate spread ran off to its Poisson limit ((r, α) → ∞: regular buyers fitted
+      // with too small a k) leaves a plateau where this k's maximum cannot be found: MBG/NBD's starts too.
+      if (previous && Math.max(previous.theta[0]!, previous.theta[1]!) > POISSON_PLATEAU) starts.push(...mbgNbd.starts.map((s) => [...s]));
       // k = 1 is MBG/NBD: when it was fitted on this table already, its maximum is the one start.
       const nested = k === 1 ? mbgNbdMaximumOf(options) : undefined;
       maximum = nested

@@ -51,6 +51,9 @@ export interface Maximum {
  */
 export const LOG_PARAMETER_BOUND = 14;
 
+/** |φ| from which a parameter heading outward is tried at its bound (a parameter below 1e-3 or above 1e3, half way there in log). */
+const BOUND_PROBE_FROM = LOG_PARAMETER_BOUND / 2;
+
 export function maximizeLikelihood(logLikelihood: LogLikelihoodFunction, options: MaximizeOptions): Maximum {
   const scale = options.scale ?? 1;
   const maxIterations = options.maxIterations ?? 500;
@@ -155,6 +158,51 @@ function bfgs(
   const s = new Float64Array(n);
   const y = new Float64Array(n);
   let stalled = 0;
+  /** |φ| from which each parameter is tried at its bound (boundStep); raised by a try that failed. */
+  const probeFrom = new Float64Array(n).fill(BOUND_PROBE_FROM);
+  /**
+   * A parameter past probeFrom heading outward, on a likelihood that flattens toward its limit (a → 0,
+   * no dropout), crawls there a factor of a few per iteration and ends in line searches lost in rounding
+   * (hundreds of evaluations): try the step along the direction that takes it to its bound at once, and
+   * keep it when it gains what its slope promises. The parameters that reach the bound are held; should
+   * the maximum be inside after all, the gradient releases them (below) and the search goes on.
+   */
+  const boundStep = (d: Float64Array): boolean => {
+    const heading: number[] = [];
+    let toBound = Infinity;
+    for (let i = 0; i < n; i++) {
+      const side = Math.sign(phi[i]!);
+      if (held[i] || Math.abs(phi[i]!) < probeFrom[i]! || side * d[i]! <= 0) continue;
+      heading.push(i);
+      toBound = Math.min(toBound, (side * LOG_PARAMETER_BOUND - phi[i]!) / d[i]!);
+    }
+    if (heading.length === 0) return false;
+    // Only the parameters heading out move (together, so a limit of several keeps their ratio); the
+    // others stay where they are, as the direction's small moves in them are not worth extrapolating.
+    trial.set(phi);
+    const reached: number[] = [];
+    for (const i of heading) {
+      trial[i] = phi[i]! + toBound * d[i]!;
+      if (Math.abs(trial[i]!) >= LOG_PARAMETER_BOUND - 1e-9) {
+        trial[i] = Math.sign(trial[i]!) * LOG_PARAMETER_BOUND;
+        reached.push(i);
+      }
+    }
+    // Armijo's condition on the step taken (Nocedal & Wright eq. 3.4): on a plateau far out, where
+    // the likelihood no longer changes, the decrease falls short of the slope's and the step is refused.
+    let slope = 0;
+    for (const i of heading) slope += g[i]! * (trial[i]! - phi[i]!);
+    const trialValue = objective(trial, trialGradient);
+    if (!(slope < 0 && trialValue <= value + 1e-4 * slope) || !trialGradient.every(Number.isFinite)) {
+      for (const i of heading) probeFrom[i] = Math.abs(phi[i]!) + 1;
+      return false;
+    }
+    phi = Float64Array.from(trial);
+    g = Float64Array.from(trialGradient);
+    value = trialValue;
+    for (const i of reached) held[i] = 1;
+    return true;
+  };
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     if (freeGradient() < tolerance) {
       // Release a held parameter whose gradient now points back inside (descent would move it off the bound).
@@ -174,6 +222,10 @@ function bfgs(
       H = identity(n);
       for (let i = 0; i < n; i++) direction[i] = held[i] ? 0 : -g[i]!;
       slope = dot(direction, g);
+    }
+    if (boundStep(direction)) {
+      stalled = 0;
+      continue;
     }
     // Keep a step from jumping more than a factor e^5 in any parameter.
     let step = Math.min(1, 5 / Math.max(maxAbs(direction), 1e-300));
