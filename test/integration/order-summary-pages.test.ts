@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QueryCommand, paginateScan } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, GetCommand, QueryCommand, paginateScan, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { importOrders, type ImportReport } from "../../functions/adapters/csv/import-csv.js";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
@@ -35,6 +35,26 @@ async function partition(tableName: string, contactId: string): Promise<Record<s
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
+}
+
+/**
+ * The store's client, counting every request by operation, and the items and bytes (as JSON) that
+ * reads hand back.
+ */
+function countingClient(client: DynamoDBDocumentClient) {
+  const counts = { requests: new Map<string, number>(), itemsRead: 0, bytesRead: 0 };
+  const send = async (command: { constructor: { name: string } }) => {
+    const operation = command.constructor.name.replace(/Command$/, "");
+    counts.requests.set(operation, (counts.requests.get(operation) ?? 0) + 1);
+    const output = (await client.send(command as never)) as { Item?: unknown; Responses?: Record<string, unknown[]>; Items?: unknown[] };
+    if (command instanceof GetCommand || command instanceof BatchGetCommand || command instanceof QueryCommand) {
+      const items = [...(output.Item ? [output.Item] : []), ...Object.values(output.Responses ?? {}).flat(), ...(output.Items ?? [])];
+      counts.itemsRead += items.length;
+      counts.bytesRead += items.reduce((sum: number, item) => sum + JSON.stringify(item).length, 0);
+    }
+    return output;
+  };
+  return { counts, client: new Proxy(client, { get: (target, name) => (name === "send" ? send : Reflect.get(target, name)) }) };
 }
 
 const summaryPages = (items: Record<string, unknown>[]) => items.filter((i) => i.SK === "PROFILE" || String(i.SK).startsWith("SUMMARY#"));
@@ -132,12 +152,48 @@ describe("a contact with 25,000 orders", () => {
     expect(pages.filter((p) => removedAttribute("never-seen-1") in p).map((p) => p.summarySealed)).toEqual([undefined]);
   });
 
+  it("reads a few bytes of its summary for one order, new, re-sent or refunded, where its pages are some 1 MB whole", async () => {
+    // Prepare
+    const { counts, client } = countingClient(dynalite.client());
+    const counting = new DynamoDbStore(client, tableName, () => NOW);
+    const wholePages = summaryPages(await partition(tableName, "wholesaler")).reduce((sum, page) => sum + JSON.stringify(page).length, 0);
+    const reads = async (send: () => Promise<unknown>) => {
+      counts.itemsRead = counts.bytesRead = 0;
+      counts.requests.clear();
+      const outcome = await send();
+      return { outcome, items: counts.itemsRead, bytes: counts.bytesRead, requests: [...counts.requests.values()].reduce((a, b) => a + b, 0) };
+    };
+
+    // Act
+    const fresh = await reads(() => counting.recordOrder({ ...order(0), id: "new-2", total: 4 }));
+    const resent = await reads(() => counting.recordOrder(order(20_000)));
+    const refund = await reads(() => counting.recordOrder(order(20_001, "refunded")));
+
+    // Assess: a new order reads PROFILE's page number alone; a re-sent or refunded one, its entries in each page.
+    expect(wholePages).toBeGreaterThan(1_000_000);
+    expect(fresh).toMatchObject({ outcome: "recorded", items: 1 });
+    expect(fresh.bytes).toBeLessThan(200);
+    expect(fresh.requests).toBeLessThanOrEqual(4);
+    expect(resent).toMatchObject({ outcome: "duplicate" });
+    expect(refund).toMatchObject({ outcome: "removed" });
+    for (const { bytes, requests } of [resent, refund]) {
+      expect(bytes).toBeLessThan(10_000);
+      expect(requests).toBeLessThanOrEqual(10);
+    }
+    expect(await store.getContact("wholesaler")).toMatchObject({ orderCount: ORDERS, revenue: 62_510 - 2.5 + 4 - 2.5 });
+  });
+
   it("erases the contact: every summary page is deleted with it, and the anonymous id keeps the figures", async () => {
     // Act
-    const report = await store.eraseContact("wholesaler", []);
+    const { counts, client } = countingClient(dynalite.client());
+    const report = await new DynamoDbStore(client, tableName, () => NOW).eraseContact("wholesaler", []);
 
     // Assess
-    expect(report).toMatchObject({ contactId: "wholesaler", ordersKept: ORDERS + 2 });
+    expect(report).toMatchObject({ contactId: "wholesaler", ordersKept: ORDERS + 3 });
+    // Its orders are copied and deleted 25 to a BatchWriteItem, not one request each.
+    expect(counts.requests.get("Put") ?? 0).toBeLessThanOrEqual(3);
+    expect(counts.requests.get("Delete") ?? 0).toBe(0);
+    expect(counts.requests.get("BatchWrite")).toBeLessThanOrEqual(Math.ceil((2 * (ORDERS + 3) + 2 * ORDERS / SUMMARY_PAGE_ENTRIES) / 25) + 10);
     expect(await partition(tableName, "wholesaler")).toEqual([]);
     expect(await store.getContact("wholesaler")).toBeUndefined();
     const Items: Record<string, unknown>[] = [];
@@ -146,7 +202,7 @@ describe("a contact with 25,000 orders", () => {
     expect(Items).toHaveLength(1);
     const anonymousId = String(Items[0]!.PK).slice("CONTACT#".length);
     expect(anonymousId).not.toBe("wholesaler");
-    expect(await store.getContact(anonymousId)).toMatchObject({ orderCount: ORDERS, revenue: 62_510 - 2.5, history: { orderCount: ORDERS } });
+    expect(await store.getContact(anonymousId)).toMatchObject({ orderCount: ORDERS, revenue: 62_510 - 2.5 + 4 - 2.5, history: { orderCount: ORDERS } });
     // Its order ids are free again: the same id for another contact is a new order.
     expect(await store.recordOrder({ ...order(5), contactId: "someone-else" })).toBe("recorded");
   });

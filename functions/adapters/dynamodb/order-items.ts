@@ -52,6 +52,11 @@ const BATCH_ORDERS_MIN = 25;
  * a hundred sequential ids (what a claim item holds by its last two digits) take one request.
  */
 const CLAIM_GROUP_MAX = 100;
+/**
+ * Orders of one contact whose entries are read from every summary page by projection (a few bytes a
+ * page) rather than whole pages: each names two attributes, and a projection may have 4 KB.
+ */
+const PROJECTED_ORDERS_MAX = 100;
 
 export interface StoredOrder extends OrderInput {
   receivedAt: string;
@@ -72,6 +77,8 @@ interface Pending {
   conflict?: OrderDifference[];
   /** Other senders kept changing what it had to change through CONTENDED_TRIES tries: it is left to be sent again. */
   contended?: boolean;
+  /** This call wrote the id's claim: no sender had the id before it. */
+  fresh?: boolean;
 }
 
 /**
@@ -137,7 +144,9 @@ export class OrderItems {
 
   private async recordDistinct(all: Pending[], outcomes: OrderOutcome[], conflicts?: Map<number, OrderDifference[]>): Promise<void> {
     if (all.length === 0) return;
-    await this.claimOrderIds(all);
+    // A few orders (the HTTP API's one): the open summary page of each contact is read with the claims,
+    // before the order items are written (newOrderPages says why that order matters).
+    const [, opened] = await Promise.all([this.claimOrderIds(all), all.length < BATCH_ORDERS_MIN ? this.newOrderPages(all) : undefined]);
     // An id whose claim kept changing is not claimed: nothing of it is written.
     const claimed = all.filter((p) => {
       if (!p.contended) return true;
@@ -167,7 +176,9 @@ export class OrderItems {
     const read = await this.readSummaries([...byContact].filter(([, c]) => [...c.counts, ...c.uncounts].some((p) => p.stored !== undefined)).map(([id]) => id), pending.length);
     await inParallel([...byContact], this.table.concurrency, async ([contactId, { counts, uncounts }]) => {
       const summary = read.get(contactId);
-      for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary)) outcomes[p.index] = countOutcome(notCounted);
+      // Orders new to the whole store since newOrderPages read: only its open page and PROFILE can hold them.
+      const fresh = counts.length > 0 && counts.every((p) => p.fresh && p.stored === undefined) ? opened?.get(contactId) : undefined;
+      for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary ?? fresh)) outcomes[p.index] = countOutcome(notCounted);
       for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = p.contended ? "contended" : uncountOutcome(p.changed);
     });
   }
@@ -190,6 +201,29 @@ export class OrderItems {
     // A contact past its first page: all its pages, read whole.
     await inParallel(spilled, this.table.concurrency, async (contactId) => void summaries.set(contactId, await this.loadSummary(contactId)));
     return summaries;
+  }
+
+  /**
+   * For each contact of these orders, PROFILE's summaryPages and its entries for them, read before
+   * their order items are written: the state for counting orders whose claim and order item this call
+   * then writes (`fresh`, stored undefined), without reading the contact's sealed pages.
+   *
+   * Why that is exact: every page before summaryPages was sealed when it was read, and takes no entry
+   * after. Another sender counts an order only once it holds the id's claim and the order item exists;
+   * when this call writes both, anyone else counting the order does so after this read, so in the page
+   * open then or a later one, where the conditions of this call's writes (and its reads of those pages)
+   * find it. PROFILE's entries are read too: a summary written before claims existed (a first load,
+   * which writes no order items) had no pages but PROFILE.
+   */
+  private async newOrderPages(pending: readonly Pending[]): Promise<Map<string, SummaryState>> {
+    const byContact = new Map<string, Pending[]>();
+    for (const p of pending) if (p.order.status === "placed") byContact.set(p.order.contactId, [...(byContact.get(p.order.contactId) ?? []), p]);
+    const states = new Map<string, SummaryState>();
+    await inParallel([...byContact], this.table.concurrency, async ([contactId, orders]) => {
+      const item = await this.readPage(contactId, 0, orders, [PAGES]);
+      states.set(contactId, { open: spilledPages(item), known: summaryIn(item, contactId) });
+    });
+    return states;
   }
 
   /**
@@ -241,9 +275,13 @@ export class OrderItems {
               ExpressionAttributeValues: values,
             }),
           );
+          for (const p of group) p.fresh = true;
         } catch (error) {
           if (!isConditionFailed(error)) throw error;
-          const item = await this.table.get(orderClaimKey(group[0]!.order.id));
+          // The group's slots only: a claim item holds up to a hundred claims.
+          const { Item: item } = await this.table.client.send(
+            new GetCommand({ TableName: this.table.tableName, Key: orderClaimKey(group[0]!.order.id), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
+          );
           for (const p of group) if (!foundClaim(p, item)) retry.push(p);
         }
       });
@@ -334,8 +372,8 @@ export class OrderItems {
     // write lost to a crash) is counted now.
     const resent = counts.filter((p) => p.stored !== undefined);
     if (resent.length > 0) {
-      state ??= await this.summaryOf(contactId, resent);
       todo = [...todo, ...resent];
+      state ??= await this.summaryOf(contactId, todo);
     }
     /** Takes out of `group` the orders `summary` has, with why they are not counted. */
     const known = (group: Pending[], summary: Summary): Pending[] =>
@@ -362,12 +400,14 @@ export class OrderItems {
           for (const p of rest) results.push([p, undefined]);
           break;
         }
+        let sealed = false;
         if (written === "refused") {
           const item = await this.readPage(contactId, page, rest);
           rest = known(rest, summaryIn(item, contactId, page));
           if (!isFull(item, rest.length)) continue;
+          sealed = item[SEALED] === true;
         }
-        state = await this.nextPage(contactId, page, state);
+        state = await this.nextPage(contactId, page, state, todo, sealed);
       }
     }
     return results;
@@ -412,7 +452,7 @@ export class OrderItems {
           continue;
         }
         // Counted by another sender since the read, or the page is full: read again, and remove it or mark it in the next page.
-        if (written === "too-large" || isFull(await this.readPage(contactId, page, group), group.length)) state = await this.nextPage(contactId, page, state);
+        if (written === "too-large" || isFull(await this.readPage(contactId, page, group), group.length)) state = await this.nextPage(contactId, page, state, uncounts);
         retry.push(...group);
       }
       todo = retry;
@@ -475,44 +515,44 @@ export class OrderItems {
 
   /**
    * Seals the page (it takes no entry from now on, whoever writes: its count is set past the limit
-   * that every addition's condition checks) and reads on from it: what it and
-   * any later pages hold, and the first page still open, which PROFILE's summaryPages then covers.
+   * that every addition's condition checks; a page read as sealed is not written again) and reads on
+   * from it: what it and any later pages hold of `orders`, and the first page still open, which
+   * PROFILE's summaryPages then covers.
    */
-  private async nextPage(contactId: string, page: number, state: SummaryState | undefined): Promise<SummaryState> {
-    await this.table.client.send(
-      new UpdateCommand({
-        TableName: this.table.tableName,
-        Key: summaryPageKey(contactId, page),
-        UpdateExpression: "SET #sealed = :sealed, #entries = :full",
-        ExpressionAttributeNames: { "#sealed": SEALED, "#entries": ENTRIES },
-        ExpressionAttributeValues: { ":sealed": true, ":full": SEALED_PAGE_ENTRIES },
-      }),
-    );
-    return this.loadSummary(contactId, state && state.open === page ? state : undefined);
+  private async nextPage(contactId: string, page: number, state: SummaryState | undefined, orders: readonly Pending[], sealed = false): Promise<SummaryState> {
+    if (!sealed) {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: summaryPageKey(contactId, page),
+          UpdateExpression: "SET #sealed = :sealed, #entries = :full",
+          ExpressionAttributeNames: { "#sealed": SEALED, "#entries": ENTRIES },
+          ExpressionAttributeValues: { ":sealed": true, ":full": SEALED_PAGE_ENTRIES },
+        }),
+      );
+    }
+    return this.loadSummary(contactId, orders, state && state.open === page ? state : undefined);
   }
 
   /**
-   * The contact's summary pages read whole and consistently, from `from.open` on (from page 0 without
-   * `from`), added to what `from` knew: the state with the first page not sealed as the open one. When
-   * every page is sealed, the next one is announced in PROFILE's summaryPages before anything is
-   * written to it, so a reader that follows summaryPages finds every page that holds entries.
+   * The contact's summary pages read consistently, from `from.open` on (from page 0 without `from`),
+   * added to what `from` knew: the state with the first page not sealed as the open one. Given up to
+   * PROJECTED_ORDERS_MAX `orders`, only their entries are read from each page (a 25,000-order contact's
+   * pages are some 1 MB whole); the state then knows only those orders, which is all its caller asks
+   * it. When every page is sealed, the next one is announced in PROFILE's summaryPages before anything
+   * is written to it, so a reader that follows summaryPages finds every page that holds entries.
    */
-  private async loadSummary(contactId: string, from?: SummaryState): Promise<SummaryState> {
+  private async loadSummary(contactId: string, orders?: readonly Pending[], from?: SummaryState): Promise<SummaryState> {
     const start = from?.open ?? 0;
     const known = from?.known ?? emptySummary();
-    const { Item: profile } = await this.table.client.send(
-      new GetCommand({
-        TableName: this.table.tableName,
-        Key: profileKey(contactId),
-        ConsistentRead: true,
-        ...(start > 0 && { ProjectionExpression: "#pages", ExpressionAttributeNames: { "#pages": PAGES } }),
-      }),
-    );
+    const projected = orders !== undefined && orders.length <= PROJECTED_ORDERS_MAX;
+    const profile = start > 0 || projected ? await this.readPage(contactId, 0, start > 0 || !orders ? [] : orders, [PAGES]) : await this.table.get(profileKey(contactId));
     const last = spilledPages(profile);
     const pages = new Map<number, Record<string, unknown>>();
     if (start === 0 && profile) pages.set(0, profile);
     const keys = Array.from({ length: Math.max(0, last - Math.max(start, 1) + 1) }, (_, i) => summaryPageKey(contactId, Math.max(start, 1) + i));
-    for (const item of await this.table.getItems(keys)) pages.set(summaryPageOf(String(item.SK))!, item);
+    const attributes = projected ? ["SK", ENTRIES, SEALED, ...orders!.flatMap((p) => [countedAttribute(p.order.id), removedAttribute(p.order.id)])] : undefined;
+    for (const item of await this.table.getItems(keys, attributes)) pages.set(summaryPageOf(String(item.SK))!, item);
     for (const [page, item] of pages) summaryIn(item, contactId, page, known);
     let open = start;
     while (pages.get(open)?.[SEALED] === true) open++;
@@ -535,10 +575,17 @@ export class OrderItems {
     return { open, known };
   }
 
-  /** One summary page's entries for these orders, whether it is sealed and how many entries it has had, read consistently. */
-  private async readPage(contactId: string, page: number, pending: Pending[]): Promise<Record<string, unknown>> {
+  /**
+   * One summary page's entries for these orders, whether it is sealed, how many entries it has had and
+   * any `more` attributes, read consistently; {} when there is no such page.
+   */
+  private async readPage(contactId: string, page: number, pending: readonly Pending[], more: readonly string[] = []): Promise<Record<string, unknown>> {
     const names: Record<string, string> = { "#entries": ENTRIES, "#sealed": SEALED };
     const projection = ["#entries", "#sealed"];
+    more.forEach((name, i) => {
+      names[`#m${i}`] = name;
+      projection.push(`#m${i}`);
+    });
     pending.forEach((p, i) => {
       names[`#o${i}`] = countedAttribute(p.order.id);
       names[`#x${i}`] = removedAttribute(p.order.id);
@@ -574,11 +621,11 @@ export class OrderItems {
 
   /**
    * The summary's entries for these orders, read consistently: a projection of PROFILE, or for a
-   * contact past its first page every page, whole.
+   * contact past its first page, of every page (loadSummary).
    */
   private async summaryOf(contactId: string, pending: Pending[]): Promise<SummaryState> {
-    const item = await this.readPage(contactId, 0, pending);
-    if (item[SEALED] === true) return this.loadSummary(contactId);
+    const item = await this.readPage(contactId, 0, pending.length <= PROJECTED_ORDERS_MAX ? pending : []);
+    if (item[SEALED] === true || pending.length > PROJECTED_ORDERS_MAX) return this.loadSummary(contactId, pending);
     return { open: 0, known: summaryIn(item, contactId) };
   }
 }
