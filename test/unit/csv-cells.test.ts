@@ -46,6 +46,37 @@ describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", 
     expect(rows).toEqual(csvParse(text));
   });
 
+  it("hands a row without quotes to rowSpans as where its cells are, and to row when rowSpans leaves it", async () => {
+    // Prepare: rowSpans takes the rows whose first cell is "take"; the quoted row never reaches it.
+    const text = 'a,b,c\ntake,1,2\nleave,3\n\ntake,,\n"take",4,5\ntake\n';
+    const path = join(dir, `${files++}.csv`);
+    writeFileSync(path, text);
+    const taken: [string[], number][] = [];
+    const rows: [string[], number][] = [];
+    // Act
+    await readCsvCells(path, {
+      header: () => undefined,
+      row: (cells, count, row) => rows.push([cells.slice(0, count), row]),
+      rowSpans(line, spans, count, row) {
+        const cells = Array.from({ length: count }, (_, k) => line.slice(spans[2 * k], spans[2 * k + 1]));
+        if (cells[0] !== "take") return false;
+        taken.push([cells, row]);
+        return true;
+      },
+    });
+    // Assess: together, the rows csv-parse reads, numbered as it numbers them.
+    expect(taken).toEqual([
+      [["take", "1", "2"], 2],
+      [["take", "", ""], 5],
+      [["take"], 7],
+    ]);
+    expect(rows).toEqual([
+      [["leave", "3"], 3],
+      [["take", "4", "5"], 6],
+    ]);
+    expect([...taken, ...rows].sort((x, y) => x[1] - y[1])).toEqual(csvParse(text).slice(1).map(([cells, row]) => [cells, row]));
+  });
+
   it("reads another delimiter", async () => {
     // Act and assess
     expect(await cellsOf("a;b\n1,5;2\n", ";")).toEqual([[["a", "b"], 1, undefined], [["1,5", "2"], 2, undefined]]);

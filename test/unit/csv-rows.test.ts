@@ -162,6 +162,86 @@ describe("rows folded as read (summaryFoldRows, orderFoldRows): the checks of th
   });
 });
 
+/**
+ * Adds one row to `reader`'s fold as the file reader does: by its fast way (addSpans) with the cells
+ * as spans of a line, and by add when the fast way leaves it. `fast` says which way took it.
+ */
+function addAsRead(reader: CsvRowFold, record: Record<string, string>): { good: boolean; fast: boolean; errors: string[] } {
+  let line = "<";
+  const spans = new Int32Array(2 * reader.columns.length).fill(-1);
+  reader.columns.forEach((c, k) => {
+    const cell = record[c];
+    if (cell === undefined) return;
+    spans[2 * k] = line.length;
+    line += cell;
+    spans[2 * k + 1] = line.length;
+    line += ",";
+  });
+  if (reader.addSpans!(`${line}>`, spans, 7)) return { good: true, fast: true, errors: [] };
+  return { ...addOne(reader, record), fast: false };
+}
+
+describe("rows folded by the fast way (addSpans): the plain ones folded as add folds them, every other left to add", () => {
+  it("orders: the same histories and the same messages, the plain rows taken without a string per cell", () => {
+    // Prepare
+    const records: Record<string, string>[] = [
+      { order_id: "1", customer_id: "a", created_at: "2024-01-05", total: "10" },
+      { order_id: "2", customer_id: "b b", created_at: "2024-01-02T10:00:00Z", total: "5.25" },
+      { order_id: "3", customer_id: "a", created_at: "2024-01-01", total: "-0" },
+      { order_id: "4", customer_id: "a", created_at: "2024-02-01", total: "0.1" },
+      { order_id: "5", customer_id: " a ", created_at: "2024-01-03", total: "1" },
+      { order_id: "6", customer_id: "c", created_at: " 2024-01-03", total: "1e2" },
+      { order_id: "7", customer_id: "ç", created_at: "2024-01-03", total: "2" },
+      { order_id: "8", customer_id: "d", created_at: "2024-01-03", total: "-1" },
+      { order_id: "", customer_id: "d", created_at: "2024-02-30", total: "x" },
+      { order_id: "9", customer_id: "\u0001", created_at: "2024-01-03T10:00:00+02:00", total: "1" },
+      { order_id: "10", customer_id: "e", created_at: "0099-01-01", total: "1" },
+      { order_id: "11", customer_id: "e", total: "1" },
+    ];
+    const slow = new OrderFold(Date.parse("2024-01-31"));
+    const fast = new OrderFold(Date.parse("2024-01-31"));
+    // Act
+    const added = records.map((record) => addOne(orderFoldRows(slow), record));
+    const read = records.map((record) => addAsRead(orderFoldRows(fast), record));
+    // Assess
+    expect(read.map(({ good, errors }) => ({ good, errors }))).toEqual(added);
+    expect(read.map((r) => r.fast)).toEqual([true, true, true, true, false, false, false, false, false, false, false, false]);
+    expect(fast.histories()).toEqual(slow.histories());
+  });
+
+  it("summaries: the same table and the same messages, for the purchase models and for Gamma-Gamma", () => {
+    // Prepare
+    const records: Record<string, string>[] = [
+      { customer_id: "a", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "22.35" },
+      { customer_id: "b", frequency: "0", recency: "0", T: "38.86", monetary_value: "0" },
+      { customer_id: "c", frequency: "2", recency: "30.43", T: "38.86", monetary_value: "10", litt: "-0.5" },
+      { customer_id: "c2", frequency: "-0", recency: "0", T: "3", litt: "0" },
+      { customer_id: "d", frequency: "1.5", recency: "5", T: "3", monetary_value: "1" },
+      { customer_id: "e", frequency: "0", recency: "2", T: "3" },
+      { customer_id: "f", frequency: "0", recency: "0", T: "3", litt: "0.5" },
+      { customer_id: "g", frequency: "1", recency: "4", T: "3" },
+      { customer_id: "h", frequency: "1", recency: "1", T: "3", monetary_value: "-1" },
+      { customer_id: "i", frequency: "1", recency: "1", T: "3", monetary_value: "" },
+      { customer_id: "j", frequency: " 1", recency: "1", T: "3" },
+      { customer_id: "k", frequency: "1e1", recency: "1", T: "3" },
+      { customer_id: "", frequency: "x", recency: "-1", T: "3", monetary_value: "-2", litt: "y" },
+      { frequency: "1", recency: "2", T: "3" },
+      { customer_id: "l", frequency: "1", recency: "2" },
+    ];
+    for (const spend of [false, true]) {
+      const slow = new SummaryFold({ ignoreMonetaryValue: !spend });
+      const fast = new SummaryFold({ ignoreMonetaryValue: !spend });
+      // Act
+      const added = records.map((record) => addOne(summaryFoldRows(slow, { spend }), record));
+      const read = records.map((record) => addAsRead(summaryFoldRows(fast, { spend }), record));
+      // Assess
+      expect(read.map(({ good, errors }) => ({ good, errors }))).toEqual(added);
+      expect(read.map((r) => r.fast)).toEqual([true, true, true, true, ...Array(11).fill(false)]);
+      expect(fast.table()).toEqual(slow.table());
+    }
+  });
+});
+
 describe("a file's header, checked once", () => {
   const header = (columns: string[], delimiter = ",") => {
     const parsed = csvHeader(["order_id", "customer_id", "created_at", "total"], delimiter).safeParse(columns);

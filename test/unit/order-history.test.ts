@@ -109,6 +109,30 @@ describe("orders folded one at a time (OrderFold, what clv score reads a file in
     expect(Math.max(...folded.map((h) => h.orderCount))).toBeGreaterThan(32);
   });
 
+  it("tells 30,000 ids apart by their ids' characters, whether an id comes as a string or as a span of a longer text", () => {
+    // Prepare: ids of many lengths, prefixes of each other, with spaces inside, accents and emoji (two UTF-16 units); each contact orders 1–3 times on days it shares with others.
+    const ids = Array.from({ length: 30_000 }, (_, i) => (i % 5 === 0 ? `c${i}` : i % 5 === 1 ? `c${i}0` : i % 5 === 2 ? `ré ${i}` : i % 5 === 3 ? `${i}@shop.example` : `🛒${i}`));
+    const orders: Order[] = [];
+    for (let k = 0; k < 3; k++) ids.forEach((id, i) => (i + k) % 4 !== 0 && orders.push({ orderId: `${i}-${k}`, contactId: id, createdAt: day("2024-01-01") + ((i * 7 + k * 13) % 90) * 86_400_000, total: (i % 17) + k }));
+    const line = orders.map((o) => `x,${o.contactId},y`).join("\n");
+    const fromString = new OrderFold(day("2024-12-31"));
+    const fromSpans = new OrderFold(day("2024-12-31"));
+    // Act
+    let at = 0;
+    for (const o of orders) {
+      fromString.add(o.contactId, o.createdAt, o.total);
+      fromSpans.addSpan(line, at + 2, at + 2 + o.contactId.length, o.createdAt, o.total);
+      at += o.contactId.length + 5;
+    }
+    // Assess: each contact's history as from its orders alone (grouped by a Map of the ids), contacts in the order first seen.
+    const byId = new Map<string, Order[]>();
+    for (const o of orders) byId.set(o.contactId, [...(byId.get(o.contactId) ?? []), o]);
+    const expected = [...byId.values()].map((own) => contactHistories(own, day("2024-12-31"))[0]);
+    expect(expected).toHaveLength(new Set(ids).size);
+    expect(fromString.histories()).toEqual(expected);
+    expect(fromSpans.histories()).toEqual(expected);
+  });
+
   it("orders of one time keep the order they came in, and a credit note nets the purchase days before it", () => {
     // Prepare
     const fold = new OrderFold(day("2024-01-31"));

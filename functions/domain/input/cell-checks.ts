@@ -19,20 +19,23 @@ export const HAS_CONTROL = new CellProblem("contains control characters");
 
 /** A required text cell, trimmed: not empty, no control characters. */
 export function textValue(text: string): string | CellProblem {
-  // Most cells are printable ASCII without a space at either end: nothing to trim or refuse.
-  const n = text.length;
-  if (n > 0 && text.charCodeAt(0) !== 32 && text.charCodeAt(n - 1) !== 32) {
-    let i = 0;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (c < 32 || c > 126) break;
-      i++;
-    }
-    if (i === n) return text;
-  }
+  if (isPlainText(text, 0, text.length)) return text;
   const trimmed = text.trim();
   if (trimmed.length === 0) return IS_EMPTY;
   return CONTROL.test(trimmed) ? HAS_CONTROL : trimmed;
+}
+
+/**
+ * Whether text[from, to) is a text cell textValue keeps as it is: not empty, printable ASCII, no space
+ * at either end. Most cells are: nothing to trim or refuse.
+ */
+export function isPlainText(text: string, from: number, to: number): boolean {
+  if (to <= from || text.charCodeAt(from) === 32 || text.charCodeAt(to - 1) === 32) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 32 || c > 126) return false;
+  }
+  return true;
 }
 
 /** A finite number, spaces around it allowed. */
@@ -46,17 +49,18 @@ export function numberValue(text: string): number | CellProblem {
 }
 
 /**
- * `-?digits[.digits]` with at most 15 digits, read without Number()'s general parser: the digits as a
- * whole number (exact below 2^53) divided by a power of ten (exact up to 10^22) is the correctly
- * rounded value, the one Number() gives (Clinger 1990, the fast path). NaN for anything else.
+ * text[from, to) (all of it by default) as `-?digits[.digits]` with at most 15 digits, read without
+ * Number()'s general parser: the digits as a whole number (exact below 2^53) divided by a power of ten
+ * (exact up to 10^22) is the correctly rounded value, the one Number() gives (Clinger 1990, the fast
+ * path). NaN for anything else, spaces included.
  */
-function plainDecimal(text: string): number {
-  const n = text.length;
-  let i = 0;
+export function plainDecimal(text: string, from = 0, to = text.length): number {
+  const n = to;
+  let i = from;
   let negative = false;
-  if (n > 0 && text.charCodeAt(0) === 45 /* - */) {
+  if (n > i && text.charCodeAt(i) === 45 /* - */) {
     negative = true;
-    i = 1;
+    i++;
   }
   let digits = 0;
   let whole = 0;
@@ -86,24 +90,26 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
 
 /**
- * The two shapes exports use, 2024-05-31 and 2024-05-31T14:03:00Z, read without a regular expression
- * or Date.parse: the value parseCalendarTime gives, several times faster; NaN for anything else
- * (which then goes to parseCalendarTime, for its value or its message).
+ * The two shapes exports use, 2024-05-31 and 2024-05-31T14:03:00Z, in text[from, to) (all of it by
+ * default), read without a regular expression or Date.parse: the value parseCalendarTime gives,
+ * several times faster; NaN for anything else, spaces included (which then goes to parseCalendarTime,
+ * for its value or its message).
  */
-export function isoDateMs(text: string): number {
-  const n = text.length;
-  if (!(n === 10 || (n === 20 && text.charCodeAt(10) === 84 /* T */ && text.charCodeAt(19) === 90) /* Z */) || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
-  const century = twoDigits(text, 0);
-  const year = century * 100 + twoDigits(text, 2);
-  const month = twoDigits(text, 5);
-  const day = twoDigits(text, 8);
+export function isoDateMs(text: string, from = 0, to = text.length): number {
+  const n = to - from;
+  const at = from;
+  if (!(n === 10 || (n === 20 && text.charCodeAt(at + 10) === 84 /* T */ && text.charCodeAt(at + 19) === 90) /* Z */) || text.charCodeAt(at + 4) !== 45 || text.charCodeAt(at + 7) !== 45) return Number.NaN;
+  const century = twoDigits(text, at);
+  const year = century * 100 + twoDigits(text, at + 2);
+  const month = twoDigits(text, at + 5);
+  const day = twoDigits(text, at + 8);
   // Date.UTC reads years 0–99 as 1900–1999: those go the slow way.
   if (century < 1 || year < century * 100 || month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN;
   if (n === 10) return Date.UTC(year, month - 1, day);
-  const hours = twoDigits(text, 11);
-  const minutes = twoDigits(text, 14);
-  const seconds = twoDigits(text, 17);
-  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 || hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return Number.NaN;
+  const hours = twoDigits(text, at + 11);
+  const minutes = twoDigits(text, at + 14);
+  const seconds = twoDigits(text, at + 17);
+  if (text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58 || hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return Number.NaN;
   return Date.UTC(year, month - 1, day, hours, minutes, seconds);
 }
 

@@ -78,6 +78,7 @@ export async function foldRows(path: string, reader: CsvRowFold, options: ReadRo
   let columns: string[] = [];
   let at: number[] = [];
   const picked: (string | undefined)[] = new Array(reader.columns.length);
+  const pickedSpans = new Int32Array(2 * reader.columns.length);
   let bar: SingleBar | undefined;
   const onProgress =
     options.progress && process.stderr.isTTY
@@ -115,6 +116,20 @@ export async function foldRows(path: string, reader: CsvRowFold, options: ReadRo
           }
           if (options.strict) throw new InvalidInputError(errors);
         },
+        ...(reader.addSpans && {
+          rowSpans(text, spans, count, row) {
+            if (count > columns.length) return false;
+            for (let k = 0; k < at.length; k++) {
+              const index = at[k]!;
+              const present = index >= 0 && index < count;
+              pickedSpans[2 * k] = present ? spans[2 * index]! : -1;
+              pickedSpans[2 * k + 1] = present ? spans[2 * index + 1]! : -1;
+            }
+            if (!reader.addSpans!(text, pickedSpans, row)) return false;
+            rows++;
+            return true;
+          },
+        }),
       },
       { delimiter, ...(onProgress && { onProgress }) },
     );
