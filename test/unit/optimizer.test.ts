@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { summaryTable } from "../../functions/domain/clv/customer-summary.js";
+import { bgNbd } from "../../functions/domain/clv/bg-nbd.js";
+import { contactCount, purchaseTable, summaryTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel, type LikelihoodModel } from "../../functions/domain/clv/fit.js";
 import { ModelFitError } from "../../functions/domain/clv/purchase-model.js";
 import { LOG_PARAMETER_BOUND, maximizeLikelihood, standardErrors } from "../../functions/domain/numeric/optimizer.js";
+import { cdnowSummaries } from "../support/cdnow.js";
+import { simulateBgNbd } from "../support/simulate.js";
 
 /** −(ln θ₁ − ln 3)² − 10 (ln θ₂ + 1)²: its maximum is at θ = (3, e⁻¹). */
 const bowl = (theta: Float64Array, gradient: Float64Array | null) => {
@@ -92,6 +95,23 @@ describe("maximizeLikelihood", () => {
     // Act and assess
     expect(standardErrors(ll, [5], true)[0]).toBeCloseTo(0.2, 6);
     expect(standardErrors(ll, [5], false)[0]).toBeCloseTo(0.2, 3);
+    // Given the gradient at the maximum, one pass per parameter (forward differences): the same figure.
+    expect(standardErrors(ll, [5], true, [0])[0]).toBeCloseTo(0.2, 6);
+  });
+
+  it("forward-difference standard errors agree with central ones on a real fit: BG/NBD on the CDNOW sample", () => {
+    // Prepare: Fader, Hardie & Lee (2005), CDNOW sample, r = 0.243, α = 4.414, a = 0.793, b = 2.426.
+    const table = purchaseTable(cdnowSummaries());
+    const ll = (theta: Float64Array, gradient: Float64Array | null) => bgNbd.tableLogLikelihood(theta, table, gradient);
+    const maximum = maximizeLikelihood(ll, { starts: bgNbd.starts, analyticGradient: true, scale: table.length });
+
+    // Act
+    const central = standardErrors(ll, maximum.theta, true);
+    const forward = standardErrors(ll, maximum.theta, true, maximum.gradient);
+
+    // Assess
+    expect(maximum.theta[0]).toBeCloseTo(0.243, 3);
+    forward.forEach((se, i) => expect(Math.abs(se / central[i]! - 1)).toBeLessThan(1e-4));
   });
 });
 
@@ -137,6 +157,22 @@ describe("fitModel", () => {
     // Act and assess
     expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(ModelFitError);
     expect(() => fitModel(slow, table, { maxIterations: 1 })).toThrow(/did not converge from any of 2 starts/);
+  });
+
+  it("a table of more than 10,000 rows, fitted through thinned tables, ends at the maximum all starts find on all rows", () => {
+    // Prepare: 30,000 simulated BG/NBD contacts in weeks, nearly every row distinct.
+    const customers = simulateBgNbd({ r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }, 30_000, { seed: 5, T: (random) => 27 + random() * 12, roundTo: 0.01 });
+    const table = purchaseTable(customers.map((c) => c.summary));
+    const ll = (theta: Float64Array, gradient: Float64Array | null) => bgNbd.tableLogLikelihood(theta, table, gradient);
+
+    // Act
+    const fit = fitModel(bgNbd, table);
+    const direct = maximizeLikelihood(ll, { starts: bgNbd.starts, analyticGradient: true, scale: contactCount(table) });
+
+    // Assess
+    expect(table.length).toBeGreaterThan(10_000);
+    expect(Math.abs(fit.logLikelihood / direct.logLikelihood - 1)).toBeLessThan(1e-11);
+    expect(fit.params.r).toBeCloseTo(direct.theta[0]!, 5);
   });
 
   it("refuses an empty table", () => {

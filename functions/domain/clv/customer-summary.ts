@@ -180,7 +180,11 @@ export function purchaseTable(summaries: Iterable<CustomerSummary>): SummaryTabl
  */
 export function thinnedTable(table: SummaryTable, rows: number): SummaryTable {
   const step = Math.max(1, Math.floor(table.length / rows));
-  const pick = (column: Float64Array) => column.filter((_, i) => i % step === 0);
+  const pick = (column: Float64Array) => {
+    const picked = new Float64Array(Math.ceil(table.length / step));
+    for (let i = 0, k = 0; i < table.length; i += step, k++) picked[k] = column[i]!;
+    return picked;
+  };
   const thinned = {
     frequency: pick(table.frequency),
     recency: pick(table.recency),
