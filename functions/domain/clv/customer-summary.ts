@@ -56,13 +56,10 @@ export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Ite
  */
 export class SummaryFold {
   private readonly ignoreMonetary: boolean;
-  private capacity: number;
+  /** Per slot the row's number (-1 free) and its hash, side by side: a probe that misses reads no row. */
   private slots: Int32Array;
-  private frequency: Float64Array;
-  private recency: Float64Array;
-  private T: Float64Array;
-  private monetaryValue: Float64Array;
-  private weight: Float64Array;
+  /** The rows as they are added, side by side (frequency, recency, T, monetary value, weight): a row found is one place in memory, not five. */
+  private rows: Float64Array;
   private readonly bits = new Float64Array(4);
   private readonly words = new Int32Array(this.bits.buffer);
   private length = 0;
@@ -73,14 +70,10 @@ export class SummaryFold {
   constructor(options: { ignoreMonetaryValue?: boolean; expectedRows?: number } = {}) {
     this.ignoreMonetary = options.ignoreMonetaryValue ?? false;
     const rows = Math.max(8, options.expectedRows ?? 1024);
-    this.capacity = 16;
-    while (this.capacity < rows * 2) this.capacity *= 2;
-    this.slots = new Int32Array(this.capacity).fill(-1);
-    this.frequency = new Float64Array(rows);
-    this.recency = new Float64Array(rows);
-    this.T = new Float64Array(rows);
-    this.monetaryValue = new Float64Array(rows);
-    this.weight = new Float64Array(rows);
+    let capacity = 16;
+    while (capacity < rows * 2) capacity *= 2;
+    this.slots = new Int32Array(2 * capacity).fill(-1);
+    this.rows = new Float64Array(ROW * rows);
   }
 
   /** One summary (`logInterPurchaseTimes` undefined when it has none), counted `weight` times. */
@@ -89,37 +82,54 @@ export class SummaryFold {
     if (logInterPurchaseTimes === undefined) this.everyRowHasLitt = false;
     else this.logInterPurchaseTimes += weight * logInterPurchaseTimes;
     const m = this.ignoreMonetary ? 0 : monetaryValue;
-    const mask = this.capacity - 1;
-    let slot = this.hash(frequency, recency, T, m) & mask;
+    const h = this.hash(frequency, recency, T, m);
+    const slots = this.slots;
+    const rows = this.rows;
+    const mask = (slots.length >> 1) - 1;
+    let slot = h & mask;
     for (;;) {
-      const at = this.slots[slot]!;
+      const at = slots[2 * slot]!;
       if (at < 0) break;
-      if (this.frequency[at] === frequency && this.recency[at] === recency && this.T[at] === T && this.monetaryValue[at] === m) {
-        this.weight[at]! += weight;
+      const row = ROW * at;
+      if (slots[2 * slot + 1] === h && rows[row] === frequency && rows[row + 1] === recency && rows[row + 2] === T && rows[row + 3] === m) {
+        rows[row + 4]! += weight;
         return;
       }
       slot = (slot + 1) & mask;
     }
-    if (this.length === this.frequency.length) slot = this.grow(frequency, recency, T, m);
     const at = this.length++;
-    this.slots[slot] = at;
-    this.frequency[at] = frequency;
-    this.recency[at] = recency;
-    this.T[at] = T;
-    this.monetaryValue[at] = m;
-    this.weight[at] = weight;
+    if (ROW * this.length > rows.length) {
+      const wider = new Float64Array(2 * rows.length);
+      wider.set(rows);
+      this.rows = wider;
+    }
+    const row = ROW * at;
+    this.rows[row] = frequency;
+    this.rows[row + 1] = recency;
+    this.rows[row + 2] = T;
+    this.rows[row + 3] = m;
+    this.rows[row + 4] = weight;
+    slots[2 * slot] = at;
+    slots[2 * slot + 1] = h;
+    // At most half full: probes stay short.
+    if (2 * this.length > mask + 1) this.rehash();
   }
 
   /** The table of what was added so far. */
   table(): SummaryTable {
     const n = this.length;
+    const column = (k: number) => {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = this.rows[ROW * i + k]!;
+      return values;
+    };
     return {
       length: n,
-      frequency: this.frequency.slice(0, n),
-      recency: this.recency.slice(0, n),
-      T: this.T.slice(0, n),
-      monetaryValue: this.monetaryValue.slice(0, n),
-      weight: this.weight.slice(0, n),
+      frequency: column(0),
+      recency: column(1),
+      T: column(2),
+      monetaryValue: column(3),
+      weight: column(4),
       ...(this.everyRowHasLitt && this.added > 0 && { logInterPurchaseTimes: this.logInterPurchaseTimes }),
     };
   }
@@ -143,31 +153,24 @@ export class SummaryFold {
     return h ^ (h >>> 16);
   }
 
-  /** Twice the rows, the slots rehashed for them; the free slot of the row about to be added. */
-  private grow(frequency: number, recency: number, T: number, monetaryValue: number): number {
-    const rows = this.frequency.length * 2;
-    const wider = (column: Float64Array) => {
-      const next = new Float64Array(rows);
-      next.set(column);
-      return next;
-    };
-    this.frequency = wider(this.frequency);
-    this.recency = wider(this.recency);
-    this.T = wider(this.T);
-    this.monetaryValue = wider(this.monetaryValue);
-    this.weight = wider(this.weight);
-    while (this.capacity < rows * 2) this.capacity *= 2;
-    this.slots = new Int32Array(this.capacity).fill(-1);
-    const mask = this.capacity - 1;
-    const freeSlot = (h: number) => {
-      let slot = h & mask;
-      while (this.slots[slot]! >= 0) slot = (slot + 1) & mask;
-      return slot;
-    };
-    for (let at = 0; at < this.length; at++) this.slots[freeSlot(this.hash(this.frequency[at]!, this.recency[at]!, this.T[at]!, this.monetaryValue[at]!))] = at;
-    return freeSlot(this.hash(frequency, recency, T, monetaryValue));
+  /** Twice the slots, every row placed again by its hash. */
+  private rehash(): void {
+    const old = this.slots;
+    const slots = new Int32Array(2 * old.length).fill(-1);
+    const mask = (slots.length >> 1) - 1;
+    for (let k = 0; k < old.length; k += 2) {
+      if (old[k]! < 0) continue;
+      let slot = old[k + 1]! & mask;
+      while (slots[2 * slot]! >= 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = old[k]!;
+      slots[2 * slot + 1] = old[k + 1]!;
+    }
+    this.slots = slots;
   }
 }
+
+/** Numbers per row in SummaryFold's rows. */
+const ROW = 5;
 
 /** The table purchase models fit on: spend plays no part there, so rows differing only in it fold together. */
 export function purchaseTable(summaries: Iterable<CustomerSummary>): SummaryTable {
