@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quintileScores, rfmGroup, rfmScoreColumns } from "../../functions/domain/clv/rfm.js";
+import { quintileCutoffs, quintileCutoffsOfCounts, quintileScores, rfmGroup, rfmScoreColumns } from "../../functions/domain/clv/rfm.js";
 
 describe("RFM scores", () => {
   it("gives quintiles 1–5 on distinct values", () => {
@@ -39,5 +39,33 @@ describe("RFM scores", () => {
     expect(rfmGroup(1, 1, 1)).toBe("Lost");
     expect(rfmGroup(1, 4, 3)).toBe("At risk");
     expect(rfmGroup(5, 1, 1)).toBe("New customers");
+  });
+
+  it("gives the same cutoffs when whole numbers are counted as when any values are sorted (−0 and 0 tied as −0)", () => {
+    // Prepare: days since the last order (negated, so 0 becomes −0), order counts, a wide span, and values that are not whole.
+    let seed = 5;
+    const random = (k: number) => (seed = (seed * 48271) % 2147483647) % k;
+    const sets = [
+      Float64Array.from({ length: 20_000 }, () => -random(730)),
+      Float64Array.from({ length: 20_000 }, () => 1 + (random(10) === 0 ? random(40) : 0)),
+      Float64Array.from({ length: 1_000 }, () => random(1_000_000)),
+      Float64Array.from({ length: 5_000 }, () => random(3_000) / 100),
+      Float64Array.of(0, -0, 0, 3),
+      Float64Array.of(7),
+    ];
+    /** The cutoffs by sorting, as quintileCutoffs reads any values. */
+    const bySorting = (values: Float64Array) => {
+      const sorted = Float64Array.from(values).sort();
+      const distinct: number[] = [];
+      const counts: number[] = [];
+      for (const v of sorted) {
+        if (distinct.length > 0 && distinct.at(-1) === v) counts[counts.length - 1]!++;
+        else distinct.push(v), counts.push(1);
+      }
+      return quintileCutoffsOfCounts(distinct, counts);
+    };
+    // Act and assess
+    for (const values of sets) expect(quintileCutoffs(values)).toEqual(bySorting(values));
+    expect(Object.is(quintileCutoffs(Float64Array.of(0, -0, 0, 1))[0], -0)).toBe(true);
   });
 });

@@ -55,16 +55,23 @@ export interface RfmScale {
 
 export function rfmScale(daysSinceLastOrder: ArrayLike<number>, orderCount: ArrayLike<number>, averageOrderValue: ArrayLike<number>): RfmScale {
   return {
-    recency: quintileCutoffs(Float64Array.from(daysSinceLastOrder, (d) => -d)),
+    recency: quintileCutoffs(negated(daysSinceLastOrder)),
     frequency: quintileCutoffs(orderCount),
     monetary: quintileCutoffs(averageOrderValue),
   };
 }
 
+/** −value of each value (a loop: a callback per value costs more than the negation). */
+function negated(values: ArrayLike<number>): Float64Array {
+  const negative = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) negative[i] = -values[i]!;
+  return negative;
+}
+
 /** The three scores as columns, on a scale (the store's own by default). */
 export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Float64Array, averageOrderValue: Float64Array, scale = rfmScale(daysSinceLastOrder, orderCount, averageOrderValue)) {
   return {
-    recency: scoresOnCutoffs(daysSinceLastOrder.map((d) => -d), scale.recency),
+    recency: scoresOnCutoffs(negated(daysSinceLastOrder), scale.recency),
     frequency: scoresOnCutoffs(orderCount, scale.frequency),
     monetary: scoresOnCutoffs(averageOrderValue, scale.monetary),
   };
@@ -76,6 +83,8 @@ export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Fl
  * equal ones; that score never falls as the value rises, so four cutoffs describe it.
  */
 export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
+  const counted = wholeNumberCounts(values);
+  if (counted) return quintileCutoffsOfCounts(counted.distinct, counted.counts);
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
   const distinct: number[] = [];
@@ -88,6 +97,42 @@ export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
     start = end;
   }
   return quintileCutoffsOfCounts(distinct, counts);
+}
+
+/**
+ * Ascending distinct values and their counts by counting, not sorting, when every value is a whole
+ * number within a span of at most four times their number (days since the last order, order counts: a
+ * million contacts' are counted in milliseconds where a sort takes a tenth of a second); undefined
+ * otherwise. A tie of 0 and −0 is −0 when there is one, as the sort gives it.
+ */
+function wholeNumberCounts(values: ArrayLike<number>): { distinct: Float64Array; counts: Int32Array } | undefined {
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v)) return undefined;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (n === 0 || max - min > 4 * n + 64) return undefined;
+  const perValue = new Int32Array(max - min + 1);
+  let negativeZero = false;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    perValue[v - min]!++;
+    if (v === 0 && 1 / v < 0) negativeZero = true;
+  }
+  let kinds = 0;
+  for (let k = 0; k < perValue.length; k++) if (perValue[k]! > 0) kinds++;
+  const distinct = new Float64Array(kinds);
+  const counts = new Int32Array(kinds);
+  for (let k = 0, j = 0; k < perValue.length; k++) {
+    if (perValue[k] === 0) continue;
+    distinct[j] = min + k === 0 && negativeZero ? -0 : min + k;
+    counts[j++] = perValue[k]!;
+  }
+  return { distinct, counts };
 }
 
 /** The same cutoffs from a distribution: ascending distinct values and how many contacts have each. */
