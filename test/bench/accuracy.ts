@@ -107,7 +107,8 @@ export function benchAccuracy(): void {
       const fitted = performance.now();
       const row = evaluate("pareto-ggg", paretoGggPredictor(fit, horizon, CHURN_DAYS / unitDays), split, churnActual, "");
       const t = fit.params;
-      row.note = `fit ${(fitted - started).toFixed(0)} ms on ${fit.sampledContacts.toLocaleString("en")} contacts × ${fit.sweeps} sweeps, predictions ${(performance.now() - fitted).toFixed(0)} ms; median k ~ Gamma(${t.t.toFixed(2)}, ${t.gamma.toFixed(2)}): mean regularity ${(t.t / t.gamma).toFixed(2)}`;
+      const worst = Math.max(...Object.values(fit.rHat ?? {}));
+      row.note = `fit ${(fitted - started).toFixed(0)} ms on ${fit.sampledContacts.toLocaleString("en")} contacts, ${fit.options.chains} chains × ${fit.sweeps} sweeps, predictions ${(performance.now() - fitted).toFixed(0)} ms; median k ~ Gamma(${t.t.toFixed(2)}, ${t.gamma.toFixed(2)}): mean regularity ${(t.t / t.gamma).toFixed(2)}; largest R̂ ${worst.toFixed(2)}`;
       rows.push(row);
     }
     const run = runModels(known, calibrationEnd * 86_400_000, { ...defaultModelRunOptions, unit: s.unit, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defaultParetoGggOptions, fitParetoGgg, paretoGggPredictor, type ParetoGggFit } from "../../functions/domain/clv/pareto-ggg.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultParetoGggOptions, fitParetoGgg, paretoGggPredictor, potentialScaleReduction, R_HAT_LIMIT, type ParetoGggFit } from "../../functions/domain/clv/pareto-ggg.js";
+import { fitParetoGggFile } from "../../functions/local/cli/fit-command.js";
 import { paretoNbd } from "../../functions/domain/clv/pareto-nbd.js";
 import { logUpperGammaRegularized } from "../../functions/domain/numeric/incomplete-gamma.js";
 import { seededRandom } from "../../functions/domain/numeric/random.js";
@@ -73,7 +77,10 @@ describe("Pareto/GGG by MCMC on simulated contacts (BTYDplus's example parameter
       expect(Math.abs(fit.params[name] / truth[name] - 1), name).toBeLessThan(0.2);
     }
     expect(Math.abs(fit.params.t / fit.params.gamma / (truth.t / truth.gamma) - 1)).toBeLessThan(0.1);
-    expect(fit.draws).toHaveLength(defaultParetoGggOptions.draws);
+    expect(fit.draws).toHaveLength(defaultParetoGggOptions.draws * defaultParetoGggOptions.chains);
+    // Four chains on interleaved samples of the contacts settle on one posterior here (Gelman et al. 2013's 1.1).
+    for (const name of ["t", "gamma", "r", "alpha", "s", "beta"] as const) expect(fit.rHat![name], name).toBeLessThan(1.1);
+    expect(fit.warnings).toEqual([]);
   });
 
   it("forecasts the next 32 periods' purchases and the share alive as simulated", () => {
@@ -102,7 +109,7 @@ describe("Pareto/GGG by MCMC on simulated contacts (BTYDplus's example parameter
 
   it("gives the same draws and predictions for the same data and seed, and other draws for another seed", () => {
     // Prepare: a smaller run, to keep the test quick.
-    const options = { ...defaultParetoGggOptions, burnin: 20, draws: 10, maxContacts: 200 };
+    const options = { ...defaultParetoGggOptions, burnin: 20, draws: 10, maxContacts: 200, chains: 1 };
     // Act
     const one = fitParetoGgg(summaries, options);
     const two = fitParetoGgg(summaries, options);
@@ -119,6 +126,55 @@ describe("Pareto/GGG by MCMC on simulated contacts (BTYDplus's example parameter
 
   it("needs each contact's litt, and says which contact lacks it", () => {
     expect(() => fitParetoGgg([{ frequency: 1, recency: 2, T: 5, logInterPurchaseTimes: 0.7 }, { frequency: 0, recency: 0, T: 5 }])).toThrow(/contact 2 .*litt/);
+  });
+});
+
+describe("R̂, the chains' potential scale reduction (Gelman & Rubin 1992)", () => {
+  it("is about 1 for chains drawn from one distribution and well above 1.1 for chains stuck apart", () => {
+    // Prepare
+    const random = seededRandom(3);
+    const normal = () => Math.sqrt(-2 * Math.log(random())) * Math.cos(2 * Math.PI * random());
+    const together = Array.from({ length: 4 }, () => Array.from({ length: 200 }, normal));
+    const apart = Array.from({ length: 4 }, (_, c) => Array.from({ length: 200 }, () => normal() + 2 * c));
+
+    // Act and assess
+    expect(Math.abs(potentialScaleReduction(together) - 1)).toBeLessThan(0.02);
+    expect(potentialScaleReduction(apart)).toBeGreaterThan(R_HAT_LIMIT);
+    expect(potentialScaleReduction([together[0]!])).toBeNaN();
+  });
+});
+
+describe("clv fit --model pareto-ggg on a summary CSV", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pareto-ggg-"));
+  const truth = { t: 4.5, gamma: 1.5, r: 5, alpha: 10, s: 0.8, beta: 12 };
+  const rows = simulateParetoGgg(truth, 120, { seed: 2, T: () => 32, horizon: 0 }).map((c, i) => ({ id: i, ...c.summary }));
+
+  it("reads each contact's litt and returns the pooled posterior with its intervals and R̂", async () => {
+    // Prepare
+    const path = join(dir, "with-litt.csv");
+    writeFileSync(path, ["customer_id,frequency,recency,T,litt", ...rows.map((s) => `${s.id},${s.frequency},${s.recency},${s.T},${s.logInterPurchaseTimes}`)].join("\n"));
+
+    // Act
+    const { fit, errors } = await fitParetoGggFile(path);
+
+    // Assess: every contact in some chain; each median inside its 90 % interval.
+    expect(errors).toEqual([]);
+    expect(fit.customers).toBe(120);
+    expect(fit.sampledContacts).toBe(120);
+    for (const name of ["t", "gamma", "r", "alpha", "s", "beta"] as const) {
+      const [low, high] = fit.intervals![name];
+      expect(fit.params[name]).toBeGreaterThanOrEqual(low);
+      expect(fit.params[name]).toBeLessThanOrEqual(high);
+      expect(fit.rHat![name]).toBeGreaterThan(0.9);
+    }
+  });
+
+  it("names the missing litt column instead of fitting without it", async () => {
+    // Prepare
+    const path = join(dir, "without-litt.csv");
+    writeFileSync(path, ["customer_id,frequency,recency,T", ...rows.slice(0, 20).map((s) => `${s.id},${s.frequency},${s.recency},${s.T}`)].join("\n"));
+    // Act / Assess
+    await expect(fitParetoGggFile(path)).rejects.toThrow(/pareto-ggg needs a litt column.*the columns are customer_id, frequency, recency, T/);
   });
 });
 
