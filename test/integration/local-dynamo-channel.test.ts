@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBServiceException } from "@aws-sdk/client-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
 
@@ -56,6 +56,72 @@ describe("requests to the dynalite thread over its message channel", () => {
     expect((missingTable as Error).name).toBe("ResourceNotFoundException");
     expect((missingTable as Error).message).toMatch(/not found/i);
     channel.destroy();
+  });
+
+  it("answers every document command sent straight to the thread as the SDK over HTTP does: bytes, sets, pages, batches, errors", async () => {
+    // Prepare
+    const channel = storeClient({ endpoint: dynamo.endpoint, requestHandler: dynamo.requestHandler });
+    const http = storeClient({ endpoint: dynamo.endpoint });
+    await createStoreTable(channel, "channel-4");
+    const item = { PK: "CONTACT#b", SK: "PROFILE", photo: new Uint8Array([0, 1, 254, 255]), keys: new Set([new Uint8Array([7]), new Uint8Array([8, 9])]), tags: new Set(["x"]), n: new Set([1, 2.5]), nested: { list: [1, "two", null, true, { deep: new Uint8Array([3]) }] }, none: undefined };
+    const both = async <T>(send: (client: typeof channel) => Promise<T>) => [await send(channel), await send(http)] as const;
+    const failure = (client: typeof channel) =>
+      client
+        .send(new PutCommand({ TableName: "channel-4", Item: { PK: "CONTACT#b", SK: "PROFILE" }, ConditionExpression: "attribute_not_exists(PK)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" }))
+        .then(
+          () => undefined,
+          (error: unknown) => error as ConditionalCheckFailedException,
+        );
+    const invalid = (client: typeof channel) =>
+      client.send(new UpdateCommand({ TableName: "channel-4", Key: { PK: "CONTACT#b", SK: "PROFILE" }, UpdateExpression: "SET" })).then(
+        () => new Error("an update without an action went through"),
+        (error: unknown) => error as Error,
+      );
+
+    // Act
+    await channel.send(new PutCommand({ TableName: "channel-4", Item: item }));
+    await channel.send(new BatchWriteCommand({ RequestItems: { "channel-4": Array.from({ length: 25 }, (_, i) => ({ PutRequest: { Item: { PK: "CONTACT#c", SK: `ORDER#${String(i).padStart(2, "0")}`, spent: i } } })) } }));
+    const [got, gotOverHttp] = await both((c) => c.send(new GetCommand({ TableName: "channel-4", Key: { PK: "CONTACT#b", SK: "PROFILE" }, ConsistentRead: true })));
+    const [batch, batchOverHttp] = await both((c) => c.send(new BatchGetCommand({ RequestItems: { "channel-4": { Keys: [{ PK: "CONTACT#b", SK: "PROFILE" }, { PK: "CONTACT#c", SK: "ORDER#03" }] } } })));
+    const pages = async (c: typeof channel) => {
+      const seen: unknown[] = [];
+      for await (const page of paginateQuery({ client: c, pageSize: 10 }, { TableName: "channel-4", KeyConditionExpression: "PK = :pk", ExpressionAttributeValues: { ":pk": "CONTACT#c" } })) seen.push({ items: page.Items, last: page.LastEvaluatedKey, count: page.Count });
+      return seen;
+    };
+    const [queried, queriedOverHttp] = await both(pages);
+    const [updated, updatedOverHttp] = await both((c) =>
+      c.send(new UpdateCommand({ TableName: "channel-4", Key: { PK: "CONTACT#c", SK: "ORDER#00" }, UpdateExpression: "ADD spent :one", ExpressionAttributeValues: { ":one": 1 }, ReturnValues: "ALL_NEW" })),
+    );
+    const [conditionFailed, conditionFailedOverHttp] = await both(failure);
+    const [badRequest, badRequestOverHttp] = await both(invalid);
+
+    // Assess
+    const { none: _none, ...stored } = item;
+    expect(got.Item).toEqual(stored);
+    expect(got.Item).toEqual(gotOverHttp.Item);
+    // BatchGetItem answers in no set order.
+    const bySortKey = (items: Record<string, unknown>[] = []) => [...items].sort((a, b) => String(a.SK).localeCompare(String(b.SK)));
+    expect(bySortKey(batch.Responses!["channel-4"])).toEqual(bySortKey(batchOverHttp.Responses!["channel-4"]));
+    expect(batch.Responses!["channel-4"]).toHaveLength(2);
+    expect(queried).toEqual(queriedOverHttp);
+    expect(queried).toHaveLength(3);
+    expect(updated.Attributes).toEqual({ PK: "CONTACT#c", SK: "ORDER#00", spent: 1 });
+    expect(updatedOverHttp.Attributes).toEqual({ PK: "CONTACT#c", SK: "ORDER#00", spent: 2 });
+    expect(conditionFailed).toBeInstanceOf(ConditionalCheckFailedException);
+    expect(conditionFailed).toBeInstanceOf(DynamoDBServiceException);
+    if (!conditionFailed || !conditionFailedOverHttp) throw new Error("a put against an existing item went through");
+    expect(conditionFailed.Item).toEqual(conditionFailedOverHttp.Item);
+    expect({ name: conditionFailed.name, fault: conditionFailed.$fault, message: conditionFailed.message, status: conditionFailed.$metadata.httpStatusCode }).toEqual({
+      name: conditionFailedOverHttp.name,
+      fault: conditionFailedOverHttp.$fault,
+      message: conditionFailedOverHttp.message,
+      status: conditionFailedOverHttp.$metadata.httpStatusCode,
+    });
+    expect(badRequest).toBeInstanceOf(DynamoDBServiceException);
+    expect({ name: badRequest.name, message: badRequest.message }).toEqual({ name: badRequestOverHttp.name, message: badRequestOverHttp.message });
+    expect(badRequest.name).toBe("ValidationException");
+    channel.destroy();
+    http.destroy();
   });
 
   it("fails the requests still waiting when dynalite stops, rather than leaving them hanging", async () => {

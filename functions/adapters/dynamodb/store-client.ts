@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { sendDirectly, type LocalExchange } from "./local-requests.js";
 
 export interface StoreClientOptions {
   /** A local DynamoDB (dynalite) such as http://127.0.0.1:4567; AWS's own endpoint when absent. */
@@ -65,11 +66,19 @@ export function storeClient(options: StoreClientOptions = {}): DynamoDBDocumentC
     client.middlewareStack.remove("getUserAgentMiddleware");
     client.middlewareStack.remove("recursionDetectionMiddleware");
   }
-  return DynamoDBDocumentClient.from(client, {
+  const documents = DynamoDBDocumentClient.from(client, {
     // Optional fields (an e-mail, a first name) are left out of items rather than stored as NULL.
     marshallOptions: { removeUndefinedValues: true },
   });
+  // A dynalite thread of this process (startLocalDynamo's requestHandler) takes the document
+  // commands' JSON straight from the client (local-requests.ts).
+  const exchange = options.requestHandler && directExchanges.get(options.requestHandler);
+  if (exchange) sendDirectly(documents, exchange);
+  return documents;
 }
+
+/** The dynalite threads' request handlers, and how to send them a request's JSON without the SDK's HTTP form. */
+const directExchanges = new WeakMap<object, LocalExchange>();
 
 /**
  * Creates the store's table as lib/store-table.ts declares it (PK/SK strings, on demand, a stream of
@@ -187,12 +196,12 @@ interface HttpResponseLike {
 
 /** The SDK's HTTP handler interface over the channel to the dynalite thread (see LocalDynamo.requestHandler). */
 function channelRequestHandler(port: MessagePort, thread: Worker): LocalDynamo["requestHandler"] {
-  const pending = new Map<number, { resolve(answer: { response: HttpResponseLike }): void; reject(error: Error): void }>();
+  const pending = new Map<number, { resolve(answer: ChannelResponse): void; reject(error: Error): void }>();
   let nextId = 0;
   port.on("message", (answer: ChannelResponse) => {
     const waiting = pending.get(answer.id);
     pending.delete(answer.id);
-    waiting?.resolve({ response: { statusCode: answer.statusCode, headers: answer.headers, body: Buffer.from(answer.body) } });
+    waiting?.resolve(answer);
   });
   // The thread keeps the process alive while dynalite runs; the port need not.
   port.unref();
@@ -205,22 +214,40 @@ function channelRequestHandler(port: MessagePort, thread: Worker): LocalDynamo["
   };
   thread.on("error", fail);
   thread.on("exit", (code) => fail(new Error(`dynalite stopped (exit code ${code})`)));
-  return {
+  const post = (request: Omit<ChannelRequest, "id">) =>
+    new Promise<ChannelResponse>((resolve, reject) => {
+      if (stopped) return reject(stopped);
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      port.postMessage({ id, ...request } satisfies ChannelRequest);
+    });
+  const handler: LocalDynamo["requestHandler"] = {
     metadata: { handlerProtocol: "http/1.1" },
-    handle(request: HttpRequestLike): Promise<{ response: HttpResponseLike }> {
-      if (stopped) return Promise.reject(stopped);
-      if (request.query && Object.keys(request.query).length > 0) return Promise.reject(new Error("DynamoDB requests carry no query string"));
-      const body = requestBody(request.body);
-      return new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve, reject });
-        port.postMessage({ id, method: request.method, path: request.path, headers: request.headers, body } satisfies ChannelRequest);
-      });
+    async handle(request: HttpRequestLike): Promise<{ response: HttpResponseLike }> {
+      if (request.query && Object.keys(request.query).length > 0) throw new Error("DynamoDB requests carry no query string");
+      const answer = await post({ method: request.method, path: request.path, headers: request.headers, body: requestBody(request.body) });
+      return { response: { statusCode: answer.statusCode, headers: answer.headers, body: Buffer.from(answer.body) } };
     },
     updateHttpClientConfig: () => undefined,
     httpHandlerConfigs: () => ({}),
     destroy: () => undefined,
   };
+  // The headers dynalite checks: the operation, the JSON type, and a signature's shape (LOCAL_SIGNER's).
+  directExchanges.set(handler, (operation, body) => {
+    const date = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+    return post({
+      method: "POST",
+      path: "/",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": `DynamoDB_20120810.${operation}`,
+        "x-amz-date": date,
+        authorization: `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=unsigned`,
+      },
+      body,
+    });
+  });
+  return handler;
 }
 
 /** The SDK's JSON body: a string, or bytes (read through their buffer: the SDK's byte adapter warns when used as a string). */
