@@ -18,14 +18,17 @@ export const assignCouponTask =
     const request = parseEvent(AssignCouponRequest, event, "assign coupon request");
     const outcome = await assignCouponStep(request, deps, deps.clock());
     const tookStock = (outcome.status === "assigned" && !outcome.alreadyAssigned) || outcome.status === "out-of-stock";
-    if (tookStock) await reportStock(deps.coupons, request.couponSetId);
+    if (tookStock) await reportStock(deps.coupons, request.couponSetId, outcome);
     return outcome;
   };
 
-/** Coupons left in the set, and a low-stock mark for the alarm; a failed read costs a metric, never the step. */
-async function reportStock(coupons: WorkflowStepDependencies["coupons"], couponSetId: string): Promise<void> {
+/**
+ * Coupons left in the set, and a low-stock mark for the alarm: as the claim left them when the store
+ * says (no second read), else read; a failed read costs a metric, never the step.
+ */
+async function reportStock(coupons: WorkflowStepDependencies["coupons"], couponSetId: string, outcome: CouponOutcome): Promise<void> {
   try {
-    const stock = await coupons.couponStock(couponSetId);
+    const stock = coupons.stockAfter?.(outcome) ?? (await coupons.couponStock(couponSetId));
     if (!stock) return;
     putMetrics({ CouponsLeft: stock.stock }, { dimensions: { CouponSetId: couponSetId } });
     if (stock.low) {

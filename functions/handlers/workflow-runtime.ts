@@ -5,6 +5,7 @@ import { DynamoDbSendLog } from "../adapters/dynamodb/send-log.js";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
 import { SesMailer, sesClient } from "../adapters/ses/ses-mailer.js";
 import { EmailSettings, type EmailDependencies } from "../domain/email/send-workflow-email.js";
+import type { CouponOutcome } from "../domain/coupons/coupon-assignment.js";
 import type { CouponStock } from "../domain/coupons/coupon-stock.js";
 import type { CouponAssigner, EmailTemplates, EnrolmentStore } from "../domain/workflows/workflow-steps.js";
 import { emailTemplate } from "../adapters/files/email-files.js";
@@ -16,8 +17,11 @@ import { handlerEnvironment, tableStore, unsubscribeSecret } from "./runtime.js"
 export interface WorkflowStepDependencies {
   store: DynamoDbStore;
   enrolments: EnrolmentStore;
-  /** Assigns codes; the stock read after an assignment is for the coupons-left metric. */
-  coupons: CouponAssigner & { couponStock(setId: string): Promise<CouponStock | undefined> };
+  /**
+   * Assigns codes; the stock after an assignment is for the coupons-left metric: as the claim left it
+   * (stockAfter, CouponStore), or read.
+   */
+  coupons: CouponAssigner & { couponStock(setId: string): Promise<CouponStock | undefined>; stockAfter?(outcome: CouponOutcome): CouponStock | undefined };
   email: () => Promise<EmailDependencies>;
   /** The e-mails of emails/, which the bundle carries next to the code. */
   templates: EmailTemplates;

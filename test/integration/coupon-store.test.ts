@@ -5,6 +5,9 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocum
 import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CouponStore } from "../../functions/adapters/dynamodb/coupon-store.js";
+import { captureMetrics, type EmfRecord } from "../../functions/adapters/logging/metrics.js";
+import type { EnrolmentStore } from "../../functions/domain/workflows/workflow-steps.js";
+import { assignCouponTask } from "../../functions/handlers/workflow-assign-coupon.js";
 import { storeClient } from "../../functions/adapters/dynamodb/store-client.js";
 import type { CouponOutcome } from "../../functions/domain/coupons/coupon-assignment.js";
 import { CouponImportBusyError, NoSuchCouponSetError } from "../../functions/domain/coupons/coupon-sets.js";
@@ -141,6 +144,42 @@ describe("assigning a code", () => {
     // Out of stock does not move the counter past the pool: codes imported later are all handed out.
     await store.importCodes("s", ["C"]);
     expect(await store.assignCoupon("s", "cara", NOW)).toMatchObject({ status: "assigned", code: "C" });
+  });
+
+  it("knows the stock each claim left, so the workflow's coupons-left metric needs no second read of the set", async () => {
+    // Prepare
+    const reads: string[] = [];
+    const { store } = await newCouponStore({
+      client: (real) =>
+        intercepted(real, async (command) => {
+          if (command instanceof GetCommand) reads.push(String((command.input.Key as { SK: string }).SK));
+        }),
+    });
+    await store.createCouponSet({ id: "s", expiresAt: EXPIRES, lowStockThreshold: 1 });
+    await store.importCodes("s", ["A", "B", "C"]);
+    const metrics: EmfRecord[] = [];
+    captureMetrics((record) => metrics.push(record));
+    const task = assignCouponTask({ coupons: store, enrolments: { updateEnrolment: async () => {} } as unknown as EnrolmentStore, clock: () => NOW });
+
+    // Act
+    const ann = await store.assignCoupon("s", "annie", NOW);
+    const annAgain = await store.assignCoupon("s", "annie", NOW);
+    reads.length = 0;
+    await task({ workflowId: "w", couponSetId: "s", contactId: "ben" });
+    await task({ workflowId: "w", couponSetId: "s", contactId: "cara" });
+    const readsByTheTasks = [...reads];
+    const outOfStock = await store.assignCoupon("s", "dan", NOW);
+    captureMetrics(undefined);
+
+    // Assess
+    expect(store.stockAfter(ann)).toMatchObject({ setId: "s", codes: 3, assigned: 1, stock: 2, low: false });
+    expect(store.stockAfter(annAgain)).toBeUndefined();
+    expect(store.stockAfter(outOfStock)).toMatchObject({ stock: 0, assigned: 3, low: true });
+    expect(await store.couponStock("s")).toEqual(store.stockAfter(outOfStock));
+    // The claims read their SLOTs; nothing read META for the metric.
+    expect(readsByTheTasks).toEqual(["SLOT#0000000002", "SLOT#0000000003"]);
+    expect(metrics.filter((m) => "CouponsLeft" in m).map((m) => m.CouponsLeft)).toEqual([1, 0]);
+    expect(metrics.filter((m) => "CouponStockLow" in m)).toHaveLength(2);
   });
 
   it("answers expired from the expiry on, and no-such-set for a set that does not exist", async () => {

@@ -63,6 +63,8 @@ export class CouponStore implements CouponSets {
   private readonly concurrency: number;
   private readonly importStep: number;
   private readonly importLeaseMs: number;
+  /** The stock each outcome's claim saw (stockAfter). */
+  private readonly stockSeen = new WeakMap<CouponOutcome, CouponStock>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -261,29 +263,45 @@ export class CouponStore implements CouponSets {
 
   // ---- assigning ----
 
+  /**
+   * The set's stock as the claim behind `outcome` left it (its conditional update returns the set), for
+   * the coupons-left metric without another read; undefined for an outcome that took no code from the
+   * stock, or one this store did not give.
+   */
+  stockAfter(outcome: CouponOutcome): CouponStock | undefined {
+    return this.stockSeen.get(outcome);
+  }
+
   async assignCoupon(setId: string, contactId: string, now: number): Promise<CouponOutcome> {
     const at = new Date(now).toISOString();
     for (let round = 0; round < CLAIM_ROUNDS_MAX; round++) {
       const { set, assigned } = await this.readSetAndAssignment(setId, contactId);
       const step = assignmentStep(set?.state, assigned, now);
-      if (step.status !== "claim") return step;
+      if (step.status !== "claim") {
+        // Out of stock: the stock is what was just read.
+        if (step.status === "out-of-stock") this.stockSeen.set(step, couponStock(set!.state, this.clock()));
+        return step;
+      }
       // A failed claim means another caller took the last code (or the returned one) or the set expired
       // since the read: the next round reads again and says which.
-      const code = (await this.takeReturned(setId, set!.returned, at)) ?? (await this.claimFromPool(setId, at));
-      if (code === undefined) continue;
-      const outcome = await this.assignClaimed(setId, contactId, code, set!.state.expiresAt, at);
-      if (outcome) return outcome;
+      const claim = (await this.takeReturned(setId, set!.returned, at)) ?? (await this.claimFromPool(setId, at));
+      if (claim === undefined) continue;
+      const outcome = await this.assignClaimed(setId, contactId, claim.code, set!.state.expiresAt, at);
+      if (outcome) {
+        if (outcome.status === "assigned" && !outcome.alreadyAssigned) this.stockSeen.set(outcome, claim.stock);
+        return outcome;
+      }
     }
     throw new Error(`coupon set ${setId}: no code could be claimed for contact ${contactId} in ${CLAIM_ROUNDS_MAX} rounds (too many callers at once); asking again is safe`);
   }
 
-  /** Takes one of the returned codes; undefined when another caller took it first. */
-  private async takeReturned(setId: string, returned: readonly string[], at: string): Promise<string | undefined> {
+  /** Takes one of the returned codes, with the set's stock after it; undefined when another caller took it first. */
+  private async takeReturned(setId: string, returned: readonly string[], at: string): Promise<Claim | undefined> {
     if (returned.length === 0) return undefined;
     // A random one, so that callers reading the same set at once seldom go for the same code.
     const code = returned[Math.floor(this.random() * returned.length)]!;
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: couponSetMetaKey(setId),
@@ -291,18 +309,20 @@ export class CouponStore implements CouponSets {
           ConditionExpression: "contains(#returned, :one) AND expiresAt > :at",
           ExpressionAttributeNames: { "#returned": "returned" },
           ExpressionAttributeValues: { ":code": new Set([code]), ":one": code, ":at": at },
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return code;
+      return { code, stock: couponStock(setRead(setId, Attributes ?? {}).state, this.clock()) };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
 
-  /** Claims the next number of the pool and reads its code; undefined when the pool is used up or the set expired. */
-  private async claimFromPool(setId: string, at: string): Promise<string | undefined> {
+  /** Claims the next number of the pool and reads its code, with the set's stock after it; undefined when the pool is used up or the set expired. */
+  private async claimFromPool(setId: string, at: string): Promise<Claim | undefined> {
     let slot: number;
+    let stock: CouponStock;
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -311,10 +331,12 @@ export class CouponStore implements CouponSets {
           UpdateExpression: "ADD claimCount :one",
           ConditionExpression: "claimCount < codeCount AND expiresAt > :at",
           ExpressionAttributeValues: { ":one": 1, ":at": at },
-          ReturnValues: "UPDATED_NEW",
+          ReturnValues: "ALL_NEW",
         }),
       );
-      slot = Number(Attributes?.claimCount);
+      const set = setRead(setId, Attributes ?? {});
+      slot = set.state.claimed;
+      stock = couponStock(set.state, this.clock());
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -322,7 +344,7 @@ export class CouponStore implements CouponSets {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: couponSlotKey(setId, slot), ConsistentRead: true }));
     // Numbers are published only after their SLOT items are written, so this is a damaged table.
     if (typeof Item?.code !== "string") throw new Error(`coupon set ${setId}: code number ${slot} is published but its ${slotSk(slot)} item is missing`);
-    return Item.code;
+    return { code: Item.code, stock };
   }
 
   /**
@@ -436,6 +458,12 @@ const StoredMeta = z.object({
   claimCount: z.number(),
   returned: z.set(z.string()).optional(),
 });
+
+/** A code claimed for a contact, and the set's stock as the claim left it. */
+interface Claim {
+  code: string;
+  stock: CouponStock;
+}
 
 /** A set as read from META, with the returned codes themselves (the state counts them). */
 interface SetRead {
