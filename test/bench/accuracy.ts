@@ -91,16 +91,19 @@ export function benchAccuracy(): void {
       `\n${s.name}: ${split.length.toLocaleString("en")} contacts, calibration ${calibrationEnd - firstDay} days to ${s.calibrationEnd}, forecast ${holdoutEnd - calibrationEnd} days to ${s.holdoutEnd}; churn = no order in the first ${CHURN_DAYS} days`,
     );
     const rows: Row[] = [];
+    const predictors = new Map<PurchaseModelName, Predictor>();
     for (const name of purchaseModelNames) {
       try {
         const started = performance.now();
         const fit = { ...fitPurchaseModel(purchaseModels[name], table), model: name };
-        rows.push(evaluate(name, modelPredictor(fit, horizon, CHURN_DAYS / unitDays), split, churnActual, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
+        predictors.set(name, modelPredictor(fit, horizon, CHURN_DAYS / unitDays));
+        rows.push(evaluate(name, predictors.get(name)!, split, churnActual, `${(performance.now() - started).toFixed(0)} ms${fit.reducesTo ? `; at a bound: ${fit.reducesTo}` : ""}`));
       } catch (error) {
         console.log(`  ${name}: not fitted (${error instanceof Error ? error.message : String(error)})`);
       }
     }
-    {
+    if (process.env.ACCURACY_SKIP_PARETO_GGG) console.log("  pareto-ggg: skipped (ACCURACY_SKIP_PARETO_GGG)");
+    else {
       // Pareto/GGG by MCMC on the calibration summaries (with litt), capped as in the nightly run.
       const started = performance.now();
       const fit = fitParetoGgg(split.map((c) => c.calibration));
@@ -112,6 +115,24 @@ export function benchAccuracy(): void {
       rows.push(row);
     }
     const run = runModels(known, calibrationEnd * 86_400_000, { ...defaultModelRunOptions, unit: s.unit, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });
+    // Model averaging (Bates & Granger 1969): every candidate's forecast, refitted on the calibration
+    // period, weighted by 1/MAE² on the selection's own holdout inside that period; the test period unseen.
+    const weighed = (run.holdout?.candidates ?? []).filter((c) => c.meanAbsoluteError !== undefined && predictors.has(c.model));
+    if (weighed.length > 1) {
+      const weights = weighed.map((c) => 1 / c.meanAbsoluteError! ** 2);
+      const sum = weights.reduce((a, w) => a + w, 0);
+      const average: Predictor = (summary) => {
+        const out = { expectedPurchases: 0, probabilityAlive: 0, probabilityNoPurchase: 0 };
+        weighed.forEach((c, k) => {
+          const p = predictors.get(c.model)!(summary);
+          out.expectedPurchases += (weights[k]! / sum) * p.expectedPurchases;
+          out.probabilityAlive += (weights[k]! / sum) * p.probabilityAlive;
+          out.probabilityNoPurchase += (weights[k]! / sum) * p.probabilityNoPurchase;
+        });
+        return out;
+      };
+      rows.push(evaluate("average, 1/MAE² weights", average, split, churnActual, weighed.map((c, k) => `${c.model} ${((100 * weights[k]!) / sum).toFixed(0)} %`).join(", ")));
+    }
     if (run.purchaseModel) {
       rows.push(evaluate(`selection → ${run.purchaseModel.model}`, modelPredictor(run.purchaseModel, horizon, CHURN_DAYS / unitDays), split, churnActual, run.holdout?.selection?.reason ?? ""));
     } else console.log(`  selection: no model (${run.reasons.join("; ")})`);
