@@ -3,13 +3,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { importOrders } from "../../functions/adapters/csv/import-csv.js";
 import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
 import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
 import { CONTENDED_TRIES } from "../../functions/domain/store/record-order.js";
+import { ORDER_CLAIMS_VERSION, orderClaimKey } from "../../functions/domain/store/table-keys.js";
 import { startLocalApi } from "../../functions/local/http-server.js";
 import { useDynalite } from "../support/dynalite.js";
 
@@ -130,5 +131,60 @@ describe("a contact written concurrently", () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe("order id claims of a batch, put back whole on their version", () => {
+  const batch = (first: number, contact = (i: number) => `k-${i % 7}`): OrderInput[] =>
+    Array.from({ length: 30 }, (_, i) => ({ id: String(first + i), contactId: contact(i), createdAt: "2024-01-02T00:00:00Z", total: 10 + i, currency: "GBP", status: "placed" }));
+  const claimItem = async (tableName: string, orderId: string) => (await dynalite.client().send(new GetCommand({ TableName: tableName, Key: orderClaimKey(orderId) }))).Item!;
+  const slots = (item: Record<string, unknown>) => Object.keys(item).filter((name) => /^[cd]#/.test(name)).sort();
+
+  it("loses no claim when another sender claims an id of the same item between the batch's read and its put", async () => {
+    // Prepare: just before the batch puts its claim item, a single order claims another id of it.
+    const { tableName } = await dynalite.newStore();
+    const plain = new DynamoDbStore(dynalite.client(), tableName, () => NOW);
+    let raced: Promise<unknown> | undefined;
+    const send = (command: unknown) => {
+      if (!raced && command instanceof PutCommand && String(command.input.Item?.PK).startsWith("ORDERIDS#")) {
+        raced = plain.recordOrder({ id: "700199", contactId: "other", createdAt: "2024-01-03T00:00:00Z", total: 5, currency: "GBP", status: "placed" });
+        return raced.then(() => dynalite.client().send(command as never));
+      }
+      return dynalite.client().send(command as never);
+    };
+    const store = new DynamoDbStore(new Proxy(dynalite.client(), { get: (target, name) => (name === "send" ? send : Reflect.get(target, name)) }), tableName, () => NOW);
+
+    // Act
+    const outcomes = await store.recordOrders(batch(700100));
+    const again = await plain.recordOrders(batch(700100));
+    const otherContact = await plain.recordOrders(batch(700100, () => "someone-else"));
+
+    // Assess: every claim is there, the racing one too; re-sent ids are duplicates, another contact's a conflict.
+    expect(await raced).toBe("recorded");
+    expect(outcomes).toEqual(batch(700100).map(() => "recorded"));
+    const item = await claimItem(tableName, "700100");
+    expect(slots(item)).toEqual([...Array.from({ length: 30 }, (_, i) => `d#${String(i).padStart(2, "0")}`), "d#99"]);
+    // Version 2: the racing order's write, then the batch's claims slot by slot after its put was refused.
+    expect(item).toMatchObject({ "d#99": { contactId: "other" }, "d#05": { contactId: "k-5", total: 15 }, [ORDER_CLAIMS_VERSION]: 2 });
+    expect(again).toEqual(batch(700100).map(() => "duplicate"));
+    expect(otherContact).toEqual(batch(700100).map(() => "conflict"));
+    expect(await plain.getContact("k-5")).toMatchObject({ history: { orderCount: 4, revenue: 15 + 22 + 29 + 36 } });
+  });
+
+  it("adds to a claim item written before items had a version, keeping its claims, and versions it", async () => {
+    // Prepare: a claim item as an older store wrote it, without a version.
+    const { tableName } = await dynalite.newStore();
+    const store = new DynamoDbStore(dynalite.client(), tableName, () => NOW);
+    const old = { orderId: "800100", contactId: "old", total: 7, currency: "GBP", createdAt: "2024-01-01T00:00:00.000Z", claimedAt: "2024-01-01T00:00:00.000Z" };
+    await dynalite.client().send(new PutCommand({ TableName: tableName, Item: { ...orderClaimKey("800100"), "d#00": old } }));
+
+    // Act
+    const outcomes = await store.recordOrders([...batch(800101), { id: "800100", contactId: "new", createdAt: "2024-01-02T00:00:00Z", total: 7, currency: "GBP", status: "placed" }]);
+
+    // Assess
+    expect(outcomes).toEqual([...batch(800101).map(() => "recorded"), "conflict"]);
+    const item = await claimItem(tableName, "800100");
+    expect(slots(item)).toHaveLength(31);
+    expect(item).toMatchObject({ "d#00": old, [ORDER_CLAIMS_VERSION]: 1 });
   });
 });

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { BatchGetCommand, BatchWriteCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, BatchWriteCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DynamoDbStore, UnprocessedItemsError, decimalSum } from "../../functions/adapters/dynamodb/dynamodb-store.js";
@@ -77,7 +77,7 @@ describe("batch writes", () => {
       status: "placed",
     }));
     const keys = orders.map((o) => ({ PK: "CONTACT#c-1", SK: `ORDER#${o.id}` }));
-    // The first read finds the order ids' claims (1 item: o-0…o-9 by their last character, o-10…o-29 by their last two digits), the second the order items.
+    // The first read finds the order ids' claims (1 item: o-0…o-9 by their last character, o-10…o-29 by their last two digits), the second the order items, the last the contact's PROFILE.
     mock
       .on(BatchGetCommand)
       .resolvesOnce({ Responses: { [TABLE]: [] } })
@@ -85,14 +85,19 @@ describe("batch writes", () => {
       .resolves({ Responses: { [TABLE]: [] } });
     mock.on(BatchWriteCommand).resolves({});
     mock.on(UpdateCommand).resolves({});
+    mock.on(PutCommand).resolves({});
     // Act and assess
     expect(await store.recordOrders(orders)).toEqual(orders.map(() => "recorded"));
     const reads = mock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.[TABLE]?.Keys?.length);
-    expect(reads).toEqual([1, 30, 10]);
-    // The 30 orders of one contact: one summary write per 40 orders (and one claim write per claim item).
-    const updates = mock.commandCalls(UpdateCommand).map((c) => String(c.args[0].input.Key?.PK));
-    expect(updates.filter((pk) => pk.startsWith("CONTACT#"))).toHaveLength(1);
-    expect(updates.filter((pk) => pk.startsWith("ORDERIDS#"))).toHaveLength(1);
+    expect(reads).toEqual([1, 30, 10, 1]);
+    // One claim write per claim item and one summary write for the contact, each a put of the item
+    // found missing: the claims of the 30 ids, and the PROFILE with the 30 orders counted.
+    expect(mock.commandCalls(UpdateCommand)).toHaveLength(0);
+    const puts = new Map(mock.commandCalls(PutCommand).map((c) => [String(c.args[0].input.Item!.PK), c.args[0].input.Item!]));
+    expect([...puts.keys()].sort()).toEqual(["CONTACT#c-1", "ORDERIDS#o-"]);
+    expect(Object.keys(puts.get("ORDERIDS#o-")!).filter((name) => /^[cd]#/.test(name))).toHaveLength(30);
+    expect(Object.keys(puts.get("CONTACT#c-1")!).filter((name) => name.startsWith("o#"))).toHaveLength(30);
+    expect(puts.get("CONTACT#c-1")).toMatchObject({ SK: "PROFILE", orderCount: 30, summaryEntries: 30 });
   });
 });
 

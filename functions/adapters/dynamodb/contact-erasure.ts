@@ -14,6 +14,7 @@ import {
   enrolmentKey,
   erasingKey,
   membershipsKey,
+  ORDER_CLAIMS_VERSION,
   orderClaimKey,
   orderClaimSlot,
   profileKey,
@@ -136,17 +137,18 @@ export class ContactRecords {
       else byItem.set(pk, [orderId]);
     }
     const free = async (ids: readonly string[]): Promise<boolean> => {
-      const names: Record<string, string> = {};
+      // The version goes up with the slots removed, so no claimer puts back the item it read before (order-items.ts).
+      const names: Record<string, string> = { "#v": ORDER_CLAIMS_VERSION };
       ids.forEach((id, i) => (names[`#s${i}`] = orderClaimSlot(id)));
       try {
         await this.table.client.send(
           new UpdateCommand({
             TableName: this.table.tableName,
             Key: orderClaimKey(ids[0]!),
-            UpdateExpression: `REMOVE ${ids.map((_, i) => `#s${i}`).join(", ")}`,
+            UpdateExpression: `REMOVE ${ids.map((_, i) => `#s${i}`).join(", ")} ADD #v :one`,
             ConditionExpression: ids.map((_, i) => `#s${i}.contactId = :contact`).join(" AND "),
             ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ":contact": contactId },
+            ExpressionAttributeValues: { ":contact": contactId, ":one": 1 },
           }),
         );
         return true;

@@ -1,7 +1,7 @@
 import type { ContactInput } from "../../domain/store/contact.js";
 import { applyContactUpdate, type ProfileSource } from "../../domain/store/contact-update.js";
 import type { OrderInput } from "../../domain/store/order.js";
-import { SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
+import { ORDER_CLAIMS_VERSION, SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
 import { newProfileAttributes } from "./contact-items.js";
 import { orderClaim } from "./order-items.js";
 import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
@@ -79,7 +79,8 @@ export async function writeFirstLoad(table: StoreTable, contacts: readonly First
     for (const order of claims) {
       const key = orderClaimKey(order.id);
       let claimItem = claimItems.get(key.PK);
-      if (!claimItem) claimItems.set(key.PK, (claimItem = { ...key }));
+      // Versioned, as recordOrders writes claim items, so a later import puts each back whole.
+      if (!claimItem) claimItems.set(key.PK, (claimItem = { ...key, [ORDER_CLAIMS_VERSION]: 1 }));
       claimItem[orderClaimSlot(order.id)] = orderClaim(order, claimedAt);
     }
   }

@@ -11,6 +11,7 @@ import {
   countedAttribute,
   orderClaimKey,
   orderClaimSlot,
+  ORDER_CLAIMS_VERSION,
   orderKey,
   orderSk,
   orderSummaryKey,
@@ -174,13 +175,57 @@ export class OrderItems {
       (orderStep(p.stored, p.order.status).kind === "count" ? contact.counts : contact.uncounts).push(p);
     }
     const read = await this.readSummaries([...byContact].filter(([, c]) => [...c.counts, ...c.uncounts].some((p) => p.stored !== undefined)).map(([id]) => id), pending.length);
+    const unknown = await this.unknownContacts(
+      [...byContact].filter(([id, c]) => !read.has(id) && c.uncounts.length === 0 && c.counts.length <= SUMMARY_PAGE_ENTRIES && c.counts.every((p) => p.stored === undefined)).map(([id]) => id),
+      pending.length,
+    );
     await inParallel([...byContact], this.table.concurrency, async ([contactId, { counts, uncounts }]) => {
+      if (unknown.has(contactId) && (await this.putFirstPage(contactId, counts))) {
+        for (const p of counts) outcomes[p.index] = "recorded";
+        return;
+      }
       const summary = read.get(contactId);
       // Orders new to the whole store since newOrderPages read: only its open page and PROFILE can hold them.
       const fresh = counts.length > 0 && counts.every((p) => p.fresh && p.stored === undefined) ? opened?.get(contactId) : undefined;
       for (const [p, notCounted] of await this.countInSummary(contactId, counts, summary ?? fresh)) outcomes[p.index] = countOutcome(notCounted);
       for (const p of await this.uncountInSummary(contactId, uncounts, summary)) outcomes[p.index] = p.contended ? "contended" : uncountOutcome(p.changed);
     });
+  }
+
+  /**
+   * Of these contacts, those the store has no PROFILE item for, read in one BatchGetItem per 100
+   * (keys only) when the call is a batch: a new store's import is mostly new contacts.
+   */
+  private async unknownContacts(contactIds: string[], orders: number): Promise<Set<string>> {
+    if (orders < BATCH_ORDERS_MIN || contactIds.length === 0) return new Set();
+    const unknown = new Set(contactIds);
+    for (const item of await this.table.getItems(contactIds.map(profileKey), ["PK"])) unknown.delete(contactIdOf(String(item.PK)));
+    return unknown;
+  }
+
+  /**
+   * Writes the PROFILE item of a contact the store did not have, with these new orders counted in it,
+   * by one PutItem conditional on the item still not being there: no page of its summary then holds
+   * anything, so none of them is counted twice. A PutItem is far cheaper to check than an UpdateItem
+   * with a condition per order. False when the item appeared meanwhile (another order, a profile):
+   * then they are counted the usual way.
+   */
+  private async putFirstPage(contactId: string, counts: readonly Pending[]): Promise<boolean> {
+    const item: Record<string, unknown> = {
+      ...profileKey(contactId),
+      [ENTRIES]: counts.length,
+      // A credit note (negative total) lowers revenue but is no order, as addToPage counts it.
+      orderCount: counts.filter((p) => p.order.total >= 0).length,
+      revenue: decimalSum(counts.map((p) => p.order.total)),
+    };
+    for (const p of counts) item[countedAttribute(p.order.id)] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
+    try {
+      await this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: item, ConditionExpression: "attribute_not_exists(PK)" }));
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   /**
@@ -229,18 +274,27 @@ export class OrderItems {
   /**
    * Claims each order's id store-wide, or finds the claim there: the same facts are the same order (sent
    * again, or finishing what a crash cut short); other facts are a conflict. A cancellation or refund
-   * names the order by its id, so it goes to the contact whose order it is. Ids sharing a claim item
-   * (orderClaimKey) are claimed by one UpdateItem, conditional on each slot being free; when it is
-   * refused, one read tells which were claimed meanwhile, and the rest try again. From
-   * BATCH_ORDERS_MIN orders, one BatchGetItem per 100 items first finds the claims already there.
+   * names the order by its id, so it goes to the contact whose order it is.
+   *
+   * Ids sharing a claim item (orderClaimKey) are claimed together. From BATCH_ORDERS_MIN orders, one
+   * BatchGetItem per 100 items first finds the claims already there; an item read (or found missing)
+   * is then put back whole with the new claims, conditional on its version (ORDER_CLAIMS_VERSION) being
+   * the one read, or on there being none: one short condition, where a condition per slot makes a
+   * hundred sequential ids a 6 KB expression that the database parses for each item. Otherwise (a few
+   * orders, or an item written before it had a version) an UpdateItem sets the slots, conditional on
+   * each being free. Both add one to the version. When a write is refused, the group's slots are read:
+   * the claims made meanwhile are found, and the rest try again by UpdateItem.
    */
   private async claimOrderIds(pending: Pending[]): Promise<void> {
     const claimedAt = this.table.nowIso();
     let todo = pending;
+    /** Claim items as last read, whole; undefined: read and not there. */
+    const read = new Map<string, Record<string, unknown> | undefined>();
     if (pending.length >= BATCH_ORDERS_MIN) {
       const keys = new Map(pending.map((p) => [orderClaimKey(p.order.id).PK, orderClaimKey(p.order.id)]));
-      const found = new Map((await this.table.getItems([...keys.values()])).map((item) => [String(item.PK), item]));
-      todo = pending.filter((p) => !foundClaim(p, found.get(orderClaimKey(p.order.id).PK)));
+      for (const pk of keys.keys()) read.set(pk, undefined);
+      for (const item of await this.table.getItems([...keys.values()])) read.set(String(item.PK), item);
+      todo = pending.filter((p) => !foundClaim(p, read.get(orderClaimKey(p.order.id).PK)));
     }
     for (let round = 0; todo.length > 0; round++) {
       if (round >= CONTENDED_TRIES) {
@@ -253,39 +307,87 @@ export class OrderItems {
         byItem.set(pk, [...(byItem.get(pk) ?? []), p]);
       }
       const retry: Pending[] = [];
-      await inParallel([...byItem.values()].flatMap((group) => chunks(group, CLAIM_GROUP_MAX)), this.table.concurrency, async (group) => {
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = {};
-        const set: string[] = [];
-        const conditions: string[] = [];
-        group.forEach((p, i) => {
-          names[`#c${i}`] = orderClaimSlot(p.order.id);
-          values[`:c${i}`] = orderClaim(p.order, claimedAt);
-          set.push(`#c${i} = :c${i}`);
-          conditions.push(`attribute_not_exists(#c${i})`);
-        });
-        try {
-          await this.table.client.send(
-            new UpdateCommand({
-              TableName: this.table.tableName,
-              Key: orderClaimKey(group[0]!.order.id),
-              UpdateExpression: `SET ${set.join(", ")}`,
-              ConditionExpression: conditions.join(" AND "),
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-            }),
-          );
-          for (const p of group) p.fresh = true;
-        } catch (error) {
-          if (!isConditionFailed(error)) throw error;
-          // The group's slots only: a claim item holds up to a hundred claims.
-          const { Item: item } = await this.table.client.send(
-            new GetCommand({ TableName: this.table.tableName, Key: orderClaimKey(group[0]!.order.id), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
-          );
-          for (const p of group) if (!foundClaim(p, item)) retry.push(p);
+      await inParallel([...byItem], this.table.concurrency, async ([pk, group]) => {
+        const item = read.get(pk);
+        const versioned = read.has(pk) && (item === undefined || typeof item[ORDER_CLAIMS_VERSION] === "number");
+        const groups = versioned ? [group] : chunks(group, CLAIM_GROUP_MAX);
+        for (const claims of groups) {
+          if (await (versioned ? this.putClaims(claims, item, claimedAt) : this.addClaims(claims, claimedAt))) {
+            for (const p of claims) p.fresh = true;
+            continue;
+          }
+          // Claimed meanwhile, some of them or others of the item: their slots tell which. The rest try again
+          // slot by slot, which only another claim of the same id refuses (other senders of sequential ids
+          // change the item's version all the time).
+          const now = await this.claimSlots(claims);
+          for (const p of claims) if (!foundClaim(p, now)) retry.push(p);
+          if (!versioned) continue;
+          read.delete(pk);
+          break;
         }
       });
       todo = retry;
+    }
+  }
+
+  /** Puts the claim item back whole with these claims added and its version one up, conditional on it being as read; false when it was not. */
+  private async putClaims(claims: readonly Pending[], item: Record<string, unknown> | undefined, claimedAt: string): Promise<boolean> {
+    const version = item?.[ORDER_CLAIMS_VERSION] as number | undefined;
+    const next: Record<string, unknown> = { ...(item ?? orderClaimKey(claims[0]!.order.id)), [ORDER_CLAIMS_VERSION]: (version ?? 0) + 1 };
+    for (const p of claims) next[orderClaimSlot(p.order.id)] = orderClaim(p.order, claimedAt);
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: next,
+          ...(version === undefined
+            ? { ConditionExpression: "attribute_not_exists(PK)" }
+            : { ConditionExpression: "#v = :v", ExpressionAttributeNames: { "#v": ORDER_CLAIMS_VERSION }, ExpressionAttributeValues: { ":v": version } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The slots of these claims in their claim item, read consistently. */
+  private async claimSlots(claims: readonly Pending[]): Promise<Record<string, unknown> | undefined> {
+    const names = Object.fromEntries(claims.map((p, i) => [`#c${i}`, orderClaimSlot(p.order.id)]));
+    const { Item } = await this.table.client.send(
+      new GetCommand({ TableName: this.table.tableName, Key: orderClaimKey(claims[0]!.order.id), ConsistentRead: true, ProjectionExpression: Object.keys(names).join(", "), ExpressionAttributeNames: names }),
+    );
+    return Item;
+  }
+
+  /** Sets these claims' slots in their claim item, each conditional on being free, and adds one to its version; false when one was not free. */
+  private async addClaims(claims: readonly Pending[], claimedAt: string): Promise<boolean> {
+    const names: Record<string, string> = { "#v": ORDER_CLAIMS_VERSION };
+    const values: Record<string, unknown> = { ":one": 1 };
+    const set: string[] = [];
+    const conditions: string[] = [];
+    claims.forEach((p, i) => {
+      names[`#c${i}`] = orderClaimSlot(p.order.id);
+      values[`:c${i}`] = orderClaim(p.order, claimedAt);
+      set.push(`#c${i} = :c${i}`);
+      conditions.push(`attribute_not_exists(#c${i})`);
+    });
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.tableName,
+          Key: orderClaimKey(claims[0]!.order.id),
+          UpdateExpression: `SET ${set.join(", ")} ADD #v :one`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
     }
   }
 

@@ -162,6 +162,11 @@ export function orderClaimSlot(orderId: string): string {
   const tail = claimTail(orderId);
   return tail === 2 ? `d#${orderId.slice(-2)}` : tail === 1 ? `c#${orderId.slice(-1)}` : "c#_";
 }
+/**
+ * The orderClaimKey item's version: every write of its slots adds one, so a writer that read the item
+ * can put it back whole, claims added, conditional on nothing having changed since (order-items.ts).
+ */
+export const ORDER_CLAIMS_VERSION = "claimsVersion";
 /** How many of the id's last characters name its slot rather than its item. */
 const claimTail = (orderId: string): number => (/[0-9]{2}$/.test(orderId) ? 2 : /[0-9A-Za-z]$/.test(orderId) ? 1 : 0);
 export const couponAssignedKey = (setId: string, contactId: string): TableKey => ({ PK: couponSetPk(setId), SK: `${KeyPrefix.assigned}${contactId}` });
