@@ -99,6 +99,30 @@ describe("a first load", () => {
     expect(await store.getContact("c-1")).toMatchObject({ orderCount: 1, revenue: 20 });
   });
 
+  it("frees the order ids of an erased contact it loaded, which has no order items, and keeps no claim naming it", async () => {
+    // Prepare: a first load of three orders, two of them the erased contact's.
+    const { store, tableName } = await dynalite.newStore();
+    const fold = new OrderFold(() => NOW);
+    await fold.recordOrders([
+      { id: "536365", contactId: "gone", createdAt: "2024-01-02T10:00:00Z", total: 20, currency: "GBP", status: "placed" },
+      { id: "536366", contactId: "kept", createdAt: "2024-01-03T10:00:00Z", total: 30, currency: "GBP", status: "placed" },
+      { id: "C536367", contactId: "gone", createdAt: "2024-01-04T10:00:00Z", total: -5, currency: "GBP", status: "placed" },
+    ]);
+    await writeFirstLoad(new StoreTable(dynalite.client(), tableName, () => NOW), fold.contacts());
+
+    // Act
+    const report = await store.eraseContact("gone", []);
+    const reused = await store.recordOrder({ id: "536365", contactId: "someone-else", createdAt: "2024-01-05T10:00:00Z", total: 8, currency: "GBP", status: "placed" });
+    const taken = await store.recordOrder({ id: "536366", contactId: "someone-else", createdAt: "2024-01-03T10:00:00Z", total: 30, currency: "GBP", status: "placed" }).catch((e: Error) => e.name);
+
+    // Assess
+    expect(report).toMatchObject({ contactId: "gone" });
+    expect(JSON.stringify(await claims(tableName))).not.toContain('"gone"');
+    expect(reused).toBe("recorded");
+    expect(taken).toBe("OrderConflictError");
+    expect(await store.getContact("kept")).toMatchObject({ orderCount: 1, revenue: 30 });
+  });
+
   it("refuses a table that holds anything, and writes nothing to it", async () => {
     // Prepare
     const { store, tableName } = await dynalite.newStore();

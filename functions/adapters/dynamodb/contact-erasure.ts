@@ -20,6 +20,8 @@ import {
   profileKey,
   scoresKey,
   segmentMemberKey,
+  SUMMARY_ID_MAX,
+  summaryAttributeOf,
   summaryPageOf,
   suppressionKey,
   type TableKey,
@@ -39,6 +41,22 @@ import { isConditionFailed, withoutKey, type StoreTable } from "./table.js";
 /** The order summary's attributes of a PROFILE item (order-summary.ts, page 0 of it): what the anonymous id keeps. */
 const isSummaryAttribute = (name: string) =>
   name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed) || name === "orderCount" || name === "revenue" || (Object.values(SummaryPageAttribute) as string[]).includes(name);
+
+/**
+ * The ids of a contact's orders: its order items', and those its summary pages name as they are (a first
+ * load writes no order items; an id longer than SUMMARY_ID_MAX is named there by a hash, and only its
+ * order item tells it).
+ */
+function orderIdsOf(orders: readonly Record<string, unknown>[], pages: readonly Record<string, unknown>[]): string[] {
+  const ids = new Set(orders.map((order) => String(order.id)));
+  for (const page of pages) {
+    for (const name in page) {
+      const key = summaryAttributeOf(name)?.key;
+      if (key !== undefined && key.length <= SUMMARY_ID_MAX) ids.add(key);
+    }
+  }
+  return [...ids];
+}
 
 /**
  * GET /contacts/{id} and DELETE /contacts/{id}: everything about one contact, read or erased, across
@@ -100,7 +118,7 @@ export class ContactRecords {
       const summary = Object.fromEntries(Object.entries(profileItem).filter(([name]) => isSummaryAttribute(name)));
       if (Object.keys(summary).length > 0) await this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: { ...profileKey(anonymousId), ...summary } }));
     }
-    await this.deleteOrderClaims(contactId, orders.map((order) => String(order.id)));
+    await this.deleteOrderClaims(contactId, orderIdsOf(orders, [...(profileItem ? [profileItem] : []), ...partition.filter((item) => (summaryPageOf(String(item.SK)) ?? 0) > 0)]));
     const enrolmentsKept = await this.moveEnrolments(contactId, anonymousId, workflowIds);
     const couponAssignmentsKept = await this.moveCouponAssignments(contactId, anonymousId);
 
