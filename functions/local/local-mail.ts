@@ -1,5 +1,5 @@
-import type { Server } from "node:http";
 import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { z } from "zod";
 
 /** A mail as aws-ses-v2-local keeps it (GET /store), the fields this project reads. */
@@ -33,8 +33,9 @@ export interface LocalMail {
 }
 
 /**
- * Starts aws-ses-v2-local in this process on 127.0.0.1 (a free port unless `port` is given). It is
- * loaded with `require` at run time, which keeps it (and Express) out of Lambda bundles.
+ * Starts aws-ses-v2-local in this process on 127.0.0.1 (a free port unless `port` is given), in the
+ * process's mail thread (below). It is loaded with `require` at run time, which keeps it (and Express)
+ * out of Lambda bundles.
  *
  * Its mailbox is one per process, not per server, and outlives the server: a server lists only what
  * came after its start, so that a run (npm start, `clv workflows run`, a test file sharing a worker
@@ -42,11 +43,9 @@ export interface LocalMail {
  */
 export async function startLocalMail(options: { port?: number; host?: string } = {}): Promise<LocalMail> {
   const host = options.host ?? "127.0.0.1";
-  const sesLocal = createRequire(import.meta.url)("aws-ses-v2-local") as { default: (config: { host: string; port: number }) => Promise<Server> };
-  const server = await sesLocal.default({ host, port: options.port ?? 0 });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error(`aws-ses-v2-local listens on ${String(address)}, not on a TCP port`);
-  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  const thread = mailThread();
+  const { server, port } = await thread.start(host, options.port ?? 0);
+  const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   let stopping: Promise<void> | undefined;
   const mailbox = async () => {
     const response = await fetch(`${endpoint}/store`);
@@ -65,11 +64,113 @@ export async function startLocalMail(options: { port?: number; host?: string } =
       if (!response.ok) throw new Error(`aws-ses-v2-local POST /clear-store: HTTP ${response.status}`);
       before = 0;
     },
-    stop: () =>
-      (stopping ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // SDK clients keep their sockets alive; without this the close would wait for them to time out.
-        server.closeAllConnections();
-      })),
+    stop: () => (stopping ??= thread.stop(server)),
   };
 }
+
+/**
+ * The servers run in one worker thread per process, which holds aws-ses-v2-local's mailbox: Express
+ * parsing and answering each SendEmail is then off the thread that runs the workflow's steps (a tenth
+ * of its time in npm start's workflow step). The thread ends when its last server stops (until then
+ * it keeps the process alive, as a server in this thread would).
+ */
+interface MailThread {
+  start(host: string, port: number): Promise<{ server: number; port: number }>;
+  stop(server: number): Promise<void>;
+}
+
+let running: MailThread | undefined;
+
+function mailThread(): MailThread {
+  if (running) return running;
+  const worker = new Worker(MAIL_THREAD, { eval: true, workerData: { sesLocalPath: createRequire(import.meta.url).resolve("aws-ses-v2-local") } });
+  const replies = new Map<number, { resolve(answer: MailThreadAnswer): void; reject(error: Error): void }>();
+  let next = 0;
+  let servers = 0;
+  const failAll = (error: Error) => {
+    for (const waiting of replies.values()) waiting.reject(error);
+    replies.clear();
+    if (running === current) running = undefined;
+  };
+  worker.on("message", (answer: MailThreadAnswer) => {
+    const waiting = replies.get(answer.reply);
+    replies.delete(answer.reply);
+    if (!waiting) return;
+    if (answer.error === undefined) waiting.resolve(answer);
+    // A port in use keeps its code (EADDRINUSE), which `clv serve` names the option for.
+    else waiting.reject(Object.assign(new Error(answer.error.message), answer.error.code !== undefined && { code: answer.error.code }));
+  });
+  worker.on("error", failAll);
+  worker.on("exit", (code) => failAll(new Error(`the local SES thread stopped (exit code ${code})`)));
+  const ask = (message: Record<string, unknown>) =>
+    new Promise<MailThreadAnswer>((resolve, reject) => {
+      const reply = next++;
+      replies.set(reply, { resolve, reject });
+      worker.postMessage({ ...message, reply });
+    });
+  const current: MailThread = {
+    async start(host, port) {
+      servers++;
+      try {
+        const answer = await ask({ op: "start", host, port });
+        return { server: answer.server!, port: answer.port! };
+      } catch (error) {
+        await stopped();
+        throw error;
+      }
+    },
+    async stop(server) {
+      try {
+        await ask({ op: "stop", server });
+      } finally {
+        await stopped();
+      }
+    },
+  };
+  const stopped = async () => {
+    if (--servers > 0) return;
+    if (running === current) running = undefined;
+    await worker.terminate();
+  };
+  running = current;
+  return current;
+}
+
+interface MailThreadAnswer {
+  reply: number;
+  server?: number;
+  port?: number;
+  error?: { message: string; code?: string };
+}
+
+/** The mail thread's code (CommonJS, plain JavaScript: it runs without the TypeScript loader). */
+const MAIL_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+const sesLocal = require(workerData.sesLocalPath);
+const servers = new Map();
+let next = 0;
+const failed = (reply, error) => parentPort.postMessage({ reply, error: { message: String((error && error.message) || error), code: error && error.code } });
+parentPort.on("message", async ({ op, reply, host, port, server }) => {
+  try {
+    if (op === "start") {
+      const started = await sesLocal.default({ host, port });
+      const address = started.address();
+      // Express hands a failed listen to the callback aws-ses-v2-local resolves with: the port again, for its error (EADDRINUSE …).
+      if (address === null) await new Promise((resolve, reject) => { const probe = require("node:net").createServer(); probe.once("error", reject); probe.listen(port, host, () => probe.close(() => reject(new Error("aws-ses-v2-local did not listen on " + host + ":" + port)))); });
+      if (typeof address === "string") throw new Error("aws-ses-v2-local listens on " + address + ", not on a TCP port");
+      const id = next++;
+      servers.set(id, started);
+      parentPort.postMessage({ reply, server: id, port: address.port });
+    } else if (op === "stop") {
+      const stopping = servers.get(server);
+      servers.delete(server);
+      if (!stopping) return parentPort.postMessage({ reply });
+      stopping.close((error) => (error ? failed(reply, error) : parentPort.postMessage({ reply })));
+      // SDK clients keep their sockets alive; without this the close would wait for them to time out.
+      stopping.closeAllConnections();
+    }
+  } catch (error) {
+    failed(reply, error);
+  }
+});
+`;

@@ -107,4 +107,28 @@ describe("the local SES's mail, per server", () => {
     expect(listed.map((m) => m.destination.to)).toEqual([["this-run@example.com"]]);
     expect(afterClear.map((m) => m.destination.to)).toEqual([["after-clear@example.com"]]);
   });
+
+  it("refuses a port in use with its code (EADDRINUSE), and starts again once every server has stopped", async () => {
+    // Prepare
+    const first = await startLocalMail();
+    const port = Number(new URL(first.endpoint).port);
+
+    // Act
+    const taken = await startLocalMail({ port }).then(
+      () => new Error("a second server started on a port in use"),
+      (error: unknown) => error as NodeJS.ErrnoException,
+    );
+    await send(first.endpoint, "first@example.com");
+    const listedByFirst = await first.listMail();
+    await first.stop();
+    const again = await startLocalMail();
+    await send(again.endpoint, "again@example.com");
+    const listedAgain = await again.listMail();
+    await again.stop();
+
+    // Assess
+    expect((taken as NodeJS.ErrnoException).code).toBe("EADDRINUSE");
+    expect(listedByFirst.map((m) => m.destination.to)).toEqual([["first@example.com"]]);
+    expect(listedAgain.map((m) => m.destination.to)).toEqual([["again@example.com"]]);
+  });
 });
