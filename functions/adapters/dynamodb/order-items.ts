@@ -29,7 +29,7 @@ import { isConditionFailed, isItemTooLarge, parseStored, withoutKey, type StoreT
  * ORDERIDS#… / CLAIMS (orderClaimKey): each order id's claim, store-wide, with the facts that tell a
  * re-sent order from another one (contact, total, currency, date). Under the contact's partition: ORDER#<orderId>,
  * the order as sent with its current status, and the order summary in PROFILE (order-summary.ts),
- * kept by conditional UpdateItems.
+ * kept by conditional UpdateItems (a contact new to the store gets its PROFILE by one conditional PutItem).
  *
  * The claim is written first, conditionally, so an id is counted for one contact only. With no
  * transactions, a crash after the claim and before the contact's writes leaves the claim alone; the
