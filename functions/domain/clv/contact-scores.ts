@@ -99,14 +99,19 @@ export function storePopulation(histories: readonly ContactHistory[], asOf: numb
   const daysSince = new Float64Array(n);
   const orderCount = new Float64Array(n);
   const averageOrderValue = new Float64Array(n);
-  let sum = 0;
   for (let i = 0; i < n; i++) {
     const h = histories[i]!;
     daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
     orderCount[i] = h.orderCount;
     averageOrderValue[i] = h.revenue / h.orderCount;
-    sum += averageOrderValue[i]!;
   }
+  return populationOf(daysSince, orderCount, averageOrderValue);
+}
+
+function populationOf(daysSince: Float64Array, orderCount: Float64Array, averageOrderValue: Float64Array): StorePopulation {
+  let sum = 0;
+  for (let i = 0; i < averageOrderValue.length; i++) sum += averageOrderValue[i]!;
+  const n = averageOrderValue.length;
   return { averageOrderValue: n > 0 ? sum / n : 0, rfm: rfmScale(daysSince, orderCount, averageOrderValue) };
 }
 
@@ -145,7 +150,8 @@ export function scoreColumns(
   asOf: number,
   run: ModelRun,
   options: ScoringOptions = defaultScoringOptions,
-  population: StorePopulation = storePopulation(histories, asOf),
+  /** The whole store's by default, from the columns scored here (no second pass over the histories). */
+  population?: StorePopulation,
 ): ScoreColumns {
   const asOfDay = dayNumber(asOf);
   const unitDays = DAYS_PER_UNIT[run.unit];
@@ -184,7 +190,8 @@ export function scoreColumns(
     if (h.orderCount > 1) columns.averageDaysBetweenOrders[i] = (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1);
     daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
   }
-  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, population.rfm);
+  const store = population ?? populationOf(daysSince, columns.orderCount, columns.averageOrderValue);
+  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, store.rfm);
   if (predict && fit && model) {
     const medianWait = medianWaitOf(model, fit.params, unitDays);
     // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
@@ -199,7 +206,7 @@ export function scoreColumns(
         ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
         : average > 0
           ? average
-          : population.averageOrderValue;
+          : store.averageOrderValue;
       columns.predictedOrders12m[i] = seasonal * p.expectedPurchases;
       columns.predictedClv12m[i] = seasonal * p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
       columns.pAlive[i] = p.probabilityAlive;
