@@ -1,3 +1,4 @@
+import { spreadBits } from "../numeric/fnv1a.js";
 /**
  * A contact's purchase history in the `lifetimes` convention (Fader, Hardie & Lee 2005):
  * - frequency: repeat purchase occasions (purchase days after the first),
@@ -148,9 +149,7 @@ export class SummaryFold {
     bits[3] = monetaryValue;
     let h = 0x811c9dc5;
     for (let k = 0; k < 8; k++) h = Math.imul(h ^ words[k]!, 0x01000193);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    return h ^ (h >>> 16);
+    return spreadBits(h);
   }
 
   /** Twice the slots, every row placed again by its hash. */

@@ -1,3 +1,4 @@
+import { fnv1a, spreadBits } from "../numeric/fnv1a.js";
 import type { CustomerSummary } from "./customer-summary.js";
 
 /** An order as the models see it: who, when (epoch ms), how much (≥ 0). */
@@ -99,11 +100,7 @@ export class OrderFold {
   /** The number of the contact whose id is text[from, to), a new one when not seen before. */
   private contactNumber(text: string, from: number, to: number): number {
     // FNV-1a over the characters, then MurmurHash3's finalizer (as SummaryFold's hash, for the same reason).
-    let h = 0x811c9dc5;
-    for (let i = from; i < to; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-    h ^= h >>> 16;
+    const h = spreadBits(fnv1a(text, from, to));
     const slots = this.slots;
     const mask = (slots.length >> 2) - 1;
     let slot = h & mask;
