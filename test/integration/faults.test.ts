@@ -176,7 +176,7 @@ describe("DynamoDB throttling, injected between the SDK and dynalite", () => {
     let resent = 0;
     const { result: night, fakeSeconds } = await withBackoffInFakeTime(async () => {
       // Five senders at once: the API's path, one order at a time. A call the SDK gives up on (its
-      // retry quota runs low under this much throttling, and one in 92 full runs ended a lost answer's
+      // retry quota runs low under this much throttling; one clean-clone run ended a lost answer's
       // call that way) is sent again, as a platform re-sends after a 5xx: still counted once.
       const queue = [...orders];
       await Promise.all(
