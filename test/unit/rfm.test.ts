@@ -41,7 +41,7 @@ describe("RFM scores", () => {
     expect(rfmGroup(5, 1, 1)).toBe("New customers");
   });
 
-  it("gives the same cutoffs when values are counted, whole or in buckets, as when they are sorted (−0 and 0 tied as −0)", () => {
+  it("gives the same cutoffs when whole-number values are counted as when they are sorted (−0 and 0 tied as −0)", () => {
     // Prepare: days since the last order (negated, so 0 becomes −0), order counts, a wide span, and values that are not whole.
     let seed = 5;
     const random = (k: number) => (seed = (seed * 48271) % 2147483647) % k;
@@ -50,7 +50,7 @@ describe("RFM scores", () => {
       Float64Array.from({ length: 20_000 }, () => 1 + (random(10) === 0 ? random(40) : 0)),
       Float64Array.from({ length: 1_000 }, () => random(1_000_000)),
       Float64Array.from({ length: 5_000 }, () => random(3_000) / 100),
-      // Average order values as buckets count them: a long tail, one far outlier, big ties, −0 among decimals.
+      // Average order values: a long tail, one far outlier, big ties, −0 among decimals.
       Float64Array.from({ length: 50_000 }, () => Math.exp(random(1_000) / 100) / 3),
       Float64Array.from({ length: 10_000 }, (_, i) => (i === 0 ? 1e12 : random(500) / 7)),
       Float64Array.from({ length: 10_000 }, () => (random(4) === 0 ? 12.5 : random(3) === 0 ? 99.99 : random(100_000) / 1000)),

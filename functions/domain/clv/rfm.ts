@@ -83,7 +83,7 @@ export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Fl
  * equal ones; that score never falls as the value rises, so four cutoffs describe it.
  */
 export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
-  const counted = wholeNumberCounts(values) ?? bucketedCounts(values);
+  const counted = wholeNumberCounts(values);
   if (counted) return quintileCutoffsOfCounts(counted.distinct, counted.counts);
   const n = values.length;
   const sorted = Float64Array.from(values).sort();
@@ -133,76 +133,6 @@ function wholeNumberCounts(values: ArrayLike<number>): { distinct: Float64Array;
     counts[j++] = perValue[k]!;
   }
   return { distinct, counts };
-}
-
-/**
- * Distinct values and counts for other finite values (average order values), without sorting them
- * all: values are counted into n / 8 buckets of equal width ((v − min) · scale is monotone in v, so
- * buckets are in value order); only buckets where a score can start are sorted. A bucket whose values
- * all score at most what the buckets before it surely reached stands as one entry of value Infinity
- * and its count: quintileCutoffsOfCounts takes no cutoff from it and counts it below what follows.
- * Undefined for NaN, infinite or all-equal values (the sort handles those).
- */
-function bucketedCounts(values: ArrayLike<number>): { distinct: Float64Array; counts: Float64Array } | undefined {
-  const n = values.length;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    if (v !== v) return undefined;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const buckets = Math.max(1, n >> 3);
-  const scale = buckets / (max - min);
-  if (n < 64 || !Number.isFinite(min) || !Number.isFinite(max) || max === min || !Number.isFinite(scale)) return undefined;
-  const bucketOf = (v: number) => Math.min(buckets - 1, Math.floor((v - min) * scale));
-  const perBucket = new Int32Array(buckets);
-  for (let i = 0; i < n; i++) perBucket[bucketOf(values[i]!)]!++;
-  // A value's score is 1 + ⌊5 · (below + tied / 2) / n⌋ (quintileCutoffsOfCounts): in a bucket at most
-  // 1 + ⌊5 · (below + count) / n⌋, and its last value at least 1 + ⌊5 · (below + count / 2) / n⌋.
-  const score = (rank: number) => Math.min(5, 1 + Math.floor((5 * rank) / n));
-  const offset = new Int32Array(buckets).fill(-1);
-  let gathered = 0;
-  let below = 0;
-  let reached = 1;
-  for (let b = 0; b < buckets; b++) {
-    const count = perBucket[b]!;
-    if (count === 0) continue;
-    if (score(below + count) > reached) {
-      offset[b] = gathered;
-      gathered += count;
-    }
-    reached = Math.max(reached, score(below + count / 2));
-    below += count;
-  }
-  const sorted = new Float64Array(gathered);
-  const filled = new Int32Array(buckets);
-  for (let i = 0; i < n; i++) {
-    const v = values[i]!;
-    const b = bucketOf(v);
-    if (offset[b]! >= 0) sorted[offset[b]! + filled[b]!++] = v;
-  }
-  const distinct: number[] = [];
-  const counts: number[] = [];
-  for (let b = 0; b < buckets; b++) {
-    const count = perBucket[b]!;
-    if (count === 0) continue;
-    if (offset[b]! < 0) {
-      distinct.push(Infinity);
-      counts.push(count);
-      continue;
-    }
-    const values = sorted.subarray(offset[b]!, offset[b]! + count).sort();
-    for (let start = 0; start < count; ) {
-      let end = start + 1;
-      while (end < count && values[end] === values[start]) end++;
-      distinct.push(values[start]!);
-      counts.push(end - start);
-      start = end;
-    }
-  }
-  return { distinct: Float64Array.from(distinct), counts: Float64Array.from(counts) };
 }
 
 /** The same cutoffs from a distribution: ascending distinct values and how many contacts have each. */
