@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { newcombeDifference, studentTCdf, studentTQuantile, welchDifference, wilsonInterval } from "../../functions/domain/numeric/intervals.js";
 import { isHeldOut, workflowFunnel, type Enrolment } from "../../functions/domain/workflows/enrolment.js";
+import type { WorkflowDefinition } from "../../functions/domain/workflows/workflow-definition.js";
 import { workflowLift } from "../../functions/domain/workflows/workflow-lift.js";
+import { workflowStatusOf } from "../../functions/domain/workflows/workflow-status.js";
 import { seededRandom, standardNormal } from "../support/simulate.js";
 
 const moments = (xs: number[]) => ({ n: xs.length, sum: xs.reduce((a, b) => a + b, 0), sumOfSquares: xs.reduce((a, b) => a + b * b, 0) });
@@ -174,5 +176,46 @@ describe("the funnel's lift", () => {
     expect(funnel.lift.conversionDifference!.estimate).toBe(0);
     expect(funnel.lift.incrementalRevenue!.estimate).toBe(20);
     expect(workflowLift([]).conversionDifference).toBeNull();
+  });
+});
+
+describe("a workflow's status", () => {
+  it("is tallied page by page as the enrolments are read, keeping none of them", async () => {
+    // Prepare: 50 pages of 100 enrolments, read into one page of records that the reader fills again
+    // for each page (as a reader that reuses its buffers would): a status that kept the records and
+    // counted them at the end would count the last page 50 times.
+    const workflow = { id: "w", name: "W", waitSeconds: 7 * 86_400, holdOutShare: 0.1 } as WorkflowDefinition;
+    const record = (i: number): Enrolment => ({
+      workflowId: "w",
+      contactId: `c-${i}`,
+      executionName: `w-c-${i}`,
+      enrolledAt: "2026-01-01T00:00:00Z",
+      ...(i % 10 === 0 ? { heldOut: true } : { couponCode: `K${i}`, couponEmailSentAt: "2026-01-01T00:01:00Z" }),
+      purchasedInWindow: i % 7 === 0,
+      revenueInWindow: i % 7 === 0 ? i : 0,
+      outcome: i % 7 === 0 ? "purchased" : i % 10 === 0 ? "held-out" : "reminded",
+    });
+    const all = Array.from({ length: 5_000 }, (_, i) => record(i));
+    async function* pagesReusingOneBuffer(): AsyncIterable<Enrolment[]> {
+      const page: Enrolment[] = Array.from({ length: 100 }, () => ({}) as Enrolment);
+      for (let start = 0; start < all.length; start += 100) {
+        for (let j = 0; j < 100; j++) {
+          for (const key of Object.keys(page[j]!)) delete (page[j] as unknown as Record<string, unknown>)[key];
+          Object.assign(page[j]!, all[start + j]);
+        }
+        yield page;
+      }
+    }
+    // Act
+    const status = await workflowStatusOf(workflow, pagesReusingOneBuffer());
+    // Assess: the same as the funnel of all the records at once.
+    expect(status.funnel).toEqual(workflowFunnel(workflow, all));
+    expect(status.funnel.enrolled).toBe(5_000);
+    expect(status.funnel.heldOut).toBe(500);
+    expect(status.outcomes).toEqual({
+      purchased: all.filter((e) => e.outcome === "purchased").length,
+      "held-out": all.filter((e) => e.outcome === "held-out").length,
+      reminded: all.filter((e) => e.outcome === "reminded").length,
+    });
   });
 });

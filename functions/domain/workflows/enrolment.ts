@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { WorkflowFunnel } from "../report/workflow-funnel.js";
 import { waitText, type WorkflowDefinition } from "./workflow-definition.js";
-import { workflowLift } from "./workflow-lift.js";
+import { LiftTally } from "./workflow-lift.js";
 
 /** How an enrolment ended. */
 export const workflowOutcomes = ["not-in-segment", "held-out", "out-of-coupons", "no-email", "unsubscribed", "left-segment", "purchased", "reminded", "failed"] as const;
@@ -60,28 +60,37 @@ export function isHeldOut(workflow: Pick<WorkflowDefinition, "id" | "holdOutShar
   return hash.readUIntBE(0, 6) / 2 ** 48 < workflow.holdOutShare;
 }
 
-/** The funnel a marketer reads: enrolled → held out | coupon → e-mail → purchased in the window → reminded, and the lift. */
-export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name" | "waitSeconds">, enrolments: Iterable<Enrolment>): WorkflowFunnel {
-  const all = [...enrolments];
-  const funnel: WorkflowFunnel = {
-    workflowId: workflow.id,
-    name: workflow.name,
-    window: waitText(workflow),
-    enrolled: 0,
-    heldOut: 0,
-    couponsAssigned: 0,
-    outOfStock: 0,
-    emailsSent: 0,
-    purchasedInWindow: 0,
-    revenueInWindow: 0,
-    reminded: 0,
-    lift: workflowLift(all),
-  };
-  for (const e of all) {
+/**
+ * The funnel a marketer reads: enrolled → held out | coupon → e-mail → purchased in the window → reminded,
+ * and the lift, tallied one enrolment at a time (a workflow's enrolments are read page by page and not kept).
+ */
+export class FunnelTally {
+  private readonly funnel: Omit<WorkflowFunnel, "lift">;
+  private readonly lift = new LiftTally();
+
+  constructor(workflow: Pick<WorkflowDefinition, "id" | "name" | "waitSeconds">) {
+    this.funnel = {
+      workflowId: workflow.id,
+      name: workflow.name,
+      window: waitText(workflow),
+      enrolled: 0,
+      heldOut: 0,
+      couponsAssigned: 0,
+      outOfStock: 0,
+      emailsSent: 0,
+      purchasedInWindow: 0,
+      revenueInWindow: 0,
+      reminded: 0,
+    };
+  }
+
+  add(e: Enrolment): void {
+    const funnel = this.funnel;
+    this.lift.add(e);
     funnel.enrolled++;
     if (e.heldOut) {
       funnel.heldOut++;
-      continue;
+      return;
     }
     if (e.couponCode) funnel.couponsAssigned++;
     if (e.outcome === "out-of-coupons") funnel.outOfStock++;
@@ -92,5 +101,15 @@ export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name" 
     }
     if (e.reminderSentAt) funnel.reminded++;
   }
-  return funnel;
+
+  result(): WorkflowFunnel {
+    return { ...this.funnel, lift: this.lift.result() };
+  }
+}
+
+/** The funnel of a workflow's enrolments (FunnelTally over all of them). */
+export function workflowFunnel(workflow: Pick<WorkflowDefinition, "id" | "name" | "waitSeconds">, enrolments: Iterable<Enrolment>): WorkflowFunnel {
+  const tally = new FunnelTally(workflow);
+  for (const e of enrolments) tally.add(e);
+  return tally.result();
 }

@@ -65,21 +65,35 @@ export function liftGroup(e: Enrolment): "mailed" | "held-out" | undefined {
   return e.couponEmailSentAt !== undefined ? "mailed" : undefined;
 }
 
-/** The lift from a workflow's enrolment records. */
-export function workflowLift(enrolments: Iterable<Enrolment>): WorkflowLift {
-  const mailed = empty();
-  const heldOut = empty();
-  for (const e of enrolments) {
+/**
+ * The lift tallied one enrolment at a time, so that a workflow with a million enrolments is read
+ * page by page without keeping them (GET /workflows, the report).
+ */
+export class LiftTally {
+  private readonly mailed = empty();
+  private readonly heldOut = empty();
+
+  add(e: Enrolment): void {
     const group = liftGroup(e);
-    if (!group) continue;
-    const t = group === "mailed" ? mailed : heldOut;
+    if (!group) return;
+    const t = group === "mailed" ? this.mailed : this.heldOut;
     const revenue = e.purchasedInWindow ? (e.revenueInWindow ?? 0) : 0;
     t.n++;
     t.sum += revenue;
     t.sumOfSquares += revenue * revenue;
     if (e.purchasedInWindow) t.converted++;
   }
-  return liftFromTallies(mailed, heldOut);
+
+  result(): WorkflowLift {
+    return liftFromTallies(this.mailed, this.heldOut);
+  }
+}
+
+/** The lift from a workflow's enrolment records. */
+export function workflowLift(enrolments: Iterable<Enrolment>): WorkflowLift {
+  const tally = new LiftTally();
+  for (const e of enrolments) tally.add(e);
+  return tally.result();
 }
 
 function liftFromTallies(mailed: Tally, heldOut: Tally): WorkflowLift {
