@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { storeCurrencyOption } from "./store-data-options.js";
 import { endpointOption, tableOption, withStore, type StoreOptions } from "./store-options.js";
 
 const contactCommands = () => import("../../functions/local/cli/contact-commands.js");
@@ -12,7 +13,10 @@ export function registerContactCommands(program: Command): Command {
     .description("the profile with its subscription and history, order summary, latest scores, segments and workflow enrolments, as JSON")
     .addOption(endpointOption())
     .addOption(tableOption())
-    .action((id: string, options: StoreOptions) => withStore(options, async ({ store }) => console.log(await (await contactCommands()).showContact(store, id))));
+    .addOption(storeCurrencyOption())
+    .action((id: string, options: StoreOptions & { currency: string }) =>
+      withStore(options, async ({ store }) => console.log(await (await contactCommands()).showContact(store, id, options.currency))),
+    );
   contact
     .command("erase")
     .argument("<id>", "the contact's id")

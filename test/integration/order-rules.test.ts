@@ -93,6 +93,16 @@ describe("order rules through the HTTP API on localhost", () => {
     expect(await local.store.getContact("multi")).toMatchObject({ revenue: 237, history: { orderCount: 3, revenue: 237 } });
     expect(await local.store.getOrder("multi", "m-jpy")).toMatchObject({ total: 52, currency: "GBP" });
   });
+
+  it("answers GET /contacts/{id} with the currency its amounts are in", async () => {
+    // Prepare
+    await post({ id: "v-1", ...good, contactId: "viewed", total: 40 });
+    // Act
+    const response = await fetch(`${base}/contacts/viewed`, { headers: { "x-api-key": KEY } });
+    // Assess
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ contactId: "viewed", orderCount: 1, revenue: 40, currency: "GBP" });
+  });
 });
 
 describe("order rules in the CSV import and the S3 upload", () => {

@@ -26,6 +26,14 @@ export interface ContactView extends Omit<ContactProfile, "bouncedAddress"> {
   enrolments: Enrolment[];
 }
 
+/** The view as GET /contacts/{id} and `clv contact show` answer it: with the currency its amounts (revenue, CLVs, AOV) are in. */
+export type ContactAnswer = ContactView & { currency: string };
+
+/** The view with the store's currency, which every amount in it is kept in. */
+export function contactAnswer(view: ContactView, storeCurrency: string): ContactAnswer {
+  return { ...view, currency: storeCurrency };
+}
+
 /** What the store read for the view. */
 export interface ContactViewParts {
   contactId: string;

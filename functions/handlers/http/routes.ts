@@ -2,6 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { CouponSetId, couponCodesBody } from "../../domain/coupons/coupon-set.js";
 import { CouponImportBusyError, type CouponSets } from "../../domain/coupons/coupon-sets.js";
 import { ContactId, contactInput } from "../../domain/store/contact.js";
+import { contactAnswer } from "../../domain/store/contact-view.js";
+import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
 import { orderInput, type OrderRules } from "../../domain/store/order.js";
 import { OrderConflictError } from "../../domain/store/order-conflict.js";
@@ -61,12 +63,12 @@ export const putContact: Route = (event, { store, clock }) =>
   });
 
 /** GET /contacts/{id}: the profile with its subscription and history, order summary, latest scores, segments, enrolments. */
-export const getContact: Route = (event, { store, workflowIds }) =>
+export const getContact: Route = (event, { store, workflowIds, orderRules }) =>
   respond(async () => {
     const id = contactIdOf(event);
     const view = await store.getContactView(id, workflowIds ?? []);
     if (!view) throw new HttpError(404, { error: `no contact "${id}"` });
-    return json(200, view);
+    return json(200, contactAnswer(view, orderRules?.storeCurrency ?? DEFAULT_STORE_CURRENCY));
   });
 
 /**

@@ -1,4 +1,5 @@
 import { readWorkflowFiles, WORKFLOWS_DIR } from "../../adapters/files/workflow-files.js";
+import { contactAnswer } from "../../domain/store/contact-view.js";
 import type { DynamoDbStore } from "../../adapters/dynamodb/dynamodb-store.js";
 
 /**
@@ -27,10 +28,10 @@ export class ContactNotFoundError extends Error {
 }
 
 /** `clv contact show ID`: what GET /contacts/{id} answers, as JSON. */
-export async function showContact(store: DynamoDbStore, contactId: string, workflowIds = knownWorkflowIds()): Promise<string> {
+export async function showContact(store: DynamoDbStore, contactId: string, storeCurrency: string, workflowIds = knownWorkflowIds()): Promise<string> {
   const view = await store.getContactView(contactId, workflowIds);
   if (!view) throw new ContactNotFoundError(contactId);
-  return JSON.stringify(view, null, 2);
+  return JSON.stringify(contactAnswer(view, storeCurrency), null, 2);
 }
 
 /** `clv contact erase ID`: what DELETE /contacts/{id} does, and a line saying what was kept. */
