@@ -6,6 +6,7 @@
  * below BG/NBD's, the demo store's error smaller in absolute value than 18 %.
  */
 import { purchaseTable } from "../../functions/domain/clv/customer-summary.js";
+import { calendarFactor } from "../../functions/domain/clv/calendar-effect.js";
 import { defaultEligibilityRules } from "../../functions/domain/clv/eligibility.js";
 import { fitPurchaseModel } from "../../functions/domain/clv/fit.js";
 import { defaultModelRunOptions, purchaseModels, runModels } from "../../functions/domain/clv/model-run.js";
@@ -42,6 +43,8 @@ interface Row {
   churnBrier: number;
   /** Largest |mean churn risk − share with no order| over the ten deciles of churn risk. */
   worstDecileGap: number;
+  /** Each decile of churn risk, lowest first: its mean churn risk and the share of it with no order. */
+  deciles: { meanRisk: number; share: number }[];
   note: string;
 }
 
@@ -64,14 +67,15 @@ function evaluate(label: string, predict: Predictor, split: ReturnType<typeof ca
     brier += (p.probabilityNoPurchase - churnActual[i]!) ** 2;
   });
   const order = Array.from(risk.keys()).sort((a, b) => risk[a]! - risk[b]!);
-  let worst = 0;
+  const deciles: Row["deciles"] = [];
   for (let k = 0; k < 10; k++) {
     const members = order.slice(Math.floor((k * order.length) / 10), Math.floor(((k + 1) * order.length) / 10));
     const meanRisk = members.reduce((s, i) => s + risk[i]!, 0) / members.length;
     const share = members.reduce((s, i) => s + churnActual[i]!, 0) / members.length;
-    worst = Math.max(worst, Math.abs(meanRisk - share));
+    deciles.push({ meanRisk, share });
   }
-  return { label, predicted, actual, meanAbsoluteError: absolute / split.length, churnBrier: brier / split.length, worstDecileGap: worst, note };
+  const worstDecileGap = Math.max(...deciles.map((d) => Math.abs(d.meanRisk - d.share)));
+  return { label, predicted, actual, meanAbsoluteError: absolute / split.length, churnBrier: brier / split.length, worstDecileGap, deciles, note };
 }
 
 export function benchAccuracy(): void {
@@ -133,8 +137,17 @@ export function benchAccuracy(): void {
       };
       rows.push(evaluate("average, 1/MAE² weights", average, split, churnActual, weighed.map((c, k) => `${c.model} ${((100 * weights[k]!) / sum).toFixed(0)} %`).join(", ")));
     }
+    if (run.calendar) console.log(`  calendar adjustment of the selection: ${run.calendar.applied ? "used" : "none"} — ${run.calendar.reason}`);
     if (run.purchaseModel) {
-      rows.push(evaluate(`selection → ${run.purchaseModel.model}`, modelPredictor(run.purchaseModel, horizon, CHURN_DAYS / unitDays), split, churnActual, run.holdout?.selection?.reason ?? ""));
+      // As scoring does (contact-scores.ts): the forecast scaled by the calendar factor when the run kept it.
+      const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
+      const seasonal = calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, calibrationEnd + 1, holdoutEnd + 1) : 1;
+      const chosen = modelPredictor(run.purchaseModel, horizon, CHURN_DAYS / unitDays);
+      const predict: Predictor = seasonal === 1 ? chosen : (summary) => {
+        const p = chosen(summary);
+        return { ...p, expectedPurchases: seasonal * p.expectedPurchases };
+      };
+      rows.push(evaluate(`selection → ${run.purchaseModel.model}`, predict, split, churnActual, `${run.holdout?.selection?.reason ?? ""}${seasonal === 1 ? "" : ` Calendar factor ${seasonal.toFixed(3)}.`}`));
     } else console.log(`  selection: no model (${run.reasons.join("; ")})`);
     const base = rows.find((r) => r.label === "bg-nbd");
     const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)} %`;
@@ -147,6 +160,8 @@ export function benchAccuracy(): void {
         `  ${r.label.padEnd(24)} ${r.predicted.toFixed(0).padStart(9)} ${String(r.actual).padStart(7)} ${pct(total).padStart(9)} ${r.meanAbsoluteError.toFixed(4).padStart(7)} ${mae.padStart(9)} ${r.churnBrier.toFixed(4).padStart(7)} ${brier.padStart(9)} ${r.worstDecileGap.toFixed(3).padStart(10)}  ${r.note}`,
       );
     }
+    console.log("  churn calibration by decile of churn risk (mean risk → share with no order in 90 days), lowest risk first:");
+    for (const r of rows) console.log(`  ${r.label.padEnd(24)} ${r.deciles.map((d) => `${d.meanRisk.toFixed(2)}→${d.share.toFixed(2)}`).join(" ")}`);
     const selection = rows.at(-1);
     if (selection && base && selection.label.startsWith("selection")) {
       const total = (selection.predicted - selection.actual) / selection.actual;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { calendarFactor, estimateCalendarEffect } from "../../functions/domain/clv/calendar-effect.js";
 import { defaultModelRunOptions, runModels } from "../../functions/domain/clv/model-run.js";
-import { contactHistories, dayNumber } from "../../functions/domain/clv/order-history.js";
+import { scoreContacts } from "../../functions/domain/clv/contact-scores.js";
+import { contactHistories, dayNumber, MS_PER_DAY, type Order } from "../../functions/domain/clv/order-history.js";
 import { onlineRetailOrders } from "../support/online-retail.js";
+import { gammaSample, seededRandom } from "../support/simulate.js";
 
 const day = (iso: string) => dayNumber(Date.parse(`${iso}T00:00:00Z`));
 const key = (year: number, month: number) => `${year}-${String(month).padStart(2, "0")}`;
@@ -68,5 +70,78 @@ describe("calendar effect from the store's purchases per month", () => {
     // Assess
     expect(run.calendar?.applied).toBe(false);
     expect(run.calendar?.reason).toContain("less than a year of complete months before 2011-08-07");
+  });
+});
+
+/**
+ * A store of 3,000 contacts who all first ordered in January 2009 and never leave (the NBD: each buys
+ * at its own rate λ ~ Gamma(2, 60) per day), seen to 2010-12-31. With `peak` > 1 they buy that many
+ * times as often in November and December (a Poisson process at peak·λ thinned outside the season).
+ */
+function seasonalStore(peak: number, seed: number): Order[] {
+  const random = seededRandom(seed);
+  const first = day("2009-01-01");
+  const last = day("2010-12-31");
+  const orders: Order[] = [];
+  for (let c = 0; c < 3000; c++) {
+    const lambda = gammaSample(random, 2, 60);
+    let t = first + Math.floor(31 * random());
+    const push = (d: number) => orders.push({ orderId: `${c}-${orders.length}`, contactId: String(c), createdAt: d * MS_PER_DAY + 43_200_000, total: 20 });
+    push(t);
+    let clock = t + 1;
+    for (;;) {
+      clock += -Math.log(random()) / (peak * lambda);
+      if (clock > last + 1) break;
+      const d = Math.floor(clock);
+      const month = new Date(d * MS_PER_DAY).getUTCMonth();
+      if (month >= 10 || random() < 1 / peak) push(d);
+    }
+  }
+  return orders;
+}
+
+describe("the calendar adjustment in the model run and the scores", () => {
+  // History 2009-01-01 to 2010-12-31: the holdout is its last third (from 2010-05-02), after 15
+  // complete months, so a month-of-year index (no trend: that needs 24) is estimated before it.
+  const asOf = Date.parse("2010-12-31T00:00:00Z");
+  const options = { ...defaultModelRunOptions, models: ["bg-nbd"] as const };
+
+  it("is used when the store buys three times as often in November and December, and scales the 12-month forecast", () => {
+    // Prepare
+    const histories = contactHistories(seasonalStore(3, 11), asOf);
+
+    // Act
+    const run = runModels(histories, asOf, options);
+    const scores = scoreContacts(histories, asOf, run);
+    const plain = scoreContacts(histories, asOf, { ...run, calendar: { applied: false, reason: "left out by the test" } });
+
+    // Assess: chosen on the holdout (May–December 2010, with its season), where it lowered the error.
+    expect(run.calendar?.applied).toBe(true);
+    expect(run.calendar?.reason).toContain("used: on the holdout it lowered the mean absolute error");
+    // Estimated again on all 23 complete months for the forecast from the as-of date.
+    expect(run.calendar?.effect?.months).toBe(23);
+    expect(run.calendar?.holdoutError?.factor).toBeGreaterThan(1.1);
+    expect(run.calendar!.holdoutError!.with).toBeLessThan(run.calendar!.holdoutError!.without);
+    // The next 12 months hold one season, as the fitted window's 24 months hold two: a factor near 1,
+    // the same for every contact, and no other figure changed.
+    const factor = calendarFactor(run.calendar!.effect!, run.calendar!.fittedFromDay!, run.calendar!.fittedToDay!, dayNumber(asOf) + 1, dayNumber(asOf) + 366);
+    expect(factor).not.toBe(1);
+    for (const i of [0, 1, 2, 999]) {
+      expect(scores[i]!.predictedOrders12m! / plain[i]!.predictedOrders12m!).toBeCloseTo(factor, 10);
+      expect(scores[i]!.churnRisk).toBe(plain[i]!.churnRisk);
+    }
+  });
+
+  it("is not used when the store has no season, and the run says why", () => {
+    // Prepare
+    const histories = contactHistories(seasonalStore(1, 11), asOf);
+
+    // Act
+    const run = runModels(histories, asOf, options);
+
+    // Assess
+    expect(run.calendar?.applied).toBe(false);
+    expect(run.calendar?.reason).toContain("not used: on the holdout it moved the mean absolute error");
+    expect(scoreContacts(histories, asOf, run)[0]!.predictedOrders12m).toBe(scoreContacts(histories, asOf, { ...run, calendar: undefined })[0]!.predictedOrders12m);
   });
 });

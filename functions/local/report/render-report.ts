@@ -193,7 +193,7 @@ function modelRunSection(run: ModelRun): string {
 function boundaryCallout(m: NonNullable<ModelRun["purchaseModel"]>): string {
   const noDropout = m.warnings.some((w) => w.startsWith("No dropout"));
   const meaning = noDropout
-    ? `<p>The data show no customers leaving for good (a gift shop's year may be too short to see it), so the model is the ${e(m.reducesTo ?? "")} case. <strong>P(alive) is then close to 1 for every contact and is not informative</strong>: do not read it as loyalty. <strong>Churn risk is still informative</strong>: it is the chance of no order in the next 90 days from each contact's own purchase rate and the time since the last order, so it still separates regulars from lapsed contacts.</p>`
+    ? `<p>The data show no customers leaving for good (the history may be too short to see anyone leave), so the model is the ${e(m.reducesTo ?? "")} case. <strong>P(alive) is then close to 1 for every contact and is not informative</strong>: do not read it as loyalty. <strong>Churn risk is still informative</strong>: it is the chance of no order in the next 90 days from each contact's own purchase rate and the time since the last order, so it still separates regulars from lapsed contacts.</p>`
     : `<p>The model is the simpler ${e(m.reducesTo ?? "")} case; its figures are those of that model.</p>`;
   return `<div class="callout"><strong>The fit is at a bound (${e(m.boundary.join(", "))}).</strong>${meaning}<ul>${m.warnings.map((w) => `<li>${e(w)}</li>`).join("")}</ul></div>`;
 }
