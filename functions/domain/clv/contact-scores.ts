@@ -118,10 +118,14 @@ function populationOf(daysSince: Float64Array, orderCount: Float64Array, average
 /**
  * Every contact's figures as columns, aligned with the histories: a million contacts are scored into
  * typed arrays without a million objects. NaN stands for "no value" (no prediction, fewer than two
- * orders). `contactScores` turns one row into the ContactScores a store reads.
+ * orders). `contactScores` turns one row into the ContactScores a store reads. The figures that are a
+ * history's own (id, first and last order, revenue) are read from `histories`, not copied: as columns
+ * they are made on first use.
  */
 export interface ScoreColumns {
   readonly length: number;
+  /** The histories scored, row for row. */
+  readonly histories: readonly ContactHistory[];
   readonly contactIds: readonly string[];
   readonly orderCount: Float64Array;
   /** Epoch ms. */
@@ -130,6 +134,8 @@ export interface ScoreColumns {
   readonly historicClv: Float64Array;
   readonly averageOrderValue: Float64Array;
   readonly averageDaysBetweenOrders: Float64Array;
+  /** Whole days from the last order's day to the scoring day (RFM's recency). */
+  readonly daysSinceLastOrder: Float64Array;
   readonly predictedOrders12m: Float64Array;
   readonly predictedClv12m: Float64Array;
   readonly pAlive: Float64Array;
@@ -141,9 +147,69 @@ export interface ScoreColumns {
   readonly rfmMonetary: Uint8Array;
 }
 
+/** The columns scoreColumns fills: made for `n` rows, or views of an earlier result's arrays when they have room. */
+class FilledColumns implements ScoreColumns {
+  readonly orderCount: Float64Array;
+  readonly averageOrderValue: Float64Array;
+  readonly averageDaysBetweenOrders: Float64Array;
+  readonly daysSinceLastOrder: Float64Array;
+  readonly predictedOrders12m: Float64Array;
+  readonly predictedClv12m: Float64Array;
+  readonly pAlive: Float64Array;
+  readonly churnRisk: Float64Array;
+  readonly expectedNextOrderDay: Float64Array;
+  readonly rfmRecency: Uint8Array;
+  readonly rfmFrequency: Uint8Array;
+  readonly rfmMonetary: Uint8Array;
+  #contactIds?: readonly string[];
+  #firstOrderAt?: Float64Array;
+  #lastOrderAt?: Float64Array;
+  #historicClv?: Float64Array;
+
+  constructor(
+    readonly histories: readonly ContactHistory[],
+    reuse?: ScoreColumns,
+  ) {
+    const n = histories.length;
+    const numbers = (old: Float64Array | undefined) => (old && old.buffer.byteLength >= 8 * n ? new Float64Array(old.buffer, 0, n) : new Float64Array(n));
+    const scores = (old: Uint8Array | undefined) => (old && old.buffer.byteLength >= n ? new Uint8Array(old.buffer, 0, n) : new Uint8Array(n));
+    this.orderCount = numbers(reuse?.orderCount);
+    this.averageOrderValue = numbers(reuse?.averageOrderValue);
+    this.averageDaysBetweenOrders = numbers(reuse?.averageDaysBetweenOrders);
+    this.daysSinceLastOrder = numbers(reuse?.daysSinceLastOrder);
+    this.predictedOrders12m = numbers(reuse?.predictedOrders12m);
+    this.predictedClv12m = numbers(reuse?.predictedClv12m);
+    this.pAlive = numbers(reuse?.pAlive);
+    this.churnRisk = numbers(reuse?.churnRisk);
+    this.expectedNextOrderDay = numbers(reuse?.expectedNextOrderDay);
+    this.rfmRecency = scores(reuse?.rfmRecency);
+    this.rfmFrequency = scores(reuse?.rfmFrequency);
+    this.rfmMonetary = scores(reuse?.rfmMonetary);
+  }
+
+  get length(): number {
+    return this.histories.length;
+  }
+  get contactIds(): readonly string[] {
+    return (this.#contactIds ??= this.histories.map((h) => h.contactId));
+  }
+  get firstOrderAt(): Float64Array {
+    return (this.#firstOrderAt ??= Float64Array.from(this.histories, (h) => h.firstOrderAt));
+  }
+  get lastOrderAt(): Float64Array {
+    return (this.#lastOrderAt ??= Float64Array.from(this.histories, (h) => h.lastOrderAt));
+  }
+  get historicClv(): Float64Array {
+    return (this.#historicClv ??= Float64Array.from(this.histories, (h) => h.revenue));
+  }
+}
+
 /**
  * Scores every contact as of `asOf` with the run's models. The model's predictor shares work between
- * contacts with the same history shape, which is what makes a million contacts cheap.
+ * contacts with the same history shape, which is what makes a million contacts cheap. With `reuse`,
+ * the columns of an earlier call are written over where they have room (that call's figures are then
+ * gone): a caller scoring again and again (page after page, night after night in one process) makes
+ * no new ~90 MB of columns a call, and sets off no collection of the heap for them.
  */
 export function scoreColumns(
   histories: readonly ContactHistory[],
@@ -152,6 +218,7 @@ export function scoreColumns(
   options: ScoringOptions = defaultScoringOptions,
   /** The whole store's by default, from the columns scored here (no second pass over the histories). */
   population?: StorePopulation,
+  reuse?: ScoreColumns,
 ): ScoreColumns {
   const asOfDay = dayNumber(asOf);
   const unitDays = DAYS_PER_UNIT[run.unit];
@@ -162,62 +229,46 @@ export function scoreColumns(
   const discountFactor =
     fit && model && options.annualDiscountRate > 0 ? discountFactorOf(model, fit.params, t, options.annualDiscountRate, options.predictionDays) : undefined;
   const n = histories.length;
-  const column = () => new Float64Array(n).fill(Number.NaN);
-  const columns = {
-    length: n,
-    contactIds: histories.map((h) => h.contactId),
-    orderCount: column(),
-    firstOrderAt: column(),
-    lastOrderAt: column(),
-    historicClv: column(),
-    averageOrderValue: column(),
-    averageDaysBetweenOrders: column(),
-    predictedOrders12m: column(),
-    predictedClv12m: column(),
-    pAlive: column(),
-    churnRisk: column(),
-    expectedNextOrderDay: column(),
-  };
-  const daysSince = new Float64Array(n);
+  const columns = new FilledColumns(histories, reuse);
+  const { orderCount, averageOrderValue, averageDaysBetweenOrders, daysSinceLastOrder } = columns;
   for (let i = 0; i < n; i++) {
     const h = histories[i]!;
-    const average = h.revenue / h.orderCount;
-    columns.orderCount[i] = h.orderCount;
-    columns.firstOrderAt[i] = h.firstOrderAt;
-    columns.lastOrderAt[i] = h.lastOrderAt;
-    columns.historicClv[i] = h.revenue;
-    columns.averageOrderValue[i] = average;
-    if (h.orderCount > 1) columns.averageDaysBetweenOrders[i] = (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1);
-    daysSince[i] = asOfDay - dayNumber(h.lastOrderAt);
+    orderCount[i] = h.orderCount;
+    averageOrderValue[i] = h.revenue / h.orderCount;
+    averageDaysBetweenOrders[i] = h.orderCount > 1 ? (h.lastOrderAt - h.firstOrderAt) / MS_PER_DAY / (h.orderCount - 1) : Number.NaN;
+    daysSinceLastOrder[i] = asOfDay - dayNumber(h.lastOrderAt);
   }
-  const store = population ?? populationOf(daysSince, columns.orderCount, columns.averageOrderValue);
-  const rfm = rfmScoreColumns(daysSince, columns.orderCount, columns.averageOrderValue, store.rfm);
-  if (predict && fit && model) {
-    const medianWait = medianWaitOf(model, fit.params, unitDays);
-    // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
-    const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
-    const seasonal = calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, asOfDay + 1, asOfDay + 1 + options.predictionDays) : 1;
-    for (let i = 0; i < n; i++) {
-      const h = histories[i]!;
-      const s = summarize(h, asOfDay, run.unit)!;
-      const p = predict(s);
-      const average = columns.averageOrderValue[i]!;
-      const orderValue = run.spendModel
-        ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
-        : average > 0
-          ? average
-          : store.averageOrderValue;
-      columns.predictedOrders12m[i] = seasonal * p.expectedPurchases;
-      columns.predictedClv12m[i] = seasonal * p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
-      columns.pAlive[i] = p.probabilityAlive;
-      columns.churnRisk[i] = p.probabilityNoPurchase;
-      // From the scoring day, given no order since the last one (next-purchase.ts); at least the next
-      // day, since the scoring day's orders are already counted. No date where the median is infinite.
-      const wait = medianWait(s) * unitDays;
-      if (Number.isFinite(wait)) columns.expectedNextOrderDay[i] = asOfDay + Math.max(1, Math.ceil(wait));
-    }
+  const store = population ?? populationOf(daysSinceLastOrder, orderCount, averageOrderValue);
+  rfmScoreColumns(daysSinceLastOrder, orderCount, averageOrderValue, store.rfm, { recency: columns.rfmRecency, frequency: columns.rfmFrequency, monetary: columns.rfmMonetary });
+  const { predictedOrders12m, predictedClv12m, pAlive, churnRisk, expectedNextOrderDay } = columns;
+  if (!(predict && fit && model)) {
+    for (const column of [predictedOrders12m, predictedClv12m, pAlive, churnRisk, expectedNextOrderDay]) column.fill(Number.NaN);
+    return columns;
   }
-  return { ...columns, rfmRecency: rfm.recency, rfmFrequency: rfm.frequency, rfmMonetary: rfm.monetary };
+  const medianWait = medianWaitOf(model, fit.params, unitDays);
+  // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
+  const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
+  const seasonal = calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, asOfDay + 1, asOfDay + 1 + options.predictionDays) : 1;
+  for (let i = 0; i < n; i++) {
+    const h = histories[i]!;
+    const s = summarize(h, asOfDay, run.unit)!;
+    const p = predict(s);
+    const average = averageOrderValue[i]!;
+    const orderValue = run.spendModel
+      ? expectedOrderValue(run.spendModel.params, s.frequency, s.monetaryValue ?? 0)
+      : average > 0
+        ? average
+        : store.averageOrderValue;
+    predictedOrders12m[i] = seasonal * p.expectedPurchases;
+    predictedClv12m[i] = seasonal * p.expectedPurchases * orderValue * (discountFactor ? discountFactor(s) : 1);
+    pAlive[i] = p.probabilityAlive;
+    churnRisk[i] = p.probabilityNoPurchase;
+    // From the scoring day, given no order since the last one (next-purchase.ts); at least the next
+    // day, since the scoring day's orders are already counted. No date where the median is infinite.
+    const wait = medianWait(s) * unitDays;
+    expectedNextOrderDay[i] = Number.isFinite(wait) ? asOfDay + Math.max(1, Math.ceil(wait)) : Number.NaN;
+  }
+  return columns;
 }
 
 const orNull = (v: number) => (Number.isNaN(v) ? null : v);
@@ -225,7 +276,8 @@ const isoDay = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0
 
 /** One contact's figures from the columns, as the store reads them (dates as ISO strings). */
 export function contactScores(columns: ScoreColumns, i: number): ContactScores {
-  const historicClv = columns.historicClv[i]!;
+  const history = columns.histories[i]!;
+  const historicClv = history.revenue;
   const predictedClv12m = orNull(columns.predictedClv12m[i]!);
   const churnRisk = orNull(columns.churnRisk[i]!);
   const expectedNextOrderDay = columns.expectedNextOrderDay[i]!;
@@ -233,10 +285,10 @@ export function contactScores(columns: ScoreColumns, i: number): ContactScores {
   const rfmFrequency = columns.rfmFrequency[i] as RfmScore;
   const rfmMonetary = columns.rfmMonetary[i] as RfmScore;
   return {
-    contactId: columns.contactIds[i]!,
-    orderCount: columns.orderCount[i]!,
-    firstOrderAt: new Date(columns.firstOrderAt[i]!).toISOString(),
-    lastOrderAt: new Date(columns.lastOrderAt[i]!).toISOString(),
+    contactId: history.contactId,
+    orderCount: history.orderCount,
+    firstOrderAt: new Date(history.firstOrderAt).toISOString(),
+    lastOrderAt: new Date(history.lastOrderAt).toISOString(),
     historicClv,
     averageOrderValue: columns.averageOrderValue[i]!,
     averageDaysBetweenOrders: orNull(columns.averageDaysBetweenOrders[i]!),

@@ -55,38 +55,40 @@ export interface RfmScale {
 
 export function rfmScale(daysSinceLastOrder: ArrayLike<number>, orderCount: ArrayLike<number>, averageOrderValue: ArrayLike<number>): RfmScale {
   return {
-    recency: quintileCutoffs(negated(daysSinceLastOrder)),
+    recency: quintileCutoffs(daysSinceLastOrder, -1),
     frequency: quintileCutoffs(orderCount),
     monetary: quintileCutoffs(averageOrderValue),
   };
 }
 
-/** −value of each value (a loop: a callback per value costs more than the negation). */
-function negated(values: ArrayLike<number>): Float64Array {
-  const negative = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) negative[i] = -values[i]!;
-  return negative;
-}
-
-/** The three scores as columns, on a scale (the store's own by default). */
-export function rfmScoreColumns(daysSinceLastOrder: Float64Array, orderCount: Float64Array, averageOrderValue: Float64Array, scale = rfmScale(daysSinceLastOrder, orderCount, averageOrderValue)) {
+/** The three scores as columns, on a scale (the store's own by default), into the given arrays when there are some. */
+export function rfmScoreColumns(
+  daysSinceLastOrder: Float64Array,
+  orderCount: Float64Array,
+  averageOrderValue: Float64Array,
+  scale = rfmScale(daysSinceLastOrder, orderCount, averageOrderValue),
+  into?: { recency: Uint8Array; frequency: Uint8Array; monetary: Uint8Array },
+) {
   return {
-    recency: scoresOnCutoffs(daysSinceLastOrder, scale.recency, -1),
-    frequency: scoresOnCutoffs(orderCount, scale.frequency),
-    monetary: scoresOnCutoffs(averageOrderValue, scale.monetary),
+    recency: scoresOnCutoffs(daysSinceLastOrder, scale.recency, -1, into?.recency),
+    frequency: scoresOnCutoffs(orderCount, scale.frequency, 1, into?.frequency),
+    monetary: scoresOnCutoffs(averageOrderValue, scale.monetary, 1, into?.monetary),
   };
 }
 
 /**
  * Quintile cutoffs of the values (higher value → higher score): a value scores
  * 1 + ⌊5 · (below + tied / 2) / n⌋, where `below` counts strictly lower values and `tied` the block of
- * equal ones; that score never falls as the value rises, so four cutoffs describe it.
+ * equal ones; that score never falls as the value rises, so four cutoffs describe it. With sign −1,
+ * the cutoffs of the negated values (no negated copy is made).
  */
-export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
-  const counted = wholeNumberCounts(values);
+export function quintileCutoffs(values: ArrayLike<number>, sign: 1 | -1 = 1): QuintileCutoffs {
+  const counted = wholeNumberCounts(values, sign);
   if (counted) return quintileCutoffsOfCounts(counted.distinct, counted.counts);
   const n = values.length;
-  const sorted = Float64Array.from(values).sort();
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = sign * values[i]!;
+  sorted.sort();
   const distinct: number[] = [];
   const counts: number[] = [];
   for (let start = 0; start < n; ) {
@@ -105,12 +107,12 @@ export function quintileCutoffs(values: ArrayLike<number>): QuintileCutoffs {
  * million contacts' are counted in milliseconds where a sort takes a tenth of a second); undefined
  * otherwise. A tie of 0 and −0 is −0 when there is one, as the sort gives it.
  */
-function wholeNumberCounts(values: ArrayLike<number>): { distinct: Float64Array; counts: Int32Array } | undefined {
+function wholeNumberCounts(values: ArrayLike<number>, sign: 1 | -1): { distinct: Float64Array; counts: Int32Array } | undefined {
   const n = values.length;
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const v = values[i]!;
+    const v = sign * values[i]!;
     if (!Number.isInteger(v)) return undefined;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -119,7 +121,7 @@ function wholeNumberCounts(values: ArrayLike<number>): { distinct: Float64Array;
   const perValue = new Int32Array(max - min + 1);
   let negativeZero = false;
   for (let i = 0; i < n; i++) {
-    const v = values[i]!;
+    const v = sign * values[i]!;
     perValue[v - min]!++;
     if (v === 0 && 1 / v < 0) negativeZero = true;
   }
@@ -156,10 +158,14 @@ export function scoreOnCutoffs(value: number, cutoffs: QuintileCutoffs): RfmScor
   return score as RfmScore;
 }
 
-/** Each value's score, or each negated value's with sign −1 (no negated copy of a million values). */
-function scoresOnCutoffs(values: ArrayLike<number>, cutoffs: QuintileCutoffs, sign: 1 | -1 = 1): Uint8Array {
-  const scores = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) scores[i] = scoreOnCutoffs(sign * values[i]!, cutoffs);
+/** Each value's score, or each negated value's with sign −1 (no negated copy of a million values), into `scores` when given. */
+function scoresOnCutoffs(values: ArrayLike<number>, cutoffs: QuintileCutoffs, sign: 1 | -1 = 1, scores: Uint8Array = new Uint8Array(values.length)): Uint8Array {
+  // scoreOnCutoffs written out: a loop over the four cutoffs per value cost twice as much.
+  const [c2, c3, c4, c5] = cutoffs;
+  for (let i = 0; i < values.length; i++) {
+    const v = sign * values[i]!;
+    scores[i] = 1 + (v >= c2 ? 1 : 0) + (v >= c3 ? 1 : 0) + (v >= c4 ? 1 : 0) + (v >= c5 ? 1 : 0);
+  }
   return scores;
 }
 
