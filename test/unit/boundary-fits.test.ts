@@ -94,6 +94,7 @@ describe("model selection keeps the simplest of the candidates the holdout canno
     freeParameters,
     weights: new Float64Array(contacts).fill(1),
     absoluteErrors,
+    squaredErrors: Float64Array.from(absoluteErrors, (v) => v * v),
     logLosses: Float64Array.from(absoluteErrors, (v) => v / 2),
   });
 
@@ -125,6 +126,27 @@ describe("model selection keeps the simplest of the candidates the holdout canno
     expect(result.selection.chosen).toBe("pareto-nbd");
     expect(result.selection.indistinguishable).toEqual(["pareto-nbd"]);
     expect(result.ranked).toEqual(["pareto-nbd", "bg-nbd"]);
+  });
+
+  it("ranks by squared error: a forecast of the mean beats one of zero, which absolute error would prefer", () => {
+    // Prepare: 4 contacts in 5 buy nothing in the holdout, 1 buys 5 times (mean 1). mbg-nbd forecasts 0 for
+    // everyone (absolute error 1, squared 5 a contact); pareto-nbd the mean, 1 (absolute 1.6, squared 4).
+    const actual = Float64Array.from({ length: contacts }, (_, i) => (i % 5 === 0 ? 5 : 0));
+    const forecasting = (model: CandidateErrors["model"], forecast: number): CandidateErrors => ({
+      model,
+      freeParameters: 4,
+      weights: new Float64Array(contacts).fill(1),
+      absoluteErrors: actual.map((y) => Math.abs(forecast - y)),
+      squaredErrors: actual.map((y) => (forecast - y) ** 2),
+      logLosses: new Float64Array(contacts).fill(0.5),
+    });
+
+    // Act
+    const result = selectModel([forecasting("mbg-nbd", 0), forecasting("pareto-nbd", 1)])!;
+
+    // Assess
+    expect(result.selection.chosen).toBe("pareto-nbd");
+    expect(result.selection.reason).toContain("smallest mean squared error");
   });
 
   it("a model at a bound has fewer free parameters, so it counts as simpler", () => {

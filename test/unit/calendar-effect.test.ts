@@ -117,7 +117,7 @@ describe("the calendar adjustment in the model run and the scores", () => {
 
     // Assess: chosen on the holdout (May–December 2010, with its season), where it lowered the error.
     expect(run.calendar?.applied).toBe(true);
-    expect(run.calendar?.reason).toContain("used: on the holdout it lowered the mean absolute error");
+    expect(run.calendar?.reason).toContain("used: on the holdout it lowered the mean squared error");
     // Estimated again on all 23 complete months for the forecast from the as-of date.
     expect(run.calendar?.effect?.months).toBe(23);
     expect(run.calendar?.holdoutError?.factor).toBeGreaterThan(1.1);
@@ -141,7 +141,7 @@ describe("the calendar adjustment in the model run and the scores", () => {
 
     // Assess
     expect(run.calendar?.applied).toBe(false);
-    expect(run.calendar?.reason).toContain("not used: on the holdout it moved the mean absolute error");
+    expect(run.calendar?.reason).toContain("not used: on the holdout it moved the mean squared error");
     expect(scoreContacts(histories, asOf, run)[0]!.predictedOrders12m).toBe(scoreContacts(histories, asOf, { ...run, calendar: undefined })[0]!.predictedOrders12m);
   });
 });

@@ -40,6 +40,8 @@ export interface HoldoutEvaluation {
   error?: string;
   /** Mean over contacts of |predicted − actual| repeat purchases in the holdout. */
   meanAbsoluteError?: number;
+  /** Mean over contacts of (predicted − actual)² repeat purchases in the holdout: what the selection ranks by. */
+  meanSquaredError?: number;
   predictedPurchases?: number;
   actualPurchases?: number;
   /** (predicted − actual) / actual, on the total. */
@@ -84,13 +86,13 @@ export interface CalendarAdjustment {
   /** The days the purchase model was fitted on (first purchase month to the as-of date). */
   fittedFromDay?: number;
   fittedToDay?: number;
-  /** The chosen model's holdout mean absolute error per contact without and with the adjustment. */
+  /** The chosen model's holdout mean squared error per contact without and with the adjustment (what the selection ranks by). */
   holdoutError?: { without: number; with: number; factor: number };
 }
 
 /**
  * Estimates the calendar effect on the history before the calibration end only (the holdout is never
- * seen), scales the chosen model's holdout forecasts by it, and keeps it if it lowers the mean absolute
+ * seen), scales the chosen model's holdout forecasts by it, and keeps it if it lowers the mean squared
  * error beyond the noise (model-selection.ts' paired test). When kept, it is estimated again on all
  * the history, for the forecasts made from the as-of date.
  */
@@ -106,16 +108,16 @@ function calendarAdjustment(tables: ModelRunTables, asOfDay: number, predicted: 
   const plain = new Float64Array(calibration.length);
   const scaled = new Float64Array(calibration.length);
   for (let i = 0; i < calibration.length; i++) {
-    plain[i] = Math.abs(predicted[i]! - calibration.holdoutPurchases[i]!);
-    scaled[i] = Math.abs(factor * predicted[i]! - calibration.holdoutPurchases[i]!);
+    plain[i] = (predicted[i]! - calibration.holdoutPurchases[i]!) ** 2;
+    scaled[i] = (factor * predicted[i]! - calibration.holdoutPurchases[i]!) ** 2;
   }
   const mean = (v: Float64Array) => v.reduce((a, x, i) => a + x * calibration.weight[i]!, 0) / contactCount(calibration);
   const holdoutError = { without: mean(plain), with: mean(scaled), factor };
   if (!improvesBeyondNoise(plain, scaled, calibration.weight)) {
-    return { applied: false, reason: `${beforeHoldout.reason}; not used: on the holdout it moved the mean absolute error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)} (factor ${factor.toFixed(3)}), no better beyond the noise`, holdoutError };
+    return { applied: false, reason: `${beforeHoldout.reason}; not used: on the holdout it moved the mean squared error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)} (factor ${factor.toFixed(3)}), no better beyond the noise`, holdoutError };
   }
   const effect = estimateCalendarEffect(monthly, asOfDay + 1);
-  return { applied: true, reason: `${effect.reason}; used: on the holdout it lowered the mean absolute error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)}`, effect, fittedFromDay, fittedToDay: asOfDay + 1, holdoutError };
+  return { applied: true, reason: `${effect.reason}; used: on the holdout it lowered the mean squared error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)}`, effect, fittedFromDay, fittedToDay: asOfDay + 1, holdoutError };
 }
 
 const isoDay = (day: number) => new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
@@ -243,11 +245,13 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
 function holdoutError(model: PurchaseModel, params: Record<string, number>, table: CalibrationTable, horizon: number) {
   const cache = new Map<string, { purchases: number; none: number }>();
   let absolute = 0;
+  let squared = 0;
   let logLoss = 0;
   let predictedPurchases = 0;
   let actualPurchases = 0;
   let contacts = 0;
   const absoluteErrors = new Float64Array(table.length);
+  const squaredErrors = new Float64Array(table.length);
   const predictedByRow = new Float64Array(table.length);
   const logLosses = new Float64Array(table.length);
   for (let i = 0; i < table.length; i++) {
@@ -262,8 +266,10 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
     }
     predictedByRow[i] = predicted.purchases;
     absoluteErrors[i] = Math.abs(predicted.purchases - holdoutPurchases);
+    squaredErrors[i] = absoluteErrors[i]! * absoluteErrors[i]!;
     logLosses[i] = -Math.log(Math.max(1e-12, holdoutPurchases === 0 ? predicted.none : 1 - predicted.none));
     absolute += weight * absoluteErrors[i]!;
+    squared += weight * squaredErrors[i]!;
     logLoss += weight * logLosses[i]!;
     predictedPurchases += weight * predicted.purchases;
     actualPurchases += weight * holdoutPurchases;
@@ -271,10 +277,11 @@ function holdoutError(model: PurchaseModel, params: Record<string, number>, tabl
   }
   return {
     meanAbsoluteError: absolute / contacts,
+    meanSquaredError: squared / contacts,
     predictedPurchases,
     actualPurchases,
     totalError: actualPurchases > 0 ? (predictedPurchases - actualPurchases) / actualPurchases : Number.NaN,
     churnLogLoss: logLoss / contacts,
-    perRow: { absoluteErrors, logLosses, predicted: predictedByRow },
+    perRow: { absoluteErrors, squaredErrors, logLosses, predicted: predictedByRow },
   };
 }

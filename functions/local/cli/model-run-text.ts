@@ -21,7 +21,7 @@ export function modelRunText(run: ModelRun): string[] {
       lines.push(
         c.error
           ? `    ${c.model.padEnd(10)} not fitted: ${c.error}`
-          : `    ${c.model.padEnd(10)} MAE/contact ${fixed(c.meanAbsoluteError)}  purchases predicted ${fixed(c.predictedPurchases, 0)} vs actual ${c.actualPurchases} (${percent(c.totalError)})  churn log loss ${fixed(c.churnLogLoss, 4)}  LL ${fixed(c.fit?.logLikelihood, 1)}${atBound(c.fit)}`,
+          : `    ${c.model.padEnd(10)} MSE/contact ${fixed(c.meanSquaredError)}  MAE/contact ${fixed(c.meanAbsoluteError)}  purchases predicted ${fixed(c.predictedPurchases, 0)} vs actual ${c.actualPurchases} (${percent(c.totalError)})  churn log loss ${fixed(c.churnLogLoss, 4)}  LL ${fixed(c.fit?.logLikelihood, 1)}${atBound(c.fit)}`,
       );
     }
     if (h.selection) lines.push(`    ${h.selection.reason}`);

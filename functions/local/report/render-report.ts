@@ -155,15 +155,15 @@ function modelRunSection(run: ModelRun): string {
     const h = run.holdout;
     const chosen = run.purchaseModel?.model;
     parts.push(
-      `<h3>Holdout comparison</h3><p>Each model was fitted on the orders to ${e(h.calibrationEnd)} and asked to forecast the ${formatNumber(h.holdoutDays)} days to ${e(h.holdoutEnd)} (${formatNumber(h.contacts)} contacts). The one with the smallest mean absolute error per contact is chosen, unless simpler models are indistinguishable from it — their errors and churn log losses within 2 standard errors of the paired per-contact difference — and then the simplest of those is kept.</p>`,
+      `<h3>Holdout comparison</h3><p>Each model was fitted on the orders to ${e(h.calibrationEnd)} and asked to forecast the ${formatNumber(h.holdoutDays)} days to ${e(h.holdoutEnd)} (${formatNumber(h.contacts)} contacts). The one with the smallest mean squared error per contact is chosen (a forecast of purchases is an expected count, and squared error is what rewards the expectation; absolute error would reward forecasting 0 for most contacts), unless simpler models are indistinguishable from it — their errors and churn log losses within 2 standard errors of the paired per-contact difference — and then the simplest of those is kept.</p>`,
     );
     const rows = h.candidates.map((c) =>
       c.error
-        ? `<tr><td>${e(c.model)}</td><td colspan="6" class="error">not fitted: ${e(c.error)}</td></tr>`
-        : `<tr${c.model === chosen ? ' class="chosen"' : ""}><td>${e(c.model)}${c.model === chosen ? " <span class=\"badge\">chosen</span>" : ""}${c.fit?.reducesTo ? `<br><small>at a bound (${e(c.fit.boundary.join(", "))}): ${e(c.fit.reducesTo)}</small>` : ""}</td><td>${formatNumber(c.meanAbsoluteError, 4)}</td><td>${formatNumber(c.predictedPurchases)}</td><td>${formatNumber(c.actualPurchases)}</td><td>${c.totalError === undefined || c.totalError === null ? "—" : `${c.totalError >= 0 ? "+" : ""}${formatPercent(c.totalError, 1)}`}</td><td>${formatNumber(c.churnLogLoss, 4)}</td><td>${formatFigure(c.fit?.logLikelihood, 7)}</td></tr>`,
+        ? `<tr><td>${e(c.model)}</td><td colspan="7" class="error">not fitted: ${e(c.error)}</td></tr>`
+        : `<tr${c.model === chosen ? ' class="chosen"' : ""}><td>${e(c.model)}${c.model === chosen ? " <span class=\"badge\">chosen</span>" : ""}${c.fit?.reducesTo ? `<br><small>at a bound (${e(c.fit.boundary.join(", "))}): ${e(c.fit.reducesTo)}</small>` : ""}</td><td>${formatNumber(c.meanSquaredError, 4)}</td><td>${formatNumber(c.meanAbsoluteError, 4)}</td><td>${formatNumber(c.predictedPurchases)}</td><td>${formatNumber(c.actualPurchases)}</td><td>${c.totalError === undefined || c.totalError === null ? "—" : `${c.totalError >= 0 ? "+" : ""}${formatPercent(c.totalError, 1)}`}</td><td>${formatNumber(c.churnLogLoss, 4)}</td><td>${formatFigure(c.fit?.logLikelihood, 7)}</td></tr>`,
     );
     parts.push(
-      `<table><thead><tr><th>Model</th><th>Mean abs. error / contact</th><th>Purchases predicted</th><th>Actual</th><th>Total error</th><th>Churn log loss</th><th>Log-likelihood (calibration)</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
+      `<table><thead><tr><th>Model</th><th>Mean sq. error / contact</th><th>Mean abs. error / contact</th><th>Purchases predicted</th><th>Actual</th><th>Total error</th><th>Churn log loss</th><th>Log-likelihood (calibration)</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
     );
     if (h.selection) parts.push(`<p>${e(h.selection.reason)}</p>`);
   }
