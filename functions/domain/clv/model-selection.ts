@@ -110,7 +110,7 @@ export function selectModel(candidates: readonly CandidateErrors[]): { selection
   const names = (list: readonly CandidateErrors[]) => list.map((c) => c.model).join(", ");
   const reason =
     tied.length === 1
-      ? `${chosen.model} has the smallest mean squared error per contact on the holdout, by more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired difference.`
+      ? `${chosen.model} has the smallest mean squared error per contact on the holdout, and every other candidate differs from it by more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired per-contact difference in squared error or in churn log loss.`
       : `${names(tied)} are indistinguishable on the holdout (their mean squared errors and churn log losses differ by no more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired per-contact difference), so the simplest is kept: ${chosen.model}${chosen === best ? "" : ` (${best.model} was lower by a margin the holdout cannot confirm)`}.`;
   return {
     selection: { chosen: chosen.model, best: best.model, indistinguishable: tied.map((c) => c.model), reason },
