@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCalendarTime, parseOrderTime } from "../../functions/domain/input/calendar-time.js";
 import { amountIn, minorUnit } from "../../functions/domain/store/money.js";
-import { orderInput } from "../../functions/domain/store/order.js";
+import { netTotal, orderInput } from "../../functions/domain/store/order.js";
 import { contactHistories } from "../../functions/domain/clv/order-history.js";
 
 const NOW = Date.parse("2024-06-10T12:00:00Z");
@@ -189,5 +189,45 @@ describe("credit notes: a negative total without the order it cancels", () => {
     // Assess
     expect(history).toMatchObject({ orderCount: 2, revenue: 40, purchaseDays: [19723, 19754], dayRevenue: [40, 0] });
     expect(contactHistories([{ orderId: "C1", contactId: "gone", createdAt: day("2024-01-01"), total: -10 }], Number.POSITIVE_INFINITY)).toEqual([]);
+  });
+});
+
+describe("refundedAmount: what was refunded of the order to date", () => {
+  it("is rounded like a total, and the order counts at its net total", () => {
+    // Act
+    const parsed = parse({ ...order, refundedAmount: 0.1 + 0.2 });
+    // Assess
+    expect(parsed.success && parsed.data).toMatchObject({ total: 30, status: "placed", refundedAmount: 0.3 });
+    expect(parsed.success && netTotal(parsed.data)).toBe(29.7);
+    expect(netTotal({ total: 30, currency: "GBP" })).toBe(30);
+  });
+
+  it("refunded whole, makes the order a refunded one: no purchase, as Klaviyo counts only orders not refunded", () => {
+    // Act and assess
+    expect(parse({ ...order, refundedAmount: 30 })).toMatchObject({ success: true, data: { status: "refunded", refundedAmount: 30 } });
+    expect(parse({ ...order, status: "cancelled", refundedAmount: 30 })).toMatchObject({ success: true, data: { status: "cancelled" } });
+    // A free order refunded 0 is no refund.
+    expect(parse({ ...order, total: 0, refundedAmount: 0 })).toMatchObject({ success: true, data: { status: "placed", refundedAmount: 0 } });
+  });
+
+  it("is converted at the order's rate, and refunded whole stays the whole total in the store's currency", () => {
+    // Act
+    const part = parse({ ...order, currency: "JPY", total: 10_000, exchangeRate: 0.0052, refundedAmount: 1_234 });
+    const whole = parse({ ...order, currency: "EUR", total: 100, exchangeRate: 0.85337, refundedAmount: 100 });
+    // Assess
+    expect(part.success && part.data).toMatchObject({ total: 52, refundedAmount: 6.42, originalRefundedAmount: 1_234 });
+    expect(whole.success && whole.data).toMatchObject({ total: 85.34, refundedAmount: 85.34, status: "refunded" });
+  });
+
+  it.each([
+    [{ refundedAmount: 30.01 }, "refundedAmount: is 30.01 but the order's total is 30 GBP: at most the total can be refunded"],
+    [{ refundedAmount: -0.01 }, "refundedAmount: must be 0 or more: what was refunded of the order to date"],
+    [{ refundedAmount: 1.001 }, "refundedAmount: 1.001 has more decimals than GBP has: send it in 2 decimals (0.01)"],
+    [{ refundedAmount: "5" }, "refundedAmount: expected a number, got a string"],
+    [{ refundedAmount: Number.NaN }, "refundedAmount: expected a number, got NaN"],
+    [{ currency: "JPY", total: 1000, exchangeRate: 0.0052, refundedAmount: 0.5 }, "refundedAmount: 0.5 has more decimals than JPY has: send it in whole units"],
+  ])("refuses %j naming refundedAmount", (change, message) => {
+    // Act and assess
+    expect(issues({ ...order, ...change })).toEqual([message]);
   });
 });

@@ -10,7 +10,7 @@ import { ContactId, contactInput, type ContactInput } from "../../domain/store/c
 import type { ProfileSource } from "../../domain/store/contact-update.js";
 import { orderInput, type OrderInput } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
-import { contendedMessage, summaryFullMessage } from "../../domain/store/record-order.js";
+import { contendedMessage, lateRefundMessage, refundTaken, summaryFullMessage, type RefundChange } from "../../domain/store/record-order.js";
 import { describeDifferences, type OrderDifference } from "../../domain/store/order-conflict.js";
 
 /** A contact as a row of a contacts file gives it. */
@@ -24,7 +24,8 @@ export interface ContactRow {
 /** What importing orders needs of the store: many orders a call (DynamoDbStore.recordOrders). */
 export interface OrderImportStore {
   /** `conflicts` gets, by index, how an order differs from the one the store has under its id. */
-  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]>;
+  /** `refunds` gets, by index, the refund to date the store had and the one sent, for `refunded` and `late-refund` outcomes. */
+  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>, refunds?: Map<number, RefundChange>): Promise<OrderOutcome[]>;
 }
 
 /**
@@ -34,6 +35,9 @@ export interface OrderImportStore {
 export interface ContactImportStore {
   putContacts(contacts: readonly ContactRow[], source?: ProfileSource): Promise<ContactWrite[]>;
 }
+
+/** Rows with a late refund (smaller than the store's) listed in the report one by one; beyond, one line counts the rest. */
+const LATE_REFUND_NOTES_MAX = 1000;
 
 /** Rows whose subscription notes are listed in the report one by one; beyond, one line counts the rest. */
 const SUBSCRIPTION_NOTES_MAX = 1000;
@@ -73,6 +77,15 @@ export interface ImportReport {
   cancellations: number;
   /** What the credit notes new to the store took off their contacts' revenue, in the store's currency. */
   credited?: number;
+  /**
+   * Of the good rows: orders whose refund to date (refunded_amount) lowered their contact's revenue
+   * now: a counted order sent again with a larger refund, or a new order sent already part refunded.
+   */
+  refunds?: number;
+  /** What those refunds took off their contacts' revenue, in the store's currency. */
+  refunded?: number;
+  /** Rows whose refund to date was smaller than the one the store had (an older copy of the order): nothing changed. */
+  lateRefunds?: number;
   /** The store's currency, in which every amount of the report is. */
   currency?: string;
   errors: RowError[];
@@ -85,8 +98,11 @@ export interface ImportReport {
 export const DEFAULT_CHUNK_ROWS = 20_000;
 
 /**
- * Imports an orders CSV: `order_id,customer_id,created_at,total,currency[,status]`; other columns are
- * ignored. Every row is checked before anything of its chunk is written, so a bad row is reported
+ * Imports an orders CSV: `order_id,customer_id,created_at,total,currency[,status][,refunded_amount]`
+ * (and exchange_rate or total_in_store_currency for an order in another currency); other columns are
+ * ignored. `refunded_amount` is what was refunded of the order to date: a row of an order already
+ * imported with a larger one is a refund (counted in `refunds`, its amount in `refunded`), with a
+ * smaller one a late copy that changes nothing (`lateRefunds`, and a note naming the row). Every row is checked before anything of its chunk is written, so a bad row is reported
  * (by row number and column) and never half-written, and the good rows are kept. Each write is safe
  * to repeat: importing the same file again changes nothing and reports every row as a duplicate.
  *
@@ -104,9 +120,12 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
     }),
   );
   const credited: number[] = [];
+  const refunded: number[] = [];
+  let lateRefunds = 0;
   const report = await importFile(path, "orders", options, REQUIRED_ORDER_COLUMNS, parseRow, async (rows, report) => {
     const conflicts = new Map<number, OrderDifference[]>();
-    const outcomes = await store.recordOrders(rows.map((r) => r.order), conflicts);
+    const refunds = new Map<number, RefundChange>();
+    const outcomes = await store.recordOrders(rows.map((r) => r.order), conflicts, refunds);
     outcomes.forEach((outcome, i) => {
       const { order, row } = rows[i]!;
       if (outcome === "conflict") {
@@ -124,9 +143,22 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
         report.errors.push({ row, field: "customer_id", message: contendedMessage(order.contactId) });
         return;
       }
+      if (outcome === "refunded") {
+        // A refund changed the store as an order does: it is imported, and counted with the refunds.
+        report.imported++;
+        refunded.push(refundTaken(refunds.get(i) ?? {}, order.currency));
+        return;
+      }
+      if (outcome === "late-refund") {
+        report.duplicates++;
+        if (lateRefunds++ < LATE_REFUND_NOTES_MAX) report.notes.push(`row ${row}: ${lateRefundMessage(order.id, refunds.get(i) ?? {})}`);
+        return;
+      }
       if (outcome === "recorded") report.imported++;
       else if (outcome === "removed") report.removed++;
       else report.duplicates++;
+      // A new order sent part refunded counts at its net total: its refund is netted as it is recorded.
+      if (outcome === "recorded" && order.status === "placed" && (order.refundedAmount ?? 0) > 0) refunded.push(order.refundedAmount!);
       if (order.total < 0 && order.status === "placed") {
         report.cancellations++;
         if (outcome === "recorded") credited.push(-order.total);
@@ -135,6 +167,13 @@ export async function importOrders(store: OrderImportStore, path: string | CsvSo
   });
   report.currency = options.storeCurrency ?? DEFAULT_STORE_CURRENCY;
   report.credited = Number(decimalSum(credited).value);
+  report.refunds = refunded.length;
+  report.refunded = Number(decimalSum(refunded).value);
+  report.lateRefunds = lateRefunds;
+  if (report.refunds > 0) {
+    report.notes.push(`${report.refunds.toLocaleString("en")} refund(s) to date (refunded_amount) netted against their contacts' revenue: ${formatAmount(report.refunded, report.currency)} in all.`);
+  }
+  if (lateRefunds > LATE_REFUND_NOTES_MAX) report.notes.push(`… and ${lateRefunds - LATE_REFUND_NOTES_MAX} more rows whose refund to date was older than the store's (the first ${LATE_REFUND_NOTES_MAX} are listed above)`);
   if (report.cancellations > 0) {
     const amount = formatAmount(report.credited, report.currency);
     const before = report.cancellations - credited.length;
@@ -280,6 +319,7 @@ const ORDER_COLUMNS: Record<string, string> = {
   status: "status",
   exchangeRate: "exchange_rate",
   totalInStoreCurrency: "total_in_store_currency",
+  refundedAmount: "refunded_amount",
 };
 
 const REQUIRED_ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total", "currency"];
@@ -305,7 +345,13 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
       errors.push(...fieldErrors(cell.error, row, () => column));
       return {};
     };
-    const conversion = { ...optionalNumber("exchange_rate", "exchangeRate"), ...optionalNumber("total_in_store_currency", "totalInStoreCurrency") };
+    // refunded_amount, or refundedAmount as the API's field is named (a file exported from webhooks' JSON).
+    const refundColumn = record.refunded_amount === undefined && record.refundedAmount !== undefined ? "refundedAmount" : "refunded_amount";
+    const conversion = {
+      ...optionalNumber("exchange_rate", "exchangeRate"),
+      ...optionalNumber("total_in_store_currency", "totalInStoreCurrency"),
+      ...optionalNumber(refundColumn, "refundedAmount"),
+    };
     const parsed = schema.safeParse({
       ...conversion,
       id: record.order_id,
@@ -319,7 +365,7 @@ function orderRow(schema: ReturnType<typeof orderInput>) {
       // A cell the row does not have at all is "missing", whatever the column's own rule would say of it.
       const missing = new Set(REQUIRED_ORDER_COLUMNS.filter((column) => record[column] === undefined && column !== "total"));
       for (const column of missing) errors.push({ row, field: column, message: "is missing" });
-      errors.push(...fieldErrors(parsed.error, row, (field) => ORDER_COLUMNS[field] ?? field).filter((e) => !missing.has(e.field)));
+      errors.push(...fieldErrors(parsed.error, row, (field) => (field === "refundedAmount" ? refundColumn : (ORDER_COLUMNS[field] ?? field))).filter((e) => !missing.has(e.field)));
     }
     return errors.length > 0 || !parsed.success ? { errors } : { value: { order: parsed.data, row } };
   };

@@ -9,6 +9,7 @@ import type { EmailEventInput } from "../../domain/store/email-event.js";
 import type { OrderDifference } from "../../domain/store/order-conflict.js";
 import type { OrderInput } from "../../domain/store/order.js";
 import type { StoreData, SubscriptionChangeEvent } from "../../domain/store/ports.js";
+import type { RefundChange } from "../../domain/store/record-order.js";
 import type { Enrolment } from "../../domain/workflows/enrolment.js";
 import { ContactRecords } from "./contact-erasure.js";
 import { ContactItems } from "./contact-items.js";
@@ -72,8 +73,8 @@ export class DynamoDbStore implements StoreData {
   eraseContact(contactId: string, workflowIds: readonly string[]) { return this.contactRecords.eraseContact(contactId, workflowIds); }
 
   // ---- orders (order-items.ts) ----
-  recordOrder(order: OrderInput) { return this.orders.recordOrder(order); }
-  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>) { return this.orders.recordOrders(orders, conflicts); }
+  recordOrder(order: OrderInput, refund?: RefundChange) { return this.orders.recordOrder(order, refund); }
+  recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>, refunds?: Map<number, RefundChange>) { return this.orders.recordOrders(orders, conflicts, refunds); }
   getOrder(contactId: string, orderId: string) { return this.orders.getOrder(contactId, orderId); }
 
   // ---- scores (score-items.ts) ----

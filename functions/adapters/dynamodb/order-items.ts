@@ -1,9 +1,9 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { z } from "zod";
-import { currencies, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
+import { currencies, netTotal, orderStatuses, type OrderInput, type OrderStatus } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
-import { CONTENDED_TRIES, countOutcome, orderStep, uncountOutcome, type NotCounted } from "../../domain/store/record-order.js";
+import { CONTENDED_TRIES, countOutcome, orderStep, refundStep, uncountOutcome, type NotCounted, type RefundChange } from "../../domain/store/record-order.js";
 import {
   SummaryPageAttribute,
   contactIdOf,
@@ -21,7 +21,7 @@ import {
   summaryPageOf,
 } from "../../domain/store/table-keys.js";
 import { OrderConflictError, orderDifferences, type OrderDifference, type OrderFacts } from "../../domain/store/order-conflict.js";
-import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, spilledPages, summaryIn, summaryValue, type PagedEntry, type Summary } from "./order-summary.js";
+import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, orderEntry, spilledPages, summaryIn, summaryValue, type PagedEntry, type Summary } from "./order-summary.js";
 import { chunks, inParallel } from "./table-batches.js";
 import { isConditionFailed, isItemTooLarge, parseStored, withoutKey, type StoreTable } from "./table.js";
 
@@ -63,6 +63,8 @@ export interface StoredOrder extends OrderInput {
   receivedAt: string;
   /** When a cancellation or refund changed the status of a placed order. */
   statusChangedAt?: string;
+  /** When a larger refund to date was last recorded on the order (refundedAmount). */
+  refundedAt?: string;
 }
 
 /** An order on its way through recordOrders. */
@@ -80,6 +82,10 @@ interface Pending {
   contended?: boolean;
   /** This call wrote the id's claim: no sender had the id before it. */
   fresh?: boolean;
+  /** The refund to date of the order item the store had (refundedAmount), 0 for none. */
+  storedRefunded?: number;
+  /** Of a `refunded` or `late-refund` outcome: the refund to date the summary had, and the one sent. */
+  refund?: RefundChange;
 }
 
 /**
@@ -103,10 +109,12 @@ type PageWrite = "written" | "refused" | "too-large";
 export class OrderItems {
   constructor(private readonly table: StoreTable) {}
 
-  async recordOrder(order: OrderInput): Promise<OrderOutcome> {
+  async recordOrder(order: OrderInput, refund?: RefundChange): Promise<OrderOutcome> {
     const conflicts = new Map<number, OrderDifference[]>();
-    const [outcome] = await this.recordOrders([order], conflicts);
+    const refunds = new Map<number, RefundChange>();
+    const [outcome] = await this.recordOrders([order], conflicts, refunds);
     if (outcome === "conflict") throw new OrderConflictError(order.id, conflicts.get(0)!);
+    if (refund && refunds.has(0)) Object.assign(refund, refunds.get(0));
     return outcome!;
   }
 
@@ -121,7 +129,7 @@ export class OrderItems {
    * figures do not: the summary is still guarded by its own conditions, and sending the change again
    * restores the order item.
    */
-  async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]> {
+  async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>, refunds?: Map<number, RefundChange>): Promise<OrderOutcome[]> {
     const outcomes: OrderOutcome[] = new Array(orders.length);
     const seen = new Set<string>();
     const first: Pending[] = [];
@@ -133,6 +141,7 @@ export class OrderItems {
     });
     await this.recordDistinct(first, outcomes, conflicts);
     for (const pending of again) await this.recordDistinct([pending], outcomes, conflicts);
+    if (refunds) for (const p of [...first, ...again]) if (p.refund) refunds.set(p.index, p.refund);
     return outcomes;
   }
 
@@ -166,7 +175,9 @@ export class OrderItems {
     // re-sent "placed" read from it from then on is kept out of the figures.
     await inParallel(pending, this.table.concurrency, async (p) => {
       const step = orderStep(p.stored, p.order.status);
-      if (step.kind === "uncount" && step.markStatus && (await this.markStatus(p.order))) p.changed = true;
+      if (step.kind === "uncount" && step.markStatus && (await this.markOrder(p.order, "status"))) p.changed = true;
+      // A larger refund to date goes on the order item first too, as it is shown; the figures follow it from the summary's own entry.
+      if (step.kind === "count" && p.stored === "placed" && (p.order.refundedAmount ?? 0) > (p.storedRefunded ?? 0)) await this.markOrder(p.order, "refund");
     });
     const byContact = new Map<string, { counts: Pending[]; uncounts: Pending[] }>();
     for (const p of pending) {
@@ -216,9 +227,9 @@ export class OrderItems {
       [ENTRIES]: counts.length,
       // A credit note (negative total) lowers revenue but is no order, as addToPage counts it.
       orderCount: counts.filter((p) => p.order.total >= 0).length,
-      revenue: decimalSum(counts.map((p) => p.order.total)),
+      revenue: decimalSum(counts.map((p) => netTotal(p.order))),
     };
-    for (const p of counts) item[countedAttribute(p.order.id)] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
+    for (const p of counts) item[countedAttribute(p.order.id)] = summaryValue(orderEntry(p.order));
     try {
       await this.table.client.send(new PutCommand({ TableName: this.table.tableName, Item: item, ConditionExpression: "attribute_not_exists(PK)" }));
       return true;
@@ -413,6 +424,7 @@ export class OrderItems {
           // The stored order, to tell a re-sent order from another one under the same id.
           const stored = await this.getOrder(p.order.contactId, p.order.id);
           p.stored = stored?.status ?? statusIn(error.Item?.status) ?? "placed";
+          p.storedRefunded = stored ? (stored.refundedAmount ?? 0) : undefined;
           const differences = stored ? orderDifferences(stored, p.order) : [];
           if (differences.length > 0) p.conflict = differences;
         }
@@ -421,7 +433,7 @@ export class OrderItems {
     }
     const stored = await this.table.getItems(
       pending.map((p) => orderKey(p.order.contactId, p.order.id)),
-      ["PK", "SK", "status", "contactId", "total", "currency", "createdAt", "originalTotal", "originalCurrency"],
+      ["PK", "SK", "status", "contactId", "total", "currency", "createdAt", "originalTotal", "originalCurrency", "refundedAmount"],
     );
     const byKey = new Map(stored.map((s) => [`${s.PK as string}|${s.SK as string}`, s]));
     const fresh: Pending[] = [];
@@ -432,6 +444,7 @@ export class OrderItems {
         continue;
       }
       p.stored = statusIn(item.status) ?? "placed";
+      p.storedRefunded = typeof item.refundedAmount === "number" ? item.refundedAmount : 0;
       const differences = orderDifferences(item as unknown as OrderFacts, p.order);
       if (differences.length > 0) p.conflict = differences;
     }
@@ -439,17 +452,24 @@ export class OrderItems {
     for (const p of fresh) p.changed = true;
   }
 
-  /** Sets a cancelled/refunded status on a placed order item; false when it was no longer placed. */
-  private async markStatus(order: OrderInput): Promise<boolean> {
+  /**
+   * On a placed order item: sets a cancelled/refunded status (`status`), or a larger refund to date
+   * (`refund`, conditional on the item's being smaller, so the larger of two racing sends stays; the
+   * figures do not depend on it, the summary entry has its own). Either writes the refund to date sent.
+   * False when the item was no longer placed, or had that refund already.
+   */
+  private async markOrder(order: OrderInput, change: "status" | "refund"): Promise<boolean> {
+    const refunded = refundAttributes(order);
+    const status = change === "status";
     try {
       await this.table.client.send(
         new UpdateCommand({
           TableName: this.table.tableName,
           Key: orderKey(order.contactId, order.id),
-          UpdateExpression: "SET #status = :status, statusChangedAt = :now",
-          ConditionExpression: "#status = :placed",
+          UpdateExpression: [status ? "SET #status = :status, statusChangedAt = :now" : "SET refundedAt = :now", ...refunded.set].join(", "),
+          ConditionExpression: status ? "#status = :placed" : "#status = :placed AND (attribute_not_exists(refundedAmount) OR refundedAmount < :refundedAmount)",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":status": order.status, ":placed": "placed", ":now": this.table.nowIso() },
+          ExpressionAttributeValues: { ":placed": "placed", ":now": this.table.nowIso(), ...(status && { ":status": order.status }), ...refunded.values },
         }),
       );
       return true;
@@ -477,12 +497,21 @@ export class OrderItems {
       todo = [...todo, ...resent];
       state ??= await this.summaryOf(contactId, todo);
     }
+    /** Counted orders sent with a larger refund to date than their entry has, with the entry. */
+    const refunds: [Pending, PagedEntry][] = [];
     /** Takes out of `group` the orders `summary` has, with why they are not counted. */
     const known = (group: Pending[], summary: Summary): Pending[] =>
       group.filter((p) => {
         const key = orderSummaryKey(p.order.id);
-        if (summary.counted.has(key)) results.push([p, "already-counted"]);
-        else if (summary.removed.has(key)) results.push([p, "removed-before"]);
+        const entry = summary.counted.get(key);
+        if (entry) {
+          const step = refundStep(entry.refunded ?? 0, p.order.refundedAmount);
+          if (step === "refund") refunds.push([p, entry]);
+          else if (step === "late") {
+            p.refund = { stored: entry.refunded ?? 0, sent: p.order.refundedAmount! };
+            results.push([p, "late-refund"]);
+          } else results.push([p, "already-counted"]);
+        } else if (summary.removed.has(key)) results.push([p, "removed-before"]);
         else return true;
         return false;
       });
@@ -512,7 +541,60 @@ export class OrderItems {
         state = await this.nextPage(contactId, page, state, todo, sealed);
       }
     }
+    await inParallel(refunds, 4, async ([p, entry]) => {
+      results.push([p, await this.refundInSummary(contactId, p, entry)]);
+    });
     return results;
+  }
+
+  /**
+   * Lowers a counted order's entry to its net total after the larger refund to date sent, and the
+   * page's revenue by the difference, in one UpdateItem conditional on the entry's refund to date
+   * being the one read: of concurrent sends, each difference is taken once (a send that finds the
+   * entry moved on reads it again and takes only what is left, or nothing). `refunded` when it lowered
+   * the revenue; otherwise what the entry read again says.
+   */
+  private async refundInSummary(contactId: string, p: Pending, read: PagedEntry): Promise<NotCounted> {
+    const sent = p.order.refundedAmount!;
+    const key = orderSummaryKey(p.order.id);
+    let entry: PagedEntry | undefined = read;
+    for (let round = 0; round < CONTENDED_TRIES; round++) {
+      if (!entry) {
+        const summary = (await this.summaryOf(contactId, [p])).known;
+        entry = summary.counted.get(key);
+        // Taken out of the figures meanwhile (cancelled, refunded whole): nothing is left to refund.
+        if (!entry) return summary.removed.has(key) ? "removed-before" : "contended";
+      }
+      const stored = entry.refunded ?? 0;
+      const step = refundStep(stored, sent);
+      if (step === "same") return "already-counted";
+      p.refund = { stored, sent };
+      if (step === "late") return "late-refund";
+      const net = netTotal(p.order);
+      try {
+        await this.table.client.send(
+          new UpdateCommand({
+            TableName: this.table.tableName,
+            Key: summaryPageKey(contactId, entry.page),
+            UpdateExpression: "SET #o = :entry ADD revenue :change",
+            ConditionExpression: stored > 0 ? "#o[2] = :stored" : "attribute_exists(#o) AND attribute_not_exists(#o[2])",
+            ExpressionAttributeNames: { "#o": countedAttribute(p.order.id) },
+            ExpressionAttributeValues: {
+              ":entry": summaryValue({ at: entry.at, total: net, refunded: sent }),
+              // Exact decimals, as every change of revenue: the new net less the net counted so far.
+              ":change": decimalSum([net, -entry.total]),
+              ...(stored > 0 && { ":stored": stored }),
+            },
+          }),
+        );
+        p.changed = true;
+        return "refunded";
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        entry = undefined; // another send refunded it (or took it out) first: read it again
+      }
+    }
+    return "contended";
   }
 
   /**
@@ -580,7 +662,7 @@ export class OrderItems {
       names[`#o${i}`] = countedAttribute(p.order.id);
       names[`#x${i}`] = removedAttribute(p.order.id);
       if (kind === "count") {
-        values[`:e${i}`] = summaryValue({ at: Date.parse(p.order.createdAt), total: p.order.total });
+        values[`:e${i}`] = summaryValue(orderEntry(p.order));
         set.push(`#o${i} = :e${i}`);
         conditions.push(`attribute_not_exists(#o${i}) AND attribute_not_exists(#x${i})`);
       } else {
@@ -592,7 +674,7 @@ export class OrderItems {
     if (kind === "count") {
       // A credit note (negative total) lowers revenue but is no order: it does not count as one.
       values[":count"] = group.filter((p) => p.order.total >= 0).length;
-      values[":revenue"] = decimalSum(group.map((p) => p.order.total));
+      values[":revenue"] = decimalSum(group.map((p) => netTotal(p.order)));
       add += ", orderCount :count, revenue :revenue";
     } else values[":now"] = now;
     try {
@@ -758,7 +840,22 @@ const StoredOrderItem = z.object({
   originalCurrency: z.string().optional(),
   originalTotal: z.number().optional(),
   exchangeRate: z.number().optional(),
+  refundedAmount: z.number().optional(),
+  originalRefundedAmount: z.number().optional(),
+  refundedAt: z.string().optional(),
 });
+
+/** The SET clauses and values that write an order's refund to date on its order item (none when it was sent without one). */
+function refundAttributes(order: OrderInput): { set: string[]; values: Record<string, number> } {
+  if (order.refundedAmount === undefined) return { set: [], values: {} };
+  const set = ["refundedAmount = :refundedAmount"];
+  const values: Record<string, number> = { ":refundedAmount": order.refundedAmount };
+  if (order.originalRefundedAmount !== undefined) {
+    set.push("originalRefundedAmount = :originalRefundedAmount");
+    values[":originalRefundedAmount"] = order.originalRefundedAmount;
+  }
+  return { set, values };
+}
 
 /**
  * Whether the claim item holds the order's id; if so, compares the order with it (a difference is a

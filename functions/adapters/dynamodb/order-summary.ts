@@ -1,11 +1,14 @@
 import { NumberValue } from "@aws-sdk/lib-dynamodb";
 import type { Order } from "../../domain/clv/order-history.js";
+import { netTotal, type OrderInput } from "../../domain/store/order.js";
 import { SummaryAttribute, SummaryPageAttribute, contactIdOf, summaryAttributeOf, summaryPageKey, type TableKey } from "../../domain/store/table-keys.js";
 import type { StoreTable } from "./table.js";
 
 /*
  * The running order summary in a contact's PROFILE item: `o#<key>` = [at, total] for each counted
- * order, `x#<key>` = epoch ms for each order taken out of the figures (cancelled, refunded), and
+ * order, [at, net, refunded] once part of it was refunded (the order counts at its net total, and the
+ * refund to date is what a later refund's write is conditional on: `o#<key>[2]`), `x#<key>` = epoch
+ * ms for each order taken out of the figures (cancelled, refunded whole), and
  * the counters orderCount and revenue. The key is the order id, or a hash of a long one
  * (orderSummaryKey, table-keys.ts); entries written before were {at, total} maps, read alike.
  *
@@ -30,7 +33,10 @@ import type { StoreTable } from "./table.js";
 export interface SummaryEntry {
   /** Order time, epoch ms. */
   at: number;
+  /** What the order counts for: its total less what was refunded of it (netTotal). */
   total: number;
+  /** What was refunded of the order to date; absent (0) when nothing was. */
+  refunded?: number;
 }
 
 /** Entries a summary page takes before it is sealed: some 9–18 KB of entries, by the ids' length. */
@@ -50,8 +56,13 @@ export interface Summary {
   removed: Set<string>;
 }
 
-/** An entry as written: a list of two numbers costs the item 8 bytes less than the map {at, total}. */
-export const summaryValue = (entry: SummaryEntry): [number, number] => [entry.at, entry.total];
+/** An entry as written: a list of two numbers costs the item 8 bytes less than the map {at, total}; a third is the refund to date. */
+export const summaryValue = (entry: SummaryEntry): number[] => (entry.refunded ? [entry.at, entry.total, entry.refunded] : [entry.at, entry.total]);
+
+/** An order's entry as counted: its time, its net total and its refund to date. */
+export function orderEntry(order: OrderInput): SummaryEntry {
+  return { at: Date.parse(order.createdAt), total: netTotal(order), ...(order.refundedAmount ? { refunded: order.refundedAmount } : {}) };
+}
 
 const COUNTED = SummaryAttribute.counted;
 
@@ -122,10 +133,13 @@ export async function withSummaryPages(table: StoreTable, profiles: readonly Rec
 }
 
 function summaryEntry(value: unknown, contactId: string, name: string): SummaryEntry {
-  if (Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && typeof value[1] === "number") return { at: value[0], total: value[1] };
+  if (Array.isArray(value) && typeof value[0] === "number" && typeof value[1] === "number") {
+    if (value.length === 2) return { at: value[0], total: value[1] };
+    if (value.length === 3 && typeof value[2] === "number") return { at: value[0], total: value[1], refunded: value[2] };
+  }
   const entry = value as Partial<SummaryEntry> | undefined;
   if (typeof entry?.at !== "number" || typeof entry.total !== "number") {
-    throw new Error(`the summary of contact ${contactId} has a bad entry ${name}: expected [at, total] numbers, got ${JSON.stringify(value)}`);
+    throw new Error(`the summary of contact ${contactId} has a bad entry ${name}: expected [at, total] or [at, net, refunded] numbers, got ${JSON.stringify(value)}`);
   }
   return { at: entry.at, total: entry.total };
 }

@@ -6,6 +6,8 @@
 /** The kind of a JSON value as a person names it: a string, a number, an array, null. */
 export function kindOf(value: unknown): string {
   if (value === null) return "null";
+  // zod's number refuses NaN as of the wrong type: "expected a number, got a number" would puzzle anyone.
+  if (typeof value === "number" && Number.isNaN(value)) return "NaN";
   if (Array.isArray(value)) return "an array";
   const type = typeof value;
   return type === "object" ? "an object" : type === "undefined" ? "nothing" : `a${/^[aeiou]/.test(type) ? "n" : ""} ${type}`;

@@ -7,6 +7,7 @@ import type { ProfileSource } from "./contact-update.js";
 import type { ContactView } from "./contact-view.js";
 import type { EmailEventInput } from "./email-event.js";
 import type { OrderInput } from "./order.js";
+import type { RefundChange } from "./record-order.js";
 import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
 
 /** What recording an order did: each outcome is safe to repeat (a re-sent order is a no-op). */
@@ -15,7 +16,12 @@ import type { SubscriptionEvent, SubscriptionResult } from "./subscription.js";
  * `contended`: other senders kept changing the contact's summary (or the id's claim) through every try,
  * so the order may be stored but not yet counted; sending it again is safe and finishes it.
  */
-export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict" | "summary-full" | "contended";
+/**
+ * `refunded`: a counted order sent again with a larger refundedAmount; the contact's revenue dropped by
+ * the difference. `late-refund`: sent with a smaller refundedAmount than the store has (a webhook that
+ * arrived after a later one): the larger is kept and nothing changed.
+ */
+export type OrderOutcome = "recorded" | "duplicate" | "removed" | "already-removed" | "conflict" | "summary-full" | "contended" | "refunded" | "late-refund";
 
 /** A contact with everything the nightly job needs: profile and running order summary, one item. */
 export interface StoredContact {
@@ -47,7 +53,8 @@ export interface StoreData {
   changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined>;
   /** Records an order (or its refund/cancellation) exactly once into the order item and the contact's summary. */
   /** Throws OrderConflictError when the store has another order under the id (another total, currency or date), changing nothing. */
-  recordOrder(order: OrderInput): Promise<OrderOutcome>;
+  /** `refund`, when given, is filled in for a `refunded` or `late-refund` outcome: the refund to date the store had and the one sent. */
+  recordOrder(order: OrderInput, refund?: RefundChange): Promise<OrderOutcome>;
   recordEmailEvent(event: EmailEventInput): Promise<void>;
   /** Every contact with orders, as histories, one scan segment of `totalSegments` at a time. */
   scanHistories(segment?: number, totalSegments?: number): AsyncIterable<ContactHistory[]>;

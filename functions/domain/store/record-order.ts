@@ -1,3 +1,4 @@
+import { roundToMinorUnit } from "./money.js";
 import type { OrderStatus } from "./order.js";
 import type { OrderOutcome } from "./ports.js";
 
@@ -26,11 +27,11 @@ export function orderStep(stored: OrderStatus | undefined, incoming: OrderStatus
  * has none (a large contact's summary goes on in further pages, order-summary.ts), but the port keeps
  * the answer so that no store's limit can fail more than that contact's orders.
  */
-export type NotCounted = "already-counted" | "removed-before" | "summary-full" | "contended";
+export type NotCounted = "already-counted" | "removed-before" | "summary-full" | "contended" | "refunded" | "late-refund";
 
 /** The outcome of a `count` step: counted now, or the reason it was not. */
 export function countOutcome(notCounted?: NotCounted): OrderOutcome {
-  if (notCounted === "summary-full" || notCounted === "contended") return notCounted;
+  if (notCounted === "summary-full" || notCounted === "contended" || notCounted === "refunded" || notCounted === "late-refund") return notCounted;
   return notCounted === undefined ? "recorded" : notCounted === "already-counted" ? "duplicate" : "already-removed";
 }
 
@@ -56,4 +57,31 @@ export function contendedMessage(contactId: string): string {
  */
 export function uncountOutcome(changed: boolean): OrderOutcome {
   return changed ? "removed" : "already-removed";
+}
+
+/** A refund to date of a counted order: what the store had refunded of it, and what was sent (filled in by recordOrder). */
+export interface RefundChange {
+  stored?: number;
+  sent?: number;
+}
+
+/**
+ * What a counted order sent again with its refund to date asks of its summary entry, refunded `stored`
+ * so far: `refund` (lower the net total by the difference), `same`, or `late` (a smaller refund than
+ * the store has: an earlier webhook arriving after a later one, which must not raise the revenue back).
+ * A send without refundedAmount says nothing of refunds: `same`.
+ */
+export function refundStep(stored: number, sent: number | undefined): "refund" | "same" | "late" {
+  if (sent === undefined || sent === stored) return "same";
+  return sent > stored ? "refund" : "late";
+}
+
+/** What a `refunded` outcome took off the contact's revenue: the refund to date sent less the one the store had. */
+export function refundTaken(change: RefundChange, currency: string): number {
+  return roundToMinorUnit((change.sent ?? 0) - (change.stored ?? 0), currency);
+}
+
+/** In words, for the sender of a refund to date smaller than the store's. */
+export function lateRefundMessage(orderId: string, change: RefundChange): string {
+  return `order ${orderId} was refunded ${change.stored} to date already, more than the ${change.sent} sent (a refund to date only grows: this send is older than one already recorded); kept ${change.stored}, nothing changed`;
 }

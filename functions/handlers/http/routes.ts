@@ -5,9 +5,10 @@ import { ContactId, contactInput } from "../../domain/store/contact.js";
 import { contactAnswer } from "../../domain/store/contact-view.js";
 import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
 import { EmailEventInput } from "../../domain/store/email-event.js";
-import { orderInput, type OrderRules } from "../../domain/store/order.js";
+import { roundToMinorUnit } from "../../domain/store/money.js";
+import { netTotal, orderInput, type OrderRules } from "../../domain/store/order.js";
 import { OrderConflictError } from "../../domain/store/order-conflict.js";
-import { contendedMessage, summaryFullMessage } from "../../domain/store/record-order.js";
+import { contendedMessage, lateRefundMessage, refundTaken, summaryFullMessage, type RefundChange } from "../../domain/store/record-order.js";
 import type { StoreData } from "../../domain/store/ports.js";
 import { verifyUnsubscribeToken, type TokenCheck } from "../../domain/store/unsubscribe-token.js";
 import { applyMailFeedback } from "../../domain/email/mail-feedback.js";
@@ -84,13 +85,18 @@ export const deleteContact: Route = (event, { store, workflowIds }) =>
     return json(200, { erased: true, ...report });
   });
 
-/** POST /orders: an order, or its cancellation or refund; re-sending is safe (200 instead of 201). */
+/**
+ * POST /orders: an order, or its cancellation or refund; re-sending is safe (200 instead of 201). With
+ * `refundedAmount` (refunded to date), a re-send that refunds more answers 200 `refunded` with what it
+ * took off the contact's revenue; an older, smaller one answers 200 `late-refund` and changes nothing.
+ */
 export const postOrder: Route = (event, { store, clock, orderRules }) =>
   respond(async () => {
     const order = parseBody(orderInput({ ...orderRules, now: clock }), event);
     let outcome;
+    const refund: RefundChange = {};
     try {
-      outcome = await store.recordOrder(order);
+      outcome = await store.recordOrder(order, refund);
     } catch (error) {
       if (error instanceof OrderConflictError) throw new HttpError(409, { error: error.message, orderId: order.id, fields: error.differences });
       throw error;
@@ -99,7 +105,15 @@ export const postOrder: Route = (event, { store, clock, orderRules }) =>
     // Other senders kept writing the contact: nothing is wrong with the order, and sending it again is safe.
     if (outcome === "contended") throw new HttpError(503, { error: contendedMessage(order.contactId), orderId: order.id, retry: true });
     // The total as the store counts it, in its currency: what an order in another currency became.
-    return json(outcome === "recorded" ? 201 : 200, { orderId: order.id, outcome, total: order.total, currency: order.currency });
+    const answer: Record<string, unknown> = { orderId: order.id, outcome, total: order.total, currency: order.currency };
+    if (order.refundedAmount !== undefined) Object.assign(answer, { status: order.status, refundedAmount: order.refundedAmount, netTotal: order.status === "placed" ? netTotal(order) : 0 });
+    if (outcome === "refunded") {
+      const taken = refundTaken(refund, order.currency);
+      Object.assign(answer, { refunded: taken, message: `refunded ${taken} ${order.currency} more (${order.refundedAmount} to date): the contact's revenue is ${taken} lower` });
+    }
+    // A late webhook: the larger refund to date the store has stays, and the answer says which.
+    if (outcome === "late-refund") Object.assign(answer, { refundedAmount: refund.stored, sentRefundedAmount: order.refundedAmount, netTotal: roundToMinorUnit(order.total - (refund.stored ?? 0), order.currency), message: lateRefundMessage(order.id, refund) });
+    return json(outcome === "recorded" ? 201 : 200, answer);
   });
 
 /**

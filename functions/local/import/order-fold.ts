@@ -1,9 +1,9 @@
 import type { OrderImportStore } from "../../adapters/csv/import-csv.js";
-import type { SummaryEntry } from "../../adapters/dynamodb/order-summary.js";
+import { orderEntry, type SummaryEntry } from "../../adapters/dynamodb/order-summary.js";
 import { orderDifferences, type OrderDifference } from "../../domain/store/order-conflict.js";
 import type { OrderInput } from "../../domain/store/order.js";
 import type { OrderOutcome } from "../../domain/store/ports.js";
-import { countOutcome, orderStep, uncountOutcome } from "../../domain/store/record-order.js";
+import { countOutcome, orderStep, refundStep, uncountOutcome, type RefundChange } from "../../domain/store/record-order.js";
 
 /** One contact's orders folded as the store's summary keeps them (adapters/dynamodb/order-summary.ts). */
 export interface FoldedContact {
@@ -33,7 +33,7 @@ export class OrderFold implements OrderImportStore {
 
   constructor(private readonly clock: () => number = Date.now) {}
 
-  async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>): Promise<OrderOutcome[]> {
+  async recordOrders(orders: readonly OrderInput[], conflicts?: Map<number, OrderDifference[]>, refunds?: Map<number, RefundChange>): Promise<OrderOutcome[]> {
     return orders.map((sent, index) => {
       const stored = this.orders.get(sent.id);
       const order = stored && sent.status !== "placed" && stored.contactId !== sent.contactId ? { ...sent, contactId: stored.contactId } : sent;
@@ -56,9 +56,18 @@ export class OrderFold implements OrderImportStore {
         changed = true;
       }
       if (step.kind === "count") {
-        if (contact.counted.has(order.id)) return countOutcome("already-counted");
+        const entry = contact.counted.get(order.id);
+        if (entry) {
+          // A refund to date larger than the entry's lowers it to the net total, as order-items.ts does.
+          const refund = refundStep(entry.refunded ?? 0, order.refundedAmount);
+          if (refund === "same") return countOutcome("already-counted");
+          refunds?.set(index, { stored: entry.refunded ?? 0, sent: order.refundedAmount! });
+          if (refund === "late") return countOutcome("late-refund");
+          contact.counted.set(order.id, orderEntry(order));
+          return countOutcome("refunded");
+        }
         if (contact.removed.has(order.id)) return countOutcome("removed-before");
-        contact.counted.set(order.id, { at: Date.parse(order.createdAt), total: order.total });
+        contact.counted.set(order.id, orderEntry(order));
         contact.everCounted = true;
         return countOutcome();
       }
