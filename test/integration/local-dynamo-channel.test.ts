@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, DynamoDBServiceException } from "@aws-sdk/client-dynamodb";
+import { ConditionalCheckFailedException, DynamoDBServiceException, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, paginateQuery } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createStoreTable, startLocalDynamo, storeClient, type LocalDynamo } from "../../functions/adapters/dynamodb/store-client.js";
@@ -120,6 +120,35 @@ describe("requests to the dynalite thread over its message channel", () => {
     expect(badRequest).toBeInstanceOf(DynamoDBServiceException);
     expect({ name: badRequest.name, message: badRequest.message }).toEqual({ name: badRequestOverHttp.name, message: badRequestOverHttp.message });
     expect(badRequest.name).toBe("ValidationException");
+    channel.destroy();
+    http.destroy();
+  });
+
+  it("answers the client's own GetItem (a state machine's GetItem task) in attribute values, bytes included, as the SDK over HTTP does", async () => {
+    // Prepare
+    const channel = storeClient({ endpoint: dynamo.endpoint, requestHandler: dynamo.requestHandler });
+    const http = storeClient({ endpoint: dynamo.endpoint });
+    await createStoreTable(channel, "channel-5");
+    await channel.send(new PutCommand({ TableName: "channel-5", Item: { PK: "SEGMENT#s", SK: "CONTACT#a", photo: new Uint8Array([0, 255]), keys: new Set([new Uint8Array([7])]), n: 2.5, nested: { list: ["x", new Uint8Array([3])] } } }));
+    const getItem = (key: string) => new GetItemCommand({ TableName: "channel-5", Key: { PK: { S: "SEGMENT#s" }, SK: { S: key } }, ConsistentRead: true });
+
+    // Act
+    const [found, foundOverHttp] = [await channel.send(getItem("CONTACT#a")), await http.send(getItem("CONTACT#a"))];
+    const [absent, absentOverHttp] = [await channel.send(getItem("CONTACT#b")), await http.send(getItem("CONTACT#b"))];
+    const missingTable = await channel.send(new GetItemCommand({ TableName: "no-such-table", Key: { PK: { S: "a" }, SK: { S: "b" } } })).then(
+      () => new Error("a read of a missing table went through"),
+      (error: unknown) => error as Error,
+    );
+
+    // Assess
+    expect(found.Item).toEqual(foundOverHttp.Item);
+    expect(found.Item?.photo).toEqual({ B: new Uint8Array([0, 255]) });
+    expect(found.Item?.n).toEqual({ N: "2.5" });
+    expect(absent.Item).toBeUndefined();
+    expect(absentOverHttp.Item).toBeUndefined();
+    expect(found.$metadata.httpStatusCode).toBe(200);
+    expect(missingTable).toBeInstanceOf(DynamoDBServiceException);
+    expect(missingTable.name).toBe("ResourceNotFoundException");
     channel.destroy();
     http.destroy();
   });

@@ -26,8 +26,9 @@ interface DocumentCommand {
  * options, over the command's own key paths), the same JSON on the wire, the same answer and errors
  * (the SDK's exception classes, ConditionalCheckFailedException with the item), without the SDK's
  * per-request middleware (endpoint resolution, retries, signing, schema serde), about a millisecond of
- * the main thread per request that a local DynamoDB in this process does not need. Other commands,
- * and sends with options or a callback, go through the SDK.
+ * the main thread per request that a local DynamoDB in this process does not need. So does the
+ * client's own GetItemCommand (attribute values as the wire has them). Other commands, and sends
+ * with options or a callback, go through the SDK.
  */
 export function sendDirectly(client: DynamoDBDocumentClient, exchange: LocalExchange): void {
   const viaSdk = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
@@ -46,8 +47,19 @@ export function sendDirectly(client: DynamoDBDocumentClient, exchange: LocalExch
     const output = answer.body ? (JSON.parse(answer.body) as Record<string, unknown>) : {};
     return { ...processKeys(output, hasBinary(answer.body) ? unmarshallBinary : unmarshallValue, command.outputKeyNodes), $metadata };
   };
+  // A client command's input is already the wire's attribute values (bytes as Uint8Array); so is its answer.
+  const sendWire = async (command: { input: unknown }, operation: string) => {
+    const answer = await exchange(operation, wireJson(command.input));
+    const $metadata = { httpStatusCode: answer.statusCode, requestId: answer.headers["x-amzn-requestid"], extendedRequestId: undefined, cfId: undefined, attempts: 1, totalRetryDelay: 0 };
+    if (answer.statusCode !== 200) throw serviceError(answer.statusCode, answer.body, $metadata);
+    const output = answer.body ? (JSON.parse(answer.body) as { Item?: Record<string, AttributeValue> }) : {};
+    return { ...output, ...(output.Item && hasBinary(answer.body) && { Item: sdkAttributes(output.Item) }), $metadata };
+  };
   client.send = ((command: unknown, ...rest: unknown[]) => {
-    if (!(command instanceof DynamoDBDocumentClientCommand) || rest.some((arg) => arg !== undefined)) return viaSdk(command, ...rest);
+    if (rest.some((arg) => arg !== undefined)) return viaSdk(command, ...rest);
+    // The client's own GetItem (a state machine's DynamoDB GetItem task, local-workflows.ts).
+    if (command instanceof dynamodb.GetItemCommand) return sendWire(command, "GetItem");
+    if (!(command instanceof DynamoDBDocumentClientCommand)) return viaSdk(command);
     const document = command as unknown as DocumentCommand;
     const operation = document.clientCommand.schema?.[2];
     if (typeof operation !== "string" || !DIRECT_OPERATIONS.has(operation)) return viaSdk(command);

@@ -4,6 +4,7 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { sendDirectly, type LocalExchange } from "./local-requests.js";
+import { LOCAL_SIGNER } from "../local-signer.js";
 
 export interface StoreClientOptions {
   /** A local DynamoDB (dynalite) such as http://127.0.0.1:4567; AWS's own endpoint when absent. */
@@ -24,20 +25,6 @@ export interface StoreClientOptions {
 export const STORE_MAX_ATTEMPTS = 8;
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * A local DynamoDB (dynalite, DynamoDB Local) checks the Authorization header's shape, not its
- * signature: a header of that shape spares each request the SDK's signing (a copy of the client's
- * config and a chain of HMACs, seconds of CPU over `npm start`).
- */
-const LOCAL_SIGNER: NonNullable<DynamoDBClientConfig["signer"]> = {
-  sign: async (request, options) => {
-    const date = new Date(options?.signingDate ?? Date.now()).toISOString().replace(/[-:]|\.\d{3}/g, "");
-    request.headers["x-amz-date"] = date;
-    request.headers.authorization = `AWS4-HMAC-SHA256 Credential=local/${date.slice(0, 8)}/${options?.signingRegion ?? "us-east-1"}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=unsigned`;
-    return request;
-  },
-};
 
 /**
  * The DynamoDB client every store adapter uses. Adaptive retry mode: besides retrying throttling

@@ -1,11 +1,13 @@
 import { Agent } from "node:http";
 import { SendEmailCommand, SESv2Client, type SendEmailCommandInput } from "@aws-sdk/client-sesv2";
 import type { Mailer, OutgoingEmail } from "../../domain/email/ports.js";
+import { LOCAL_SIGNER } from "../local-signer.js";
 import { PermanentSendError, RetryableSendError } from "../../domain/email/send-errors.js";
 
 /**
- * The SES v2 client. `endpoint` points it at aws-ses-v2-local (dummy credentials, eu-west-1, which
- * it does not check); without it, AWS in the Lambda's region.
+ * The SES v2 client. `endpoint` points it at aws-ses-v2-local (dummy credentials, eu-west-1, and an
+ * unsigned Authorization header of the right shape, which is all it checks); without it, AWS in the
+ * Lambda's region.
  *
  * One try per request: SendEmail takes no idempotency token, so an SDK retry after a lost response
  * would send the mail twice behind the send log's back. Retries happen one level up (Step Functions),
@@ -17,12 +19,20 @@ import { PermanentSendError, RetryableSendError } from "../../domain/email/send-
  * machine, a few executions of every demo failed so). A refused connection is a clear "not sent".
  */
 export function sesClient(endpoint?: string): SESv2Client {
-  return new SESv2Client({
+  const client = new SESv2Client({
     maxAttempts: 1,
     ...(endpoint
-      ? { endpoint, region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, requestHandler: { httpAgent: new Agent({ keepAlive: false }) } }
+      ? { endpoint, region: "eu-west-1", credentials: { accessKeyId: "local", secretAccessKey: "local" }, signer: LOCAL_SIGNER, requestHandler: { httpAgent: new Agent({ keepAlive: false }) } }
       : { region: process.env.AWS_REGION }),
   });
+  if (endpoint) {
+    // aws-ses-v2-local reads no user agent or trace header, and no logger is given: the SDK's copies of
+    // each request for them are left to AWS's endpoint (as for the local DynamoDB, store-client.ts).
+    client.middlewareStack.remove("loggerMiddleware");
+    client.middlewareStack.remove("getUserAgentMiddleware");
+    client.middlewareStack.remove("recursionDetectionMiddleware");
+  }
+  return client;
 }
 
 export interface SesMailerOptions {

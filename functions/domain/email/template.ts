@@ -125,7 +125,9 @@ function outputOf(missing: Set<TemplateVariable>, escape: (text: string) => stri
 export function compileTemplate(template: EmailTemplate): Compiled {
   const cached = compiled.get(template);
   if (cached) return cached;
-  const options = { strictVariables: true, strictFilters: true, templates: { ...template.layouts }, extname: "" } as const;
+  // `cache`: a layout the HTML extends is parsed once per engine, not at every rendering (the
+  // engine's layouts are this template's own, fixed when it loads).
+  const options = { strictVariables: true, strictFilters: true, templates: { ...template.layouts }, extname: "", cache: true } as const;
   const missing = new Set<TemplateVariable>();
   // The HTML escapes every output by default (`| raw` for a trusted value); subject and text are plain text.
   const html = new Liquid({ ...options, outputEscape: outputOf(missing, escapeHtml) });
