@@ -123,6 +123,28 @@ describe("a first load", () => {
     expect(await store.getContact("kept")).toMatchObject({ orderCount: 1, revenue: 30 });
   });
 
+  it("frees the ids over 16 characters of an erased contact it loaded, which its summary names by a hash only, on every page", async () => {
+    // Prepare: 620 orders with 30-character ids (two summary pages), one of them cancelled, and another contact's.
+    const { store, tableName } = await dynalite.newStore();
+    const fold = new OrderFold(() => NOW);
+    const longId = (i: number) => `shop-order-${String(i).padStart(19, "0")}`;
+    const orders = Array.from({ length: 620 }, (_, i) => ({ id: longId(i), contactId: "gone", createdAt: "2024-01-02T10:00:00Z", total: 1, currency: "GBP", status: "placed" as const }));
+    await fold.recordOrders([...orders, { ...orders[7]!, status: "cancelled" }, { ...orders[0]!, id: longId(9999), contactId: "kept" }]);
+    await writeFirstLoad(new StoreTable(dynalite.client(), tableName, () => NOW), fold.contacts());
+    expect(await store.getContact("gone")).toMatchObject({ orderCount: 619 });
+
+    // Act
+    await store.eraseContact("gone", []);
+    const reused = await store.recordOrders([0, 7, 499, 619].map((i) => ({ ...orders[i]!, contactId: "someone-else", total: 2 })));
+    const taken = await store.recordOrder({ ...orders[0]!, id: longId(9999), contactId: "someone-else" }).catch((e: Error) => e.name);
+
+    // Assess: every id the erased contact had is free, its claims gone; the other contact's is still its.
+    expect(reused).toEqual(["recorded", "recorded", "recorded", "recorded"]);
+    expect(JSON.stringify(await claims(tableName))).not.toContain('"gone"');
+    expect(taken).toBe("OrderConflictError");
+    expect(await store.getContact("someone-else")).toMatchObject({ orderCount: 4, revenue: 8 });
+  });
+
   it("refuses a table that holds anything, and writes nothing to it", async () => {
     // Prepare
     const { store, tableName } = await dynalite.newStore();

@@ -43,9 +43,9 @@ const isSummaryAttribute = (name: string) =>
   name.startsWith(SummaryAttribute.counted) || name.startsWith(SummaryAttribute.removed) || name === "orderCount" || name === "revenue" || (Object.values(SummaryPageAttribute) as string[]).includes(name);
 
 /**
- * The ids of a contact's orders: its order items', and those its summary pages name as they are (a first
- * load writes no order items; an id longer than SUMMARY_ID_MAX is named there by a hash, and only its
- * order item tells it).
+ * The ids of a contact's orders: its order items', those its summary pages name as they are, and the
+ * long ones a first load kept beside their hashes (a first load writes no order items; an id longer
+ * than SUMMARY_ID_MAX is named in an entry by a hash only).
  */
 function orderIdsOf(orders: readonly Record<string, unknown>[], pages: readonly Record<string, unknown>[]): string[] {
   const ids = new Set(orders.map((order) => String(order.id)));
@@ -54,6 +54,8 @@ function orderIdsOf(orders: readonly Record<string, unknown>[], pages: readonly 
       const key = summaryAttributeOf(name)?.key;
       if (key !== undefined && key.length <= SUMMARY_ID_MAX) ids.add(key);
     }
+    const longIds = page[SummaryPageAttribute.longIds];
+    if (Array.isArray(longIds)) for (const id of longIds) if (typeof id === "string") ids.add(id);
   }
   return [...ids];
 }

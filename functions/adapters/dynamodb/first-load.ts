@@ -1,7 +1,7 @@
 import type { ContactInput } from "../../domain/store/contact.js";
 import { applyContactUpdate, type ProfileSource } from "../../domain/store/contact-update.js";
 import type { OrderInput } from "../../domain/store/order.js";
-import { ORDER_CLAIMS_VERSION, SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
+import { ORDER_CLAIMS_VERSION, SUMMARY_ID_MAX, SummaryPageAttribute, countedAttribute, orderClaimKey, orderClaimSlot, removedAttribute, summaryPageKey } from "../../domain/store/table-keys.js";
 import { newProfileAttributes } from "./contact-items.js";
 import { orderClaim } from "./order-items.js";
 import { SEALED_PAGE_ENTRIES, SUMMARY_PAGE_ENTRIES, decimalSum, summaryValue, type SummaryEntry } from "./order-summary.js";
@@ -41,7 +41,8 @@ export class TableNotEmptyError extends Error {
  * The claims are what keeps an order id one order in the store: a later import of the same id for
  * another contact, or with another total, is a conflict, and a cancellation finds whose order it is.
  * Order items (ORDER#…) are not written: an order sent again after a first load is told apart by its
- * claim and its summary entry, and its order item is written then. The table must be empty, which is
+ * claim and its summary entry, and its order item is written then. A page whose entries name ids over
+ * SUMMARY_ID_MAX by their hash keeps the whole ids in `summaryLongIds`, for erasure to free their claims. The table must be empty, which is
  * checked first (the writes have no conditions).
  */
 export async function writeFirstLoad(table: StoreTable, contacts: readonly FirstLoadContact[], source: ProfileSource = "import"): Promise<void> {
@@ -51,9 +52,9 @@ export async function writeFirstLoad(table: StoreTable, contacts: readonly First
   const items: Record<string, unknown>[] = [];
   const claimItems = new Map<string, Record<string, unknown>>();
   for (const { contactId, contact, counted, removed, everCounted, claims = [] } of contacts) {
-    const entries: [name: string, value: unknown, total?: number][] = [
-      ...[...counted].map(([orderId, entry]): [string, unknown, number] => [countedAttribute(orderId), summaryValue(entry), entry.total]),
-      ...[...removed].map(([orderId, at]): [string, unknown] => [removedAttribute(orderId), at]),
+    const entries: [name: string, orderId: string, value: unknown, total?: number][] = [
+      ...[...counted].map(([orderId, entry]): [string, string, unknown, number] => [countedAttribute(orderId), orderId, summaryValue(entry), entry.total]),
+      ...[...removed].map(([orderId, at]): [string, string, unknown] => [removedAttribute(orderId), orderId, at]),
     ];
     const pages = chunks(entries, SUMMARY_PAGE_ENTRIES);
     if (pages.length === 0) pages.push([]);
@@ -61,10 +62,14 @@ export async function writeFirstLoad(table: StoreTable, contacts: readonly First
       const item: Record<string, unknown> = { ...summaryPageKey(contactId, page) };
       if (page === 0 && contact) Object.assign(item, newProfileAttributes(applyContactUpdate(undefined, contactId, contact, { source, now }).profile));
       const totals: number[] = [];
-      for (const [name, value, total] of pageEntries) {
+      const longIds: string[] = [];
+      for (const [name, orderId, value, total] of pageEntries) {
         item[name] = value;
         if (total !== undefined) totals.push(total);
+        if (orderId.length > SUMMARY_ID_MAX) longIds.push(orderId);
       }
+      // The page names these ids by a hash only, and there are no order items to tell them: erasure frees their claims from here.
+      if (longIds.length > 0) item[SummaryPageAttribute.longIds] = longIds;
       if (pageEntries.length > 0) item[SummaryPageAttribute.entries] = pageEntries.length;
       // A full page is sealed, as recordOrders leaves it; PROFILE says how many pages follow it.
       if (page < pages.length - 1) Object.assign(item, { [SummaryPageAttribute.sealed]: true, [SummaryPageAttribute.entries]: SEALED_PAGE_ENTRIES });

@@ -77,7 +77,16 @@ export const SummaryAttribute = { counted: "o#", removed: "x#" } as const;
  * takes no entry any more, so what it holds is known once read); PROFILE, page 0, also holds how many
  * further pages there are.
  */
-export const SummaryPageAttribute = { entries: "summaryEntries", sealed: "summarySealed", pages: "summaryPages" } as const;
+export const SummaryPageAttribute = {
+  entries: "summaryEntries",
+  sealed: "summarySealed",
+  pages: "summaryPages",
+  /**
+   * The whole ids of the page's entries named by a hash (over SUMMARY_ID_MAX), written by a first
+   * load, which writes no order items: without them an erasure could not free those ids' claims.
+   */
+  longIds: "summaryLongIds",
+} as const;
 
 /** Longest order id the summary names as it is; a longer one is named by its hash (orderSummaryKey). */
 export const SUMMARY_ID_MAX = 16;
