@@ -2,11 +2,15 @@ import { describe, expect, it } from "vitest";
 import { summaryTable, type CustomerSummary } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel } from "../../functions/domain/clv/fit.js";
 import { readFileSync } from "node:fs";
-import { logPhiNearOne, paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pareto-nbd.js";
+import { logPhiLaguerre, logPhiNearOne, paretoNbd, type ParetoNbdParams } from "../../functions/domain/clv/pareto-nbd.js";
+import { gaussLegendre, logIntegral } from "../../functions/domain/numeric/gauss-legendre.js";
 import { logHyp2f1Complement } from "../../functions/domain/numeric/hypergeometric.js";
 import { seededRandom } from "../../functions/domain/numeric/random.js";
 import { logGamma } from "../../functions/domain/numeric/log-gamma.js";
 import { cdnowPublishedSummary } from "../support/cdnow.js";
+import { contactHistories, dayNumber, summarize } from "../../functions/domain/clv/order-history.js";
+import { purchaseTable } from "../../functions/domain/clv/customer-summary.js";
+import { onlineRetailOrders } from "../support/online-retail.js";
 
 // Published figures: test/fixtures/README.md, "Published figures on the sample"
 // (CDNOW 1/10 sample, 2,357 customers, weeks, calibration 39 weeks; cdnow_customers_summary.csv).
@@ -266,5 +270,100 @@ describe("2F1(a, b; a+1; z) near z = 1 by the connection formula (the likelihood
       expect(Math.abs(value - reference) / Math.max(1, Math.abs(reference))).toBeLessThan(5e-12);
     }
     expect(compared).toBeGreaterThan(3000);
+  });
+});
+
+/**
+ * likelihoodByQuadrature in log space, for parameters where the powers leave a double's range (r in the
+ * thousands): the τ-integral by Gauss–Legendre on 40 panels of 64 nodes.
+ */
+function logLikelihoodByQuadrature({ r, alpha, s, beta }: ParetoNbdParams, { frequency: x, recency: tx, T }: CustomerSummary): number {
+  const common = logGamma(r + x) - logGamma(r) + r * Math.log(alpha) + s * Math.log(beta);
+  const alive = -(r + x) * Math.log(alpha + T) - s * Math.log(beta + T);
+  if (!(T > tx)) return common + alive;
+  const panels = Array.from({ length: 39 }, (_, i) => tx + ((i + 1) * (T - tx)) / 40);
+  const died = Math.log(s) + logIntegral((u) => -(r + x) * Math.log(alpha + u) - (s + 1) * Math.log(beta + u), tx, T, panels, gaussLegendre(64));
+  const top = Math.max(alive, died);
+  return common + top + Math.log(Math.exp(alive - top) + Math.exp(died - top));
+}
+
+describe("Pareto/NBD near its Poisson limit (r, α → ∞ with r/α kept) on daily data", () => {
+  // The demo store's daily summaries (UCI Online Retail, data/online-retail) as of 2011-12-09.
+  const asOf = Date.parse("2011-12-09T00:00:00Z");
+  const demo = purchaseTable(contactHistories(onlineRetailOrders(), asOf).map((h) => summarize(h, dayNumber(asOf), "days")!));
+  const nearPoisson: ParetoNbdParams[] = [
+    { r: 1e4, alpha: 2e5, s: 0.6, beta: 11.6 },
+    { r: 1.2e6, alpha: 1.2e8, s: 0.6, beta: 11 },
+  ];
+
+  it("has the likelihood the quadrature gives, where continuation took seconds a pass or gave NaN", () => {
+    const customers: CustomerSummary[] = [
+      { frequency: 0, recency: 0, T: 300 },
+      { frequency: 3, recency: 200, T: 373 },
+      { frequency: 20, recency: 100, T: 373 },
+      { frequency: 60, recency: 370, T: 373 },
+    ];
+    for (const params of nearPoisson) {
+      for (const customer of customers) {
+        // Act
+        const value = paretoNbd.logLikelihood(params, customer);
+        // Assess
+        const expected = logLikelihoodByQuadrature(params, customer);
+        expect(Math.abs(value - expected), `${JSON.stringify(params)} ${JSON.stringify(customer)}`).toBeLessThan(1e-8 * Math.max(1, Math.abs(expected)));
+      }
+    }
+  });
+
+  it("gives the demo store's table a finite likelihood and gradient there, equal to the sum over its rows", () => {
+    for (const params of nearPoisson) {
+      // Act
+      const gradient = new Float64Array(4);
+      const value = paretoNbd.tableLogLikelihood(thetaOf(params), demo, gradient);
+
+      // Assess
+      expect(Number.isFinite(value)).toBe(true);
+      expect([...gradient].every(Number.isFinite)).toBe(true);
+      let sum = 0;
+      for (let i = 0; i < demo.length; i++) sum += demo.weight[i]! * paretoNbd.logLikelihood(params, { frequency: demo.frequency[i]!, recency: demo.recency[i]!, T: demo.T[i]! });
+      expect(Math.abs(value - sum) / Math.abs(sum)).toBeLessThan(1e-9);
+    }
+  });
+});
+
+describe("2F1(a, b; a+1; 1 − w) by Gauss–Laguerre where a·w ≥ 2 and b ≤ 2a·w", () => {
+  const used = (a: number, b: number, w: number) => a * w >= 2 && b <= 2 * a * w;
+
+  it("matches mpmath's values at 40 digits where it is used (test/fixtures/reference/hyp2f1.csv)", () => {
+    // Prepare
+    const lines = readFileSync(new URL("../fixtures/reference/hyp2f1.csv", import.meta.url), "utf8").trim().split(/\r?\n/).slice(1);
+    const rows = lines.map((line) => line.split(",").map(Number)).filter(([a, b, c, z]) => Math.abs(c! - a! - 1) < 1e-12 && used(a!, b!, 1 - z!));
+    expect(rows.length).toBeGreaterThan(50);
+    for (const [a, b, , z, , logAbsValue] of rows) {
+      // Act
+      const value = logPhiLaguerre(a!, b!, 1 - z!);
+      // Assess
+      expect(Math.abs(value - logAbsValue!) / Math.max(1, Math.abs(logAbsValue!)), `a ${a} b ${b} z ${z}`).toBeLessThan(1e-9);
+    }
+  });
+
+  it("agrees with analytic continuation over Pareto/NBD's arguments, r up to e^12", () => {
+    const random = seededRandom(5);
+    let compared = 0;
+    for (let i = 0; i < 3000; i++) {
+      // Prepare: r from e^−3 to e^12, s from e^−8 to e^2, x up to 200, both branches' b, w from 1e-8 to 0.3.
+      const r = Math.exp(-3 + 15 * random());
+      const s = Math.exp(-8 + 10 * random());
+      const x = Math.floor(random() * random() * 200);
+      const a = r + s + x;
+      const b = random() < 0.5 ? s + 1 : r + x;
+      const w = Math.exp(Math.log(1e-8) + random() * (Math.log(0.3) - Math.log(1e-8)));
+      if (!used(a, b, w) || a > 2e4) continue; // continuation's own limit of patience
+      const expected = logHyp2f1Complement(a, b, a + 1, w);
+      if (!Number.isFinite(expected)) continue;
+      compared++;
+      // Act and assess
+      expect(Math.abs(logPhiLaguerre(a, b, w) - expected) / Math.max(1, Math.abs(expected)), `a ${a} b ${b} w ${w}`).toBeLessThan(1e-9);
+    }
+    expect(compared).toBeGreaterThan(200);
   });
 });
