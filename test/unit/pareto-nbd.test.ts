@@ -232,6 +232,19 @@ describe("Pareto/NBD predictions", () => {
   });
 });
 
+/**
+ * The arguments of Pareto/NBD's 2F1(a, b; a+1; 1 − w): r from e^−3 to e^rMax, s from e^−8 to e^2, x up to
+ * 200, b of either branch (s + 1 or r + x), w log-uniform in [wFrom, wTo].
+ */
+function paretoArguments(random: () => number, rMax: number, wFrom: number, wTo: number): { a: number; b: number; w: number } {
+  const r = Math.exp(-3 + (rMax + 3) * random());
+  const s = Math.exp(-8 + 10 * random());
+  const x = Math.floor(random() * random() * 200);
+  const b = random() < 0.5 ? s + 1 : r + x;
+  const w = Math.exp(Math.log(wFrom) + random() * (Math.log(wTo) - Math.log(wFrom)));
+  return { a: r + s + x, b, w };
+}
+
 describe("2F1(a, b; a+1; z) near z = 1 by the connection formula (the likelihood's fast path)", () => {
   it("matches mpmath's values at 40 digits where it applies (test/fixtures/reference/hyp2f1.csv)", () => {
     // Prepare: the reference rows of the form c = a + 1 with 1 − z < 0.05.
@@ -255,12 +268,7 @@ describe("2F1(a, b; a+1; z) near z = 1 by the connection formula (the likelihood
     let compared = 0;
     for (let i = 0; i < 5000; i++) {
       // Prepare: r, s over e^±3 and e^−8…e^2, x up to 200, both branches' b, 1 − z from 1e-9 to 0.005.
-      const r = Math.exp(-3 + 6 * random());
-      const s = Math.exp(-8 + 10 * random());
-      const x = Math.floor(random() * random() * 200);
-      const a = r + s + x;
-      const b = random() < 0.5 ? s + 1 : r + x;
-      const w = Math.exp(Math.log(1e-9) + random() * (Math.log(0.005) - Math.log(1e-9)));
+      const { a, b, w } = paretoArguments(random, 3, 1e-9, 0.005);
       // Act
       const value = logPhiNearOne(a, b, w);
       if (Number.isNaN(value)) continue;
@@ -351,12 +359,7 @@ describe("2F1(a, b; a+1; 1 − w) by Gauss–Laguerre where a·w ≥ 2 and b ≤
     let compared = 0;
     for (let i = 0; i < 3000; i++) {
       // Prepare: r from e^−3 to e^12, s from e^−8 to e^2, x up to 200, both branches' b, w from 1e-8 to 0.3.
-      const r = Math.exp(-3 + 15 * random());
-      const s = Math.exp(-8 + 10 * random());
-      const x = Math.floor(random() * random() * 200);
-      const a = r + s + x;
-      const b = random() < 0.5 ? s + 1 : r + x;
-      const w = Math.exp(Math.log(1e-8) + random() * (Math.log(0.3) - Math.log(1e-8)));
+      const { a, b, w } = paretoArguments(random, 12, 1e-8, 0.3);
       if (!used(a, b, w) || a > 2e4) continue; // continuation's own limit of patience
       const expected = logHyp2f1Complement(a, b, a + 1, w);
       if (!Number.isFinite(expected)) continue;
