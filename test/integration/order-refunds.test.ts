@@ -1,25 +1,25 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOrders } from "../../functions/adapters/csv/import-csv.js";
-import type { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { DynamoDbStore } from "../../functions/adapters/dynamodb/dynamodb-store.js";
+import { writeFirstLoad } from "../../functions/adapters/dynamodb/first-load.js";
+import { StoreTable } from "../../functions/adapters/dynamodb/table.js";
+import { OrderFold } from "../../functions/local/import/order-fold.js";
 import { summarize, dayNumber, type ContactHistory } from "../../functions/domain/clv/order-history.js";
-import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
 import type { OrderOutcome } from "../../functions/domain/store/ports.js";
 import type { RefundChange } from "../../functions/domain/store/record-order.js";
 import { countedAttribute, profileKey } from "../../functions/domain/store/table-keys.js";
 import { importUpload } from "../../functions/handlers/import-upload.js";
-import { startLocalApi } from "../../functions/local/http-server.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
 import { useDynalite } from "../support/dynalite.js";
+import { startOrderApi } from "../support/order-api.js";
 
 /*
  * Partial refunds sent as the order's refund to date (`refundedAmount`, cumulative, as Shopify's and
@@ -27,27 +27,21 @@ import { useDynalite } from "../support/dynalite.js";
  * import, the S3 upload, and many senders at once. Each asserts what is stored and what the sender is told.
  */
 const NOW = Date.parse("2024-06-10T12:00:00Z");
-const KEY = "test-key-0123456789";
 const order = { id: "o-1", contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 20, currency: "GBP" };
 
 describe("refunds to date through the HTTP API on localhost", () => {
   let local: LocalStore;
-  let server: Server;
-  let base: string;
+  let api: Awaited<ReturnType<typeof startOrderApi>>;
   beforeAll(async () => {
     local = await openLocalStore();
-    server = await startLocalApi({ store: local.store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY)], throttle: false });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startOrderApi(local.store, NOW);
   });
   afterAll(async () => {
-    server.close();
+    api.close();
     await local.close();
   });
-  const post = async (body: unknown) => {
-    const response = await fetch(`${base}/orders`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const getContact = async (id: string) => (await (await fetch(`${base}/contacts/${id}`, { headers: { "x-api-key": KEY } })).json()) as Record<string, unknown>;
+  const post = (body: unknown) => api.postOrder(body);
+  const getContact = async (id: string) => (await api.send(`/contacts/${id}`)).body;
 
   it("lowers the revenue by each larger refund to date once; the same again is a duplicate, a smaller one a late webhook that changes nothing", async () => {
     // Prepare
@@ -266,6 +260,54 @@ describe("refunds to date in the CSV import and the S3 upload", () => {
       s3.restore();
       await local.close();
     }
+  });
+});
+
+describe("refunds to date in a first load (the demo's)", () => {
+  const dynalite = useDynalite("refund-first-load");
+  const lines = [
+    "order_id,customer_id,created_at,total,currency,refunded_amount",
+    "a-1,amy,2024-05-01,40,GBP,",
+    "a-2,amy,2024-05-02,60,GBP,10",
+    "a-1,amy,2024-05-01,40,GBP,15",
+    "a-2,amy,2024-05-02,60,GBP,5",
+    "a-3,amy,2024-05-03,30,GBP,30",
+    "a-3,amy,2024-05-03,30,GBP,",
+    "a-order-with-a-long-id-0001,amy,2024-05-04,20,GBP,2",
+  ];
+
+  it("leaves what importing the same file leaves, and a later refund of a loaded order is taken once", async () => {
+    // Prepare: the same file imported into one table, folded in memory and first-loaded into another.
+    const path = join(mkdtempSync(join(tmpdir(), "clv-refund-load-")), "orders.csv");
+    writeFileSync(path, lines.join("\n") + "\n");
+    const imported = await dynalite.newStore();
+    const loaded = await dynalite.newStore();
+    const fold = new OrderFold(() => NOW);
+
+    // Act
+    const byImport = await importOrders(new DynamoDbStore(dynalite.client(), imported.tableName, () => NOW), path, { storeCurrency: "GBP", now: () => NOW });
+    const byFold = await importOrders(fold, path, { storeCurrency: "GBP", now: () => NOW });
+    await writeFirstLoad(new StoreTable(dynalite.client(), loaded.tableName, () => NOW), fold.contacts());
+    const profile = async (tableName: string) => {
+      const { Items = [] } = await dynalite.client().send(new ScanCommand({ TableName: tableName }));
+      const { summaryLongIds: _ids, ...item } = Items.find((i) => i.SK === "PROFILE")!;
+      return item;
+    };
+
+    // Assess: the same report and the same summary (the first load also keeps the long id whole).
+    expect(byFold).toEqual(byImport);
+    expect(byFold).toMatchObject({ rows: 7, imported: 4, removed: 1, duplicates: 2, lateRefunds: 1, refunds: 3, refunded: 27 });
+    expect(await profile(loaded.tableName)).toEqual(await profile(imported.tableName));
+    expect(await loaded.store.getContact("amy")).toMatchObject({ orderCount: 3, revenue: 25 + 50 + 18 });
+
+    // Act: the loaded order refunded further, twice, through the store (the first load wrote no order item).
+    const more = await loaded.store.recordOrder({ id: "a-2", contactId: "amy", createdAt: "2024-05-02T00:00:00Z", total: 60, currency: "GBP", status: "placed", refundedAmount: 12 });
+    const again = await loaded.store.recordOrder({ id: "a-2", contactId: "amy", createdAt: "2024-05-02T00:00:00Z", total: 60, currency: "GBP", status: "placed", refundedAmount: 12 });
+    const long = await loaded.store.recordOrder({ id: "a-order-with-a-long-id-0001", contactId: "amy", createdAt: "2024-05-04T00:00:00Z", total: 20, currency: "GBP", status: "placed", refundedAmount: 3 });
+    // Assess
+    expect([more, again, long]).toEqual(["refunded", "duplicate", "refunded"]);
+    expect(await loaded.store.getContact("amy")).toMatchObject({ orderCount: 3, revenue: 25 + 48 + 17, history: { revenue: 90 } });
+    expect(await loaded.store.getOrder("amy", "a-2")).toMatchObject({ refundedAmount: 12 });
   });
 });
 

@@ -1,5 +1,3 @@
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,18 +7,16 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOrders } from "../../functions/adapters/csv/import-csv.js";
-import { hashApiKey } from "../../functions/domain/store/api-keys.js";
 import { importUpload } from "../../functions/handlers/import-upload.js";
-import { startLocalApi } from "../../functions/local/http-server.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
 import { orderClaimKey, orderClaimSlot } from "../../functions/domain/store/table-keys.js";
+import { startOrderApi } from "../support/order-api.js";
 
 /**
  * Dates, money and the store's currency through each way in: the HTTP API on localhost, the CSV
  * import and the S3 upload. Each case asserts what the sender is told and that nothing was stored.
  */
 const NOW = Date.parse("2024-06-10T12:00:00Z");
-const KEY = "test-key-0123456789";
 
 const badOrders: [string, Record<string, unknown>, string, RegExp][] = [
   // [what, the fields that differ from a good order, the field named, the message]
@@ -40,21 +36,16 @@ const good = { contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 30, c
 
 describe("order rules through the HTTP API on localhost", () => {
   let local: LocalStore;
-  let server: Server;
-  let base: string;
+  let api: Awaited<ReturnType<typeof startOrderApi>>;
   beforeAll(async () => {
     local = await openLocalStore();
-    server = await startLocalApi({ store: local.store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY)], throttle: false });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startOrderApi(local.store, NOW);
   });
   afterAll(async () => {
-    server.close();
+    api.close();
     await local.close();
   });
-  const post = async (body: unknown) => {
-    const response = await fetch(`${base}/orders`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as { fields?: { field: string; message: string }[] } & Record<string, unknown> };
-  };
+  const post = (body: unknown) => api.postOrder(body);
 
   it.each(badOrders)("answers 400 for %s, naming the field, and stores nothing", async (_what, change, field, message) => {
     // Prepare
@@ -98,10 +89,9 @@ describe("order rules through the HTTP API on localhost", () => {
     // Prepare
     await post({ id: "v-1", ...good, contactId: "viewed", total: 40 });
     // Act
-    const response = await fetch(`${base}/contacts/viewed`, { headers: { "x-api-key": KEY } });
+    const answer = await api.send("/contacts/viewed");
     // Assess
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ contactId: "viewed", orderCount: 1, revenue: 40, currency: "GBP" });
+    expect(answer).toMatchObject({ status: 200, body: { contactId: "viewed", orderCount: 1, revenue: 40, currency: "GBP" } });
   });
 });
 
@@ -163,23 +153,17 @@ describe("order rules in the CSV import and the S3 upload", () => {
 });
 
 describe("an order id is one order", () => {
-  const KEY2 = "test-key-0123456789";
   let local: LocalStore;
-  let server: Server;
-  let base: string;
+  let api: Awaited<ReturnType<typeof startOrderApi>>;
   beforeAll(async () => {
     local = await openLocalStore();
-    server = await startLocalApi({ store: local.store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY2)], throttle: false });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    api = await startOrderApi(local.store, NOW);
   });
   afterAll(async () => {
-    server.close();
+    api.close();
     await local.close();
   });
-  const post = async (body: unknown) => {
-    const response = await fetch(`${base}/orders`, { method: "POST", headers: { "content-type": "application/json", "x-api-key": KEY2 }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const post = (body: unknown) => api.postOrder(body);
   const first = { id: "o-10", contactId: "ann", createdAt: "2024-05-31T10:00:00Z", total: 10, currency: "GBP" };
 
   it("answers 200 to an identical re-send, and 409 naming each field that differs, changing nothing", async () => {
@@ -292,7 +276,7 @@ describe("an order id is one order", () => {
   it("frees a contact's order ids when the contact is erased", async () => {
     // Prepare
     expect((await post({ ...first, id: "e-1", contactId: "eli", total: 7 })).status).toBe(201);
-    const erased = await fetch(`${base}/contacts/eli`, { method: "DELETE", headers: { "x-api-key": KEY2 } });
+    const erased = await api.send("/contacts/eli", undefined, "DELETE");
     expect(erased.status).toBe(200);
     // Act
     const reused = await post({ ...first, id: "e-1", contactId: "fay", total: 8 });
@@ -337,19 +321,15 @@ describe("a contact whose order summary is full, through the HTTP API", () => {
   it("answers 422 naming contactId, where a 500 would say nothing", async () => {
     // Prepare: a store that answers as DynamoDbStore does past the 400 KB item limit.
     const store = { recordOrder: async () => "summary-full" } as unknown as LocalStore["store"];
-    const server = await startLocalApi({ store, clock: () => NOW, orderRules: { storeCurrency: "GBP" }, unsubscribeSecret: async () => "s".repeat(20), apiKeyHashes: [hashApiKey(KEY)], throttle: false });
+    const api = await startOrderApi(store, NOW);
     try {
       // Act
-      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-api-key": KEY },
-        body: JSON.stringify({ id: "f-1", ...good, contactId: "wholesaler" }),
-      });
+      const answer = await api.postOrder({ id: "f-1", ...good, contactId: "wholesaler" });
       // Assess
-      expect(response.status).toBe(422);
-      expect(await response.json()).toMatchObject({ orderId: "f-1", error: expect.stringMatching(/order summary of contact wholesaler is full .*stored but not counted/), fields: [{ field: "contactId" }] });
+      expect(answer.status).toBe(422);
+      expect(answer.body).toMatchObject({ orderId: "f-1", error: expect.stringMatching(/order summary of contact wholesaler is full .*stored but not counted/), fields: [{ field: "contactId" }] });
     } finally {
-      server.close();
+      api.close();
     }
   });
 });

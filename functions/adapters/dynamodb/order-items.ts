@@ -568,8 +568,10 @@ export class OrderItems {
       const stored = entry.refunded ?? 0;
       const step = refundStep(stored, sent);
       if (step === "same") return "already-counted";
-      p.refund = { stored, sent };
-      if (step === "late") return "late-refund";
+      if (step === "late") {
+        p.refund = { stored, sent };
+        return "late-refund";
+      }
       const net = netTotal(p.order);
       try {
         await this.table.client.send(
@@ -588,6 +590,7 @@ export class OrderItems {
           }),
         );
         p.changed = true;
+        p.refund = { stored, sent };
         return "refunded";
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
