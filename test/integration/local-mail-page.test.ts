@@ -131,4 +131,30 @@ describe("the local SES's mail, per server", () => {
     expect(listedByFirst.map((m) => m.destination.to)).toEqual([["first@example.com"]]);
     expect(listedAgain.map((m) => m.destination.to)).toEqual([["again@example.com"]]);
   });
+
+  it("keeps a mail sent through the mail thread (LocalMail.sesClient) as one sent over HTTP, and answers a refused one with the SDK's error", async () => {
+    // Prepare
+    const run = await startLocalMail();
+    const email = { from: "Shop <hello@shop.example>", to: "a@example.com", replyTo: "help@shop.example", subject: "Hi ✓", html: "<p>Hi &amp; welcome</p>", text: "Hi\nwelcome", headers: [{ name: "List-Unsubscribe", value: "<https://shop.example/u?t=1>" }], tags: [{ name: "workflow", value: "w-1" }] };
+    const direct = new SesMailer(run.sesClient());
+    const overHttp = new SesMailer(sesClient(run.endpoint));
+
+    // Act
+    const sentDirectly = await direct.send(email);
+    const sentOverHttp = await overHttp.send(email);
+    const refused = (mailer: SesMailer) => mailer.send({ ...email, from: "" }).then(() => new Error("a mail without a sender was taken"), (error: unknown) => error as Error);
+    const [refusedDirectly, refusedOverHttp] = [await refused(direct), await refused(overHttp)];
+    const [kept, keptOverHttp] = await run.listMail();
+    await run.stop();
+
+    // Assess
+    expect(sentDirectly.messageId).toMatch(/\S/);
+    expect(sentDirectly.messageId).not.toBe(sentOverHttp.messageId);
+    const { messageId: _a, at: _b, ...what } = kept!;
+    const { messageId: _c, at: _d, ...whatOverHttp } = keptOverHttp!;
+    expect(what).toEqual(whatOverHttp);
+    expect(what.headers).toEqual([{ name: "List-Unsubscribe", value: "<https://shop.example/u?t=1>" }]);
+    expect(refusedDirectly.constructor).toBe(refusedOverHttp.constructor);
+    expect({ name: refusedDirectly.name, message: refusedDirectly.message }).toEqual({ name: refusedOverHttp.name, message: refusedOverHttp.message });
+  });
 });

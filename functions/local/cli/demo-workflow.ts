@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CouponStore } from "../../adapters/dynamodb/coupon-store.js";
 import { DynamoDbSendLog } from "../../adapters/dynamodb/send-log.js";
-import { SesMailer, sesClient } from "../../adapters/ses/ses-mailer.js";
+import { SesMailer } from "../../adapters/ses/ses-mailer.js";
 import { EmailSettings } from "../../domain/email/send-workflow-email.js";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
 import { workflowStatusOf } from "../../domain/workflows/workflow-status.js";
@@ -95,7 +95,8 @@ export async function localWorkflowRunner(
   const mail = await startLocalMail();
   const email = {
     contacts: local.store,
-    mailer: new SesMailer(sesClient(mail.endpoint)),
+    // SendEmail handed to the local SES in its thread (LocalMail.sesClient), through the Lambda's own mailer.
+    mailer: new SesMailer(mail.sesClient()),
     sendLog: new DynamoDbSendLog(local.client, local.tableName),
     settings: localEmailSettings(),
   };
