@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importOrders } from "../../functions/adapters/csv/import-csv.js";
@@ -14,7 +15,7 @@ import { OrderFold } from "../../functions/local/import/order-fold.js";
 import { summarize, dayNumber, type ContactHistory } from "../../functions/domain/clv/order-history.js";
 import type { OrderInput } from "../../functions/domain/store/order.js";
 import type { OrderOutcome } from "../../functions/domain/store/ports.js";
-import type { RefundChange } from "../../functions/domain/store/record-order.js";
+import { CONTENDED_TRIES, type RefundChange } from "../../functions/domain/store/record-order.js";
 import { countedAttribute, profileKey } from "../../functions/domain/store/table-keys.js";
 import { importUpload } from "../../functions/handlers/import-upload.js";
 import { openLocalStore, type LocalStore } from "../../functions/local/local-store.js";
@@ -308,6 +309,43 @@ describe("refunds to date in a first load (the demo's)", () => {
     expect([more, again, long]).toEqual(["refunded", "duplicate", "refunded"]);
     expect(await loaded.store.getContact("amy")).toMatchObject({ orderCount: 3, revenue: 25 + 48 + 17, history: { revenue: 90 } });
     expect(await loaded.store.getOrder("amy", "a-2")).toMatchObject({ refundedAmount: 12 });
+  });
+});
+
+describe("a refund to date whose entry other senders keep changing", () => {
+  const dynalite = useDynalite("refund-contended");
+
+  it("answers 503 saying it can be sent again, changes nothing, and is taken once when sent again", async () => {
+    // Prepare: every refund write to the summary refused as a lost race while `contending` is set.
+    const { tableName } = await dynalite.newStore();
+    const client = dynalite.client();
+    const state = { contending: false, refused: 0 };
+    const send = (command: unknown) => {
+      if (state.contending && command instanceof UpdateCommand && /ADD revenue :change/.test(command.input.UpdateExpression ?? "")) {
+        state.refused++;
+        return Promise.reject(new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }));
+      }
+      return client.send(command as never);
+    };
+    const store = new DynamoDbStore(new Proxy(client, { get: (target, name) => (name === "send" ? send : Reflect.get(target, name)) }), tableName, () => NOW);
+    const api = await startOrderApi(store, NOW);
+    try {
+      expect((await api.postOrder(order)).status).toBe(201);
+      state.contending = true;
+      // Act
+      const refused = await api.postOrder({ ...order, refundedAmount: 4 });
+      const revenueThen = (await store.getContact("ann"))?.revenue;
+      state.contending = false;
+      const accepted = await api.postOrder({ ...order, refundedAmount: 4 });
+      // Assess
+      expect(refused).toMatchObject({ status: 503, body: { orderId: "o-1", retry: true, error: expect.stringMatching(/kept changing .*sending it again is safe/) } });
+      expect(state.refused).toBe(CONTENDED_TRIES);
+      expect(revenueThen).toBe(20);
+      expect(accepted).toMatchObject({ status: 200, body: { outcome: "refunded", refunded: 4 } });
+      expect(await store.getContact("ann")).toMatchObject({ orderCount: 1, revenue: 16 });
+    } finally {
+      api.close();
+    }
   });
 });
 
