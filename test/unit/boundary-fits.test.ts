@@ -149,6 +149,20 @@ describe("model selection keeps the simplest of the candidates the holdout canno
     expect(result.selection.reason).toContain("smallest mean squared error");
   });
 
+  it("says which of the candidates not kept are indistinguishable from each other", () => {
+    // Prepare: three fits of one limit, and mbg-cnbd-k better than them by 0.2 on every contact.
+    const errors = noise(4, 2);
+    const better = Float64Array.from(errors, (v) => Math.max(0, v - 0.2));
+
+    // Act
+    const result = selectModel([candidate("bg-nbd", errors, 2), candidate("mbg-nbd", errors, 2), candidate("pareto-nbd", errors, 2), candidate("mbg-cnbd-k", better)])!;
+
+    // Assess
+    expect(result.selection.chosen).toBe("mbg-cnbd-k");
+    expect(result.selection.alike).toEqual([["bg-nbd", "mbg-nbd", "pareto-nbd"]]);
+    expect(result.selection.reason).toContain("bg-nbd, mbg-nbd, pareto-nbd are indistinguishable from each other.");
+  });
+
   it("a model at a bound has fewer free parameters, so it counts as simpler", () => {
     // Prepare: the same errors; mbg-nbd is at its no-dropout limit (2 free parameters).
     const errors = noise(3, 2);

@@ -23,6 +23,8 @@ export interface ModelSelection {
   best: PurchaseModelName;
   /** Candidates the holdout cannot tell from the best (the best included), simplest first. */
   indistinguishable: PurchaseModelName[];
+  /** Groups of the other candidates that the holdout cannot tell from each other (by error), when there are. */
+  alike?: PurchaseModelName[][];
   /** Why the chosen one, in words. */
   reason: string;
 }
@@ -108,12 +110,22 @@ export function selectModel(candidates: readonly CandidateErrors[]): { selection
     .sort((x, y) => simplicity(x) - simplicity(y));
   const chosen = tied[0]!;
   const names = (list: readonly CandidateErrors[]) => list.map((c) => c.model).join(", ");
+  // The candidates not kept that the holdout cannot tell from each other (several fits of one limit,
+  // say), each group led by its lowest error: rows that look alike in the table are said to be alike.
+  const alike: CandidateErrors[][] = [];
+  for (const c of byError.filter((c) => !tied.includes(c))) {
+    const group = alike.find((g) => withinNoise(g[0]!.squaredErrors, c.squaredErrors, c.weights) && withinNoise(g[0]!.logLosses, c.logLosses, c.weights));
+    if (group) group.push(c);
+    else alike.push([c]);
+  }
+  const groups = alike.filter((g) => g.length > 1).map((g) => g.sort((x, y) => simplicity(x) - simplicity(y)));
   const reason =
-    tied.length === 1
+    (tied.length === 1
       ? `${chosen.model} has the smallest mean squared error per contact on the holdout, and every other candidate differs from it by more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired per-contact difference in squared error or in churn log loss.`
-      : `${names(tied)} are indistinguishable on the holdout (their mean squared errors and churn log losses differ by no more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired per-contact difference), so the simplest is kept: ${chosen.model}${chosen === best ? "" : ` (${best.model} was lower by a margin the holdout cannot confirm)`}.`;
+      : `${names(tied)} are indistinguishable on the holdout (their mean squared errors and churn log losses differ by no more than ${INDISTINGUISHABLE_STANDARD_ERRORS} standard errors of the paired per-contact difference), so the simplest is kept: ${chosen.model}${chosen === best ? "" : ` (${best.model} was lower by a margin the holdout cannot confirm)`}.`) +
+    groups.map((g) => ` ${names(g)} are indistinguishable from each other.`).join("");
   return {
-    selection: { chosen: chosen.model, best: best.model, indistinguishable: tied.map((c) => c.model), reason },
+    selection: { chosen: chosen.model, best: best.model, indistinguishable: tied.map((c) => c.model), ...(groups.length > 0 && { alike: groups.map((g) => g.map((c) => c.model)) }), reason },
     ranked: [chosen.model, ...byError.filter((c) => c !== chosen).map((c) => c.model)],
   };
 }
