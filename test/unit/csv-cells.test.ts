@@ -46,6 +46,31 @@ describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", 
     expect(rows).toEqual(csvParse(text));
   });
 
+  it("reads files that end exactly at a block's end or just after it, with a character of several bytes across the boundary", async () => {
+    // Prepare: rows of "é" (two bytes) padded so the file is exactly 1 MB, 2 MB, or three bytes over, with and without a final line break.
+    const block = 1 << 20;
+    const texts: string[] = [];
+    for (const size of [block, 2 * block, 2 * block + 3]) {
+      for (const ending of ["\n", ""]) {
+        const lines = ["id,name\n"];
+        for (let i = 0, bytes = lines[0]!.length; bytes < size - 40; i++) {
+          lines.push(`${i},${"é".repeat(100)}${i % 10 === 0 ? "€" : ""}\n`);
+          bytes += Buffer.byteLength(lines.at(-1)!);
+        }
+        const text = lines.join("");
+        const room = size - Buffer.byteLength(text) - Buffer.byteLength(ending) - 2;
+        texts.push(`${text}x,${"é".repeat(room >> 1)}${room % 2 ? "a" : ""}${ending}`);
+      }
+    }
+    for (const text of texts) {
+      // Act
+      const rows = await cellsOf(text);
+      // Assess
+      expect(rows).toEqual(csvParse(text));
+    }
+    expect(texts.map((t) => Buffer.byteLength(t) % block)).toEqual([0, 0, 0, 0, 3, 3]);
+  });
+
   it("hands a row without quotes to rowSpans as where its cells are, and to row when rowSpans leaves it", async () => {
     // Prepare: rowSpans takes the rows whose first cell is "take"; the quoted row never reaches it.
     const text = 'a,b,c\ntake,1,2\nleave,3\n\ntake,,\n"take",4,5\ntake\n';

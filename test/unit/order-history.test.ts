@@ -110,8 +110,10 @@ describe("orders folded one at a time (OrderFold, what clv score reads a file in
   });
 
   it("tells 30,000 ids apart by their ids' characters, whether an id comes as a string or as a span of a longer text", () => {
-    // Prepare: ids of many lengths, prefixes of each other, with spaces inside, accents and emoji (two UTF-16 units); each contact orders 1–3 times on days it shares with others.
-    const ids = Array.from({ length: 30_000 }, (_, i) => (i % 5 === 0 ? `c${i}` : i % 5 === 1 ? `c${i}0` : i % 5 === 2 ? `ré ${i}` : i % 5 === 3 ? `${i}@shop.example` : `🛒${i}`));
+    // Prepare: ids of many lengths, prefixes of each other, with spaces inside, accents and emoji (two UTF-16 units),
+    // of exactly eight characters, and of one length sharing their first eight; each contact orders 1–3 times on days it shares with others.
+    const kinds = [(i: number) => `c${i}`, (i: number) => `c${i}0`, (i: number) => `ré ${i}`, (i: number) => `${i}@shop.example`, (i: number) => `🛒${i}`, (i: number) => String(i).padStart(8, "0"), (i: number) => `customer${String(i).padStart(5, "0")}`];
+    const ids = Array.from({ length: 30_000 }, (_, i) => kinds[i % kinds.length]!(i));
     const orders: Order[] = [];
     for (let k = 0; k < 3; k++) ids.forEach((id, i) => (i + k) % 4 !== 0 && orders.push({ orderId: `${i}-${k}`, contactId: id, createdAt: day("2024-01-01") + ((i * 7 + k * 13) % 90) * 86_400_000, total: (i % 17) + k }));
     const line = orders.map((o) => `x,${o.contactId},y`).join("\n");

@@ -51,6 +51,15 @@ export function contactHistories(orders: Iterable<Order>, asOf: number): Contact
   return fold.histories();
 }
 
+/** Numbers per slot of OrderFold's table of contacts, and the characters of an id kept in its slot. */
+const SLOT = 8;
+const HEAD_CHARS = 8;
+
+/** The characters at `at` and `at + 1` before `to` (0 past it) as one number, the second in the high bits. */
+function charPair(text: string, at: number, to: number): number {
+  return (at < to ? text.charCodeAt(at) : 0) | (at + 1 < to ? text.charCodeAt(at + 1) << 16 : 0);
+}
+
 /**
  * contactHistories one order at a time, kept as columns (the contact's number, time, total) rather
  * than an object per order: a file of a million orders is folded as it is read. The histories come
@@ -62,11 +71,12 @@ export class OrderFold {
   /** Contact ids by number, in the order first seen. */
   private readonly contactIds: string[] = [];
   /**
-   * The contacts by a hash of their ids' characters, open addressing: per slot the contact's number (-1
-   * free), the hash, and where the id's characters are in `idChars`. A lookup reads one slot and the
-   * characters beside it, where a Map or the id strings would reach for objects all over the heap.
+   * The contacts by a hash of their ids' characters, open addressing, SLOT numbers per slot: the
+   * contact's number (-1 free), the hash, the id's length, where its characters past the eighth are in
+   * `idChars`, and its first eight characters, two to a number. Most ids are found by reading one slot
+   * (32 bytes), where a Map or the id strings would reach for objects all over the heap.
    */
-  private slots = new Int32Array(4 * 1024).fill(-1);
+  private slots = new Int32Array(SLOT * 4096).fill(-1);
   private idChars = new Uint16Array(4096);
   private idCharsLength = 0;
   private contactOf = new Int32Array(64);
@@ -101,51 +111,62 @@ export class OrderFold {
   private contactNumber(text: string, from: number, to: number): number {
     // FNV-1a over the characters, then MurmurHash3's finalizer (as SummaryFold's hash, for the same reason).
     const h = spreadBits(fnv1a(text, from, to));
+    const length = to - from;
+    const head0 = charPair(text, from, to);
+    const head1 = charPair(text, from + 2, to);
+    const head2 = charPair(text, from + 4, to);
+    const head3 = charPair(text, from + 6, to);
     const slots = this.slots;
-    const mask = (slots.length >> 2) - 1;
+    const mask = slots.length / SLOT - 1;
     let slot = h & mask;
     for (;;) {
-      const contact = slots[4 * slot]!;
+      const at = SLOT * slot;
+      const contact = slots[at]!;
       if (contact < 0) break;
-      if (slots[4 * slot + 1] === h && this.sameId(slots[4 * slot + 2]!, slots[4 * slot + 3]!, text, from, to)) return contact;
+      if (slots[at + 1] === h && slots[at + 2] === length && slots[at + 4] === head0 && slots[at + 5] === head1 && slots[at + 6] === head2 && slots[at + 7] === head3) {
+        if (length <= HEAD_CHARS) return contact;
+        const chars = this.idChars;
+        const offset = slots[at + 3]! - (from + HEAD_CHARS);
+        let i = from + HEAD_CHARS;
+        while (i < to && chars[offset + i] === text.charCodeAt(i)) i++;
+        if (i === to) return contact;
+      }
       slot = (slot + 1) & mask;
     }
     const contact = this.contactIds.length;
     this.contactIds.push(from === 0 && to === text.length ? text : text.slice(from, to));
+    const tail = Math.max(0, length - HEAD_CHARS);
     const charsFrom = this.idCharsLength;
-    if (charsFrom + (to - from) > this.idChars.length) {
-      const chars = new Uint16Array(Math.max(2 * this.idChars.length, charsFrom + (to - from)));
+    if (charsFrom + tail > this.idChars.length) {
+      const chars = new Uint16Array(Math.max(2 * this.idChars.length, charsFrom + tail));
       chars.set(this.idChars.subarray(0, charsFrom));
       this.idChars = chars;
     }
-    for (let i = from; i < to; i++) this.idChars[this.idCharsLength++] = text.charCodeAt(i);
-    slots[4 * slot] = contact;
-    slots[4 * slot + 1] = h;
-    slots[4 * slot + 2] = charsFrom;
-    slots[4 * slot + 3] = this.idCharsLength;
-    // At most half full: probes stay short.
-    if (2 * (contact + 1) > mask + 1) this.rehash();
+    for (let i = to - tail; i < to; i++) this.idChars[this.idCharsLength++] = text.charCodeAt(i);
+    const at = SLOT * slot;
+    slots[at] = contact;
+    slots[at + 1] = h;
+    slots[at + 2] = length;
+    slots[at + 3] = charsFrom;
+    slots[at + 4] = head0;
+    slots[at + 5] = head1;
+    slots[at + 6] = head2;
+    slots[at + 7] = head3;
+    // At most five eighths full: probes stay short.
+    if (8 * (contact + 1) > 5 * (mask + 1)) this.rehash();
     return contact;
-  }
-
-  /** Whether the id kept at idChars[charsFrom, charsTo) is text[from, to). */
-  private sameId(charsFrom: number, charsTo: number, text: string, from: number, to: number): boolean {
-    if (charsTo - charsFrom !== to - from) return false;
-    const chars = this.idChars;
-    for (let i = charsFrom, j = from; i < charsTo; i++, j++) if (chars[i] !== text.charCodeAt(j)) return false;
-    return true;
   }
 
   /** Twice the slots, every contact placed again by its hash. */
   private rehash(): void {
     const old = this.slots;
     const slots = new Int32Array(2 * old.length).fill(-1);
-    const mask = (slots.length >> 2) - 1;
-    for (let k = 0; k < old.length; k += 4) {
+    const mask = slots.length / SLOT - 1;
+    for (let k = 0; k < old.length; k += SLOT) {
       if (old[k]! < 0) continue;
       let slot = old[k + 1]! & mask;
-      while (slots[4 * slot]! >= 0) slot = (slot + 1) & mask;
-      for (let w = 0; w < 4; w++) slots[4 * slot + w] = old[k + w]!;
+      while (slots[SLOT * slot]! >= 0) slot = (slot + 1) & mask;
+      for (let w = 0; w < SLOT; w++) slots[SLOT * slot + w] = old[k + w]!;
     }
     this.slots = slots;
   }

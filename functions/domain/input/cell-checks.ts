@@ -105,12 +105,27 @@ export function isoDateMs(text: string, from = 0, to = text.length): number {
   const day = twoDigits(text, at + 8);
   // Date.UTC reads years 0–99 as 1900–1999: those go the slow way.
   if (century < 1 || year < century * 100 || month < 1 || month > 12 || day < 1 || day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return Number.NaN;
-  if (n === 10) return Date.UTC(year, month - 1, day);
+  const dayMs = daysFromCivil(year, month, day) * 86_400_000;
+  if (n === 10) return dayMs;
   const hours = twoDigits(text, at + 11);
   const minutes = twoDigits(text, at + 14);
   const seconds = twoDigits(text, at + 17);
   if (text.charCodeAt(at + 13) !== 58 || text.charCodeAt(at + 16) !== 58 || hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return Number.NaN;
-  return Date.UTC(year, month - 1, day, hours, minutes, seconds);
+  return dayMs + ((hours * 60 + minutes) * 60 + seconds) * 1000;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (month 1–12), in whole-number
+ * arithmetic: Date.UTC's value without its call, which cost a tenth of a million orders' read
+ * (Hinnant, "chrono-Compatible Low-Level Date Algorithms", days_from_civil).
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 /** A real calendar date or date-time (ISO 8601, or YYYY-MM-DD meaning midnight UTC) as epoch ms. */
