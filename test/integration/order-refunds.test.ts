@@ -398,6 +398,28 @@ describe("refunds to date from concurrent senders", () => {
     expect(await store.getOrder("rex", "r-1")).toMatchObject({ total: 20, refundedAmount: 5 });
   });
 
+  it("takes an order out exactly when its cancellation races its refunds: revenue 0, never below", async () => {
+    // Prepare: 8 contacts with one order of 20 each, and one of 7 that stays.
+    const { store } = await dynalite.newStore();
+    const orders = Array.from({ length: 8 }, (_, c): OrderInput => ({ ...base, id: `q-${c}`, contactId: `q-${c}` }));
+    for (const o of orders) await store.recordOrder(o);
+    for (const o of orders) await store.recordOrder({ ...o, id: `${o.id}-kept`, total: 7 });
+    // Act: per order, 6 senders of refunds to date (3, 5, 3, 5 …) and one cancellation among them, all at once.
+    await Promise.all(
+      orders.flatMap((o) => [
+        ...Array.from({ length: 6 }, async (_, s) => {
+          for (const refundedAmount of s % 2 === 0 ? [3, 5] : [5, 3]) await store.recordOrder({ ...o, refundedAmount });
+        }),
+        store.recordOrder({ ...o, status: "cancelled" }),
+      ]),
+    );
+    // Assess
+    for (const o of orders) {
+      expect(await store.getContact(o.contactId)).toMatchObject({ orderCount: 1, revenue: 7, history: { orderCount: 1, revenue: 7 } });
+      expect(await store.getOrder(o.contactId, o.id)).toMatchObject({ status: "cancelled" });
+    }
+  });
+
   it("counts the order once at 15 when every sender's first send is its first arrival in the store", async () => {
     // Prepare
     const { store } = await dynalite.newStore();

@@ -623,14 +623,15 @@ export class OrderItems {
       const summary = state?.known ?? emptySummary();
       const toMark: Pending[] = [...unread];
       unread = [];
+      const retry: Pending[] = [];
       await inParallel(todo, 4, async (p) => {
         const entry = summary.counted.get(orderSummaryKey(p.order.id));
         if (entry) {
           if (await this.removeCounted(contactId, p.order.id, entry, now)) p.changed = true;
-          // else: another sender removed it (and marked it) in between.
+          // Another sender removed it (and marked it), or refunded part of it, in between: read it again.
+          else retry.push(p);
         } else if (!summary.removed.has(orderSummaryKey(p.order.id))) toMark.push(p);
       });
-      const retry: Pending[] = [];
       for (const group of chunks(toMark, SUMMARY_GROUP_MAX)) {
         const page = state?.open ?? 0;
         const written = await this.addToPage(contactId, page, group, "mark", now);
@@ -784,7 +785,7 @@ export class OrderItems {
     return Item ?? {};
   }
 
-  /** Removes a counted order from the summary; false when it was no longer there. */
+  /** Removes a counted order from the summary; false when it was no longer there, or no longer as read (refunded further). */
   private async removeCounted(contactId: string, orderId: string, entry: PagedEntry, now: number): Promise<boolean> {
     try {
       await this.table.client.send(
@@ -792,11 +793,12 @@ export class OrderItems {
           TableName: this.table.tableName,
           Key: summaryPageKey(contactId, entry.page),
           UpdateExpression: "REMOVE #o SET #x = :now ADD orderCount :minusOne, revenue :minusTotal",
-          // Entries are never overwritten (counting requires their absence and the mark keeps them from
-          // coming back), so an entry still there is the one read, and its total is what to subtract.
-          ConditionExpression: "attribute_exists(#o)",
+          // An entry is counted once (counting requires its absence and the mark keeps it from coming
+          // back) and changed only by a larger refund to date, which raises its third element: an entry
+          // still there with the refund to date read is the one read, and its net total is what to subtract.
+          ConditionExpression: entry.refunded ? "#o[2] = :refunded" : "attribute_exists(#o) AND attribute_not_exists(#o[2])",
           ExpressionAttributeNames: { "#o": countedAttribute(orderId), "#x": removedAttribute(orderId) },
-          ExpressionAttributeValues: { ":now": now, ":minusOne": entry.total >= 0 ? -1 : 0, ":minusTotal": -entry.total },
+          ExpressionAttributeValues: { ":now": now, ":minusOne": entry.total >= 0 ? -1 : 0, ":minusTotal": -entry.total, ...(entry.refunded && { ":refunded": entry.refunded }) },
         }),
       );
       return true;
