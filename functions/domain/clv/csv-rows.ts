@@ -1,6 +1,6 @@
 // zod's tree-shakable API: the header's schema costs `clv fit` ~20 KB to load, where the full API's ~750 KB cost ~0.2 s of CPU a run.
 import * as z from "zod/mini";
-import { CellProblem, dateValue, isoDateMs, isPlainText, numberValue, plainDecimal, textValue } from "../input/cell-checks.js";
+import { CellProblem, dateValue, decimalValue, isoDateMs, isPlainText, numberValue, plainDecimal, textValue } from "../input/cell-checks.js";
 import type { RowError } from "../input/row-errors.js";
 import type { CustomerSummary, SummaryFold } from "./customer-summary.js";
 import { entersSpendFit } from "./gamma-gamma.js";
@@ -167,13 +167,13 @@ export function summaryFoldRows(fold: SummaryFold, options: { spend?: boolean; d
     },
     addSpans(text, spans) {
       if (!isPlainText(text, spans[0]!, spans[1]!)) return false;
-      const frequency = plainDecimal(text, spans[2]!, spans[3]!);
-      const recency = plainDecimal(text, spans[4]!, spans[5]!);
-      const T = plainDecimal(text, spans[6]!, spans[7]!);
+      const frequency = decimalValue(text, spans[2]!, spans[3]!);
+      const recency = decimalValue(text, spans[4]!, spans[5]!);
+      const T = decimalValue(text, spans[6]!, spans[7]!);
       // Without the column, as readSummary: monetary value 0, no litt.
-      const monetaryValue = spans[8]! < 0 ? 0 : plainDecimal(text, spans[8]!, spans[9]!);
+      const monetaryValue = spans[8]! < 0 ? 0 : decimalValue(text, spans[8]!, spans[9]!);
       const hasLitt = spans[10]! >= 0;
-      const litt = hasLitt ? plainDecimal(text, spans[10]!, spans[11]!) : 0;
+      const litt = hasLitt ? decimalValue(text, spans[10]!, spans[11]!) : 0;
       // readSummary's checks, each passed (NaN fails them all): anything else goes to add, for its messages.
       const good = Number.isInteger(frequency) && frequency >= 0 && recency >= 0 && T >= 0 && monetaryValue >= 0 && litt === litt && recency <= T && (frequency > 0 || recency === 0) && (frequency > 0 || litt === 0);
       if (!good) return false;

@@ -78,6 +78,22 @@ export function plainDecimal(text: string, from = 0, to = text.length): number {
   return negative ? -value : value;
 }
 
+/**
+ * text[from, to) as numberValue reads it, NaN where numberValue would not give a number: plainDecimal,
+ * else Number() when every character is a digit, a sign, a point or an exponent's e (no space to
+ * trim, so the same value): what a spreadsheet writes as 27.060000000000002 or 1e-7 is read in place.
+ */
+export function decimalValue(text: string, from: number, to: number): number {
+  const plain = plainDecimal(text, from, to);
+  if (plain === plain || to <= from) return plain;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) return Number.NaN;
+  }
+  const value = Number(text.slice(from, to));
+  return Number.isFinite(value) ? value : Number.NaN;
+}
+
 const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 const digit = (text: string, at: number) => text.charCodeAt(at) - 48;
