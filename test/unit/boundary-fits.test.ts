@@ -1,4 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { fitSummaryFile } from "../../functions/local/cli/fit-command.js";
 import { bgNbd, mbgNbd } from "../../functions/domain/clv/bg-nbd.js";
 import { purchaseTable } from "../../functions/domain/clv/customer-summary.js";
 import { fitModel, maximumOf } from "../../functions/domain/clv/fit.js";
@@ -65,6 +69,23 @@ describe("fits at a bound are results", () => {
     expect(fit.reducesTo).toBe("NBD: no dropout seen");
     expect(fit.params.r).toBeCloseTo(nbd.params.r!, 2);
     expect(fit.logLikelihood).toBeCloseTo(nbd.logLikelihood, 0);
+  });
+
+  it("clv fit --model pareto-nbd on the demo store's daily summary CSV returns the boundary fit with its warnings", async () => {
+    // Prepare: the summary as a user would write it from the demo store's orders.
+    const path = join(mkdtempSync(join(tmpdir(), "boundary-fit-")), "demo-summary.csv");
+    const rows = histories.map((h) => summarize(h, dayNumber(asOf), "days")!);
+    writeFileSync(path, ["customer_id,frequency,recency,T", ...rows.map((s, i) => `${histories[i]!.contactId},${s.frequency},${s.recency},${s.T}`)].join("\n"));
+
+    // Act
+    const { fit, errors } = await fitSummaryFile(path, "pareto-nbd");
+
+    // Assess
+    expect(errors).toEqual([]);
+    expect(fit.boundary).toEqual(["s", "beta"]);
+    expect(fit.reducesTo).toBe("NBD: no dropout seen");
+    expect(fit.warnings.some((w) => w.includes("P(alive) is close to 1 for every contact"))).toBe(true);
+    expect(JSON.parse(JSON.stringify(fit.standardErrors))).toMatchObject({ s: null, beta: null });
   });
 
   it("fits inside the range say nothing of bounds: the CDNOW sample's published fits", () => {
