@@ -145,3 +145,52 @@ describe("the calendar adjustment in the model run and the scores", () => {
     expect(scoreContacts(histories, asOf, run)[0]!.predictedOrders12m).toBe(scoreContacts(histories, asOf, { ...run, calendar: undefined })[0]!.predictedOrders12m);
   });
 });
+
+describe("the calendar effect of a growing store is measured against what the model expects", () => {
+  /**
+   * 4,000 contacts who never leave (λ ~ Gamma(2, 60) a day), acquired from 2007 to 2010 at a rate that
+   * doubles every year, buying three times as often in November and December; seen to 2010-12-31.
+   */
+  function growingSeasonalStore(seed: number): Order[] {
+    const random = seededRandom(seed);
+    const from = day("2007-01-01");
+    const last = day("2010-12-31");
+    const growth = Math.log(2) / 365;
+    const span = last - from;
+    const orders: Order[] = [];
+    for (let c = 0; c < 4000; c++) {
+      // First day with density ∝ e^(growth·t) over the four years (inverse of its distribution function).
+      const first = from + Math.floor(Math.log1p(random() * Math.expm1(growth * span)) / growth);
+      const lambda = gammaSample(random, 2, 60);
+      const push = (d: number) => orders.push({ orderId: `${c}-${orders.length}`, contactId: String(c), createdAt: d * MS_PER_DAY + 43_200_000, total: 20 });
+      push(first);
+      let clock = first + 1;
+      for (;;) {
+        clock += -Math.log(random()) / (3 * lambda);
+        if (clock > last + 1) break;
+        const d = Math.floor(clock);
+        if (new Date(d * MS_PER_DAY).getUTCMonth() >= 10 || random() < 1 / 3) push(d);
+      }
+    }
+    return orders;
+  }
+
+  it("learns the season and no trend from the acquisitions, and uses it on a holdout from May to December", () => {
+    // Prepare: a 243-day holdout (May–December 2010) after 39 complete months, so a trend is estimated too.
+    const asOf = Date.parse("2010-12-31T00:00:00Z");
+    const histories = contactHistories(growingSeasonalStore(21), asOf);
+
+    // Act
+    const run = runModels(histories, asOf, { ...defaultModelRunOptions, models: ["bg-nbd"], holdoutDays: 243 });
+
+    // Assess: against all purchases the doubling base reads as a trend of ~2 a year, and the forecast of
+    // the contacts already acquired, scaled by it, is far too high: the holdout rejected it.
+    expect(run.calendar?.applied, run.calendar?.reason).toBe(true);
+    expect(run.calendar?.reason).toContain("against those the model expects");
+    expect(run.calendar!.effect!.yearlyTrend!).toBeGreaterThan(0.85);
+    expect(run.calendar!.effect!.yearlyTrend!).toBeLessThan(1.15);
+    const index = run.calendar!.effect!.monthIndex!;
+    expect(index[11]! / index[5]!).toBeGreaterThan(2.4); // 3 in truth
+    expect(index[11]! / index[5]!).toBeLessThan(3.6);
+  });
+});

@@ -4,7 +4,7 @@ import { checkEligibility, defaultEligibilityRules, type Eligibility, type Eligi
 import { fitModel, fitPurchaseModel } from "./fit.js";
 import { gammaGamma, spendTable, type GammaGammaParams } from "./gamma-gamma.js";
 import { calibrationHoldout, dayNumber, DAYS_PER_UNIT, MS_PER_DAY, summarize, type ContactHistory, type TimeUnit } from "./order-history.js";
-import { calendarFactor, estimateCalendarEffect, monthlyPurchasesOf, type CalendarEffect } from "./calendar-effect.js";
+import { calendarFactor, estimateCalendarEffect, modelMonthlyRepeats, monthlyPurchasesOf, type CalendarEffect } from "./calendar-effect.js";
 import { improvesBeyondNoise, selectModel, type CandidateErrors, type ModelSelection } from "./model-selection.js";
 import { mbgCnbdK } from "./mbg-cnbd-k.js";
 import { paretoNbd } from "./pareto-nbd.js";
@@ -96,13 +96,25 @@ export interface CalendarAdjustment {
  * error beyond the noise (model-selection.ts' paired test). When kept, it is estimated again on all
  * the history, for the forecasts made from the as-of date.
  */
-function calendarAdjustment(tables: ModelRunTables, asOfDay: number, predicted: Float64Array | undefined): CalendarAdjustment {
+function calendarAdjustment(
+  tables: ModelRunTables,
+  asOfDay: number,
+  unitDays: number,
+  model: PurchaseModel,
+  fits: { calibration: ModelFit | undefined; allData: ModelFit },
+  predicted: Float64Array | undefined,
+): CalendarAdjustment {
   const monthly = tables.monthlyPurchases;
-  if (!monthly || monthly.size === 0 || !predicted) return { applied: false, reason: "no purchases per month to estimate a calendar effect on" };
+  if (!monthly || monthly.size === 0 || !predicted || !fits.calibration) return { applied: false, reason: "no purchases per month to estimate a calendar effect on" };
   const { calibration, calibrationEndDay } = tables;
   const firstMonth = [...monthly.keys()].sort()[0]!;
   const fittedFromDay = dayNumber(Date.parse(`${firstMonth}-01T00:00:00Z`));
-  const beforeHoldout = estimateCalendarEffect(monthly, calibrationEndDay);
+  // Measured against what the model expects month by month of the contacts acquired so far (calendar-effect.ts).
+  const expectedOf = (params: ModelFit["params"], table: SummaryTable, lastDay: number) => modelMonthlyRepeats((t) => model.expectedPurchasesUnconditional(params, t), table, unitDays, lastDay);
+  // Without a year of months no effect is estimated: that is known before the model's months are computed.
+  const tooShort = estimateCalendarEffect(monthly, calibrationEndDay);
+  if (!tooShort.estimated) return { applied: false, reason: tooShort.reason };
+  const beforeHoldout = estimateCalendarEffect(monthly, calibrationEndDay, expectedOf(fits.calibration.params, calibration, calibrationEndDay));
   if (!beforeHoldout.estimated) return { applied: false, reason: beforeHoldout.reason };
   const factor = calendarFactor(beforeHoldout, fittedFromDay, calibrationEndDay, calibrationEndDay, asOfDay);
   const plain = new Float64Array(calibration.length);
@@ -116,7 +128,7 @@ function calendarAdjustment(tables: ModelRunTables, asOfDay: number, predicted: 
   if (!improvesBeyondNoise(plain, scaled, calibration.weight)) {
     return { applied: false, reason: `${beforeHoldout.reason}; not used: on the holdout it moved the mean squared error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)} (factor ${factor.toFixed(3)}), no better beyond the noise`, holdoutError };
   }
-  const effect = estimateCalendarEffect(monthly, asOfDay + 1);
+  const effect = estimateCalendarEffect(monthly, asOfDay + 1, expectedOf(fits.allData.params, tables.allData, asOfDay));
   return { applied: true, reason: `${effect.reason}; used: on the holdout it lowered the mean squared error from ${holdoutError.without.toFixed(4)} to ${holdoutError.with.toFixed(4)}`, effect, fittedFromDay, fittedToDay: asOfDay + 1, holdoutError };
 }
 
@@ -225,7 +237,10 @@ export function runModelsOnTables(contacts: number, eligibility: Eligibility, ta
       run.reasons.push(`${name} fitted the calibration window but not all data: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (run.purchaseModel) run.calendar = calendarAdjustment(tables, asOfDay, predictedRows.get(run.purchaseModel.model));
+  if (run.purchaseModel) {
+    const chosen = run.purchaseModel.model;
+    run.calendar = calendarAdjustment(tables, asOfDay, DAYS_PER_UNIT[options.unit], purchaseModels[chosen], { calibration: fitted.get(chosen), allData: run.purchaseModel }, predictedRows.get(chosen));
+  }
   if (!run.purchaseModel) {
     if (!selected) run.reasons.push(`no purchase model could be fitted: ${candidates.map((c) => `${c.model}: ${c.error}`).join("; ")}`);
     return run;
