@@ -17,7 +17,8 @@ import { modelRunText } from "./model-run-text.js";
 import { repoPath } from "../repo-path.js";
 import { formatAmount } from "../../domain/store/money.js";
 import { demoWorkflow, funnelReport, setUpDemoWorkflow, type DemoWorkflowSetup } from "./demo-workflow.js";
-import { writeReport } from "./report-command.js";
+import { writeReportPage } from "./report-command.js";
+import { readReportInput } from "../report/store-report.js";
 import { saveMailbox } from "../local-mailbox.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";
 
@@ -37,7 +38,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
  * store's platform would send it, scores every contact from the table, writes the scores back, and
  * tells the store's marketer what the figures say.
  */
-export async function runDemo(outPath: string, log: (line: string) => void = console.log): Promise<ContactScores[]> {
+export async function runDemo(outPath: string, log: (line: string) => void = console.log): Promise<readonly ContactScores[]> {
   const started = performance.now();
   const local = await openLocalStore();
   let demo: DemoWorkflowSetup | undefined;
@@ -91,8 +92,9 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     const mailbox = saveMailbox(sentMail, join(dirname(outPath), "mail"));
     const workflowTime = performance.now() - step;
     log("");
-    const scores: ContactScores[] = [];
-    for await (const page of local.store.listScores()) scores.push(...page);
+    // One scan of the table for the figures below, the scores file and the report page.
+    const reportInput = await readReportInput(local.store, { storeName: "Online Retail", currency: DEMO_CURRENCY, workflowFunnels: async () => [funnel] });
+    const scores = reportInput.scores;
     for (const line of storeReport(run, scores)) log(line);
     log("");
     for (const line of segmentReport(night.summary.segments)) log(line);
@@ -107,7 +109,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     for (const f of failed.slice(0, 5)) log(`  failed: ${f.name}: ${f.error}`);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores, DEMO_CURRENCY);
-    const report = await writeReport(local.store, join(dirname(outPath), "report.html"), { storeName: "Online Retail", currency: DEMO_CURRENCY, workflowFunnels: async () => [funnel] });
+    const report = writeReportPage(reportInput, join(dirname(outPath), "report.html"));
     log("");
     log(`Every contact's figures: ${outPath}`);
     log(`The report: ${report.path}`);

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { WorkflowFunnel } from "../../domain/report/workflow-funnel.js";
-import { renderReport } from "../report/render-report.js";
+import { renderReport, type ReportInput } from "../report/render-report.js";
 import { enrolledWorkflowFunnels } from "./demo-workflow.js";
 import { readReportInput, type ReportOptions, type ReportStore } from "../report/store-report.js";
 
@@ -12,7 +12,11 @@ export const DEFAULT_REPORT_PATH = ".out/report.html";
  * report page: the demo passes its in-process dynalite's store, `clv report` one at an endpoint.
  */
 export async function writeReport(store: ReportStore, outPath: string = DEFAULT_REPORT_PATH, options: ReportOptions = {}): Promise<{ path: string; bytes: number }> {
-  const input = await readReportInput(store, options);
+  return writeReportPage(await readReportInput(store, options), outPath);
+}
+
+/** Writes the report page of what was read of the store (readReportInput). */
+export function writeReportPage(input: ReportInput, outPath: string = DEFAULT_REPORT_PATH): { path: string; bytes: number } {
   const html = renderReport(input);
   const path = resolve(outPath);
   mkdirSync(dirname(path), { recursive: true });
