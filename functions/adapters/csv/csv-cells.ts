@@ -47,107 +47,85 @@ export async function readCsvCells(path: string, handler: CsvCellsHandler, optio
     const sized = stats.isFile();
     const decoder = new StringDecoder("utf8");
     const buffer = Buffer.allocUnsafe(BLOCK_BYTES);
-    const state: RecordsState = { line: 0, header: true, cells: [], spans: new Int32Array(64) };
+    const cells: string[] = [];
+    let spans: Int32Array = new Int32Array(64);
     let bytesRead = 0;
     let pending = "";
+    let line = 0; // lines consumed so far
+    let header = true;
     let first = true;
     for (;;) {
       const { bytesRead: n } = await file.read(buffer, 0, BLOCK_BYTES, null);
-      // The last block is known by the file's size, so a file of one block is one call of readRecords.
+      // The last block known by the file's size: a file of one block is read in one pass of the loop
+      // below, not two (the second, on nothing, had its optimized code compiled again).
       const eof = n === 0 || (sized && bytesRead + n >= totalBytes);
       let text = pending + (n === 0 ? decoder.end() : eof ? decoder.write(buffer.subarray(0, n)) + decoder.end() : decoder.write(buffer.subarray(0, n)));
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;
       }
-      const start = readRecords(text, eof, delimiter, handler, state);
-      pending = start < text.length ? text.slice(start) : "";
+      let start = 0;
+      const length = text.length;
+      // The next quote at or after `start`, found once per block and moved on only when passed: a search per line would rescan the block.
+      let quoteAt = text.indexOf('"');
+      while (start < length) {
+        let newline = text.indexOf("\n", start);
+        if (newline < 0) {
+          if (!eof) break;
+          newline = length;
+        }
+        let end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
+        let count = 0;
+        let problem: string | undefined;
+        if (quoteAt >= 0 && quoteAt < start) quoteAt = text.indexOf('"', start);
+        if (quoteAt >= 0 && quoteAt < end) {
+          const quoted = readQuoted(text, start, delimiter, cells, eof);
+          if (quoted === undefined) break; // the record goes on past this block
+          count = quoted.count;
+          problem = quoted.problem;
+          line += quoted.lines - 1;
+          newline = quoted.next - 1;
+          end = quoted.next;
+        } else if (end === start) {
+          line++;
+          start = newline + 1;
+          continue; // an empty line
+        } else {
+          let from = start;
+          for (;;) {
+            if (2 * count + 2 > spans.length) spans = wider(spans);
+            const at = text.indexOf(delimiter, from);
+            spans[2 * count] = from;
+            if (at < 0 || at >= end) {
+              spans[2 * count++ + 1] = end;
+              break;
+            }
+            spans[2 * count++ + 1] = at;
+            from = at + 1;
+          }
+          if (!header && handler.rowSpans?.(text, spans, count, line + 1)) {
+            line++;
+            start = newline + 1;
+            continue;
+          }
+          for (let k = 0; k < count; k++) cells[k] = text.slice(spans[2 * k]!, spans[2 * k + 1]!);
+        }
+        line++;
+        start = newline + 1;
+        if (header) {
+          header = false;
+          handler.header(cells.slice(0, count).map((name) => name.trim()));
+        } else handler.row(cells, count, line, problem);
+      }
+      pending = start < length ? text.slice(start) : "";
       bytesRead += n;
       options.onProgress?.(bytesRead, totalBytes);
       if (eof) break;
     }
-    if (state.header) handler.header([]);
+    if (header) handler.header([]);
   } finally {
     await file.close();
   }
-}
-
-/** What readRecords keeps from one block of text to the next. */
-interface RecordsState {
-  /** Lines consumed so far. */
-  line: number;
-  /** Whether the header is still to come. */
-  header: boolean;
-  cells: string[];
-  spans: Int32Array;
-}
-
-/**
- * The records of one block of text, each to the handler; returns where the first record that goes on
- * past the block starts (text.length or beyond when none does). A function of its own, apart from the
- * reading of blocks, and with nothing after its loop but the return: code first reached after the loop
- * was optimized undid that optimization when the first block ended, and the loop was compiled twice
- * (TurboFan's compile of it was a fifth of `clv fit`'s CPU on 50,000 summaries).
- */
-function readRecords(text: string, eof: boolean, delimiter: string, handler: CsvCellsHandler, state: RecordsState): number {
-  const cells = state.cells;
-  let spans = state.spans;
-  let start = 0;
-  const length = text.length;
-  // The next quote at or after `start`, found once per block and moved on only when passed: a search per line would rescan the block.
-  let quoteAt = text.indexOf('"');
-  while (start < length) {
-    let newline = text.indexOf("\n", start);
-    if (newline < 0) {
-      if (!eof) break;
-      newline = length;
-    }
-    // Kept in `state` as it goes: a property set after the loop, first reached after the loop was
-    // optimized, undid that optimization at the end of the first block.
-    let end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-    let count = 0;
-    let problem: string | undefined;
-    if (quoteAt >= 0 && quoteAt < start) quoteAt = text.indexOf('"', start);
-    if (quoteAt >= 0 && quoteAt < end) {
-      const quoted = readQuoted(text, start, delimiter, cells, eof);
-      if (quoted === undefined) break; // the record goes on past this block
-      count = quoted.count;
-      problem = quoted.problem;
-      state.line += quoted.lines - 1;
-      newline = quoted.next - 1;
-      end = quoted.next;
-    } else if (end === start) {
-      state.line++;
-      start = newline + 1;
-      continue; // an empty line
-    } else {
-      let from = start;
-      for (;;) {
-        if (2 * count + 2 > spans.length) spans = state.spans = wider(spans);
-        const at = text.indexOf(delimiter, from);
-        spans[2 * count] = from;
-        if (at < 0 || at >= end) {
-          spans[2 * count++ + 1] = end;
-          break;
-        }
-        spans[2 * count++ + 1] = at;
-        from = at + 1;
-      }
-      if (!state.header && handler.rowSpans?.(text, spans, count, state.line + 1)) {
-        state.line++;
-        start = newline + 1;
-        continue;
-      }
-      for (let k = 0; k < count; k++) cells[k] = text.slice(spans[2 * k]!, spans[2 * k + 1]!);
-    }
-    state.line++;
-    start = newline + 1;
-    if (state.header) {
-      state.header = false;
-      handler.header(cells.slice(0, count).map((name) => name.trim()));
-    } else handler.row(cells, count, state.line, problem);
-  }
-  return start;
 }
 
 /** Twice the room, what there was kept. */
