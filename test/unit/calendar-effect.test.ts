@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { calendarFactor, estimateCalendarEffect } from "../../functions/domain/clv/calendar-effect.js";
 import { defaultModelRunOptions, runModels } from "../../functions/domain/clv/model-run.js";
 import { scoreContacts } from "../../functions/domain/clv/contact-scores.js";
-import { contactHistories, dayNumber, MS_PER_DAY, type Order } from "../../functions/domain/clv/order-history.js";
+import { bgNbd, type BgNbdParams } from "../../functions/domain/clv/bg-nbd.js";
+import { contactHistories, dayNumber, MS_PER_DAY, summarize, type Order } from "../../functions/domain/clv/order-history.js";
 import { onlineRetailOrders } from "../support/online-retail.js";
 import { gammaSample, seededRandom } from "../support/simulate.js";
 
@@ -123,12 +124,19 @@ describe("the calendar adjustment in the model run and the scores", () => {
     expect(run.calendar?.holdoutError?.factor).toBeGreaterThan(1.1);
     expect(run.calendar!.holdoutError!.with).toBeLessThan(run.calendar!.holdoutError!.without);
     // The next 12 months hold one season, as the fitted window's 24 months hold two: a factor near 1,
-    // the same for every contact, and no other figure changed.
-    const factor = calendarFactor(run.calendar!.effect!, run.calendar!.fittedFromDay!, run.calendar!.fittedToDay!, dayNumber(asOf) + 1, dayNumber(asOf) + 366);
+    // the same for every contact. The next 90 days (January to March) are off season: the chance of no
+    // order in them is the model's over the 90 days shortened by their factor, so higher.
+    const { effect, fittedFromDay, fittedToDay } = run.calendar!;
+    const factor = calendarFactor(effect!, fittedFromDay!, fittedToDay!, dayNumber(asOf) + 1, dayNumber(asOf) + 366);
+    const winter = calendarFactor(effect!, fittedFromDay!, fittedToDay!, dayNumber(asOf) + 1, dayNumber(asOf) + 91);
     expect(factor).not.toBe(1);
+    expect(winter).toBeLessThan(0.9);
     for (const i of [0, 1, 2, 999]) {
       expect(scores[i]!.predictedOrders12m! / plain[i]!.predictedOrders12m!).toBeCloseTo(factor, 10);
-      expect(scores[i]!.churnRisk).toBe(plain[i]!.churnRisk);
+      const summary = summarize(histories[i]!, dayNumber(asOf), "days")!;
+      expect(scores[i]!.churnRisk).toBeCloseTo(bgNbd.probabilityNoPurchase(run.purchaseModel!.params as BgNbdParams, summary, 90 * winter), 12);
+      expect(scores[i]!.churnRisk!).toBeGreaterThan(plain[i]!.churnRisk!);
+      expect(scores[i]!.pAlive).toBe(plain[i]!.pAlive);
     }
   });
 

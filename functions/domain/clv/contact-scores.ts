@@ -225,7 +225,14 @@ export function scoreColumns(
   const fit = run.purchaseModel;
   const model = fit ? purchaseModels[fit.model] : undefined;
   const t = options.predictionDays / unitDays;
-  const predict = fit && model ? predictorOf(model, fit.params, t, options.churnHorizonDays / unitDays) : undefined;
+  // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
+  const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
+  const seasonalOver = (days: number) => (calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, asOfDay + 1, asOfDay + 1 + days) : 1);
+  const seasonal = seasonalOver(options.predictionDays);
+  // Churn risk over a window whose rate is f times the fitted one is the model's over f times the window
+  // (purchases in operational time; exact where dropout happens at purchases, BG/NBD and its kin).
+  const churnHorizon = (seasonalOver(options.churnHorizonDays) * options.churnHorizonDays) / unitDays;
+  const predict = fit && model ? predictorOf(model, fit.params, t, churnHorizon) : undefined;
   const discountFactor =
     fit && model && options.annualDiscountRate > 0 ? discountFactorOf(model, fit.params, t, options.annualDiscountRate, options.predictionDays) : undefined;
   const n = histories.length;
@@ -246,9 +253,6 @@ export function scoreColumns(
     return columns;
   }
   const medianWait = medianWaitOf(model, fit.params, unitDays);
-  // The calendar adjustment, when the run kept it: the forecast window's rate over the fitted window's.
-  const calendar = run.calendar?.applied && run.calendar.effect ? run.calendar : undefined;
-  const seasonal = calendar ? calendarFactor(calendar.effect!, calendar.fittedFromDay!, calendar.fittedToDay!, asOfDay + 1, asOfDay + 1 + options.predictionDays) : 1;
   for (let i = 0; i < n; i++) {
     const h = histories[i]!;
     const s = summarize(h, asOfDay, run.unit)!;
