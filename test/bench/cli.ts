@@ -144,6 +144,13 @@ export function benchCli(): void {
 
   const help = clv("--help");
   line("clv --help", `${seconds(help.cpu)} CPU`, `${seconds(help.wall)} wall; target ≤ 0.3 s CPU`);
+  // Node's own start, before any of clv's code: every whole-process figure below includes it. Node 20
+  // loads NODE_EXTRA_CA_CERTS's certificates at start-up, so a machine that sets it (a proxy's CA) pays
+  // for them in every process, which a user without it does not.
+  const bare = measure(process.execPath, ["-e", "0"], 5);
+  const extraCerts = process.env.NODE_EXTRA_CA_CERTS;
+  const withoutCerts = extraCerts === undefined ? undefined : measure(process.execPath, ["-e", "0"], 5, { env: Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_EXTRA_CA_CERTS")) });
+  line("node -e 0 (node's own start-up)", `${seconds(bare.cpu)} CPU`, withoutCerts ? `${seconds(withoutCerts.cpu)} CPU without NODE_EXTRA_CA_CERTS (set here to ${extraCerts})` : "");
 
   const cdnow = cdnowFile();
   for (const model of ["bg-nbd", "pareto-nbd", "gamma-gamma"]) {
