@@ -120,10 +120,11 @@ export function benchAccuracy(): void {
     }
     const run = runModels(known, calibrationEnd * 86_400_000, { ...defaultModelRunOptions, unit: s.unit, rules: { ...defaultEligibilityRules, minHistoryDays: 90 } });
     // Model averaging (Bates & Granger 1969): every candidate's forecast, refitted on the calibration
-    // period, weighted by 1/MAE² on the selection's own holdout inside that period; the test period unseen.
-    const weighed = (run.holdout?.candidates ?? []).filter((c) => c.meanAbsoluteError !== undefined && predictors.has(c.model));
+    // period, weighted by 1/MSE (the inverse of the error variance, as Bates & Granger weigh) on the
+    // selection's own holdout inside that period; the test period unseen.
+    const weighed = (run.holdout?.candidates ?? []).filter((c) => c.meanSquaredError !== undefined && predictors.has(c.model));
     if (weighed.length > 1) {
-      const weights = weighed.map((c) => 1 / c.meanAbsoluteError! ** 2);
+      const weights = weighed.map((c) => 1 / c.meanSquaredError!);
       const sum = weights.reduce((a, w) => a + w, 0);
       const average: Predictor = (summary) => {
         const out = { expectedPurchases: 0, probabilityAlive: 0, probabilityNoPurchase: 0 };
@@ -135,7 +136,7 @@ export function benchAccuracy(): void {
         });
         return out;
       };
-      rows.push(evaluate("average, 1/MAE² weights", average, split, churnActual, weighed.map((c, k) => `${c.model} ${((100 * weights[k]!) / sum).toFixed(0)} %`).join(", ")));
+      rows.push(evaluate("average, 1/MSE weights", average, split, churnActual, weighed.map((c, k) => `${c.model} ${((100 * weights[k]!) / sum).toFixed(0)} %`).join(", ")));
     }
     if (run.calendar) console.log(`  calendar adjustment of the selection: ${run.calendar.applied ? "used" : "none"} — ${run.calendar.reason}`);
     if (run.purchaseModel) {
