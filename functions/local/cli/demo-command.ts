@@ -42,6 +42,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
   const started = performance.now();
   const local = await openLocalStore();
   let demo: DemoWorkflowSetup | undefined;
+  let demoReady: Promise<DemoWorkflowSetup> | undefined;
   try {
     log(`Demo store: Online Retail, a UK online gift shop (UCI Machine Learning Repository), scored as of ${DEMO_AS_OF}`);
     log(`Loading it into DynamoDB (dynalite in this process, ${local.endpoint}, table ${local.tableName}): every row checked as \`clv import orders\` checks it, then each contact written once with its whole order history`);
@@ -71,8 +72,12 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     step = performance.now();
     const asOf = Date.parse(`${DEMO_AS_OF}T00:00:00Z`);
     for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
-    demo = await setUpDemoWorkflow(local, asOf);
+    // The workflow's coupon set and local SES are made while the night runs: the night reads none of
+    // their items, and its model fits leave the dynalite thread idle for the coupon codes' writes.
+    demoReady = setUpDemoWorkflow(local, asOf);
+    demoReady.catch(() => undefined); // awaited below, or in `finally` when the night fails first
     const night = await runNightlyLocally(local.store, asOf);
+    demo = await demoReady;
     const { run } = (await local.store.getNightlyPlan(night.plan.runId))!;
     for (const line of modelRunText(run)) log(line);
     log(
@@ -117,7 +122,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     log(`Done in ${seconds(performance.now() - started)}.`);
     return scores;
   } finally {
-    await demo?.stop();
+    await (demo ?? (await demoReady?.catch(() => undefined)))?.stop();
     await local.close();
   }
 }
