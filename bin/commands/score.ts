@@ -7,7 +7,7 @@ import { storeCurrencyOption } from "./store-data-options.js";
 export function registerScoreCommand(program: Command): Command {
   return program
     .command("score")
-    .description("score every contact of an orders CSV (order_id,customer_id,created_at,total) as of a date")
+    .description("score every contact of an orders CSV (order_id,customer_id,created_at,total[,currency,exchange_rate,total_in_store_currency,status,refunded_amount]) as of a date")
     .requiredOption("--orders <file>", "orders CSV")
     .requiredOption("--as-of <date>", "the night to score, YYYY-MM-DD; later orders are ignored", asOfDate)
     .requiredOption("--out <file>", "where to write one row per contact")
@@ -16,16 +16,18 @@ export function registerScoreCommand(program: Command): Command {
     .addOption(storeCurrencyOption())
     .option("--json", "print the model run as JSON")
     .action(async (options: { orders: string; asOf: number; out: string; strict?: boolean; json?: boolean; delimiter: string; currency: string }) => {
-      const [{ scoreOrdersFile, writeScoresCsv, rowErrorLines }, { modelRunText }] = await Promise.all([
+      const [{ scoreOrdersFile, writeScoresCsv, rowErrorLines, notCountedLine }, { modelRunText }] = await Promise.all([
         import("../../functions/local/cli/score-command.js"),
         import("../../functions/local/cli/model-run-text.js"),
       ]);
-      const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true, delimiter: options.delimiter });
+      const result = await scoreOrdersFile(options.orders, options.asOf, { strict: options.strict ?? false, progress: true, delimiter: options.delimiter, currency: options.currency });
       for (const line of rowErrorLines(result.errors)) console.error(line);
       writeScoresCsv(options.out, result.scores, options.currency);
       if (options.json) console.log(JSON.stringify(result.run));
       else {
         for (const line of modelRunText(result.run)) console.log(line);
+        const notCounted = notCountedLine(result.notCounted, options.currency);
+        if (notCounted) console.log(notCounted);
         console.log(`Wrote ${result.scores.length} contacts to ${options.out}${result.errors.length ? ` (${result.errors.length} bad rows skipped)` : ""}`);
       }
     });

@@ -101,7 +101,7 @@ export function millionSummariesFile(): string {
   return path;
 }
 
-/** 1,000,000 orders of 300,000 contacts over two years, not in time order (so each contact's are sorted), with a currency column the score ignores. */
+/** 1,000,000 orders of 300,000 contacts over two years, not in time order (so each contact's are sorted), in the store's currency (EUR), which `clv score` checks on each row. */
 function millionOrdersFile(): string {
   const path = join(dir, "orders-1m.csv");
   const random = seededRandom(3);

@@ -23,7 +23,8 @@ if (kind === "summaries") {
   folded = fold.table().length;
 } else {
   const fold = new OrderFold(asOf ? Date.parse(asOf) : Number.POSITIVE_INFINITY);
-  read = await foldRows(path, orderFoldRows(fold));
+  // In the store's currency, as `clv score` reads it (its default, EUR: the file's column).
+  read = await foldRows(path, orderFoldRows(fold, ",", "EUR"));
   folded = fold.histories().length;
 }
 const used = process.cpuUsage(cpu);

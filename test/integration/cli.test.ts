@@ -162,6 +162,42 @@ describe("mistakes in a whole file come back as one line that names the file", (
     expect(existsSync(out)).toBe(false);
   });
 
+  it("counts an order for what the store kept of it, in the store's currency: cancelled and refunded orders out, partial refunds off, other currencies converted or refused", async () => {
+    // Prepare: a platform's export with status, refunds and a second currency
+    const orders = join(dir, "orders-refunds.csv");
+    writeFileSync(
+      orders,
+      [
+        "order_id,customer_id,created_at,total,currency,exchange_rate,total_in_store_currency,status,refunded_amount",
+        "1,ann,2024-01-05,100.00,EUR,,,placed,",
+        "2,ann,2024-02-05,40.00,EUR,,,placed,15.00",
+        "3,ann,2024-02-06,500.00,EUR,,,cancelled,",
+        "4,ann,2024-02-07,80.00,EUR,,,,80.00",
+        "5,ann,2024-02-08,60.00,EUR,,,refunded,",
+        "6,ann,2024-02-09,100.00,GBP,1.2,,placed,10.00",
+        "7,ann,2024-02-10,10000,JPY,,62.00,,",
+        "8,ben,2024-02-11,30.00,GBP,,,,",
+        "9,ben,2024-02-12,30.00,EUR,,,shipped,",
+        "10,ben,2024-02-13,30.00,EUR,,,,31",
+        "11,ben,2024-02-14,25.00,,,,,",
+      ].join("\n"),
+    );
+    const out = join(dir, "refunds.csv");
+    // Act
+    const { status, stdout, stderr } = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", out);
+    // Assess: ann 100 + (40 − 15) + (100 − 10) × 1.2 + 62 = 295 over 4 orders; ben's good row 25
+    expect(status).toBe(0);
+    expect(stderr).toContain('row 9: field "currency": is GBP but the scores are in EUR (--currency): give the row exchange_rate (EUR per GBP) or total_in_store_currency, or score with --currency GBP');
+    expect(stderr).toContain('row 10: field "status": expected placed, cancelled or refunded, got "shipped"');
+    expect(stderr).toContain('row 11: field "refunded_amount": is 31 but the order\'s total is 30: at most the total can be refunded');
+    expect(stdout).toContain("Cancellations and refunds: 3 orders not counted (1 cancelled, 2 refunded whole); 2 counted net of partial refunds (€27.00 in all)");
+    const rows = parse(readFileSync(out, "utf8"), { columns: true }) as Record<string, string>[];
+    const ann = rows.find((r) => r.customer_id === "ann")!;
+    expect(ann.orderCount).toBe("4");
+    expect(Number(ann.historicClv)).toBeCloseTo(295, 9);
+    expect(rows.find((r) => r.customer_id === "ben")!.historicClv).toBe("25");
+  });
+
   it("gamma-gamma on a file without monetary_value names the column", async () => {
     const summary = join(dir, "no-monetary.csv");
     writeFileSync(summary, "customer_id,frequency,recency,T\na,1,2,3\n");

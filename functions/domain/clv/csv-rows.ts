@@ -5,6 +5,7 @@ import type { RowError } from "../input/row-errors.js";
 import type { CustomerSummary, SummaryFold } from "./customer-summary.js";
 import { entersSpendFit } from "./gamma-gamma.js";
 import type { Order, OrderFold } from "./order-history.js";
+import { isCurrency, roundToMinorUnit } from "../store/money.js";
 
 /**
  * The files `clv score` and `clv fit` read, as a shape checked once per file (zod, on the header) and a
@@ -78,12 +79,93 @@ const MISSING = new CellProblem("is missing");
 const text = (cell: string | undefined) => (cell === undefined ? MISSING : textValue(cell));
 const number = (cell: string | undefined) => (cell === undefined ? MISSING : numberValue(cell));
 
-const ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total"] as const;
+/**
+ * The columns `clv score` reads: the four it needs, then those that change what an order counts for,
+ * read only when the file has them (an export from the store's platform often does): its currency with
+ * `exchange_rate` or `total_in_store_currency` (as the import takes them), its `status` (cancelled and
+ * refunded orders count for nothing) and `refunded_amount` (refunded to date, which lowers its total).
+ */
+const ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total", "currency", "exchange_rate", "total_in_store_currency", "status", "refunded_amount"] as const;
 
-/** An orders CSV: `order_id,customer_id,created_at,total` (other columns are ignored). */
-export function orderRows(delimiter = ","): CsvRowReader<Order> {
+/** What an order that is not counted is: cancelled or refunded (whole, by status or by refunded_amount). */
+export interface OrdersNotCounted {
+  cancelled: number;
+  refunded: number;
+  /** Orders counted at a lower total because of refunded_amount, and what was taken off (store currency). */
+  partlyRefunded: number;
+  refundedAmount: number;
+}
+
+const present = (cell: string | undefined): cell is string => cell !== undefined && cell.trim() !== "";
+
+/**
+ * One order row's worth in the store's currency: its total, converted when it is in another currency
+ * (its rate or its total in the store's currency, as the import takes them; without either it is refused
+ * naming the currency), less what was refunded of it; null for an order that counts for nothing
+ * (cancelled, or refunded whole). Without `storeCurrency` the currency column is not looked at.
+ */
+function orderWorth(cells: readonly (string | undefined)[], total: number, row: number, errors: RowError[], storeCurrency: string | undefined, notCounted?: OrdersNotCounted): number | null | undefined {
+  const before = errors.length;
+  let status = "placed";
+  if (present(cells[7])) {
+    status = cells[7].trim().toLowerCase();
+    if (status !== "placed" && status !== "cancelled" && status !== "refunded") errors.push({ row, field: "status", message: `expected placed, cancelled or refunded, got ${JSON.stringify(cells[7])}` });
+  }
+  let rate = 1;
+  let converted: number | undefined;
+  const currency = present(cells[4]) ? cells[4].trim().toUpperCase() : undefined;
+  if (storeCurrency !== undefined && currency !== undefined && currency !== storeCurrency) {
+    if (!isCurrency(currency)) errors.push({ row, field: "currency", message: `is not a currency we know (ISO 4217, such as ${storeCurrency})` });
+    else if (present(cells[6])) {
+      const inStore = numberValue(cells[6]);
+      if (checked(inStore, "total_in_store_currency", row, errors)) {
+        if (inStore < 0) errors.push({ row, field: "total_in_store_currency", message: "must not be negative" });
+        converted = inStore;
+        rate = total !== 0 ? inStore / total : 1;
+      }
+    } else if (present(cells[5])) {
+      const given = numberValue(cells[5]);
+      if (checked(given, "exchange_rate", row, errors)) {
+        if (!(given > 0)) errors.push({ row, field: "exchange_rate", message: `must be more than 0 (${storeCurrency} per ${currency})` });
+        rate = given;
+        converted = roundToMinorUnit(total * given, storeCurrency);
+      }
+    } else errors.push({ row, field: "currency", message: `is ${currency} but the scores are in ${storeCurrency} (--currency): give the row exchange_rate (${storeCurrency} per ${currency}) or total_in_store_currency, or score with --currency ${currency}` });
+  }
+  let refunded = 0;
+  if (present(cells[8])) {
+    const value = numberValue(cells[8]);
+    if (checked(value, "refunded_amount", row, errors)) {
+      if (value < 0) errors.push({ row, field: "refunded_amount", message: "must be 0 or more: what was refunded of the order to date" });
+      else if (value > total) errors.push({ row, field: "refunded_amount", message: `is ${value} but the order's total is ${total}: at most the total can be refunded` });
+      refunded = value;
+    }
+  }
+  if (errors.length > before) return undefined;
+  if (status === "cancelled" || status === "refunded" || (refunded > 0 && refunded === total)) {
+    if (notCounted) notCounted[status === "cancelled" ? "cancelled" : "refunded"]++;
+    return null;
+  }
+  const worth = converted ?? total;
+  if (refunded === 0) return worth;
+  const refundedInStore = converted === undefined ? refunded : refunded * rate;
+  const net = storeCurrency === undefined ? worth - refundedInStore : roundToMinorUnit(worth - refundedInStore, storeCurrency);
+  if (notCounted) {
+    notCounted.partlyRefunded++;
+    notCounted.refundedAmount += worth - net;
+  }
+  return net;
+}
+
+/**
+ * An orders CSV: `order_id,customer_id,created_at,total` and, when the file has them, `currency`,
+ * `exchange_rate`, `total_in_store_currency`, `status` and `refunded_amount` (orderWorth; other columns
+ * are ignored). A row for an order that counts for nothing (cancelled, refunded whole) is read as
+ * good and not returned: `read` gives undefined with no error.
+ */
+export function orderRows(delimiter = ",", storeCurrency?: string, notCounted?: OrdersNotCounted): CsvRowReader<Order> {
   return {
-    header: csvHeader(ORDER_COLUMNS, delimiter),
+    header: csvHeader(ORDER_COLUMNS.slice(0, 4), delimiter),
     columns: ORDER_COLUMNS,
     read(cells, row, errors) {
       const orderId = text(cells[0]);
@@ -95,26 +177,41 @@ export function orderRows(delimiter = ","): CsvRowReader<Order> {
       checked(orderId, "order_id", row, errors);
       checked(contactId, "customer_id", row, errors);
       checked(createdAt, "created_at", row, errors);
-      checked(total, "total", row, errors);
-      return errors.length === before ? { orderId: orderId as string, contactId: contactId as string, createdAt: createdAt as number, total: total as number } : undefined;
+      const worth = checked(total, "total", row, errors) ? orderWorth(cells, total, row, errors, storeCurrency, notCounted) : undefined;
+      if (errors.length > before || worth === undefined || worth === null) return undefined;
+      return { orderId: orderId as string, contactId: contactId as string, createdAt: createdAt as number, total: worth };
     },
   };
 }
 
+/** Whether a row's optional cells (orderWorth's) leave its total as it is: none there, or plain ones that change nothing. */
+function plainWorth(text: string, spans: Int32Array, storeCurrency: string | undefined): boolean {
+  for (let k = 10; k < 18; k += 2) if (spans[k]! < spans[k + 1]!) return false;
+  // The currency: none, or the store's (another goes to add, for its conversion or its message).
+  const from = spans[8]!;
+  const to = spans[9]!;
+  if (from >= to) return true;
+  return storeCurrency === undefined || (to - from === storeCurrency.length && text.startsWith(storeCurrency, from));
+}
+
 /** An orders CSV folded into contact histories as it is read (the checks and messages of orderRows). */
-export function orderFoldRows(fold: OrderFold, delimiter = ","): CsvRowFold {
-  const reader = orderRows(delimiter);
+export function orderFoldRows(fold: OrderFold, delimiter = ",", storeCurrency?: string): CsvRowFold & { readonly notCounted: OrdersNotCounted } {
+  const notCounted: OrdersNotCounted = { cancelled: 0, refunded: 0, partlyRefunded: 0, refundedAmount: 0 };
+  const reader = orderRows(delimiter, storeCurrency, notCounted);
   return {
     header: reader.header,
     columns: reader.columns,
+    notCounted,
     add(cells, row, errors) {
+      const before = errors.length;
       const order = reader.read(cells, row, errors);
-      if (order === undefined) return false;
+      if (order === undefined) return errors.length === before;
       fold.add(order.contactId, order.createdAt, order.total);
       return true;
     },
     addSpans(text, spans) {
       if (!isPlainText(text, spans[0]!, spans[1]!) || !isPlainText(text, spans[2]!, spans[3]!)) return false;
+      if (!plainWorth(text, spans, storeCurrency)) return false;
       const createdAt = isoDateMs(text, spans[4]!, spans[5]!);
       const total = plainDecimal(text, spans[6]!, spans[7]!);
       // NaN (not a plain cell) and negative totals go to add, for their messages.

@@ -57,8 +57,10 @@ export async function readRows<T>(path: string, reader: CsvRowReader<T>, options
     header: reader.header,
     columns: reader.columns,
     add(cells, row, errors) {
+      const before = errors.length;
       const value = reader.read(cells, row, errors);
-      if (value === undefined) return false;
+      // No value and no problem: a good row that counts for nothing (a cancelled order).
+      if (value === undefined) return errors.length === before;
       rows.push(value);
       return true;
     },

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { orderFoldRows } from "../../domain/clv/csv-rows.js";
+import { orderFoldRows, type OrdersNotCounted } from "../../domain/clv/csv-rows.js";
 import { OrderFold } from "../../domain/clv/order-history.js";
 import { scoreHistories, type StoreScores } from "../../domain/clv/score-store.js";
 import type { RowError } from "../../domain/input/row-errors.js";
@@ -9,7 +9,7 @@ import { CsvFileError, foldRows, noRowsError } from "./read-rows.js";
 export { rowErrorLines } from "./read-rows.js";
 import { SCORE_COLUMNS } from "../../adapters/csv/segment-csv.js";
 import { csvText } from "../../adapters/csv/csv-text.js";
-import { DEFAULT_STORE_CURRENCY } from "../../domain/store/money.js";
+import { DEFAULT_STORE_CURRENCY, formatAmount } from "../../domain/store/money.js";
 
 /** The output columns: `customer_id`, `currency`, then every figure, as in a segment export. */
 export { SCORE_COLUMNS };
@@ -17,17 +17,33 @@ export { SCORE_COLUMNS };
 export interface ScoreFileResult extends StoreScores {
   errors: RowError[];
   orders: number;
+  /** Good rows that count for nothing or for less: cancelled, refunded whole, partly refunded. */
+  notCounted: OrdersNotCounted;
 }
 
-/** Reads an orders CSV and scores its contacts as of a date; bad rows are reported and skipped (or stop the run with `strict`). */
-export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string } = {}): Promise<ScoreFileResult> {
+/**
+ * Reads an orders CSV and scores its contacts as of a date, every amount in `currency` (the store's):
+ * bad rows are reported and skipped (or stop the run with `strict`).
+ */
+export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string; currency?: string } = {}): Promise<ScoreFileResult> {
   // Folded into the contacts' histories as read: no object kept per order.
   const fold = new OrderFold(asOf);
-  const { rows, errors } = await foldRows(path, orderFoldRows(fold, options.delimiter), options);
+  const rowFold = orderFoldRows(fold, options.delimiter, options.currency ?? DEFAULT_STORE_CURRENCY);
+  const { rows, errors } = await foldRows(path, rowFold, options);
   if (rows === 0) throw noRowsError(path, errors, "orders to score");
   const scored = scoreHistories(fold.histories(), asOf);
   if (scored.scores.length === 0) throw new CsvFileError(path, `no contacts to score as of ${new Date(asOf).toISOString().slice(0, 10)}: all ${rows} orders are later; give a later --as-of`);
-  return { ...scored, errors, orders: rows };
+  return { ...scored, errors, orders: rows, notCounted: { ...rowFold.notCounted } };
+}
+
+/** What a file's cancellations and refunds took out of the scores, a line; none when there were none. */
+export function notCountedLine(notCounted: OrdersNotCounted, currency: string): string | undefined {
+  const { cancelled, refunded, partlyRefunded, refundedAmount } = notCounted;
+  if (cancelled + refunded + partlyRefunded === 0) return undefined;
+  const parts = [];
+  if (cancelled + refunded > 0) parts.push(`${cancelled + refunded} orders not counted (${cancelled} cancelled, ${refunded} refunded whole)`);
+  if (partlyRefunded > 0) parts.push(`${partlyRefunded} counted net of partial refunds (${formatAmount(refundedAmount, currency)} in all)`);
+  return `Cancellations and refunds: ${parts.join("; ")}`;
 }
 
 /** One row per contact, each naming the currency its amounts are in (the store's; DEFAULT_STORE_CURRENCY when not given). */
