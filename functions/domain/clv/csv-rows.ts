@@ -265,6 +265,16 @@ export function summaryFoldRows(fold: SummaryFold, options: { spend?: boolean; d
     addSpans(text, spans) {
       if (!isPlainText(text, spans[0]!, spans[1]!)) return false;
       const frequency = decimalValue(text, spans[2]!, spans[3]!);
+      // Gamma-Gamma reads no recency or T: when both are whole numbers in order (recency 0 without
+      // repeats), as readSummary would find them, they are checked as digits and not read as numbers.
+      if (options.spend && wholeNumbersInOrder(text, spans, frequency > 0)) {
+        const monetaryValue = spans[8]! < 0 ? 0 : decimalValue(text, spans[8]!, spans[9]!);
+        const hasLitt = spans[10]! >= 0;
+        const litt = hasLitt ? decimalValue(text, spans[10]!, spans[11]!) : 0;
+        if (!(Number.isInteger(frequency) && frequency >= 0 && monetaryValue >= 0 && litt === litt && (frequency > 0 || litt === 0))) return false;
+        if (entersSpendFit(frequency, monetaryValue)) fold.add(frequency, 0, 0, monetaryValue, hasLitt ? litt : undefined);
+        return true;
+      }
       const recency = decimalValue(text, spans[4]!, spans[5]!);
       const T = decimalValue(text, spans[6]!, spans[7]!);
       // Without the column, as readSummary: monetary value 0, no litt.
@@ -279,6 +289,39 @@ export function summaryFoldRows(fold: SummaryFold, options: { spend?: boolean; d
       return true;
     },
   };
+}
+
+/**
+ * Whether the recency and T cells (spans 4–7) are digits alone without a leading zero (so whole numbers,
+ * which readSummary reads as numbers ≥ 0) with recency ≤ T, and recency 0 when there are no repeats:
+ * compared by length, then digit by digit. False for anything else (a point, a sign, a space), which
+ * is then read as numbers.
+ */
+function wholeNumbersInOrder(text: string, spans: Int32Array, repeats: boolean): boolean {
+  const recencyFrom = spans[4]!;
+  const recencyTo = spans[5]!;
+  const TFrom = spans[6]!;
+  const TTo = spans[7]!;
+  const recencyLength = recencyTo - recencyFrom;
+  const TLength = TTo - TFrom;
+  if (recencyLength <= 0 || TLength <= 0 || recencyLength > TLength) return false;
+  if (!repeats && (recencyLength !== 1 || text.charCodeAt(recencyFrom) !== 48)) return false;
+  if ((recencyLength > 1 && text.charCodeAt(recencyFrom) === 48) || (TLength > 1 && text.charCodeAt(TFrom) === 48)) return false;
+  for (let i = recencyFrom; i < recencyTo; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  for (let i = TFrom; i < TTo; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  if (recencyLength < TLength) return true;
+  for (let i = 0; i < recencyLength; i++) {
+    const r = text.charCodeAt(recencyFrom + i);
+    const t = text.charCodeAt(TFrom + i);
+    if (r !== t) return r < t;
+  }
+  return true;
 }
 
 /**
