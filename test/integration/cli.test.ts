@@ -75,7 +75,9 @@ describe("clv score", () => {
     expect(stderr).toContain('row 5: field "total": expected a number, got "abc"');
     expect(stderr).toContain('row 6: field "created_at": expected a date');
     expect(stderr).toContain('row 7: field "customer_id": is empty');
-    expect(stderr).toContain('row 8: field "total": must not be negative');
+    // Row 8 is a credit note (a negative total): no bad row, and dave, who has nothing else, has no purchase.
+    expect(stderr).not.toContain("row 8");
+    expect(stdout).toContain("Cancellations and refunds: 1 credit note netted from their contacts' revenue (€5.00)");
     expect(stdout).toContain("Eligible for predictions: no");
     expect(stdout).toContain("customers have placed an order; predictions need at least 500");
     const rows = parse(readFileSync(out, "utf8"), { columns: true }) as Record<string, string>[];
@@ -143,22 +145,27 @@ describe("mistakes in a whole file come back as one line that names the file", (
     const later = join(dir, "orders-later.csv");
     writeFileSync(later, "order_id,customer_id,created_at,total\n1,ann,2024-05-05,10\n");
     const bad = join(dir, "orders-bad.csv");
-    writeFileSync(bad, "order_id,customer_id,created_at,total\n1,ann,yesterday,10\n2,ben,2024-01-05,-3\n");
+    writeFileSync(bad, "order_id,customer_id,created_at,total\n1,ann,yesterday,10\n2,ben,2024-01-05,abc\n");
+    const credits = join(dir, "orders-credits.csv");
+    writeFileSync(credits, "order_id,customer_id,created_at,total\n1,ann,2024-01-05,-10\n2,ben,2024-06-05,30\n");
     const empty = join(dir, "orders-empty.csv");
     writeFileSync(empty, "order_id,customer_id,created_at,total\n");
     const out = join(dir, "none.csv");
     // Act
     const runs = [];
-    for (const file of [later, bad, empty]) runs.push(await clv("score", "--orders", file, "--as-of", "2024-03-31", "--out", out));
+    for (const file of [later, bad, empty, credits]) runs.push(await clv("score", "--orders", file, "--as-of", "2024-03-31", "--out", out));
     // Assess
-    expect(runs.map((r) => r.status)).toEqual([1, 1, 1]);
+    expect(runs.map((r) => r.status)).toEqual([1, 1, 1, 1]);
     expect(runs[0]!.stderr.trim()).toBe("error: orders-later.csv: no contacts to score as of 2024-03-31: all 1 orders are later; give a later --as-of");
     expect(runs[1]!.stderr.trim().split("\n")).toEqual([
       "error: orders-bad.csv: no orders to score: every row is bad (2 problems)",
       'row 2: field "created_at": expected a date like 2024-05-31 or a time like 2024-05-31T14:03:00Z, got "yesterday"',
-      'row 3: field "total": must not be negative: a refund or cancellation is not an order',
+      'row 3: field "total": expected a number, got "abc"',
     ]);
     expect(runs[2]!.stderr.trim()).toBe("error: orders-empty.csv: no orders to score: the file has no rows below its header");
+    expect(runs[3]!.stderr.trim()).toBe(
+      "error: orders-credits.csv: no contacts to score as of 2024-03-31: none of the file's 2 good rows is a purchase by then (1 of them later than 2024-03-31, the rest credit notes, cancelled or refunded orders)",
+    );
     expect(existsSync(out)).toBe(false);
   });
 

@@ -87,13 +87,17 @@ const number = (cell: string | undefined) => (cell === undefined ? MISSING : num
  */
 const ORDER_COLUMNS = ["order_id", "customer_id", "created_at", "total", "currency", "exchange_rate", "total_in_store_currency", "status", "refunded_amount"] as const;
 
-/** What an order that is not counted is: cancelled or refunded (whole, by status or by refunded_amount). */
+/** What a file's cancellations and refunds took out: orders not counted, and what lowered the revenue. */
 export interface OrdersNotCounted {
+  /** Orders counted for nothing: cancelled, or refunded whole (by status or by refunded_amount). */
   cancelled: number;
   refunded: number;
   /** Orders counted at a lower total because of refunded_amount, and what was taken off (store currency). */
   partlyRefunded: number;
   refundedAmount: number;
+  /** Credit notes (a negative total: a refund without its order, as Online Retail's C-invoices), and what they took off. */
+  creditNotes: number;
+  credited: number;
 }
 
 const present = (cell: string | undefined): cell is string => cell !== undefined && cell.trim() !== "";
@@ -119,7 +123,7 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
     else if (present(cells[6])) {
       const inStore = numberValue(cells[6]);
       if (checked(inStore, "total_in_store_currency", row, errors)) {
-        if (inStore < 0) errors.push({ row, field: "total_in_store_currency", message: "must not be negative" });
+        if (inStore < 0 !== total < 0) errors.push({ row, field: "total_in_store_currency", message: total < 0 ? "must be negative, as the credit note's total is" : "must not be negative" });
         converted = inStore;
         rate = total !== 0 ? inStore / total : 1;
       }
@@ -136,7 +140,8 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
   if (present(cells[8])) {
     const value = numberValue(cells[8]);
     if (checked(value, "refunded_amount", row, errors)) {
-      if (value < 0) errors.push({ row, field: "refunded_amount", message: "must be 0 or more: what was refunded of the order to date" });
+      if (total < 0) errors.push({ row, field: "refunded_amount", message: "a credit note (a negative total) is a refund itself: give the refund as refunded_amount of the order it refunds, or as a credit note, not both" });
+      else if (value < 0) errors.push({ row, field: "refunded_amount", message: "must be 0 or more: what was refunded of the order to date" });
       else if (value > total) errors.push({ row, field: "refunded_amount", message: `is ${value} but the order's total is ${total}: at most the total can be refunded` });
       refunded = value;
     }
@@ -147,6 +152,10 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
     return null;
   }
   const worth = converted ?? total;
+  if (worth < 0 && notCounted) {
+    notCounted.creditNotes++;
+    notCounted.credited -= worth;
+  }
   if (refunded === 0) return worth;
   const refundedInStore = converted === undefined ? refunded : refunded * rate;
   const net = storeCurrency === undefined ? worth - refundedInStore : roundToMinorUnit(worth - refundedInStore, storeCurrency);
@@ -171,8 +180,8 @@ export function orderRows(delimiter = ",", storeCurrency?: string, notCounted?: 
       const orderId = text(cells[0]);
       const contactId = text(cells[1]);
       const createdAt = cells[2] === undefined ? MISSING : dateValue(cells[2]);
-      let total = number(cells[3]);
-      if (typeof total === "number" && total < 0) total = new CellProblem("must not be negative: a refund or cancellation is not an order");
+      // A negative total is a credit note: it lowers the contact's revenue and is no purchase (OrderFold).
+      const total = number(cells[3]);
       const before = errors.length;
       checked(orderId, "order_id", row, errors);
       checked(contactId, "customer_id", row, errors);
@@ -196,7 +205,7 @@ function plainWorth(text: string, spans: Int32Array, storeCurrency: string | und
 
 /** An orders CSV folded into contact histories as it is read (the checks and messages of orderRows). */
 export function orderFoldRows(fold: OrderFold, delimiter = ",", storeCurrency?: string): CsvRowFold & { readonly notCounted: OrdersNotCounted } {
-  const notCounted: OrdersNotCounted = { cancelled: 0, refunded: 0, partlyRefunded: 0, refundedAmount: 0 };
+  const notCounted: OrdersNotCounted = { cancelled: 0, refunded: 0, partlyRefunded: 0, refundedAmount: 0, creditNotes: 0, credited: 0 };
   const reader = orderRows(delimiter, storeCurrency, notCounted);
   return {
     header: reader.header,
@@ -214,7 +223,7 @@ export function orderFoldRows(fold: OrderFold, delimiter = ",", storeCurrency?: 
       if (!plainWorth(text, spans, storeCurrency)) return false;
       const createdAt = isoDateMs(text, spans[4]!, spans[5]!);
       const total = plainDecimal(text, spans[6]!, spans[7]!);
-      // NaN (not a plain cell) and negative totals go to add, for their messages.
+      // NaN (not a plain cell) goes to add, for its message, and a credit note (a negative total), to be counted.
       if (createdAt !== createdAt || !(total >= 0)) return false;
       fold.addSpan(text, spans[2]!, spans[3]!, createdAt, total);
       return true;

@@ -83,6 +83,8 @@ export class OrderFold {
   /** Each order's time and total, side by side: what the histories read of an order is one place. */
   private timeAndTotal = new Float64Array(128);
   private length = 0;
+  /** Orders left out for being placed after the as-of day. */
+  ordersAfterAsOf = 0;
 
   constructor(asOf: number) {
     this.lastDay = dayNumber(asOf);
@@ -98,7 +100,10 @@ export class OrderFold {
    * cost ~1.2 s over a million orders of 300,000 contacts.)
    */
   addSpan(text: string, from: number, to: number, createdAt: number, total: number): void {
-    if (dayNumber(createdAt) > this.lastDay) return;
+    if (dayNumber(createdAt) > this.lastDay) {
+      this.ordersAfterAsOf++;
+      return;
+    }
     const contact = this.contactNumber(text, from, to);
     if (this.length === this.contactOf.length) this.grow();
     const at = this.length++;

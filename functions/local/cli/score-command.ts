@@ -32,17 +32,25 @@ export async function scoreOrdersFile(path: string, asOf: number, options: { str
   const { rows, errors } = await foldRows(path, rowFold, options);
   if (rows === 0) throw noRowsError(path, errors, "orders to score");
   const scored = scoreHistories(fold.histories(), asOf);
-  if (scored.scores.length === 0) throw new CsvFileError(path, `no contacts to score as of ${new Date(asOf).toISOString().slice(0, 10)}: all ${rows} orders are later; give a later --as-of`);
+  if (scored.scores.length === 0) {
+    const day = new Date(asOf).toISOString().slice(0, 10);
+    if (fold.ordersAfterAsOf === rows) throw new CsvFileError(path, `no contacts to score as of ${day}: all ${rows} orders are later; give a later --as-of`);
+    const later = fold.ordersAfterAsOf > 0 ? `${fold.ordersAfterAsOf} of them later than ${day}, ` : "";
+    throw new CsvFileError(path, `no contacts to score as of ${day}: none of the file's ${rows} good rows is a purchase by then (${later}the rest credit notes, cancelled or refunded orders)`);
+  }
   return { ...scored, errors, orders: rows, notCounted: { ...rowFold.notCounted } };
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
+
 /** What a file's cancellations and refunds took out of the scores, a line; none when there were none. */
 export function notCountedLine(notCounted: OrdersNotCounted, currency: string): string | undefined {
-  const { cancelled, refunded, partlyRefunded, refundedAmount } = notCounted;
-  if (cancelled + refunded + partlyRefunded === 0) return undefined;
+  const { cancelled, refunded, partlyRefunded, refundedAmount, creditNotes, credited } = notCounted;
+  if (cancelled + refunded + partlyRefunded + creditNotes === 0) return undefined;
   const parts = [];
-  if (cancelled + refunded > 0) parts.push(`${cancelled + refunded} orders not counted (${cancelled} cancelled, ${refunded} refunded whole)`);
+  if (cancelled + refunded > 0) parts.push(`${plural(cancelled + refunded, "order")} not counted (${cancelled} cancelled, ${refunded} refunded whole)`);
   if (partlyRefunded > 0) parts.push(`${partlyRefunded} counted net of partial refunds (${formatAmount(refundedAmount, currency)} in all)`);
+  if (creditNotes > 0) parts.push(`${plural(creditNotes, "credit note")} netted from their contacts' revenue (${formatAmount(credited, currency)})`);
   return `Cancellations and refunds: ${parts.join("; ")}`;
 }
 
