@@ -242,7 +242,10 @@ export class Operations extends Construct {
       new GraphWidget({
         title: "Model: log-likelihood and holdout error",
         left: [this.metric("ModelLogLikelihood", { statistic: "Average", label: "log-likelihood" })],
-        right: [this.metric("HoldoutMeanAbsoluteError", { statistic: "Average", label: "holdout MAE per contact" })],
+        right: [
+          this.metric("HoldoutMeanSquaredError", { statistic: "Average", label: "holdout MSE per contact (what selection ranks by)" }),
+          this.metric("HoldoutMeanAbsoluteError", { statistic: "Average", label: "holdout MAE per contact" }),
+        ],
         width,
       }),
     );

@@ -45,8 +45,12 @@ export const planNight =
   const chosen = plan.run.purchaseModel;
   const holdout = plan.run.holdout?.candidates.find((c) => c.model === chosen?.model);
   const facts = { runId: plan.runId, model: chosen?.model ?? null, contacts: plan.run.contacts, reasons: plan.run.reasons, scans: plan.reading.scans, distinctRows: plan.reading.distinctRows };
-  putMetrics({ Eligible: plan.run.eligibility.eligible ? 1 : 0, ModelLogLikelihood: chosen?.logLikelihood, HoldoutMeanAbsoluteError: holdout?.meanAbsoluteError }, { properties: facts });
-  logger.info("night planned", { ...facts, logLikelihood: chosen?.logLikelihood, holdoutMeanAbsoluteError: holdout?.meanAbsoluteError, converged: chosen?.converged });
+  // The squared error is what model selection ranks the candidates by; the absolute error is shown beside it.
+  putMetrics(
+    { Eligible: plan.run.eligibility.eligible ? 1 : 0, ModelLogLikelihood: chosen?.logLikelihood, HoldoutMeanSquaredError: holdout?.meanSquaredError, HoldoutMeanAbsoluteError: holdout?.meanAbsoluteError },
+    { properties: facts },
+  );
+  logger.info("night planned", { ...facts, logLikelihood: chosen?.logLikelihood, holdoutMeanSquaredError: holdout?.meanSquaredError, holdoutMeanAbsoluteError: holdout?.meanAbsoluteError, converged: chosen?.converged });
   return {
     runId: plan.runId,
     eligible: plan.run.eligibility.eligible,

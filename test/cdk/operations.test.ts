@@ -103,7 +103,7 @@ describe("operations: alarms, their topic, the dashboard", () => {
     // Act
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     // Assess
-    for (const name of ["ContactsScored", "ScoresWritten", "ModelLogLikelihood", "HoldoutMeanAbsoluteError", "EmailsSent", "Bounces", "Complaints"] as const) {
+    for (const name of ["ContactsScored", "ScoresWritten", "ModelLogLikelihood", "HoldoutMeanSquaredError", "HoldoutMeanAbsoluteError", "EmailsSent", "Bounces", "Complaints"] as const) {
       expect(METRIC_UNITS[name]).toBeDefined();
       expect(body).toContain(`\\"${name}\\"`);
     }

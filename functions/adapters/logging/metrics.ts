@@ -19,6 +19,8 @@ export const METRIC_UNITS = {
   Eligible: MetricUnit.NoUnit,
   /** The chosen purchase model's log-likelihood, refitted on all data. */
   ModelLogLikelihood: MetricUnit.NoUnit,
+  /** The chosen model's mean squared error per contact on the holdout period: what model selection ranks by. */
+  HoldoutMeanSquaredError: MetricUnit.NoUnit,
   /** The chosen model's mean absolute error per contact on the holdout period. */
   HoldoutMeanAbsoluteError: MetricUnit.NoUnit,
   /** Active members of a segment after the night (dimension SegmentId). */
