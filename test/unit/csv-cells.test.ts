@@ -46,6 +46,16 @@ describe("readCsvCells: the rows csv-parse reads, numbered as it numbers them", 
     expect(rows).toEqual(csvParse(text));
   });
 
+  it("reads rows longer than a block: a line of 2.5 MB, and a quoted cell of 3 MB with line breaks in it", async () => {
+    // Prepare
+    const text = `a,b\n1,${"x".repeat(2_500_000)}\n2,"${"é\n".repeat(1_000_000)}"\n3,4\n`;
+    // Act
+    const rows = await cellsOf(text);
+    // Assess
+    expect(rows.map(([cells, row]) => [cells.map((c) => c.length), row])).toEqual([[[1, 1], 1], [[1, 2_500_000], 2], [[1, 2_000_000], 1_000_003], [[1, 1], 1_000_004]]);
+    expect(rows).toEqual(csvParse(text));
+  });
+
   it("reads files that end exactly at a block's end or just after it, with a character of several bytes across the boundary", async () => {
     // Prepare: rows of "é" (two bytes) padded so the file is exactly 1 MB, 2 MB, or three bytes over, with and without a final line break.
     const block = 1 << 20;

@@ -1,5 +1,4 @@
 import { open } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 
 /**
  * A CSV reader for files of a million rows, about ten times faster than csv-parse with records:
@@ -45,21 +44,37 @@ export async function readCsvCells(path: string, handler: CsvCellsHandler, optio
     const totalBytes = stats.size;
     // A pipe's size says nothing of where it ends: only a regular file's last block is known by it.
     const sized = stats.isFile();
-    const decoder = new StringDecoder("utf8");
-    const buffer = Buffer.allocUnsafe(BLOCK_BYTES);
+    let buffer = Buffer.allocUnsafe(BLOCK_BYTES);
+    // Bytes at the buffer's start not yet read as text: the last line of the block before, unfinished.
+    let kept = 0;
     const cells: string[] = [];
     let spans: Int32Array = new Int32Array(64);
     let bytesRead = 0;
-    let pending = "";
     let line = 0; // lines consumed so far
     let header = true;
     let first = true;
     for (;;) {
-      const { bytesRead: n } = await file.read(buffer, 0, BLOCK_BYTES, null);
+      if (kept === buffer.length) {
+        const wider = Buffer.allocUnsafe(2 * buffer.length);
+        buffer.copy(wider, 0, 0, kept);
+        buffer = wider;
+      }
+      const { bytesRead: n } = await file.read(buffer, kept, buffer.length - kept, null);
+      bytesRead += n;
       // The last block known by the file's size: a file of one block is read in one pass of the loop
       // below, not two (the second, on nothing, had its optimized code compiled again).
-      const eof = n === 0 || (sized && bytesRead + n >= totalBytes);
-      let text = pending + (n === 0 ? decoder.end() : eof ? decoder.write(buffer.subarray(0, n)) + decoder.end() : decoder.write(buffer.subarray(0, n)));
+      const eof = n === 0 || (sized && bytesRead >= totalBytes);
+      const filled = kept + n;
+      // Text up to the block's last line break, which is never inside a UTF-8 character: one flat
+      // string made from the bytes. A string joined from the rest of the block before and this one
+      // (as a StringDecoder's were) is read through a pointer at each character, ~0.1 s more a million rows.
+      const cut = eof ? filled : buffer.lastIndexOf(10, filled - 1) + 1;
+      if (cut === 0 && !eof) {
+        kept = filled;
+        options.onProgress?.(bytesRead, totalBytes);
+        continue;
+      }
+      let text = buffer.toString("utf8", 0, cut);
       if (first && text.length > 0) {
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;
@@ -117,10 +132,22 @@ export async function readCsvCells(path: string, handler: CsvCellsHandler, optio
           handler.header(cells.slice(0, count).map((name) => name.trim()));
         } else handler.row(cells, count, line, problem);
       }
-      pending = start < length ? text.slice(start) : "";
-      bytesRead += n;
+      if (eof) {
+        options.onProgress?.(bytesRead, totalBytes);
+        break;
+      }
+      // What is left (a quoted record going on past the block) goes back before the block's rest, as bytes.
+      const rest = buffer.subarray(cut, filled);
+      if (start < length) {
+        const unfinished = Buffer.from(text.slice(start), "utf8");
+        kept = unfinished.length + rest.length;
+        if (kept > buffer.length) buffer = Buffer.allocUnsafe(2 * kept);
+        Buffer.concat([unfinished, rest]).copy(buffer, 0);
+      } else {
+        buffer.copy(buffer, 0, cut, filled);
+        kept = filled - cut;
+      }
       options.onProgress?.(bytesRead, totalBytes);
-      if (eof) break;
     }
     if (header) handler.header([]);
   } finally {
