@@ -41,6 +41,21 @@ describe("SummaryFold: summaryTable one summary at a time", () => {
     expect(new SummaryFold().table().logInterPurchaseTimes).toBeUndefined();
   });
 
+  it("with spendOnly, folds on frequency and monetary value alone: summaryTable's table of the rows with recency and T 0, growing many times", () => {
+    // Prepare
+    let seed = 5;
+    const random = (k: number) => (seed = (seed * 48271) % 2147483647) % k;
+    const rows = Array.from({ length: 20_000 }, () => ({ frequency: 1 + random(6), recency: random(30), T: 30 + random(30), monetaryValue: random(2_000) / 100, logInterPurchaseTimes: random(100) / 10 }));
+    const fold = new SummaryFold({ spendOnly: true, expectedRows: 1 });
+    // Act
+    for (const s of rows) fold.add(s.frequency, s.recency, s.T, s.monetaryValue, s.logInterPurchaseTimes, 2);
+    const table = fold.table();
+    // Assess
+    expect(table).toEqual(summaryTable(rows.map((s) => ({ ...s, recency: 0, T: 0 })), rows.map(() => 2)));
+    expect(table.length).toBeGreaterThan(5_000);
+    expect([...table.weight].reduce((a, b) => a + b, 0)).toBe(40_000);
+  });
+
   it("counts a summary with its weight", () => {
     // Prepare
     const fold = new SummaryFold();

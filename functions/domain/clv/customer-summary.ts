@@ -57,6 +57,13 @@ export function summaryTable(summaries: Iterable<CustomerSummary>, weights?: Ite
  */
 export class SummaryFold {
   private readonly ignoreMonetary: boolean;
+  /**
+   * Rows keyed on frequency and monetary value alone (Gamma-Gamma's table; recency and T 0 in it),
+   * three numbers a row (frequency, monetary value, weight) instead of five: the fold of a million
+   * contacts' 611,000 repeat buyers touches less memory, and most of its time is memory.
+   */
+  private readonly spendOnly: boolean;
+  private readonly stride: number;
   /** Per slot the row's number (-1 free) and its hash, side by side: a probe that misses reads no row. */
   private slots: Int32Array;
   /** The rows as they are added, side by side (frequency, recency, T, monetary value, weight): a row found is one place in memory, not five. */
@@ -68,13 +75,15 @@ export class SummaryFold {
   private logInterPurchaseTimes = 0;
   private everyRowHasLitt = true;
 
-  constructor(options: { ignoreMonetaryValue?: boolean; expectedRows?: number } = {}) {
+  constructor(options: { ignoreMonetaryValue?: boolean; spendOnly?: boolean; expectedRows?: number } = {}) {
     this.ignoreMonetary = options.ignoreMonetaryValue ?? false;
+    this.spendOnly = (options.spendOnly ?? false) && !this.ignoreMonetary;
+    this.stride = this.spendOnly ? SPEND_ROW : ROW;
     const rows = Math.max(8, options.expectedRows ?? 1024);
     let capacity = 16;
     while (capacity < rows * 2) capacity *= 2;
     this.slots = new Int32Array(2 * capacity).fill(-1);
-    this.rows = new Float64Array(ROW * rows);
+    this.rows = new Float64Array(this.stride * rows);
   }
 
   /** One summary (`logInterPurchaseTimes` undefined when it has none), counted `weight` times. */
@@ -82,6 +91,10 @@ export class SummaryFold {
     this.added++;
     if (logInterPurchaseTimes === undefined) this.everyRowHasLitt = false;
     else this.logInterPurchaseTimes += weight * logInterPurchaseTimes;
+    if (this.spendOnly) {
+      this.addSpend(frequency, monetaryValue, weight);
+      return;
+    }
     const m = this.ignoreMonetary ? 0 : monetaryValue;
     const h = this.hash(frequency, recency, T, m);
     const slots = this.slots;
@@ -98,32 +111,62 @@ export class SummaryFold {
       }
       slot = (slot + 1) & mask;
     }
-    const at = this.length++;
-    if (ROW * this.length > rows.length) {
-      const wider = new Float64Array(2 * rows.length);
-      wider.set(rows);
-      this.rows = wider;
-    }
-    const row = ROW * at;
+    const row = this.place(slot, h);
     this.rows[row] = frequency;
     this.rows[row + 1] = recency;
     this.rows[row + 2] = T;
     this.rows[row + 3] = m;
     this.rows[row + 4] = weight;
-    slots[2 * slot] = at;
-    slots[2 * slot + 1] = h;
-    // At most half full: probes stay short.
-    if (2 * this.length > mask + 1) this.rehash();
+  }
+
+  /** add with spendOnly: the row (frequency, monetary value, weight) found or placed. */
+  private addSpend(frequency: number, monetaryValue: number, weight: number): void {
+    const h = this.hash(frequency, 0, 0, monetaryValue);
+    const slots = this.slots;
+    const rows = this.rows;
+    const mask = (slots.length >> 1) - 1;
+    let slot = h & mask;
+    for (;;) {
+      const at = slots[2 * slot]!;
+      if (at < 0) break;
+      const row = SPEND_ROW * at;
+      if (slots[2 * slot + 1] === h && rows[row] === frequency && rows[row + 1] === monetaryValue) {
+        rows[row + 2]! += weight;
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const row = this.place(slot, h);
+    this.rows[row] = frequency;
+    this.rows[row + 1] = monetaryValue;
+    this.rows[row + 2] = weight;
+  }
+
+  /** A new row in free `slot` (its hash `h`), the rows wider when full: where its numbers go in `rows`. */
+  private place(slot: number, h: number): number {
+    const at = this.length++;
+    if (this.stride * this.length > this.rows.length) {
+      const wider = new Float64Array(2 * this.rows.length);
+      wider.set(this.rows);
+      this.rows = wider;
+    }
+    this.slots[2 * slot] = at;
+    this.slots[2 * slot + 1] = h;
+    // At most half full: probes stay short (rehash places rows by their hashes, reading none).
+    if (2 * this.length > this.slots.length >> 1) this.rehash();
+    return this.stride * at;
   }
 
   /** The table of what was added so far. */
   table(): SummaryTable {
     const n = this.length;
+    const stride = this.stride;
     const column = (k: number) => {
       const values = new Float64Array(n);
-      for (let i = 0; i < n; i++) values[i] = this.rows[ROW * i + k]!;
+      if (k >= 0) for (let i = 0; i < n; i++) values[i] = this.rows[stride * i + k]!;
       return values;
     };
+    if (this.spendOnly) return tableOf(column(0), column(-1), column(-1), column(1), column(2), this.everyRowHasLitt && this.added > 0 ? this.logInterPurchaseTimes : undefined);
     return tableOf(column(0), column(1), column(2), column(3), column(4), this.everyRowHasLitt && this.added > 0 ? this.logInterPurchaseTimes : undefined);
   }
 
@@ -160,8 +203,9 @@ export class SummaryFold {
   }
 }
 
-/** Numbers per row in SummaryFold's rows. */
+/** Numbers per row in SummaryFold's rows, and with spendOnly. */
 const ROW = 5;
+const SPEND_ROW = 3;
 
 /** The table purchase models fit on: spend plays no part there, so rows differing only in it fold together. */
 export function purchaseTable(summaries: Iterable<CustomerSummary>): SummaryTable {

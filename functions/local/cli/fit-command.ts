@@ -32,7 +32,7 @@ export async function fitParetoGggFile(path: string, options: { strict?: boolean
  */
 export async function fitSummaryFile(path: string, model: Exclude<FittableModel, "pareto-ggg">, options: { strict?: boolean; delimiter?: string } = {}): Promise<{ fit: ModelFit; errors: RowError[] }> {
   const spend = model === "gamma-gamma";
-  const fold = new SummaryFold({ ignoreMonetaryValue: !spend });
+  const fold = new SummaryFold(spend ? { spendOnly: true } : { ignoreMonetaryValue: true });
   const { rows, errors, columns } = await foldRows(path, summaryFoldRows(fold, { spend, ...(options.delimiter && { delimiter: options.delimiter }) }), options);
   if (rows === 0) throw noRowsError(path, errors, "customers to fit on");
   if (spend) {
