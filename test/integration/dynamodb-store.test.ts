@@ -251,6 +251,23 @@ describe("DynamoDbStore: contacts, events, scores", () => {
     expect((await store.getContact("c-1"))?.history?.orderCount).toBe(1);
   });
 
+  it("reads a profile alone as getContact has it, without the orders it shares its item with", async () => {
+    // Prepare
+    const { store } = await newStore();
+    await store.putContact("c-1", { email: "ana@example.com", firstName: "Ana", subscription: "subscribed", consentAt: "2024-01-01T00:00:00Z", country: "ES" });
+    await store.recordOrder(order("6101", 80));
+    await store.changeSubscription("c-1", { type: "opt-out", via: "one-click", at: "2024-06-01T12:00:00Z" });
+    await store.recordOrder(order("6102", 20, { contactId: "orders-only" }));
+    // Act
+    const profile = await store.getContactProfile("c-1");
+    // Assess
+    expect(profile).toEqual((await store.getContact("c-1"))?.profile);
+    expect(profile).toMatchObject({ contactId: "c-1", email: "ana@example.com", subscription: "unsubscribed", optedOutVia: "one-click" });
+    expect(profile?.subscriptionHistory?.length).toBeGreaterThan(0);
+    expect(await store.getContactProfile("orders-only")).toBeUndefined();
+    expect(await store.getContactProfile("nobody")).toBeUndefined();
+  });
+
   it("writes many profiles, leaving unchanged ones alone", async () => {
     // Prepare
     const { store } = await newStore();

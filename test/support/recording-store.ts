@@ -31,6 +31,9 @@ export class RecordingStore implements StoreData {
     const profile = this.profiles.get(contactId);
     return profile && { profile };
   }
+  async getContactProfile(contactId: string): Promise<ContactProfile | undefined> {
+    return this.profiles.get(contactId);
+  }
   async changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined> {
     this.writes.push({ method: "changeSubscription", args: [contactId, event] });
     const profile = this.profiles.get(contactId);

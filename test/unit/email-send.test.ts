@@ -5,7 +5,6 @@ import { EmailSettings, sendWorkflowEmail, STALE_CLAIM_MS, type EmailDependencie
 import { emailTemplate } from "../../functions/adapters/files/email-files.js";
 import { MissingVariableError } from "../../functions/domain/email/template.js";
 import type { ContactProfile } from "../../functions/domain/store/contact.js";
-import type { StoredContact } from "../../functions/domain/store/ports.js";
 
 const NOW = Date.parse("2024-06-07T09:00:00Z");
 const settings = EmailSettings.parse({
@@ -58,7 +57,7 @@ function setup(contacts: ContactProfile[] = [profile({ contactId: "c-1", email: 
   const mailer = new RecordingMailer();
   const sendLog = new MemorySendLog();
   const deps: EmailDependencies = {
-    contacts: { getContact: async (id: string): Promise<StoredContact | undefined> => (byId.has(id) ? { profile: byId.get(id)! } : undefined) },
+    contacts: { getContactProfile: async (id: string): Promise<ContactProfile | undefined> => byId.get(id) },
     mailer,
     sendLog,
     settings,

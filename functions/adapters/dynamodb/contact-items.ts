@@ -124,6 +124,15 @@ export class ContactItems {
     return item ? contactRecord((await withSummaryPages(this.table, [item]))[0]!) : undefined;
   }
 
+  /**
+   * The profile alone, read consistently: only its attributes of the PROFILE item, which it shares with
+   * the order summary, and none of the summary's pages. What a mail's decision (address, consent) reads.
+   */
+  async getContactProfile(contactId: string): Promise<ContactProfile | undefined> {
+    const item = await this.table.get(profileKey(contactId), { attributes: ["PK", ...PROFILE_ATTRIBUTES] });
+    return item ? storedProfile(item) : undefined;
+  }
+
   /** An unsubscribe, "I changed my mind", a complaint or a bounce, by the rules; undefined (nothing written) without a profile. */
   async changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined> {
     const current = await this.readProfile(contactId);

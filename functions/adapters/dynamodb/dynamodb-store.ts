@@ -66,6 +66,7 @@ export class DynamoDbStore implements StoreData {
   putContact(contactId: string, contact: ContactInput, source?: ProfileSource) { return this.contacts.putContact(contactId, contact, source); }
   putContacts(contacts: readonly { contactId: string; contact: ContactInput }[], source?: ProfileSource) { return this.contacts.putContacts(contacts, source); }
   getContact(contactId: string) { return this.contacts.getContact(contactId); }
+  getContactProfile(contactId: string) { return this.contacts.getContactProfile(contactId); }
   changeSubscription(contactId: string, event: SubscriptionChangeEvent) { return this.contacts.changeSubscription(contactId, event); }
   listContacts(segment = 0, totalSegments = 1) { return this.contacts.listContacts(segment, totalSegments); }
   recordEmailEvent(event: EmailEventInput) { return this.contacts.recordEmailEvent(event); }

@@ -79,10 +79,7 @@ export class TableBatches {
   /** BatchGetItem (whole items unless `attributes`), 100 keys a request, consistent reads, retrying unprocessed keys. */
   async getItems(keys: readonly Record<string, string>[], attributes?: readonly string[]): Promise<Record<string, unknown>[]> {
     const found: Record<string, unknown>[] = [];
-    const projection = attributes && {
-      ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
-      ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
-    };
+    const projection = attributes && projectionOf(attributes);
     await inParallel(chunks(keys, BATCH_GET_MAX), this.concurrency, async (chunk) => {
       let Keys = chunk as Record<string, unknown>[];
       for (let attempt = 1; ; attempt++) {
@@ -115,4 +112,12 @@ export async function inParallel<T>(items: readonly T[], limit: number, work: (i
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** A read's ProjectionExpression for `attributes`, each under a placeholder name (some are reserved words). */
+export function projectionOf(attributes: readonly string[]): { ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> } {
+  return {
+    ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", "),
+    ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+  };
 }

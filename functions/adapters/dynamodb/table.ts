@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
 import type { TableKey } from "../../domain/store/table-keys.js";
-import { TableBatches, type BatchOptions } from "./table-batches.js";
+import { TableBatches, projectionOf, type BatchOptions } from "./table-batches.js";
 
 type Item = Record<string, unknown>;
 export type ScanInput = Omit<ScanCommandInput, "TableName" | "ExclusiveStartKey">;
@@ -41,9 +41,10 @@ export class StoreTable {
     return new Date(this.clock()).toISOString();
   }
 
-  /** One item by key, read consistently unless told otherwise; undefined when there is none. */
-  async get(key: TableKey, options: { consistent?: boolean } = {}): Promise<Item | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: options.consistent ?? true }));
+  /** One item by key (whole unless `attributes`), read consistently unless told otherwise; undefined when there is none. */
+  async get(key: TableKey, options: { consistent?: boolean; attributes?: readonly string[] } = {}): Promise<Item | undefined> {
+    const projection = options.attributes && projectionOf(options.attributes);
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: options.consistent ?? true, ...projection }));
     return Item;
   }
 

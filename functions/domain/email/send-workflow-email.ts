@@ -85,7 +85,7 @@ export interface SendWorkflowEmailInput {
 }
 
 export interface EmailDependencies {
-  contacts: Pick<StoreData, "getContact">;
+  contacts: Pick<StoreData, "getContactProfile">;
   mailer: Mailer;
   sendLog: SendLog;
   settings: EmailSettings;
@@ -227,7 +227,7 @@ export async function sendWorkflowEmail(input: SendWorkflowEmailInput, deps: Ema
 
   let email: OutgoingEmail;
   try {
-    const profile = (await deps.contacts.getContact(contactId))?.profile;
+    const profile = await deps.contacts.getContactProfile(contactId);
     if (profile?.email === undefined) {
       await release();
       return { outcome: "skipped-no-email" };

@@ -49,6 +49,8 @@ export interface StoreData {
    */
   putContact(contactId: string, contact: ContactInput, source?: ProfileSource): Promise<ContactUpdate>;
   getContact(contactId: string): Promise<StoredContact | undefined>;
+  /** The contact's profile without its order history (getContact's `profile`), for what needs only the address and consent. */
+  getContactProfile(contactId: string): Promise<ContactProfile | undefined>;
   /** Applies an unsubscribe, consent, complaint or bounce by the rules; undefined when the store has no profile for the contact (nothing is written). */
   changeSubscription(contactId: string, event: SubscriptionChangeEvent): Promise<SubscriptionResult | undefined>;
   /** Records an order (or its refund/cancellation) exactly once into the order item and the contact's summary. */

@@ -2,6 +2,7 @@ import { purchasesBetween, dayNumber } from "../clv/order-history.js";
 import type { CouponOutcome } from "../coupons/coupon-assignment.js";
 import { sendWorkflowEmail, type EmailDependencies, type SendOutcome } from "../email/send-workflow-email.js";
 import type { EmailTemplate } from "../email/template.js";
+import type { ContactProfile } from "../store/contact.js";
 import type { StoredContact } from "../store/ports.js";
 import { mailPermission } from "../store/subscription.js";
 import { executionName, isHeldOut, mayEnrol, type Enrolment, type WorkflowOutcome } from "./enrolment.js";
@@ -153,10 +154,10 @@ export async function sendEmailStep(
  */
 export async function holdOutStep(
   request: { workflowId: string; contactId: string },
-  deps: { contacts: { getContact(contactId: string): Promise<StoredContact | undefined> }; enrolments: EnrolmentStore },
+  deps: { contacts: { getContactProfile(contactId: string): Promise<ContactProfile | undefined> }; enrolments: EnrolmentStore },
   now: number,
 ): Promise<{ mailable: boolean }> {
-  const profile = (await deps.contacts.getContact(request.contactId))?.profile;
+  const profile = await deps.contacts.getContactProfile(request.contactId);
   // The send step's own decision on consent (mailPermission), taken at the same point of the workflow.
   const ended: WorkflowOutcome | undefined = profile?.email === undefined ? "no-email" : !mailPermission(profile).mayMail ? "unsubscribed" : undefined;
   await deps.enrolments.updateEnrolment(request.workflowId, request.contactId, ended ? { heldOut: true, outcome: ended, finishedAt: new Date(now).toISOString() } : { heldOut: true });
