@@ -16,8 +16,7 @@ import { openLocalStore } from "../local-store.js";
 import { modelRunText } from "./model-run-text.js";
 import { repoPath } from "../repo-path.js";
 import { formatAmount } from "../../domain/store/money.js";
-import { demoWorkflow, funnelReport, setUpDemoWorkflow, type DemoWorkflowSetup } from "./demo-workflow.js";
-import { writeReportPage } from "./report-command.js";
+import type { DemoWorkflowSetup } from "./demo-workflow.js";
 import { readReportInput } from "../report/store-report.js";
 import { saveMailbox } from "../local-mailbox.js";
 import { rowErrorLines, writeScoresCsv } from "./score-command.js";
@@ -57,6 +56,13 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     logImport(log, "cancellations", cancellations, performance.now() - step);
 
     step = performance.now();
+    // The workflow's modules (aws-local-stepfunctions, the SES client, the e-mail templates) and the
+    // report page's (its charts) are needed only after the night: loaded while the first load below
+    // keeps the dynalite thread busy and leaves this one waiting, not before the demo starts.
+    const workflowModule = import("./demo-workflow.js");
+    const reportModule = import("./report-command.js");
+    workflowModule.catch(() => undefined);
+    reportModule.catch(() => undefined); // both awaited below; a failure is reported there
     // A profile for each customer with an order counted (one with credit notes only is no customer), as the nightly scan finds them.
     const folded = fold.contacts();
     const made = demoContacts(folded.filter((c) => [...c.counted.values()].some((e) => e.total >= 0)).map((c) => c.contactId));
@@ -74,6 +80,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     for (const definition of segmentTemplates) await local.store.putSegmentDefinition(definition);
     // The workflow's coupon set and local SES are made while the night runs: the night reads none of
     // their items, and its model fits leave the dynalite thread idle for the coupon codes' writes.
+    const { demoWorkflow, funnelReport, setUpDemoWorkflow } = await workflowModule;
     demoReady = setUpDemoWorkflow(local, asOf);
     demoReady.catch(() => undefined); // awaited below, or in `finally` when the night fails first
     const night = await runNightlyLocally(local.store, asOf);
@@ -116,7 +123,7 @@ export async function runDemo(outPath: string, log: (line: string) => void = con
     for (const f of failed.slice(0, 5)) log(`  failed: ${f.name}: ${f.error}`);
     mkdirSync(dirname(outPath), { recursive: true });
     writeScoresCsv(outPath, scores, DEMO_CURRENCY);
-    const report = writeReportPage(reportInput, join(dirname(outPath), "report.html"));
+    const report = (await reportModule).writeReportPage(reportInput, join(dirname(outPath), "report.html"));
     log("");
     log(`Every contact's figures: ${outPath}`);
     log(`The report: ${report.path}`);
