@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
-import { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
+import type { SecretsProvider } from "@aws-lambda-powertools/parameters/secrets";
+import type { SSMProvider } from "@aws-lambda-powertools/parameters/ssm";
 import type { Context } from "aws-lambda";
 import { z } from "zod";
 import { storeClient } from "../adapters/dynamodb/store-client.js";
@@ -80,15 +80,16 @@ export function httpDependencies(env = handlerEnvironment()): HttpDependencies &
  */
 export const PARAMETER_MAX_AGE_SECONDS = 30;
 
-let secrets: SecretsProvider | undefined;
-let parameters: SSMProvider | undefined;
+// Loaded on first use: locally (the env variables) the providers and their SDK clients are never needed.
+let secrets: Promise<SecretsProvider> | undefined;
+let parameters: Promise<SSMProvider> | undefined;
 
 /** The unsubscribe links' secret: Secrets Manager on AWS, cached for PARAMETER_MAX_AGE_SECONDS; the env variable locally. */
 export function unsubscribeSecret(env: { UNSUBSCRIBE_SECRET?: string | undefined; UNSUBSCRIBE_SECRET_ARN?: string | undefined } = handlerEnvironment(), provider?: SecretsProvider): () => Promise<string> {
   return async () => {
     if (env.UNSUBSCRIBE_SECRET) return env.UNSUBSCRIBE_SECRET;
     if (!env.UNSUBSCRIBE_SECRET_ARN) throw new BadEnvironmentError("neither UNSUBSCRIBE_SECRET_ARN nor UNSUBSCRIBE_SECRET is set");
-    const secret = await (provider ?? (secrets ??= new SecretsProvider())).get(env.UNSUBSCRIBE_SECRET_ARN, { maxAge: PARAMETER_MAX_AGE_SECONDS });
+    const secret = await (provider ?? (await (secrets ??= import("@aws-lambda-powertools/parameters/secrets").then((m) => new m.SecretsProvider())))).get(env.UNSUBSCRIBE_SECRET_ARN, { maxAge: PARAMETER_MAX_AGE_SECONDS });
     if (typeof secret !== "string" || secret.length === 0) throw new Error("the unsubscribe secret is empty");
     return secret;
   };
@@ -103,7 +104,7 @@ export function apiKeyHashes(env = handlerEnvironment(), provider?: SSMProvider)
   return async () => {
     if (env.API_KEY_HASHES !== undefined) return env.API_KEY_HASHES.split(",").filter(Boolean);
     if (!env.API_KEY_HASHES_PARAMETER) throw new BadEnvironmentError("neither API_KEY_HASHES_PARAMETER nor API_KEY_HASHES is set");
-    const value = await (provider ?? (parameters ??= new SSMProvider())).get(env.API_KEY_HASHES_PARAMETER, { maxAge: PARAMETER_MAX_AGE_SECONDS });
+    const value = await (provider ?? (await (parameters ??= import("@aws-lambda-powertools/parameters/ssm").then((m) => new m.SSMProvider())))).get(env.API_KEY_HASHES_PARAMETER, { maxAge: PARAMETER_MAX_AGE_SECONDS });
     return (value ?? "").split(",").filter(Boolean);
   };
 }
