@@ -24,7 +24,7 @@ if (kind === "summaries") {
 } else {
   const fold = new OrderFold(asOf ? Date.parse(asOf) : Number.POSITIVE_INFINITY);
   // In the store's currency, as `clv score` reads it (its default, EUR: the file's column).
-  read = await foldRows(path, orderFoldRows(fold, ",", "EUR"));
+  read = await foldRows(path, orderFoldRows(fold, ",", { code: "EUR" }));
   folded = fold.histories().length;
 }
 const used = process.cpuUsage(cpu);

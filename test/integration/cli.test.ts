@@ -194,7 +194,8 @@ describe("mistakes in a whole file come back as one line that names the file", (
     const { status, stdout, stderr } = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", out);
     // Assess: ann 100 + (40 − 15) + (100 − 10) × 1.2 + 62 = 295 over 4 orders; ben's good row 25
     expect(status).toBe(0);
-    expect(stderr).toContain('row 9: field "currency": is GBP but the scores are in EUR (--currency): give the row exchange_rate (EUR per GBP) or total_in_store_currency, or score with --currency GBP');
+    expect(stderr).toContain("row 9: field \"currency\": is GBP but the scores are in EUR (the currency of the file's first order): give the row exchange_rate (EUR per GBP) or total_in_store_currency, or score with --currency GBP");
+    expect(stdout).toContain("Amounts in EUR, the currency of the file's orders (give --currency to score in another)");
     expect(stderr).toContain('row 10: field "status": expected placed, cancelled or refunded, got "shipped"');
     expect(stderr).toContain('row 11: field "refunded_amount": is 31 but the order\'s total is 30: at most the total can be refunded');
     expect(stdout).toContain("Cancellations and refunds: 3 orders not counted (1 cancelled, 2 refunded whole); 2 counted net of partial refunds (€27.00 in all)");
@@ -203,6 +204,26 @@ describe("mistakes in a whole file come back as one line that names the file", (
     expect(ann.orderCount).toBe("4");
     expect(Number(ann.historicClv)).toBeCloseTo(295, 9);
     expect(rows.find((r) => r.customer_id === "ben")!.historicClv).toBe("25");
+  });
+
+  it("scores a file in its own currency when none is given, and refuses its rows naming it when another is", async () => {
+    // Prepare: a shop selling in pounds
+    const orders = join(dir, "orders-gbp.csv");
+    writeFileSync(orders, "order_id,customer_id,created_at,total,currency\n1,ann,2024-01-05,40.00,GBP\n2,ann,2024-02-05,60.00,GBP\n3,ben,2024-02-06,25.00,gbp\n");
+    // Act
+    const own = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "gbp.csv"));
+    const other = await clv("score", "--orders", orders, "--as-of", "2024-03-31", "--out", join(dir, "gbp-as-eur.csv"), "--currency", "EUR");
+    // Assess
+    expect(own.status).toBe(0);
+    expect(own.stdout).toContain("Amounts in GBP, the currency of the file's orders (give --currency to score in another)");
+    const rows = parse(readFileSync(join(dir, "gbp.csv"), "utf8"), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.customer_id, r.currency, r.historicClv])).toEqual([
+      ["ann", "GBP", "100"],
+      ["ben", "GBP", "25"],
+    ]);
+    expect(other.status).toBe(1);
+    expect(other.stderr).toContain('row 2: field "currency": is GBP but the scores are in EUR (--currency): give the row exchange_rate (EUR per GBP) or total_in_store_currency, or score with --currency GBP');
+    expect(existsSync(join(dir, "gbp-as-eur.csv"))).toBe(false);
   });
 
   it("gamma-gamma on a file without monetary_value names the column", async () => {

@@ -103,12 +103,22 @@ export interface OrdersNotCounted {
 const present = (cell: string | undefined): cell is string => cell !== undefined && cell.trim() !== "";
 
 /**
+ * The currency a file's amounts are counted in: `code` when given (`--currency`); with `fromFile` and no
+ * code, the currency of the first row that names a known one, which then holds for every row, so a file
+ * in pounds is scored in pounds rather than labelled euros.
+ */
+export interface AmountsCurrency {
+  code?: string;
+  fromFile?: boolean;
+}
+
+/**
  * One order row's worth in the store's currency: its total, converted when it is in another currency
  * (its rate or its total in the store's currency, as the import takes them; without either it is refused
  * naming the currency), less what was refunded of it; null for an order that counts for nothing
- * (cancelled, or refunded whole). Without `storeCurrency` the currency column is not looked at.
+ * (cancelled, or refunded whole). Without `amounts` the currency column is not looked at.
  */
-function orderWorth(cells: readonly (string | undefined)[], total: number, row: number, errors: RowError[], storeCurrency: string | undefined, notCounted?: OrdersNotCounted): number | null | undefined {
+function orderWorth(cells: readonly (string | undefined)[], total: number, row: number, errors: RowError[], amounts: AmountsCurrency | undefined, notCounted?: OrdersNotCounted): number | null | undefined {
   const before = errors.length;
   let status = "placed";
   if (present(cells[7])) {
@@ -118,9 +128,11 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
   let rate = 1;
   let converted: number | undefined;
   const currency = present(cells[4]) ? cells[4].trim().toUpperCase() : undefined;
-  if (storeCurrency !== undefined && currency !== undefined && currency !== storeCurrency) {
-    if (!isCurrency(currency)) errors.push({ row, field: "currency", message: `is not a currency we know (ISO 4217, such as ${storeCurrency})` });
-    else if (present(cells[6])) {
+  if (amounts?.fromFile && amounts.code === undefined && currency !== undefined && isCurrency(currency)) amounts.code = currency;
+  const storeCurrency = amounts?.code;
+  if (amounts !== undefined && currency !== undefined && !isCurrency(currency)) errors.push({ row, field: "currency", message: `is not a currency we know (ISO 4217, such as ${storeCurrency ?? "EUR"})` });
+  else if (storeCurrency !== undefined && currency !== undefined && currency !== storeCurrency) {
+    if (present(cells[6])) {
       const inStore = numberValue(cells[6]);
       if (checked(inStore, "total_in_store_currency", row, errors)) {
         if (inStore < 0 !== total < 0) errors.push({ row, field: "total_in_store_currency", message: total < 0 ? "must be negative, as the credit note's total is" : "must not be negative" });
@@ -134,7 +146,10 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
         rate = given;
         converted = roundToMinorUnit(total * given, storeCurrency);
       }
-    } else errors.push({ row, field: "currency", message: `is ${currency} but the scores are in ${storeCurrency} (--currency): give the row exchange_rate (${storeCurrency} per ${currency}) or total_in_store_currency, or score with --currency ${currency}` });
+    } else {
+      const why = amounts?.fromFile ? "the currency of the file's first order" : "--currency";
+      errors.push({ row, field: "currency", message: `is ${currency} but the scores are in ${storeCurrency} (${why}): give the row exchange_rate (${storeCurrency} per ${currency}) or total_in_store_currency, or score with --currency ${currency}` });
+    }
   }
   let refunded = 0;
   if (present(cells[8])) {
@@ -172,7 +187,7 @@ function orderWorth(cells: readonly (string | undefined)[], total: number, row: 
  * are ignored). A row for an order that counts for nothing (cancelled, refunded whole) is read as
  * good and not returned: `read` gives undefined with no error.
  */
-export function orderRows(delimiter = ",", storeCurrency?: string, notCounted?: OrdersNotCounted): CsvRowReader<Order> {
+export function orderRows(delimiter = ",", amounts?: AmountsCurrency, notCounted?: OrdersNotCounted): CsvRowReader<Order> {
   return {
     header: csvHeader(ORDER_COLUMNS.slice(0, 4), delimiter),
     columns: ORDER_COLUMNS,
@@ -186,7 +201,7 @@ export function orderRows(delimiter = ",", storeCurrency?: string, notCounted?: 
       checked(orderId, "order_id", row, errors);
       checked(contactId, "customer_id", row, errors);
       checked(createdAt, "created_at", row, errors);
-      const worth = checked(total, "total", row, errors) ? orderWorth(cells, total, row, errors, storeCurrency, notCounted) : undefined;
+      const worth = checked(total, "total", row, errors) ? orderWorth(cells, total, row, errors, amounts, notCounted) : undefined;
       if (errors.length > before || worth === undefined || worth === null) return undefined;
       return { orderId: orderId as string, contactId: contactId as string, createdAt: createdAt as number, total: worth };
     },
@@ -194,19 +209,21 @@ export function orderRows(delimiter = ",", storeCurrency?: string, notCounted?: 
 }
 
 /** Whether a row's optional cells (orderWorth's) leave its total as it is: none there, or plain ones that change nothing. */
-function plainWorth(text: string, spans: Int32Array, storeCurrency: string | undefined): boolean {
+function plainWorth(text: string, spans: Int32Array, amounts: AmountsCurrency | undefined): boolean {
   for (let k = 10; k < 18; k += 2) if (spans[k]! < spans[k + 1]!) return false;
-  // The currency: none, or the store's (another goes to add, for its conversion or its message).
+  // The currency: none, or the store's (another goes to add, for its conversion or its message, and the
+  // first one of a file whose currency is its own, to be taken).
   const from = spans[8]!;
   const to = spans[9]!;
-  if (from >= to) return true;
-  return storeCurrency === undefined || (to - from === storeCurrency.length && text.startsWith(storeCurrency, from));
+  if (from >= to || amounts === undefined) return true;
+  const code = amounts.code;
+  return code !== undefined && to - from === code.length && text.startsWith(code, from);
 }
 
 /** An orders CSV folded into contact histories as it is read (the checks and messages of orderRows). */
-export function orderFoldRows(fold: OrderFold, delimiter = ",", storeCurrency?: string): CsvRowFold & { readonly notCounted: OrdersNotCounted } {
+export function orderFoldRows(fold: OrderFold, delimiter = ",", amounts?: AmountsCurrency): CsvRowFold & { readonly notCounted: OrdersNotCounted } {
   const notCounted: OrdersNotCounted = { cancelled: 0, refunded: 0, partlyRefunded: 0, refundedAmount: 0, creditNotes: 0, credited: 0 };
-  const reader = orderRows(delimiter, storeCurrency, notCounted);
+  const reader = orderRows(delimiter, amounts, notCounted);
   return {
     header: reader.header,
     columns: reader.columns,
@@ -220,7 +237,7 @@ export function orderFoldRows(fold: OrderFold, delimiter = ",", storeCurrency?: 
     },
     addSpans(text, spans) {
       if (!isPlainText(text, spans[0]!, spans[1]!) || !isPlainText(text, spans[2]!, spans[3]!)) return false;
-      if (!plainWorth(text, spans, storeCurrency)) return false;
+      if (!plainWorth(text, spans, amounts)) return false;
       const createdAt = isoDateMs(text, spans[4]!, spans[5]!);
       const total = plainDecimal(text, spans[6]!, spans[7]!);
       // NaN (not a plain cell) goes to add, for its message, and a credit note (a negative total), to be counted.

@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import type { ContactScores } from "../../domain/clv/contact-scores.js";
-import { orderFoldRows, type OrdersNotCounted } from "../../domain/clv/csv-rows.js";
+import { orderFoldRows, type AmountsCurrency, type OrdersNotCounted } from "../../domain/clv/csv-rows.js";
 import { OrderFold } from "../../domain/clv/order-history.js";
 import { scoreHistories, type StoreScores } from "../../domain/clv/score-store.js";
 import type { RowError } from "../../domain/input/row-errors.js";
@@ -17,18 +17,23 @@ export { SCORE_COLUMNS };
 export interface ScoreFileResult extends StoreScores {
   errors: RowError[];
   orders: number;
+  /** The currency every amount is in: the one given, or the file's own when none was. */
+  currency: string;
+  currencyFromFile: boolean;
   /** Good rows that count for nothing or for less: cancelled, refunded whole, partly refunded. */
   notCounted: OrdersNotCounted;
 }
 
 /**
- * Reads an orders CSV and scores its contacts as of a date, every amount in `currency` (the store's):
- * bad rows are reported and skipped (or stop the run with `strict`).
+ * Reads an orders CSV and scores its contacts as of a date, every amount in `currency` (the store's), or,
+ * when none is given, in the currency of the file's first order that names one (DEFAULT_STORE_CURRENCY
+ * for a file without a currency column): bad rows are reported and skipped (or stop the run with `strict`).
  */
 export async function scoreOrdersFile(path: string, asOf: number, options: { strict?: boolean; progress?: boolean; delimiter?: string; currency?: string } = {}): Promise<ScoreFileResult> {
   // Folded into the contacts' histories as read: no object kept per order.
   const fold = new OrderFold(asOf);
-  const rowFold = orderFoldRows(fold, options.delimiter, options.currency ?? DEFAULT_STORE_CURRENCY);
+  const amounts: AmountsCurrency = options.currency ? { code: options.currency } : { fromFile: true };
+  const rowFold = orderFoldRows(fold, options.delimiter, amounts);
   const { rows, errors } = await foldRows(path, rowFold, options);
   if (rows === 0) throw noRowsError(path, errors, "orders to score");
   const scored = scoreHistories(fold.histories(), asOf);
@@ -38,7 +43,8 @@ export async function scoreOrdersFile(path: string, asOf: number, options: { str
     const later = fold.ordersAfterAsOf > 0 ? `${fold.ordersAfterAsOf} of them later than ${day}, ` : "";
     throw new CsvFileError(path, `no contacts to score as of ${day}: none of the file's ${rows} good rows is a purchase by then (${later}the rest credit notes, cancelled or refunded orders)`);
   }
-  return { ...scored, errors, orders: rows, notCounted: { ...rowFold.notCounted } };
+  const currencyFromFile = !options.currency && amounts.code !== undefined;
+  return { ...scored, errors, orders: rows, notCounted: { ...rowFold.notCounted }, currency: amounts.code ?? DEFAULT_STORE_CURRENCY, currencyFromFile };
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
