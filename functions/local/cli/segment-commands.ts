@@ -42,8 +42,8 @@ export async function createSegment(store: DynamoDbStore, file: string): Promise
  */
 export async function exportSegment(store: DynamoDbStore, segmentId: string, file: string, options: { mailable?: boolean; currency?: string } = {}): Promise<number> {
   const csv = await segmentCsv(store, segmentId, options);
-  // Every member is known up front; with --mailable, how many are mailable only at the end.
-  const bar = progress(`exporting ${segmentId}`, "members", options.mailable ? {} : { total: csv.members });
+  // The members are read page by page as the file is written, so their number is known only at the end.
+  const bar = progress(`exporting ${segmentId}`, "members");
   let rows = -1; // the header
   async function* counted(): AsyncIterable<string> {
     for await (const chunk of csv.chunks) {
